@@ -1,0 +1,3 @@
+from heatlens.cli import main
+
+raise SystemExit(main())
