@@ -51,7 +51,10 @@ class Target:
 @attrs.define
 class BackendOptions:
     sample_interval: float = 0.001  # seconds, for samplers
-    memory: bool = True  # collect memory where the backend can (costs overhead on some)
+    # "off": CPU only; "sampled": low-overhead memory attribution (the default);
+    # "full": exact allocation tracking where the backend has it (tracemalloc, Scalene), at a cost
+    memory: str = "sampled"
+    log_args: bool = False  # record function arguments / return values where the backend can
     extra_args: List[str] = attrs.Factory(list)  # passed to the backend itself
 
 
