@@ -1,3 +1,5 @@
 """heatlens: profile Python code and paint what was measured onto the source."""
 
 __version__ = "0.1.0"
+
+from heatlens.api import Profiler, profile  # noqa: E402  the Python API: heatlens.profile("name"), see api.py

@@ -1,1 +1,6 @@
+"""The embedded SQLite store of runs: `open_store(project_root)` → `Store` (see db.py)."""
 
+from heatlens.store.db import Store, StoreError, default_path, git_rev_parse, open_store
+from heatlens.store.queries import FunctionPoint, RunRow
+
+__all__ = ["FunctionPoint", "RunRow", "Store", "StoreError", "default_path", "git_rev_parse", "open_store"]

@@ -1,0 +1,245 @@
+// The `heatlens.*` commands. "Profile this file" runs here, client side: trust check, save, progress
+// notification with Cancel (phase + elapsed), then `heatlens/profile` with a work-done token.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
+import { ErrorOnce, HeatlensClient } from './client';
+import { HeatDecorations } from './decorations';
+import { formatDuration, formatShare } from './format';
+import { CancelRequest, ClearRequest, isFailure, ProfileRequest, ProfileSummary } from './protocol';
+import { joinArgs, splitArgs } from './settings';
+import { StatusItem } from './status';
+import { FlameGraphView } from './views/flamegraph';
+import { ReportView } from './views/report';
+
+export const BACKENDS: { name: string; detail: string }[] = [
+  { name: 'auto', detail: 'the best backend available in the target interpreter' },
+  { name: 'agent', detail: 'built-in line sampler + memory sampling, nothing to install' },
+  { name: 'pyspy', detail: 'py-spy: out-of-process sampler, lowest overhead' },
+  { name: 'scalene', detail: 'Scalene: CPU (Python/native/system), memory, copies' },
+  { name: 'pyinstrument', detail: 'pyinstrument: statistical call tree' },
+  { name: 'cprofile', detail: 'cProfile: exact call counts (tracing, slower)' },
+  { name: 'viztracer', detail: 'VizTracer: full timeline (tracing, large output)' },
+];
+
+/** Elapsed-time + phase text of the progress notification (pure). */
+export function progressMessage(phase: string, startedMs: number, nowMs: number): string {
+  return `${phase} · ${((nowMs - startedMs) / 1000).toFixed(1)} s`;
+}
+
+export class Commands {
+  private running: { uri: string; cancel: () => void } | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly client: HeatlensClient,
+    private readonly heat: HeatDecorations,
+    private readonly status: StatusItem,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly errors: ErrorOnce,
+    private readonly flame: FlameGraphView,
+    private readonly report: ReportView,
+  ) {}
+
+  register(): vscode.Disposable[] {
+    const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+    return [
+      reg('heatlens.profileFile', (arg) => this.profileFile(arg)),
+      reg('heatlens.profileWith', (arg) => this.profileWith(arg)),
+      reg('heatlens.cancel', () => this.cancel()),
+      reg('heatlens.clear', () => this.clear()),
+      reg('heatlens.toggleHeat', () => this.toggleHeat()),
+      reg('heatlens.showFlameGraph', () => this.withClient((c) => this.flame.show(c))),
+      reg('heatlens.showReport', () => this.withClient((c) => this.report.show(c))),
+      reg('heatlens.restartServer', () => this.client.restart()),
+      reg('heatlens.showLogs', () => this.log.show()),
+    ];
+  }
+
+  get isProfiling(): boolean {
+    return this.running !== undefined;
+  }
+
+  private async withClient(fn: (c: NonNullable<Awaited<ReturnType<HeatlensClient['ensureStarted']>>>) => Promise<void>): Promise<void> {
+    const c = await this.client.ensureStarted();
+    if (!c) return;
+    try {
+      await fn(c);
+    } catch (err) {
+      this.errors.show(`cmd:${String(err)}`, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** The Python file a command is about: its argument (Uri or URI string from a lens) or the active editor. */
+  private targetOf(arg: unknown): vscode.Uri | undefined {
+    if (arg instanceof vscode.Uri) return arg;
+    if (typeof arg === 'string' && arg) return vscode.Uri.parse(arg);
+    if (Array.isArray(arg) && arg.length) return this.targetOf(arg[0]);
+    return vscode.window.activeTextEditor?.document.uri;
+  }
+
+  private async trusted(): Promise<boolean> {
+    if (vscode.workspace.isTrusted) return true;
+    this.log.warn('profiling refused: the workspace is not trusted');
+    const pick = await vscode.window.showWarningMessage(
+      'Heatlens: profiling runs this workspace’s code, so it is disabled until you trust the workspace.',
+      'Manage Workspace Trust',
+    );
+    if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+    return false;
+  }
+
+  async profileWith(arg?: unknown): Promise<void> {
+    if (!(await this.trusted())) return;
+    const current = this.client.current.server.backend;
+    const pick = await vscode.window.showQuickPick(
+      BACKENDS.map((b) => ({ label: b.name, detail: b.detail, description: b.name === current ? 'default' : undefined })),
+      { title: 'Heatlens: profile with which backend?', placeHolder: `default: ${current}` },
+    );
+    if (!pick) return;
+    const last = this.context.workspaceState.get<string[]>('heatlens.lastArgs') ?? this.client.current.client.args;
+    const line = await vscode.window.showInputBox({
+      title: 'Heatlens: arguments for the program',
+      value: joinArgs(last),
+      prompt: 'Shell-style quoting; nothing is expanded.',
+      validateInput: (v) => {
+        try {
+          splitArgs(v);
+          return undefined;
+        } catch (err) {
+          return String(err instanceof Error ? err.message : err);
+        }
+      },
+    });
+    if (line === undefined) return;
+    const args = splitArgs(line);
+    await this.context.workspaceState.update('heatlens.lastArgs', args);
+    await this.profileFile(arg, { backend: pick.label, args });
+  }
+
+  async profileFile(arg?: unknown, opts: { backend?: string; args?: string[] } = {}): Promise<ProfileSummary | undefined> {
+    if (!(await this.trusted())) return undefined;
+    const uri = this.targetOf(arg);
+    if (!uri || uri.scheme !== 'file' || !/\.pyw?$/i.test(uri.fsPath)) {
+      void vscode.window.showWarningMessage('Heatlens: open a Python file (on disk) to profile it.');
+      return undefined;
+    }
+    if (this.running) {
+      const pick = await vscode.window.showWarningMessage(
+        `Heatlens: ${path.basename(this.running.uri)} is still being profiled.`,
+        'Cancel it',
+      );
+      if (pick) this.cancel();
+      return undefined;
+    }
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc?.isDirty && !(await doc.save())) return undefined;
+    const client = await this.client.ensureStarted();
+    if (!client) return undefined;
+
+    const name = path.basename(uri.fsPath);
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const workDoneToken = `heatlens-profile-${process.pid}-${++this.seq}`;
+    const fallback = new vscode.CancellationTokenSource();
+    let summary: ProfileSummary | undefined;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Heatlens: profiling ${name}`, cancellable: true },
+      async (progress, token) => {
+        const started = Date.now();
+        let phase = 'starting';
+        const tick = () => progress.report({ message: progressMessage(phase, started, Date.now()) });
+        tick();
+        const timer = setInterval(tick, 250);
+        const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+          if (v.kind === 'end') return;
+          const text = (v as WorkDoneProgressBegin | WorkDoneProgressReport).message ?? (v as WorkDoneProgressBegin).title ?? '';
+          const p = text.split('·')[0].trim();
+          if (p) phase = p;
+        });
+        const cancel = () => {
+          this.log.info(`cancelling the profile of ${name}`);
+          phase = 'cancelling';
+          client.sendRequest(CancelRequest, {}).then(
+            (r) => this.log.info(`cancel: ${JSON.stringify(r)}`),
+            (err) => this.log.warn(`heatlens/cancel failed: ${String(err)}`),
+          );
+          // if the server does not answer the cancel, cancel the request itself
+          setTimeout(() => fallback.cancel(), 10_000);
+        };
+        this.running = { uri: uri.toString(), cancel };
+        void vscode.commands.executeCommand('setContext', 'heatlens.profiling', true);
+        this.status.profiling(uri.fsPath);
+        const onCancel = token.onCancellationRequested(cancel);
+        try {
+          this.log.info(`profiling ${uri.fsPath} (backend ${opts.backend ?? this.client.current.server.backend})`);
+          summary = await client.sendRequest(
+            ProfileRequest,
+            {
+              uri: uri.toString(),
+              backend: opts.backend,
+              args: opts.args ?? (this.client.current.client.args.length ? this.client.current.client.args : undefined),
+              cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
+              workDoneToken,
+            },
+            fallback.token,
+          );
+        } catch (err) {
+          if (fallback.token.isCancellationRequested) this.log.warn('the profile request was cancelled');
+          else this.errors.show(`profile:${String(err)}`, `profiling ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        } finally {
+          clearInterval(timer);
+          sub.dispose();
+          onCancel.dispose();
+          fallback.dispose();
+          this.running = undefined;
+          void vscode.commands.executeCommand('setContext', 'heatlens.profiling', false);
+          this.status.finished(summary);
+        }
+      },
+    );
+    if (summary) this.announce(summary, name);
+    return summary;
+  }
+
+  private announce(summary: ProfileSummary, name: string): void {
+    this.log.info(`run ${summary.runId}: ${summary.backend}, ${formatDuration(summary.duration)}, failure=${summary.failure?.kind || 'ok'}`);
+    if (summary.failure?.kind === 'cancelled') {
+      vscode.window.setStatusBarMessage(`Heatlens: profiling ${name} was cancelled`, 5000);
+    } else if (isFailure(summary)) {
+      // one message per failed run; the partial profile (if any) is still painted
+      void vscode.window
+        .showErrorMessage(`Heatlens: ${name} ${summary.failure.kind}: ${summary.failure.message}`.slice(0, 500), 'Show report', 'Show logs')
+        .then((pick) => {
+          if (pick === 'Show report') void vscode.commands.executeCommand('heatlens.showReport');
+          if (pick === 'Show logs') this.log.show();
+        });
+    } else {
+      const top = summary.hotspots[0];
+      const hot = top ? `, hottest: ${top.name} ${formatShare(top.share)}` : '';
+      vscode.window.setStatusBarMessage(`Heatlens: ${name} profiled in ${formatDuration(summary.duration)}${hot}`, 10_000);
+    }
+  }
+
+  cancel(): void {
+    if (this.running) this.running.cancel();
+    else vscode.window.setStatusBarMessage('Heatlens: nothing is being profiled', 3000);
+  }
+
+  private async clear(): Promise<void> {
+    this.heat.clear();
+    await this.withClient(async (c) => {
+      await c.sendRequest(ClearRequest, {});
+    });
+  }
+
+  private async toggleHeat(): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('heatlens');
+    const info = cfg.inspect<boolean>('heat.enabled');
+    const target =
+      info?.workspaceFolderValue !== undefined || info?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+    await cfg.update('heat.enabled', !(cfg.get<boolean>('heat.enabled') ?? true), target);
+  }
+}

@@ -1,0 +1,125 @@
+// The custom messages of the heatlens daemon (docs/protocol.md), mirrored from
+// server/heatlens/lsp/protocol.py. Wire names are camelCase; lines 0-based; times in seconds; shares 0..1.
+import { NotificationType, ProgressToken, RequestType } from 'vscode-languageserver-protocol';
+
+export interface ProfileParams {
+  uri?: string;
+  module?: string;
+  code?: string;
+  backend?: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  timeout?: number;
+  workDoneToken?: ProgressToken;
+}
+
+export interface Failure {
+  kind: string; // "ok" (or "") when the run succeeded, "cancelled", or what went wrong
+  message: string;
+}
+
+export interface Hotspot {
+  uri: string;
+  line: number;
+  name: string;
+  share: number;
+}
+
+export interface ProfileSummary {
+  runId: number | null;
+  target: string;
+  backend: string;
+  duration: number;
+  failure: Failure;
+  hotspots: Hotspot[];
+}
+
+export interface RunInfo {
+  runId: number;
+  target: string;
+  backend: string;
+  startedAt: number;
+  duration: number;
+  failure: string;
+}
+
+export type ReportKind = 'summary' | 'details' | 'libraries' | 'raw';
+
+export interface HeatLine {
+  line: number;
+  cpuShare: number;
+  memMb: number;
+  stale: boolean;
+}
+
+export interface HeatParams {
+  uri: string;
+  version: number | null;
+  lines: HeatLine[];
+}
+
+export interface StateParams {
+  state: 'idle' | 'profiling';
+  target?: string;
+  lastRun?: ProfileSummary;
+}
+
+/** A speedscope file-format document; frames carry `file` and a 1-based `line`. */
+export interface SpeedscopeDocument {
+  $schema?: string;
+  shared: { frames: { name: string; file?: string; line?: number; col?: number }[] };
+  profiles: unknown[];
+  name?: string;
+  [key: string]: unknown;
+}
+
+export const ProfileRequest = new RequestType<ProfileParams, ProfileSummary, void>('heatlens/profile');
+export const CancelRequest = new RequestType<Record<string, never>, { cancelled: boolean }, void>('heatlens/cancel');
+export const ClearRequest = new RequestType<{ uri?: string }, null, void>('heatlens/clear');
+export const RunsRequest = new RequestType<{ limit?: number }, { runs: RunInfo[] }, void>('heatlens/runs');
+export const ReportRequest = new RequestType<{ runId?: number; kind?: ReportKind }, { markdown: string }, void>(
+  'heatlens/report',
+);
+export const FlamegraphRequest = new RequestType<{ runId?: number }, { speedscope: SpeedscopeDocument; name: string }, void>(
+  'heatlens/flamegraph',
+);
+export const HeatNotification = new NotificationType<HeatParams>('heatlens/heat');
+export const StateNotification = new NotificationType<StateParams>('heatlens/state');
+
+/** Every custom method this client speaks, by direction (a test checks it against docs/protocol.md). */
+export const CLIENT_REQUESTS = [ProfileRequest, CancelRequest, ClearRequest, RunsRequest, ReportRequest, FlamegraphRequest].map(
+  (r) => r.method,
+);
+export const SERVER_NOTIFICATIONS = [HeatNotification, StateNotification].map((n) => n.method);
+
+/** Progress phases the server reports on the profile request's work-done token. */
+export const PHASES = ['starting', 'running', 'reading', 'mapping'] as const;
+
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Defensive reading of a `heatlens/heat` payload: drops malformed lines rather than failing the editor. */
+export function parseHeat(raw: unknown): HeatParams | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.uri !== 'string' || !Array.isArray(r.lines)) return undefined;
+  const lines: HeatLine[] = [];
+  for (const l of r.lines as unknown[]) {
+    if (typeof l !== 'object' || l === null) continue;
+    const o = l as Record<string, unknown>;
+    if (!num(o.line) || o.line < 0 || !Number.isInteger(o.line)) continue;
+    lines.push({
+      line: o.line,
+      cpuShare: num(o.cpuShare) ? Math.min(1, Math.max(0, o.cpuShare)) : 0,
+      memMb: num(o.memMb) ? o.memMb : 0,
+      stale: o.stale === true,
+    });
+  }
+  return { uri: r.uri, version: num(r.version) ? r.version : null, lines };
+}
+
+/** A failure worth telling the user about (a cancelled run is the user's own doing). */
+export function isFailure(summary: ProfileSummary): boolean {
+  const kind = summary.failure?.kind ?? '';
+  return kind !== '' && kind !== 'ok' && kind !== 'cancelled';
+}

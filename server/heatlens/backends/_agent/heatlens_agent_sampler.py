@@ -1,0 +1,465 @@
+"""The heatlens agent's samplers (stdlib only; runs inside the target interpreter, Python 3.9-3.13).
+
+CPU: `setitimer(ITIMER_PROF)` fires every `interval` of process CPU time (the kernel rounds this to its
+tick, 4 ms on many Linux kernels). Each SIGPROF is handled twice:
+  1. at once, in C, by `faulthandler.register(all_threads=False, chain=True)`: the thread the signal
+     landed on (the one using CPU, on Linux >= 6.7) writes its own stack *at that instant* (even inside
+     a long C call) to an unlinked file. Only its own: dumping other threads while they run can crash;
+  2. by our Python handler, which CPython runs only at its next check point (function entry, backward
+     jump, after a builtin call). It reads the new dumps, tells whose they are (the main thread by the
+     agent frames under the target, others by the root frames they share with each thread's current
+     stack), and gives each thread's exact CPU time since the previous handler (per-thread CPU clocks)
+     to that thread's dumps, or to its current frame when none caught it. Weights come from clocks,
+     positions from the dumps, so neither coalesced signals nor check-point bias skew the result; the
+     agent's own time is excluded (clocks are read at handler start and end; dumps with agent frames
+     on top are dropped).
+Native time (a heuristic): when several dumps piled up for the main thread before its handler could
+run, the main thread sat in one long C call without check points: (k-1)/k of that time is native. With
+one dump, if the handler runs right after a CALL instruction on the very line the dump saw, the time
+was spent in the called C function: native. Short C calls on other lines count as Python. CPU of
+non-Python threads (BLAS pools) is process CPU minus all Python threads' CPU: native, on the main line.
+
+Wall: a daemon thread wakes every 10 ms; for each thread, wall time minus its CPU time minus time spent
+runnable-but-not-running (`/proc/.../schedstat`) is time blocked (I/O, sleep, locks, GIL), given to the
+line it is blocked on.
+
+Memory "sampled": at each handler the RSS change since the last one (VmRSS, plus VmHWM to see a
+transient peak, reset through /proc/self/clear_refs) is given to the lines the dumps saw in between:
+allocated = rise to the window's peak, freed = fall from it. Approximate: small objects reuse freed
+memory without moving RSS, and memory is "freed" on the line running when it is released.
+"full": the same, with tracemalloc's exact traced current/peak instead of RSS, plus tracemalloc
+snapshots (exact live memory per allocating line).
+"""
+
+from __future__ import annotations
+
+import dis
+import faulthandler
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
+_STACK = re.compile(r"^Stack \(most recent call first\):\n((?:  [^\n]*\n)*)", re.M)
+_CALL_OPS = {"CALL", "PRECALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW", "CALL_FUNCTION_EX", "CALL_KW"}
+_WALL_TICK = 0.01
+_MB = float(1 << 20)
+
+
+def _thread_cpu(tid: int) -> Optional[float]:
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(tid))
+    except (AttributeError, OSError, OverflowError):
+        return None
+
+
+def frame_text(frame: Any) -> str:
+    """A stack in faulthandler's own format (leaf first), for threads that no dump caught."""
+    out = []
+    while frame is not None:
+        code = frame.f_code
+        out.append('  File "%s", line %d in %s\n' % (code.co_filename, frame.f_lineno or 0, code.co_name))
+        frame = frame.f_back
+    return "".join(out)
+
+
+class Sampler:
+    def __init__(self, out_path: str, interval: float, memory: str, writer: Any) -> None:
+        self.out_path = out_path
+        self.interval = max(interval, 0.0005)
+        self.memory = memory
+        self.writer = writer  # callable(sampler, final: bool)
+        self.pid = os.getpid()
+        self.main_ident = threading.main_thread().ident or threading.get_ident()
+        self.t0 = time.perf_counter()
+        self.started = time.time()
+        self.cpu: Dict[Tuple[int, str], List[float]] = {}  # (thread, stack text) -> [python, native, samples]
+        self.blocked: Dict[Tuple[int, str], float] = {}
+        self.mem: Dict[str, List[float]] = {}  # leaf line text -> [alloc, freed, live, peak] bytes
+        self.series: List[List[float]] = []  # [t, current MB, peak MB, rss MB]
+        self.names: Dict[int, str] = {}
+        self.snapshots: List[Any] = []
+        self.discarded = 0
+        self.main_base = -1  # agent frames under the target's frames in the main thread, once it runs
+        self.main_root = ""  # the outermost of those, as faulthandler writes it
+        self.enabled = False
+        self.finished = False
+        self._tcpu: Dict[int, float] = {}
+        self._last: Dict[int, str] = {}  # thread -> its last stack, to recognise its dumps after it ends
+        self._wcpu: Dict[int, float] = {}
+        self._wlast: Dict[int, float] = {}
+        self._wrq: Dict[int, float] = {}
+        self._bacc: Dict[int, float] = {}
+        self._other = 0.0
+        self._call_offsets: Dict[Any, frozenset] = {}
+        self._dump_fd = -1
+        self._dump_off = 0
+        self._carry = b""
+        self._agent_mark = '"%s' % AGENT_DIR
+        self._stop = threading.Event()
+        self._wall: Optional[threading.Thread] = None
+        self._statfd = self._open("/proc/self/status", os.O_RDONLY)
+        self._clearfd = self._open("/proc/self/clear_refs", os.O_WRONLY)
+        self._mem_last = 0
+        self._peak_seen = 0
+        self._peak_all = 0
+        self.notes: List[str] = []
+
+    @staticmethod
+    def _open(path: str, flags: int) -> int:
+        try:
+            return os.open(path, flags)
+        except OSError:
+            return -1
+
+    # ---- life cycle -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.memory == "full":
+            import tracemalloc
+
+            tracemalloc.start(1)
+        self._mem_last, self._peak_seen = self._mem_read()
+        self.enabled = True
+        self._wall = threading.Thread(target=self._wall_loop, name="heatlens-agent", daemon=True)
+        self._wall.start()
+        if hasattr(signal, "setitimer") and hasattr(faulthandler, "register"):
+            path = "%s.%d.dump" % (self.out_path, self.pid)
+            self._dump_fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.unlink(path)  # the descriptor lives on; nothing is left behind
+            self._p_prev = time.process_time()
+            self._t_prev = self._main_end = time.thread_time()
+            signal.signal(signal.SIGPROF, self._on_prof)
+            # Only the thread the signal landed on dumps itself: reading other threads' frames while they
+            # run (all_threads=True from a BLAS thread) can crash the target.
+            faulthandler.register(signal.SIGPROF, file=self._dump_fd, all_threads=False, chain=True)
+            signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
+        else:
+            self.notes.append("cpu: no setitimer/faulthandler.register on this platform; CPU not sampled")
+
+    def stop(self) -> None:
+        """Stop sampling and take the last window; safe to call twice and from any exit path."""
+        if not self.enabled or os.getpid() != self.pid:
+            return
+        self.enabled = False
+        if self._dump_fd >= 0:
+            signal.setitimer(signal.ITIMER_PROF, 0, 0)
+            try:
+                faulthandler.unregister(signal.SIGPROF)
+            except (RuntimeError, ValueError):
+                pass
+            self._window(None, time.thread_time(), time.process_time(), final=True)
+        self._stop.set()
+        if self._wall is not None and self._wall is not threading.current_thread():
+            self._wall.join(1.0)
+        self._mem_tick(time.perf_counter() - self.t0)
+        if self.memory == "full":
+            self._snapshot()
+
+    # ---- CPU -------------------------------------------------------------------------------------------
+    def _on_prof(self, signum: int, frame: Any) -> None:
+        if not self.enabled:
+            return
+        t = time.thread_time()
+        p = time.process_time()
+        try:
+            self._window(frame, t, p)
+        finally:
+            self._main_end = time.thread_time()
+
+    def _read_dumps(self) -> str:
+        parts = [self._carry]
+        while True:
+            b = os.pread(self._dump_fd, 1 << 16, self._dump_off)
+            if not b:
+                break
+            parts.append(b)
+            self._dump_off += len(b)
+        data = b"".join(parts)
+        cut = data.rfind(b"\n") + 1  # whole lines only; a dump still being written waits
+        self._carry = data[cut:]
+        if self._dump_off > (4 << 20) and not self._carry:
+            os.ftruncate(self._dump_fd, 0)
+            self._dump_off = 0
+        return data[:cut].decode("ascii", "replace")
+
+    def _window(self, frame: Any, t_main: float, p_now: float, final: bool = False) -> None:
+        """Give each thread's CPU used since the last handler to its stacks dumped in between."""
+        dumps = _STACK.findall(self._read_dumps())
+        wall_ident = self._wall.ident if self._wall is not None else None
+        d_main = t_main - self._main_end
+        handler = self._main_end - self._t_prev
+        p_delta = p_now - self._p_prev - handler
+        self._t_prev, self._p_prev = t_main, p_now
+        current = sys._current_frames()
+        if frame is not None or final:
+            current[self.main_ident] = frame  # the interrupted frame, not the handler's
+        current.pop(wall_ident, None)
+        # threads that ended since the last handler: their last CPU is no longer on any clock
+        gone = {t: b for t, b in self._last.items() if t not in current}
+        per: Dict[int, List[str]] = {}
+        for body in dumps:
+            tid = self._owner(body, current, gone)
+            if tid is None:
+                self.discarded += 1
+            else:
+                per.setdefault(tid, []).append(body)
+        used = 0.0
+        if wall_ident is not None:
+            c = _thread_cpu(wall_ident)
+            if c is not None:
+                used += c - self._tcpu.get(wall_ident, 0.0)
+                self._tcpu[wall_ident] = c
+        best: Tuple[float, List[str]] = (0.0, [])
+        for tid, fr in current.items():
+            if tid == self.main_ident:
+                d = d_main
+            else:
+                c = _thread_cpu(tid)
+                if c is None:
+                    continue
+                d = c - self._tcpu.get(tid, 0.0)
+                self._tcpu[tid] = c
+            used += max(d, 0.0)
+            bodies = per.get(tid, [])
+            if d <= 0:
+                self.discarded += len(bodies)  # dumped while idle: the signal landed on a waiting thread
+                continue
+            k = len(bodies)
+            native = 0.0
+            if not bodies:
+                if fr is None:
+                    continue
+                text = frame_text(fr)
+                if not self._ours(tid, text):
+                    continue
+                bodies = [text]
+            elif tid == self.main_ident:
+                if k >= 2:
+                    native = (k - 1) / k
+                elif fr is not None and self._at_call(fr, bodies[0]):
+                    native = 1.0
+            self._add(tid, bodies, d, native)
+            if tid != self.main_ident:
+                self._last[tid] = bodies[-1]
+            if d > best[0] or (tid == self.main_ident and d >= best[0]):
+                best = (d, bodies)
+        rest = p_delta - used
+        ended = [(t, per[t]) for t in gone if t in per]
+        if ended and rest > 0:  # what the ended threads used after their last reading
+            n = sum(len(b) for _, b in ended)
+            for t, bodies in ended:
+                self._add(t, bodies, rest * len(bodies) / n, 0.0)
+            rest = 0.0
+        for t in gone:
+            self._last.pop(t, None)
+            self._tcpu.pop(t, None)
+        self._other += rest
+        if self._other > 2 * self.interval and best[1]:
+            self._add(self.main_ident, best[1], self._other, 1.0)
+            self._other = 0.0
+        if self.memory != "off":
+            self._mem_window(best[1])
+
+    def _owner(self, body: str, current: Dict[int, Any], gone: Dict[int, str]) -> Optional[int]:
+        """Which thread a dump (it names none) came from: the main thread by the agent frames under the
+        target; others by the longest run of root frames shared with the thread's current stack.
+        None: the agent's own code was running."""
+        n = body.count(self._agent_mark)
+        if n:
+            ok = self.main_root and n == self.main_base and body.endswith(self.main_root)
+            return self.main_ident if ok else None
+        candidates = [t for t in current if t != self.main_ident or self.main_base < 0] + list(gone)
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        lines = body.splitlines()
+        best, best_len = None, -1
+        for tid in candidates:
+            fr = current.get(tid)
+            text = gone[tid] if tid in gone else frame_text(fr) if fr is not None else ""
+            other = text.splitlines()
+            n = 0
+            while n < min(len(lines), len(other)) and lines[-1 - n] == other[-1 - n]:
+                n += 1
+            if n > best_len:
+                best, best_len = tid, n
+        return best
+
+    def _ours(self, tid: int, body: str) -> bool:
+        """Whether a stack is the target's: no agent frames (threads, atexit code), or in the main thread
+        exactly the agent frames that run the target underneath it (more: the agent itself is running)."""
+        n = body.count(self._agent_mark)
+        return n == 0 or (tid == self.main_ident and n == self.main_base)
+
+    def _add(self, tid: int, bodies: List[str], d: float, native: float) -> None:
+        share = d / len(bodies)
+        nat = share * native
+        py = share - nat
+        for body in bodies:
+            acc = self.cpu.get((tid, body))
+            if acc is None:
+                self.cpu[(tid, body)] = [py, nat, 1]
+            else:
+                acc[0] += py
+                acc[1] += nat
+                acc[2] += 1
+
+    def _at_call(self, fr: Any, body: str) -> bool:
+        code = fr.f_code
+        offsets = self._call_offsets.get(code)
+        if offsets is None:
+            try:
+                offsets = frozenset(i.offset for i in dis.get_instructions(code) if i.opname in _CALL_OPS)
+            except Exception:
+                offsets = frozenset()
+            self._call_offsets[code] = offsets
+        if fr.f_lasti not in offsets:
+            return False
+        leaf = '  File "%s", line %d in %s\n' % (code.co_filename, fr.f_lineno or 0, code.co_name)
+        return body.startswith(leaf)
+
+    # ---- memory ----------------------------------------------------------------------------------------
+    def _mem_read(self) -> Tuple[int, int]:
+        """(current, peak since the last reset) in bytes: tracemalloc in "full" mode, else RSS."""
+        if self.memory == "full":
+            import tracemalloc
+
+            return tracemalloc.get_traced_memory()
+        if self._statfd >= 0:
+            b = os.pread(self._statfd, 8192, 0)
+            return self._kb(b, b"VmRSS:"), self._kb(b, b"VmHWM:")
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        return peak, peak
+
+    @staticmethod
+    def _kb(b: bytes, key: bytes) -> int:
+        i = b.find(key)
+        if i < 0:
+            return 0
+        return int(b[i + len(key) : b.index(b"k", i)].strip()) * 1024
+
+    def _mem_reset_peak(self, current: int) -> int:
+        if self.memory == "full":
+            import tracemalloc
+
+            tracemalloc.reset_peak()
+            return current
+        if self._clearfd >= 0:
+            try:
+                os.write(self._clearfd, b"5")  # resets VmHWM to VmRSS (Linux >= 4.0)
+                return current
+            except OSError:
+                self._clearfd = -1
+        return self._peak_seen
+
+    def _mem_window(self, bodies: List[str]) -> None:
+        cur, peak = self._mem_read()
+        last = self._mem_last
+        top = max(cur, last, peak if peak > self._peak_seen else 0)
+        self._peak_all = max(self._peak_all, top)
+        if top > cur or peak > self._peak_seen:
+            self._peak_seen = max(peak, self._mem_reset_peak(cur))
+        self._mem_last = cur
+        alloc, freed = top - last, top - cur
+        if not bodies or (alloc == 0 and freed == 0):
+            return
+        weights: Dict[str, float] = {}
+        for body in bodies:
+            key = body[: body.find("\n") + 1]  # the leaf line
+            weights[key] = weights.get(key, 0.0) + 1.0 / len(bodies)
+        for key, w in weights.items():
+            acc = self.mem.get(key)
+            if acc is None:
+                acc = self.mem[key] = [0.0, 0.0, 0.0, 0.0]
+            acc[0] += alloc * w
+            acc[2] += alloc * w
+            acc[3] = max(acc[3], acc[2])  # within a window: up to its peak first, then down
+            acc[1] += freed * w
+            acc[2] -= freed * w
+
+    def _mem_tick(self, t: float) -> None:
+        rss = 0
+        if self._statfd >= 0:
+            rss = self._kb(os.pread(self._statfd, 8192, 0), b"VmRSS:")
+        if self.memory == "full":
+            import tracemalloc
+
+            cur = tracemalloc.get_traced_memory()[0]
+        else:
+            cur = rss
+        self._peak_all = max(self._peak_all, cur)
+        self.series.append([round(t, 4), cur / _MB, self._peak_all / _MB, rss / _MB])
+
+    def _snapshot(self) -> None:
+        import tracemalloc
+
+        if tracemalloc.is_tracing():
+            skip = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, AGENT_DIR + os.sep + "*")]
+            stats = tracemalloc.take_snapshot().filter_traces(skip).statistics("lineno")
+            self.snapshots.append([(s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in stats])
+
+    # ---- wall / blocked time, memory series, periodic writes ---------------------------------------------
+    def _wall_loop(self) -> None:
+        own = threading.get_ident()
+        next_mem = next_write = 0.0
+        while not self._stop.wait(_WALL_TICK):
+            try:
+                self._wall_tick(own)
+                now = time.perf_counter() - self.t0
+                if now >= next_mem:
+                    self._mem_tick(now)
+                    next_mem = now + 0.1
+                if now >= next_write:
+                    if self.memory == "full":
+                        self._snapshot()
+                    self.writer(self, False)
+                    next_write = now + 0.5
+            except Exception as exc:  # never disturb the target; say why in the profile
+                self.notes.append("agent: wall sampler stopped: %r" % (exc,))
+                return
+
+    def _wall_tick(self, own: int) -> None:
+        now = time.perf_counter()
+        active = threading._active  # type: ignore[attr-defined]
+        for tid, fr in sys._current_frames().items():
+            if tid == own:
+                continue
+            th = active.get(tid)
+            if th is not None and tid not in self.names:
+                self.names[tid] = th.name
+            c = _thread_cpu(tid)
+            last = self._wlast.get(tid)
+            self._wlast[tid] = now
+            if c is None or last is None:
+                if c is not None:
+                    self._wcpu[tid] = c
+                continue
+            blocked = (now - last) - (c - self._wcpu.get(tid, c))
+            self._wcpu[tid] = c
+            if blocked > 0.0005 and th is not None and getattr(th, "native_id", None):
+                rq = self._runqueue(th.native_id)
+                if rq is not None:
+                    blocked -= rq - self._wrq.get(tid, rq)
+                    self._wrq[tid] = rq
+            acc = self._bacc.get(tid, 0.0) + blocked
+            if acc < 0.002:
+                self._bacc[tid] = acc
+                continue
+            self._bacc[tid] = 0.0
+            text = frame_text(fr)
+            if not self._ours(tid, text):
+                continue
+            self.blocked[(tid, text)] = self.blocked.get((tid, text), 0.0) + acc
+
+    @staticmethod
+    def _runqueue(native_id: int) -> Optional[float]:
+        try:
+            with open("/proc/self/task/%d/schedstat" % native_id, "rb") as f:
+                return int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return None

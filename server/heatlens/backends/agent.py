@@ -1,0 +1,285 @@
+"""The built-in agent (zero install, the default): command, environment, and its JSON output -> Profile.
+
+The agent itself (`_agent/heatlens_agent*.py`, stdlib only) runs inside the target interpreter; this
+adapter runs in the daemon. The agent writes frames as (file, co_name) plus the line executing; here
+each (file, co_name, line) is resolved to the function's qualified name and `co_firstlineno` (its first
+decorator line) by compiling the source once (cached per file and mtime).
+
+Model mapping: `cpu_python`/`cpu_native` are CPU seconds; `cpu_system` is time the thread was blocked on
+that line (I/O, sleep, locks, waiting for the GIL: wall - CPU - time runnable but not running), and
+`wall` = CPU + blocked. Stack weights count the same (CPU + blocked), so flame graphs show where the
+time went, waiting included.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
+from heatlens.model import (
+    ExceptionRecord, FileProfile, Frame, FunctionStats, LineStats, MemorySample, Profile, RunMeta, StackSample,
+)
+
+AGENT_DIR = str(Path(__file__).parent / "_agent")
+OUTPUT = "agent.json"
+ORIG_PYTHONPATH_VAR = "HEATLENS_AGENT_PYTHONPATH"
+_MB = float(1 << 20)
+_CO_NEWLOCALS = 0x2
+
+NOTES = [
+    "agent: CPU sampled at the kernel's timer tick (often 4 ms) with exact per-thread CPU weights; a "
+    "line's native time is a heuristic (long C calls, or a C call on the sampled line)",
+]
+
+Index = Dict[str, List[Tuple[int, Set[int], str]]]
+
+
+def _code_lines(code: Any) -> Set[int]:
+    if hasattr(code, "co_lines"):
+        return {ln for _, _, ln in code.co_lines() if ln is not None}
+    import dis
+
+    return {ln for _, ln in dis.findlinestarts(code)}
+
+
+def code_index(source: Any, path: str) -> Optional[Index]:
+    """co_name -> [(co_firstlineno, lines, qualname)] for every code object compiled from `source`."""
+    try:
+        top = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    index: Index = {}
+    todo: List[Tuple[Any, str, bool]] = [(top, "", False)]
+    while todo:
+        code, parent, in_function = todo.pop()
+        if code is top:
+            qual = "<module>"
+        else:  # co_qualname exists from 3.11; rebuild it the same way before
+            qual = getattr(code, "co_qualname", None) or (
+                code.co_name if not parent else parent + (".<locals>." if in_function else ".") + code.co_name
+            )
+        index.setdefault(code.co_name, []).append((code.co_firstlineno, _code_lines(code), qual))
+        for const in code.co_consts:
+            if hasattr(const, "co_code"):
+                todo.append((const, "" if code is top else qual, bool(code.co_flags & _CO_NEWLOCALS)))
+    return index
+
+
+@functools.lru_cache(maxsize=512)
+def _file_index(path: str, mtime: float) -> Optional[Index]:
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError:
+        return None
+    return code_index(source, path)
+
+
+def resolve(index: Optional[Index], name: str, line: int) -> Tuple[str, int]:
+    """(qualname, co_firstlineno) of the code object called `name` that contains `line`; the innermost wins.
+    Without source: (name, line)."""
+    candidates = (index or {}).get(name, [])
+    inside = [c for c in candidates if line in c[1]] or [c for c in candidates if c[0] <= line]
+    if not inside:
+        return name, line
+    first, _, qual = max(inside, key=lambda c: c[0])
+    return qual, first
+
+
+def containing(index: Optional[Index], line: int) -> Optional[Tuple[str, int]]:
+    """The innermost function whose code has `line`."""
+    best: Optional[Tuple[int, str]] = None
+    for entries in (index or {}).values():
+        for first, lines, qual in entries:
+            if line in lines and (best is None or first > best[0]):
+                best = (first, qual)
+    return (best[1], best[0]) if best else None
+
+
+class AgentBackend(Backend):
+    name = "agent"
+    module = ""  # stdlib only: shipped with heatlens and put on the child's PYTHONPATH
+    requirement = ""
+    summary = "built-in sampling agent: lines, python/native, threads, blocked time, memory; no install"
+
+    def command(self, target: Target, python: str, out_dir: Path, options: BackendOptions) -> List[str]:
+        argv = [python, "-m", "heatlens_agent", "--out", str(Path(out_dir) / OUTPUT),
+                "--interval", repr(float(options.sample_interval)), "--memory", options.memory]
+        if target.kind == "script":
+            return argv + ["--", target.value, *target.args]
+        return argv + target.python_argv_tail()
+
+    def environment(self, target: Target, out_dir: Path, options: BackendOptions) -> Dict[str, str]:
+        # The runner puts these PYTHONPATH entries before the user's; the agent restores the user's own
+        # value for the target (and its children) from ORIG_PYTHONPATH_VAR.
+        orig = target.env.get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+        return {"PYTHONPATH": AGENT_DIR, ORIG_PYTHONPATH_VAR: orig}
+
+    def read(self, out_dir: Path, meta: RunMeta) -> Profile:
+        path = Path(out_dir) / OUTPUT
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BackendOutputError("the agent wrote no profile (the target ended before its first write)") from None
+        except (OSError, ValueError) as exc:
+            raise BackendOutputError(f"unreadable agent output: {exc}") from exc
+        if not isinstance(data, dict) or data.get("format") != "heatlens-agent":
+            raise BackendOutputError("not a heatlens agent profile")
+        return convert(data, meta)
+
+
+def _index_for(path: str, sources: Dict[str, str]) -> Optional[Index]:
+    if path in sources:
+        return code_index(sources[path], path)
+    try:
+        return _file_index(path, os.stat(path).st_mtime)
+    except OSError:
+        return None
+
+
+def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
+    """The agent's JSON -> Profile (pure, apart from reading the profiled source files to name functions)."""
+    am = data.get("meta", {})
+    sources = {"<string>": am["argv"][0]} if am.get("kind") == "code" and am.get("argv") else {}
+    indexes: Dict[str, Optional[Index]] = {}
+
+    def index(path: str) -> Optional[Index]:
+        if path not in indexes:
+            indexes[path] = _index_for(path, sources)
+        return indexes[path]
+
+    raw_frames = data.get("frames", [])
+    frames: List[Frame] = []
+    frame_ids: Dict[Tuple[str, str, int], int] = {}
+
+    def frame_id(fid: int, line: int) -> int:
+        file, name = raw_frames[fid][0], raw_frames[fid][1]
+        qual, first = resolve(index(file), name, line)
+        key = (file, qual, first)
+        if key not in frame_ids:
+            frame_ids[key] = len(frames)
+            frames.append(Frame(name=qual, file=file, line=first))
+        return frame_ids[key]
+
+    lines: Dict[Tuple[str, int], LineStats] = {}
+
+    def line_stats(file: str, line: int) -> LineStats:
+        st = lines.get((file, line))
+        if st is None:
+            st = lines[(file, line)] = LineStats(line=line)
+        return st
+
+    stacks: List[StackSample] = []
+    functions: Dict[int, FunctionStats] = {}
+    for s in data.get("stacks", []):
+        path = [(frame_id(fid, line), line) for fid, line in s["frames"]]
+        if not path:
+            continue
+        py, nat, blocked = float(s["python"]), float(s["native"]), float(s["blocked"])
+        weight = py + nat + blocked
+        leaf, leaf_line = path[-1]
+        st = line_stats(frames[leaf].file, leaf_line)
+        st.cpu_python += py
+        st.cpu_native += nat
+        st.cpu_system += blocked
+        st.wall += weight
+        st.samples += int(s.get("samples", 0))
+        stacks.append(StackSample(frames=[f for f, _ in path], weight=weight, thread=s.get("thread", "MainThread"),
+                                  leaf_line=leaf_line))
+        _add_functions(functions, frames, [f for f, _ in path], weight)
+
+    for file, line, alloc, freed, peak in data.get("memory_lines", []):
+        st = line_stats(file, int(line))
+        st.mem_alloc_mb += alloc / _MB
+        st.mem_net_mb += (alloc - freed) / _MB
+        st.mem_peak_mb = max(st.mem_peak_mb, peak / _MB)
+    traced = data.get("traced_lines")
+    if traced is not None:  # "full": tracemalloc's live memory at the end is exact; it wins over RSS deltas
+        cwd = am.get("cwd", "")
+        for st in lines.values():
+            st.mem_net_mb = 0.0
+        for file, line, final, peak in traced:
+            file = file if os.path.isabs(file) or file.startswith("<") else os.path.normpath(os.path.join(cwd, file))
+            st = line_stats(file, int(line))
+            st.mem_net_mb = final / _MB
+            st.mem_peak_mb = max(st.mem_peak_mb, peak / _MB)
+            st.mem_alloc_mb = max(st.mem_alloc_mb, peak / _MB)
+    for (file, line), st in lines.items():
+        if st.mem_alloc_mb or st.mem_peak_mb:
+            owner = containing(index(file), line)
+            if owner is not None:
+                fs = _function(functions, frames, frame_ids, file, owner)
+                fs.mem_alloc_mb += st.mem_alloc_mb
+                fs.mem_peak_mb += st.mem_peak_mb
+
+    files: Dict[str, FileProfile] = {}
+    for (file, _), st in sorted(lines.items(), key=lambda kv: kv[0]):
+        files.setdefault(file, FileProfile(path=file)).lines.append(st)
+    profile = Profile(meta=meta, files=list(files.values()), functions=list(functions.values()), frames=frames,
+                      stacks=stacks)
+    profile.memory_series = [MemorySample(t=r[0], current_mb=r[1], peak_mb=r[2], rss_mb=r[3] or None)
+                             for r in data.get("memory_series", [])]
+    profile.exceptions = _exceptions(data)
+    _fill_meta(meta, am, profile)
+    return profile
+
+
+def _add_functions(functions: Dict[int, FunctionStats], frames: List[Frame], path: List[int], weight: float) -> None:
+    for fid in set(path):
+        fs = functions.get(fid)
+        if fs is None:
+            fr = frames[fid]
+            fs = functions[fid] = FunctionStats(qualname=fr.name, file=fr.file, line=fr.line)
+        fs.total_time += weight
+    functions[path[-1]].self_time += weight
+    for caller, callee in set(zip(path, path[1:])):
+        a, b = functions[caller], functions[callee]
+        a.callees[b.key] = a.callees.get(b.key, 0.0) + weight
+        b.callers[a.key] = b.callers.get(a.key, 0.0) + weight
+
+
+def _function(functions: Dict[int, FunctionStats], frames: List[Frame], frame_ids: Dict[Tuple[str, str, int], int],
+              file: str, owner: Tuple[str, int]) -> FunctionStats:
+    key = (file, owner[0], owner[1])
+    if key not in frame_ids:
+        frame_ids[key] = len(frames)
+        frames.append(Frame(name=owner[0], file=file, line=owner[1]))
+    fid = frame_ids[key]
+    if fid not in functions:
+        functions[fid] = FunctionStats(qualname=owner[0], file=file, line=owner[1])
+    return functions[fid]
+
+
+def _exceptions(data: Dict[str, Any]) -> List[ExceptionRecord]:
+    out = [ExceptionRecord(type=typ, file=f, line=int(ln), count=int(c)) for f, ln, _name, typ, c in data.get("exceptions", [])]
+    exc = data.get("exception")
+    if exc:
+        out.append(ExceptionRecord(type=exc.get("type", ""), message=exc.get("message", ""), file=exc.get("file", ""),
+                                   line=int(exc.get("line") or 0), caught=False))
+    return out
+
+
+def _fill_meta(meta: RunMeta, am: Dict[str, Any], profile: Profile) -> None:
+    meta.backend = meta.backend or "agent"
+    meta.sample_interval = am.get("interval") or am.get("interval_requested")
+    meta.python_version = meta.python_version or am.get("python", "")
+    meta.interpreter = meta.interpreter or am.get("executable", "")
+    meta.cwd = meta.cwd or am.get("cwd", "")
+    meta.pid = meta.pid or am.get("pid")
+    meta.started_at = meta.started_at or am.get("started", 0.0)
+    meta.wall_time = meta.wall_time or am.get("wall", 0.0)
+    meta.cpu_time = meta.cpu_time or am.get("cpu", 0.0)
+    if meta.exit_code is None:
+        meta.exit_code = am.get("exit_code")
+    # "sampled" tracks RSS with its transient peaks (VmHWM); in "full" the series' peak is tracemalloc's
+    peaks = [(m.peak_mb if am.get("memory") == "sampled" else m.rss_mb) or 0.0 for m in profile.memory_series]
+    if any(peaks):
+        meta.peak_rss_mb = max(peaks)
+    notes = list(NOTES) + list(am.get("notes", []))
+    if not am.get("complete", True):
+        notes.append("agent: the target ended before the agent's final write; this is its last periodic snapshot")
+    meta.notes = meta.notes + [n for n in notes if n not in meta.notes]

@@ -1,0 +1,42 @@
+"""Code lenses: "Profile this file" on line 1, and after a run one lens above each function that ran."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from lsprotocol import types as lsp
+
+from heatlens.lsp.annotations import DocView, FunctionData
+from heatlens.lsp.features.format import count, mb, pct, seconds
+from heatlens.lsp.protocol import PROFILE_FILE_COMMAND
+
+SHOW_FUNCTION_COMMAND = ""  # function lenses are informational: no command runs on click
+
+
+def function_title(fn: FunctionData, stale: bool = False) -> str:
+    """`▲ 34.2% CPU (1.21 s) · 120 MB peak · 1,204 calls`, leaving out what the run did not measure."""
+    parts = [f"▲ {pct(fn.share)} CPU ({seconds(fn.seconds)})"]
+    if fn.mem_peak_mb >= 0.1:  # below this a sampled peak is noise, not a finding
+        parts.append(f"{mb(fn.mem_peak_mb)} peak")
+    if fn.calls is not None:
+        parts.append(f"{count(fn.calls)} call" + ("" if fn.calls == 1 else "s"))
+    title = " · ".join(parts)
+    return title + " · edited since the run" if stale else title
+
+
+def _range(line: int) -> lsp.Range:
+    return lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=0))
+
+
+def code_lenses(uri: str, view: Optional[DocView], profiling: bool = False) -> List[lsp.CodeLens]:
+    title = "Profiling…" if profiling else "Profile this file"
+    lenses = [lsp.CodeLens(range=_range(0), command=lsp.Command(title=title, command=PROFILE_FILE_COMMAND, arguments=[uri]))]
+    if view is None:
+        return lenses
+    for line, fn, stale in view.functions():
+        lenses.append(lsp.CodeLens(
+            range=_range(line),
+            command=lsp.Command(title=function_title(fn, stale), command=SHOW_FUNCTION_COMMAND),
+            data={"qualname": fn.qualname},
+        ))
+    return lenses

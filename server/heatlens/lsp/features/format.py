@@ -1,0 +1,33 @@
+"""Number formatting shared by lenses, hovers and hints: one place decides how a share or a size reads."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+def pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def seconds(value: float) -> str:
+    if value >= 100:
+        return f"{value:.0f} s"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 0.001:
+        return f"{value * 1000:.1f} ms"
+    if value > 0:
+        return f"{value * 1e6:.0f} µs"
+    return "0 s"
+
+
+def mb(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:.0f} MB"
+    if abs(value) >= 1:
+        return f"{value:.1f} MB"
+    return f"{value:.2f} MB"
+
+
+def count(value: Optional[int]) -> str:
+    return "—" if value is None else f"{value:,}"

@@ -1,0 +1,70 @@
+"""The store, and the latest stored runs shown at startup so that annotations survive a daemon restart."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from heatlens.lsp.annotations import FileData, files_of, path_key
+from heatlens.lsp.profiling import read_source
+
+if TYPE_CHECKING:
+    from heatlens.lsp.server import HeatlensServer
+
+log = logging.getLogger(__name__)
+
+STARTUP_RUNS = 5  # newest runs whose files get annotations at startup (older data is shadowed anyway)
+
+
+def latest_files(store: Any, limit: int = STARTUP_RUNS) -> List[FileData]:
+    """Per file, its data from the newest of the last `limit` runs that touched it. Blocking."""
+    seen: Dict[str, FileData] = {}
+    for row in store.runs(limit):
+        try:
+            profile = store.load(row.id)
+        except Exception:
+            log.warning("skipping stored run %s that cannot be loaded", row.id, exc_info=True)
+            continue
+        for data in files_of(profile, row.id, read_source):
+            seen.setdefault(path_key(data.path), data)
+    return list(seen.values())
+
+
+class History:
+    def __init__(self, ls: "HeatlensServer") -> None:
+        self.ls = ls
+        self._store: Any = None
+        self._failed = False
+        self.task: "Optional[asyncio.Task[None]]" = None
+
+    def store(self) -> Any:
+        """The project's store, opened on first use; None (and one message) if it cannot be opened."""
+        if self._store is None and not self._failed:
+            from heatlens.store import open_store
+
+            try:
+                self._store = open_store(self.ls.project_root, self.ls.settings.store_path or None)
+            except Exception as exc:
+                self._failed = True
+                log.exception("cannot open the store")
+                self.ls.show(f"heatlens: runs will not be kept: {exc}")
+        return self._store
+
+    def start(self) -> None:
+        self.task = asyncio.ensure_future(self._load())
+
+    async def _load(self) -> None:
+        try:
+            store = await asyncio.to_thread(self.store)
+            if store is None:
+                return
+            datas = await asyncio.to_thread(latest_files, store)
+        except Exception:
+            log.exception("loading stored runs failed")
+            return
+        # A run that finished meanwhile has newer data: never overwrite it.
+        fresh = [d for d in datas if path_key(d.path) not in self.ls.annotations.files]
+        if fresh:
+            log.info("showing stored runs for %d files", len(fresh))
+            self.ls.add_files(fresh)

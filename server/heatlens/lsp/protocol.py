@@ -1,0 +1,246 @@
+"""Typed custom messages of the heatlens LSP protocol (docs/protocol.md), camelCase on the wire.
+
+The classes are attrs; `HeatlensProtocol` (a pygls `LanguageServerProtocol`) tells pygls which class
+structures each custom request/notification and which one serializes each result. Unlike lsprotocol's
+own types, every field is always written (no "omit if default"), so that clients see `runId: null` and
+`stale: false` rather than a missing key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Type, Union
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from lsprotocol import types as lsp
+from pygls.protocol import LanguageServerProtocol, default_converter
+
+PROFILE = "heatlens/profile"
+CANCEL = "heatlens/cancel"
+CLEAR = "heatlens/clear"
+RUNS = "heatlens/runs"
+REPORT = "heatlens/report"
+FLAMEGRAPH = "heatlens/flamegraph"
+HEAT = "heatlens/heat"
+STATE = "heatlens/state"
+PROFILE_FILE_COMMAND = "heatlens.profileFile"
+
+ProgressToken = Union[int, str]
+
+
+# ---- params and results -------------------------------------------------------------------------
+
+
+@attrs.define
+class ProfileParams:
+    uri: Optional[str] = None
+    module: Optional[str] = None
+    code: Optional[str] = None
+    backend: Optional[str] = None
+    args: List[str] = attrs.Factory(list)
+    cwd: Optional[str] = None
+    env: Dict[str, str] = attrs.Factory(dict)
+    timeout: Optional[float] = None
+    work_done_token: Optional[lsp.ProgressToken] = None
+
+
+@attrs.define
+class FailureInfo:
+    kind: str = "ok"
+    message: str = ""
+
+
+@attrs.define
+class Hotspot:
+    uri: str
+    line: int  # 0-based
+    name: str
+    share: float
+
+
+@attrs.define
+class ProfileSummary:
+    run_id: Optional[int] = None
+    target: str = ""
+    backend: str = ""
+    duration: float = 0.0
+    failure: FailureInfo = attrs.Factory(FailureInfo)
+    hotspots: List[Hotspot] = attrs.Factory(list)
+
+
+@attrs.define
+class CancelParams:
+    pass
+
+
+@attrs.define
+class CancelResult:
+    cancelled: bool = False
+
+
+@attrs.define
+class ClearParams:
+    uri: Optional[str] = None
+
+
+@attrs.define
+class RunsParams:
+    limit: Optional[int] = None
+
+
+@attrs.define
+class RunInfo:
+    run_id: int
+    target: str = ""
+    backend: str = ""
+    started_at: float = 0.0
+    duration: float = 0.0
+    failure: str = "ok"
+
+
+@attrs.define
+class RunsResult:
+    runs: List[RunInfo] = attrs.Factory(list)
+
+
+@attrs.define
+class ReportParams:
+    run_id: Optional[int] = None
+    kind: Optional[str] = None
+
+
+@attrs.define
+class ReportResult:
+    markdown: str = ""
+
+
+@attrs.define
+class FlamegraphParams:
+    run_id: Optional[int] = None
+
+
+@attrs.define
+class FlamegraphResult:
+    speedscope: Dict[str, Any] = attrs.Factory(dict)
+    name: str = ""
+
+
+@attrs.define
+class HeatLine:
+    line: int  # 0-based, in the document as it is now
+    cpu_share: float
+    mem_mb: float
+    stale: bool = False
+
+
+@attrs.define
+class HeatParams:
+    uri: str
+    version: Optional[int] = None
+    lines: List[HeatLine] = attrs.Factory(list)
+
+
+@attrs.define
+class StateParams:
+    state: str = "idle"  # "idle" | "profiling"
+    target: Optional[str] = None
+    last_run: Optional[ProfileSummary] = None
+
+
+# ---- JSON-RPC envelopes (pygls builds and reads these by field name) -------------------------------
+
+
+def _request(name: str, params_type: Any) -> type:
+    return attrs.make_class(
+        name,
+        {
+            "id": attrs.field(type=Union[int, str]),
+            "params": attrs.field(type=Optional[params_type], default=None),
+            "method": attrs.field(type=str, default=""),
+            "jsonrpc": attrs.field(type=str, default="2.0"),
+        },
+    )
+
+
+def _response(name: str, result_type: Any) -> type:
+    return attrs.make_class(
+        name,
+        {
+            "id": attrs.field(type=Union[int, str]),
+            "result": attrs.field(type=Optional[result_type], default=None),
+            "jsonrpc": attrs.field(type=str, default="2.0"),
+        },
+    )
+
+
+def _notification(name: str, params_type: Any) -> type:
+    return attrs.make_class(
+        name,
+        {
+            "params": attrs.field(type=params_type),
+            "method": attrs.field(type=str, default=""),
+            "jsonrpc": attrs.field(type=str, default="2.0"),
+        },
+    )
+
+
+REQUESTS: Dict[str, Any] = {
+    PROFILE: (ProfileParams, ProfileSummary),
+    CANCEL: (CancelParams, CancelResult),
+    CLEAR: (ClearParams, None),
+    RUNS: (RunsParams, RunsResult),
+    REPORT: (ReportParams, ReportResult),
+    FLAMEGRAPH: (FlamegraphParams, FlamegraphResult),
+}
+NOTIFICATIONS: Dict[str, Any] = {HEAT: HeatParams, STATE: StateParams}
+
+_MESSAGE_TYPES: Dict[str, type] = {}
+_RESULT_TYPES: Dict[str, type] = {}
+for _method, (_params, _result) in REQUESTS.items():
+    _stem = "".join(p.title() for p in _method.split("/")[1:])
+    _MESSAGE_TYPES[_method] = _request(f"{_stem}Request", _params)
+    if _result is not None:
+        _RESULT_TYPES[_method] = _response(f"{_stem}Response", _result)
+for _method, _params in NOTIFICATIONS.items():
+    _stem = "".join(p.title() for p in _method.split("/")[1:])
+    _MESSAGE_TYPES[_method] = _notification(f"{_stem}Notification", _params)
+
+WIRE_TYPES: List[type] = [
+    ProfileParams, FailureInfo, Hotspot, ProfileSummary, CancelParams, CancelResult, ClearParams,
+    RunsParams, RunInfo, RunsResult, ReportParams, ReportResult, FlamegraphParams, FlamegraphResult,
+    HeatLine, HeatParams, StateParams,
+]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.rstrip("_").split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def register_wire_types(converter: cattrs.Converter) -> cattrs.Converter:
+    """camelCase both ways and never omit a field, for our types and their envelopes."""
+    for cls in [*WIRE_TYPES, *_MESSAGE_TYPES.values(), *_RESULT_TYPES.values()]:
+        renames = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **renames))
+        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
+    return converter
+
+
+def heatlens_converter() -> cattrs.Converter:
+    return register_wire_types(default_converter())
+
+
+class HeatlensProtocol(LanguageServerProtocol):
+    """pygls protocol that knows the types of heatlens' custom messages."""
+
+    def get_message_type(self, method: str) -> Optional[Type[Any]]:
+        return _MESSAGE_TYPES.get(method) or super().get_message_type(method)
+
+    def get_result_type(self, method: str) -> Optional[Type[Any]]:
+        return _RESULT_TYPES.get(method) or super().get_result_type(method)
+
+
+def to_wire(converter: cattrs.Converter, value: Any) -> Any:
+    """The JSON-ready form of one of our types (for tests and logging)."""
+    return converter.unstructure(value)

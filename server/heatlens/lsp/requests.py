@@ -1,0 +1,198 @@
+"""Handlers of the custom `heatlens/*` requests (docs/protocol.md): thin, async, typed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+import attrs
+
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+
+from heatlens.lsp import profiling
+from heatlens.lsp.annotations import FileData, files_of, path_key
+from heatlens.lsp.jobs import run_cancellable
+from heatlens.lsp.progress import PhaseProgress
+from heatlens.lsp.protocol import (
+    CANCEL, CLEAR, FLAMEGRAPH, PROFILE, REPORT, RUNS, CancelParams, CancelResult, ClearParams, FlamegraphParams,
+    FlamegraphResult, ProfileParams, ProfileSummary, ReportParams, ReportResult, RunInfo, RunsParams, RunsResult,
+)
+from heatlens.lsp.server import HeatlensServer, server
+from heatlens.model import Failure, FailureKind, Profile
+
+log = logging.getLogger(__name__)
+
+REPORT_KINDS = ("summary", "details", "libraries", "raw")
+
+
+def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
+    from heatlens.run import RunOptions  # late: a broken backend module must not stop the daemon starting
+
+    s = ls.settings
+    timeout = params.timeout if params.timeout is not None else s.timeout
+    return RunOptions(
+        backend=params.backend or s.backend,
+        timeout=timeout if timeout and timeout > 0 else None,
+        memory_limit_mb=s.memory_limit_mb or None,
+        project_root=ls.project_root,
+    )
+
+
+def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[FileData]]:
+    """Store the run (with the user's sources as run) and build every file's annotations. Blocking:
+    runs in a worker thread."""
+    roots = ls.roots()
+    profiling.keep_sources(profile, roots)
+    run_id: Optional[int] = None
+    store = ls.history.store()
+    if store is not None:
+        try:
+            run_id = store.save(profile)
+        except Exception as exc:  # the annotations are still worth showing
+            log.exception("saving the run failed")
+            ls.show(f"heatlens: could not save the run: {exc}")
+    return run_id, list(files_of(profile, run_id, profiling.read_source))
+
+
+async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> ProfileSummary:
+    """Run one profile end to end; the handler of `heatlens/profile` and of `heatlens.profileFile`."""
+    params = params or ProfileParams()
+    target = profiling.target_from_params(params, ls.settings, ls.project_root)
+    job = ls.jobs.start(target.display)  # raises JobBusy while another runs
+    progress: Optional[PhaseProgress] = None
+    started = time.monotonic()
+    try:
+        ls.notify_state("profiling", target.display)
+        name = os.path.basename(target.value) if target.kind == "script" else target.display
+        progress = await PhaseProgress.create(ls, params.work_done_token, f"heatlens: profiling {name}")
+        progress.begin()
+        job.cancel_on(progress.cancel_future)
+        phase = progress.set_phase
+        try:
+            from heatlens.run import profile_target
+
+            options = run_options(ls, params)
+            result = await run_cancellable(job, lambda: profile_target(target, options, on_phase=phase, cancel=job.cancel_event))
+        except Exception as exc:  # a runner bug still answers the request
+            log.exception("profiling %s failed", target.display)
+            result = _failed(f"heatlens failed: {exc}")
+        progress.set_phase("mapping")
+        mapping_started = time.perf_counter()
+        run_id, datas = None, []
+        if result.profile is not None:
+            run_id, datas = await asyncio.to_thread(ingest, ls, result.profile)
+            ls.add_files(datas)
+        log.info("run %s: stored, mapped and published %d files in %.1f ms", run_id, len(datas),
+                 (time.perf_counter() - mapping_started) * 1000)
+        backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)
+        duration = result.wall_time or (result.profile.meta.wall_time if result.profile else 0.0) or time.monotonic() - started
+        summary = profiling.summary(run_id, target, backend, duration, result.failure, profiling.hotspots(datas, ls.roots()))
+        ls.last_summary = summary
+        ok = summary.failure.kind == "ok"
+        progress.end(f"done in {duration:.1f} s" if ok else f"{summary.failure.kind}: {summary.failure.message[:200]}")
+        progress = None
+        return summary
+    finally:
+        if progress is not None:
+            progress.end("stopped")
+        ls.jobs.finish(job)
+        ls.notify_state("idle")
+
+
+@attrs.define
+class _Broken:
+    """Stands in for a RunResult when the runner itself broke, so the request is still answered."""
+
+    failure: Failure
+    profile: Optional[Profile] = None
+    wall_time: float = 0.0
+
+
+def _failed(message: str) -> _Broken:
+    return _Broken(Failure(FailureKind.BACKEND_FAILED, message))
+
+
+@server.feature(PROFILE)
+async def on_profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> ProfileSummary:
+    return await profile(ls, params)
+
+
+@server.feature(CANCEL)
+def on_cancel(ls: HeatlensServer, params: Optional[CancelParams]) -> CancelResult:
+    return CancelResult(cancelled=ls.jobs.cancel())
+
+
+@server.feature(CLEAR)
+def on_clear(ls: HeatlensServer, params: Optional[ClearParams]) -> None:
+    key = None
+    if params is not None and params.uri:
+        path = to_fs_path(params.uri)
+        if not path:
+            raise JsonRpcInvalidParams(f"not a file uri: {params.uri}")
+        key = path_key(path)
+    cleared = ls.annotations.clear(key)
+    uris = [u for u in ls.workspace.text_documents if (to_fs_path(u) and path_key(to_fs_path(u) or "") in cleared)]
+    for uri in uris:
+        ls.send_heat(uri)  # empty lines: the client clears its heat
+    ls.refresh()
+
+
+def _store_or_fail(ls: HeatlensServer) -> Any:
+    store = ls.history.store()
+    if store is None:
+        raise JsonRpcInvalidParams("the heatlens store is not available")
+    return store
+
+
+@server.feature(RUNS)
+async def on_runs(ls: HeatlensServer, params: Optional[RunsParams]) -> RunsResult:
+    limit = params.limit if params is not None and params.limit else 50
+    rows = await asyncio.to_thread(_store_or_fail(ls).runs, limit)
+    return RunsResult(runs=[
+        RunInfo(run_id=r.id, target=r.target, backend=r.backend, started_at=r.started_at, duration=r.wall, failure=r.failure_kind)
+        for r in rows
+    ])
+
+
+async def _load(ls: HeatlensServer, run_id: Optional[int]) -> Tuple[int, Profile]:
+    store = _store_or_fail(ls)
+    if run_id is None:
+        rows = await asyncio.to_thread(store.runs, 1)
+        if not rows:
+            raise JsonRpcInvalidParams("no runs yet: profile something first")
+        run_id = rows[0].id
+    try:
+        return run_id, await asyncio.to_thread(store.load, run_id)
+    except Exception as exc:
+        raise JsonRpcInvalidParams(f"cannot load run {run_id}: {exc}") from exc
+
+
+@server.feature(REPORT)
+async def on_report(ls: HeatlensServer, params: Optional[ReportParams]) -> ReportResult:
+    from heatlens.reports import render
+
+    params = params or ReportParams()
+    kind = params.kind or "summary"
+    if kind not in REPORT_KINDS:
+        raise JsonRpcInvalidParams(f"unknown report kind {kind!r}; choose one of {', '.join(REPORT_KINDS)}")
+    _run_id, prof = await _load(ls, params.run_id)
+    text = await asyncio.to_thread(render, prof, kind, "md", ls.project_root, ls.settings.user_code)
+    return ReportResult(markdown=text)
+
+
+@server.feature(FLAMEGRAPH)
+async def on_flamegraph(ls: HeatlensServer, params: Optional[FlamegraphParams]) -> FlamegraphResult:
+    from heatlens.reports.export_speedscope import to_speedscope
+
+    run_id, prof = await _load(ls, (params or FlamegraphParams()).run_id)
+    doc: Dict[str, Any] = await asyncio.to_thread(to_speedscope, prof)
+    return FlamegraphResult(speedscope=doc, name=f"run {run_id}: {prof.meta.target}")
+
+
+HANDLERS: Dict[str, Any] = {
+    PROFILE: on_profile, CANCEL: on_cancel, CLEAR: on_clear, RUNS: on_runs, REPORT: on_report, FLAMEGRAPH: on_flamegraph,
+}

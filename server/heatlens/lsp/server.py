@@ -1,0 +1,229 @@
+"""The heatlens language server: state, publishing, and thin handlers over annotations and features/*.
+
+It never runs user code in its own process: `heatlens/profile` hands the target to the runner, which
+starts a subprocess of the user's interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from heatlens import __version__
+from heatlens.lsp import history, settings as settings_mod
+from heatlens.lsp.annotations import Annotations, DocView, FileData, path_key
+from heatlens.lsp.features import code_lens, heat, hover, inlay_hints
+from heatlens.lsp.jobs import JobManager
+from heatlens.lsp.protocol import (
+    HEAT, STATE, HeatlensProtocol, ProfileSummary, StateParams, heatlens_converter,
+)
+from heatlens.lsp.settings import Settings
+from heatlens.mapping.positions import client_len
+
+log = logging.getLogger(__name__)
+
+
+class HeatlensServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("heatlens", __version__, protocol_cls=HeatlensProtocol, converter_factory=heatlens_converter)
+        self.settings = Settings()
+        self.jobs = JobManager()
+        self.annotations = Annotations()
+        self.project_root = os.getcwd()
+        self.last_summary: Optional[ProfileSummary] = None
+        self.history = history.History(self)
+        # Called with (server, uri, view) whenever a document's annotations change (run, open, edit,
+        # clear): where features/diagnostics.py and code actions plug in their publishing.
+        self.doc_hooks: List[Callable[["HeatlensServer", str, Optional[DocView]], None]] = []
+
+    # ---- settings and roots --------------------------------------------------------------------
+
+    def apply_settings(self, raw: Any) -> None:
+        self.settings, problems = settings_mod.parse_settings(raw)
+        if problems:
+            self.show("heatlens settings: " + "; ".join(problems), lsp.MessageType.Warning)
+
+    def roots(self) -> List[str]:
+        roots = [self.project_root]
+        try:
+            roots += [to_fs_path(f.uri) or "" for f in self.workspace.folders.values()]
+        except RuntimeError:
+            pass
+        return [r for r in dict.fromkeys(roots) if r]
+
+    def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    # ---- documents and views -------------------------------------------------------------------
+
+    def document(self, uri: str) -> Optional[TextDocument]:
+        try:
+            return self.workspace.text_documents.get(uri)
+        except RuntimeError:
+            return None
+
+    def view(self, uri: str) -> Optional[DocView]:
+        path = to_fs_path(uri)
+        return self.annotations.view(path_key(path)) if path else None
+
+    def attach(self, uri: str) -> Optional[DocView]:
+        doc = self.document(uri)
+        path = to_fs_path(uri)
+        if doc is None or not path:
+            return None
+        return self.annotations.attach(path_key(path), doc.source, self.workspace.position_codec)
+
+    # ---- publishing ----------------------------------------------------------------------------
+
+    def send_heat(self, uri: str) -> None:
+        doc = self.document(uri)
+        version = doc.version if doc is not None else None
+        view = self.view(uri)
+        self.protocol.notify(HEAT, heat.heat_params(uri, version, view, self.settings.heat_threshold))
+        for hook in self.doc_hooks:
+            try:
+                hook(self, uri, view)
+            except Exception:  # one feature's bug must not stop the others from publishing
+                log.exception("document hook %r failed for %s", hook, uri)
+
+    def publish_open(self, paths: Optional[Iterable[str]] = None, reanchor: bool = True) -> None:
+        """Re-anchor and send heat for open documents (those of `paths`, default all), then ask the client
+        to refresh lenses and hints if it can."""
+        wanted = None if paths is None else {path_key(p) for p in paths}
+        try:
+            uris = list(self.workspace.text_documents)
+        except RuntimeError:
+            return
+        for uri in uris:
+            path = to_fs_path(uri)
+            if not path or (wanted is not None and path_key(path) not in wanted):
+                continue
+            if reanchor:
+                self.attach(uri)
+            self.send_heat(uri)
+        self.refresh()
+
+    def refresh(self) -> None:
+        ws = getattr(self.client_capabilities, "workspace", None)
+        if ws is None:
+            return
+        if ws.code_lens is not None and ws.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
+        if ws.inlay_hint is not None and ws.inlay_hint.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
+
+    def add_files(self, datas: List[FileData]) -> None:
+        paths = self.annotations.add_run(datas)
+        self.publish_open(paths)
+
+    def notify_state(self, state: str, target: Optional[str] = None) -> None:
+        self.protocol.notify(STATE, StateParams(state=state, target=target, last_run=self.last_summary))
+
+
+server = HeatlensServer()
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: HeatlensServer, params: lsp.InitializeParams) -> None:
+    root = (to_fs_path(params.root_uri) if params.root_uri else None) or params.root_path
+    if not root and params.workspace_folders:
+        root = to_fs_path(params.workspace_folders[0].uri)
+    if root:
+        ls.project_root = root
+    ls.apply_settings(params.initialization_options)
+    if not ls.settings.client_commands:
+        from heatlens.lsp import commands
+
+        commands.register(ls)
+
+
+@server.feature(lsp.INITIALIZED)
+def initialized(ls: HeatlensServer, params: lsp.InitializedParams) -> None:
+    ls.history.start()
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def did_change_configuration(ls: HeatlensServer, params: lsp.DidChangeConfigurationParams) -> None:
+    raw = params.settings
+    if isinstance(raw, dict) and "heatlens" in raw:
+        raw = raw["heatlens"]
+    ls.apply_settings(raw)
+    ls.publish_open(reanchor=False)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: HeatlensServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    if ls.attach(params.text_document.uri) is not None:
+        ls.send_heat(params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: HeatlensServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    path = to_fs_path(uri)
+    if not path:
+        return
+    key = path_key(path)
+    if ls.annotations.view(key) is None:
+        return
+    for change in params.content_changes:
+        if isinstance(change, lsp.TextDocumentContentChangePartial):
+            r = change.range
+            ls.annotations.edit(key, r.start.line, r.start.character, r.end.line, r.end.character, change.text)
+        else:
+            ls.annotations.replace(key, change.text)
+    doc = ls.document(uri)
+    if doc is not None:
+        lines = doc.lines
+        ls.annotations.revalidate(key, lambda n: lines[n].rstrip("\r\n") if 0 <= n < len(lines) else None)
+    ls.send_heat(uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    path = to_fs_path(params.text_document.uri)
+    if path:
+        ls.annotations.close(path_key(path))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
+    uri = params.text_document.uri
+    return code_lens.code_lenses(uri, ls.view(uri))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+def on_hover(ls: HeatlensServer, params: lsp.HoverParams) -> Optional[lsp.Hover]:
+    return hover.hover(ls.view(params.text_document.uri), params.position.line)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
+def on_inlay_hint(ls: HeatlensServer, params: lsp.InlayHintParams) -> List[lsp.InlayHint]:
+    uri = params.text_document.uri
+    view = ls.view(uri)
+    doc = ls.document(uri)
+    if view is None or doc is None:
+        return []
+    lines = doc.lines
+    codec = ls.workspace.position_codec
+
+    def line_end(n: int) -> Optional[int]:
+        return client_len(lines[n].rstrip("\r\n"), codec) if 0 <= n < len(lines) else None
+
+    return inlay_hints.inlay_hints(view, params.range.start.line, params.range.end.line, ls.settings.hint_threshold, line_end)
+
+
+def custom_handlers() -> Dict[str, Any]:
+    from heatlens.lsp import requests  # registers heatlens/* on `server`
+
+    return requests.HANDLERS
+
+
+custom_handlers()

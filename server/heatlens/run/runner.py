@@ -1,0 +1,246 @@
+"""The runner: one profiled run of a target, from pre-flight checks to a `RunResult` with its metadata.
+
+Phases reported through `on_phase`: "starting" (checks, backend lookup), "running" (the target runs),
+"reading" (the backend's output becomes a Profile). The daemon adds "mapping" after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable, List, Optional, Tuple
+
+import attrs
+
+import heatlens
+from heatlens.backends.base import (
+    Backend,
+    BackendOptions,
+    BackendOutputError,
+    BackendUnavailable,
+    Target,
+    UnsupportedTarget,
+)
+from heatlens.model import Failure, FailureKind, Profile, RunMeta
+from heatlens.run import argv as argv_mod
+from heatlens.run.classify import Outcome, backend_failed, classify
+from heatlens.run.supervise import supervise
+
+PhaseCallback = Callable[[str], None]
+_HASH_LIMIT = 32 << 20  # don't hash files bigger than this (not source code)
+
+
+@attrs.define
+class RunOptions:
+    backend: str = "auto"
+    timeout: Optional[float] = 300.0  # seconds; None (or <= 0) = no limit
+    memory_limit_mb: Optional[int] = None  # RLIMIT_AS for the target
+    output_cap_bytes: int = 1 << 20  # per stream; beyond it the head and the tail are kept
+    project_root: Optional[str] = None  # what counts as "your code"; default: see argv.default_project_root
+    backend_options: BackendOptions = attrs.Factory(BackendOptions)
+    stream: Optional[Callable[[str, bytes], None]] = None  # ("stdout"|"stderr", chunk): live echo for the CLI
+
+
+@attrs.define
+class RunResult:
+    profile: Optional[Profile]  # whatever the backend wrote, even when the target failed; meta filled
+    failure: Failure
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    wall_time: float = 0.0
+
+
+def target_argv(target: Target) -> List[str]:
+    """The target's argv as the user gave it: `script args`, `-m mod args` or `-c code args`."""
+    return target.python_argv_tail()
+
+
+def sha256_of(path: str) -> Optional[str]:
+    try:
+        if os.path.getsize(path) > _HASH_LIMIT:
+            return None
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def git_commit(cwd: str) -> Optional[str]:
+    """HEAD of the repository that contains `cwd`; None when it is not one (or git is missing)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else None
+
+
+def pick_backend(name: str, python: str) -> Backend:
+    """The backend called `name` ("auto": the best one available in `python`), checked to be runnable.
+
+    Raises BackendUnavailable (with the install command when there is one).
+    """
+    from heatlens import backends  # the registry; imported late so the runner loads without it
+
+    if name in ("", "auto"):
+        backend = backends.choose_auto(python)
+    else:
+        try:
+            backend = backends.get_backend(name)
+        except (KeyError, ValueError) as exc:  # the registry's UnknownBackend lists the known names
+            raise BackendUnavailable(str(exc).strip("'\"") or f"unknown backend {name!r}") from exc
+    backend.check_available(python)
+    return backend
+
+
+def backend_markers(backend: Backend) -> Tuple[str, ...]:
+    """Path fragments of the backend's own code, so tracebacks through it are not blamed on the user."""
+    markers = [str(Path(heatlens.__file__).parent) + os.sep]
+    if backend.module:
+        markers.append(f"{os.sep}{backend.module.split('.')[0]}{os.sep}")
+    return tuple(markers)
+
+
+def _fill_hashes(profile: Profile, script: Optional[str], script_hash: Optional[str]) -> None:
+    for f in profile.files:
+        if script and script_hash and f.path == script:
+            f.sha256 = script_hash  # the source as it was when the run started
+        elif not f.sha256 and f.path and not f.path.startswith("<") and os.path.isfile(f.path):
+            f.sha256 = sha256_of(f.path)
+
+
+async def profile_target(
+    target: Target,
+    options: RunOptions,
+    on_phase: Optional[PhaseCallback] = None,
+    cancel: Optional[asyncio.Event] = None,
+) -> RunResult:
+    """Run `target` under the chosen backend and return the profile and how the run ended.
+
+    Setting `cancel` stops the run (the whole process tree) and returns a CANCELLED result with whatever
+    the backend recorded; cancelling the task itself kills the tree at once and re-raises CancelledError.
+    """
+    phase = on_phase or (lambda _name: None)
+    phase("starting")
+    t = argv_mod.absolute_target(target)
+    meta = RunMeta(argv=target_argv(target), target=target.display, cwd=t.cwd or "")
+    meta.project_root = os.path.abspath(options.project_root) if options.project_root else argv_mod.default_project_root(t)
+
+    def early(failure: Failure) -> RunResult:
+        return RunResult(profile=None, failure=failure)
+
+    not_found = argv_mod.check_target(t)
+    if not_found is not None:
+        return early(not_found)
+    try:
+        python = argv_mod.resolve_interpreter(t.python, t.cwd)
+    except argv_mod.InterpreterNotFound as exc:
+        return early(Failure(FailureKind.TARGET_NOT_FOUND, f"Cannot run {target.display}: {exc}."))
+    meta.interpreter = python
+    try:
+        backend = await asyncio.to_thread(pick_backend, options.backend, python)
+    except BackendUnavailable as exc:
+        return early(Failure(FailureKind.BACKEND_MISSING, _missing_message(exc), install_command=exc.install_command))
+    meta.backend = backend.name
+    if cancel is not None and cancel.is_set():
+        return early(Failure(FailureKind.CANCELLED, f"The run of {target.display} was cancelled before it started."))
+
+    out_dir = Path(tempfile.mkdtemp(prefix="heatlens-run-"))
+    try:
+        return await _run(t, target, options, backend, python, out_dir, meta, phase, cancel)
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _missing_message(exc: BackendUnavailable) -> str:
+    text = str(exc).rstrip(".")
+    if exc.install_command:
+        return f"{text}. Install it with:\n    {exc.install_command}\nor choose another backend."
+    return f"{text}."
+
+
+async def _run(
+    t: Target, original: Target, options: RunOptions, backend: Backend, python: str, out_dir: Path,
+    meta: RunMeta, phase: PhaseCallback, cancel: Optional[asyncio.Event],
+) -> RunResult:
+    backend_options = options.backend_options
+    try:
+        argv = backend.command(t, python, out_dir, backend_options)
+        backend_env = backend.environment(t, out_dir, backend_options)
+    except UnsupportedTarget as exc:
+        return RunResult(None, Failure(FailureKind.BACKEND_MISSING, f"The {backend.name} backend cannot run {original.display}: {exc}. Choose another backend."))
+    token = secrets.token_hex(16)
+    env = argv_mod.build_env(os.environ, t.env, backend_env, token)
+    script = t.value if t.kind == "script" else None
+    script_hash = sha256_of(script) if script else None
+    timeout = options.timeout if options.timeout and options.timeout > 0 else None
+
+    phase("running")
+    try:
+        sup = await supervise(
+            argv, env=env, cwd=t.cwd or os.getcwd(), token=token, timeout=timeout,
+            memory_limit_mb=options.memory_limit_mb, output_cap=options.output_cap_bytes,
+            stream=options.stream, cancel=cancel,
+        )
+    except OSError as exc:
+        return RunResult(None, Failure(FailureKind.TARGET_NOT_FOUND, f"Cannot start {argv[0]}: {exc}."))
+
+    phase("reading")
+    stderr = sup.stderr.text()
+    failure = classify(Outcome(
+        returncode=sup.returncode, stderr=stderr, target=original.display, target_kind=t.kind, target_value=t.value,
+        timed_out=sup.timed_out, timeout=timeout, cancelled=sup.cancelled, memory_limit_mb=options.memory_limit_mb,
+        oom_killed=sup.oom_killed, project_root=meta.project_root, cwd=t.cwd, backend=backend.name,
+        backend_markers=backend_markers(backend),
+    ))
+    meta.started_at, meta.wall_time, meta.cpu_time = sup.started_at, sup.wall_time, sup.cpu_time
+    meta.exit_code, meta.pid, meta.peak_rss_mb = sup.returncode, sup.pid, sup.peak_rss_mb
+    version, python_version, commit = await asyncio.gather(
+        asyncio.to_thread(backend.version, python),
+        asyncio.to_thread(argv_mod.interpreter_version, python),
+        asyncio.to_thread(git_commit, t.cwd or os.getcwd()),
+    )
+    meta.backend_version, meta.python_version, meta.git_commit = version, python_version, commit
+    if sup.leftovers_killed:
+        meta.notes.append(f"{sup.leftovers_killed} process(es) the target left running were stopped when it exited")
+
+    profile: Optional[Profile] = None
+    try:
+        profile = await asyncio.to_thread(backend.read, out_dir, meta)
+    except BackendOutputError as exc:
+        failure = backend_failed(failure, backend.name, str(exc))
+    except Exception as exc:  # an adapter bug must not lose the run's outcome
+        failure = backend_failed(failure, backend.name, f"{type(exc).__name__}: {exc}")
+    meta.failure = failure
+    if profile is not None:
+        _merge_meta(profile.meta, meta)
+        _fill_hashes(profile, script, script_hash)
+    return RunResult(
+        profile=profile, failure=failure, stdout=sup.stdout.text(), stderr=stderr,
+        stdout_truncated=sup.stdout.truncated, stderr_truncated=sup.stderr.truncated, wall_time=sup.wall_time,
+    )
+
+
+def _merge_meta(target: RunMeta, ours: RunMeta) -> None:
+    """Put the runner's facts into the profile's meta, keeping what only the adapter knows."""
+    keep_interval, keep_notes = target.sample_interval, list(target.notes)
+    keep_rss = target.peak_rss_mb
+    for field in attrs.fields(RunMeta):
+        setattr(target, field.name, getattr(ours, field.name))
+    target.sample_interval = keep_interval if keep_interval is not None else ours.sample_interval
+    target.notes = keep_notes + [n for n in ours.notes if n not in keep_notes]
+    if keep_rss is not None:  # measured inside the target: better than our 100 ms polling
+        target.peak_rss_mb = keep_rss
+
+
+def profile_target_sync(target: Target, options: RunOptions, on_phase: Optional[PhaseCallback] = None) -> RunResult:
+    """`profile_target` for callers without an event loop (the CLI, scripts)."""
+    return asyncio.run(profile_target(target, options, on_phase))

@@ -1,0 +1,274 @@
+// The user-visible scenarios the driver runs in code-server. Each step is a named check with a bounded wait;
+// what is asserted is what rendered (lens text and position, decoration on the right line, hover numbers).
+import path from 'node:path';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Open the workbench on `folder` and answer the workspace-trust prompt. */
+async function openWorkbench(c, base, folder, trust) {
+  const { page } = c;
+  await page.goto(`${base}/?folder=${folder}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: trust ? /Yes, I trust/ : /No, I don.t trust/ }).first();
+  await button.waitFor({ timeout: 30_000 });
+  await button.click();
+  await page.locator('.monaco-dialog-box').waitFor({ state: 'detached', timeout: 10_000 });
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 30_000 });
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await page.waitForSelector('.monaco-editor .view-lines .view-line', { timeout: 15_000 });
+}
+
+/** Run a command from the command palette by its exact label. */
+async function runCommand(page, label) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${label}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+const editorLine = (page, text) => page.locator('.monaco-editor .view-lines .view-line', { hasText: text }).first();
+
+/** Whole-line decoration backgrounds and gutter icons drawn at the vertical position of the line showing `text`. */
+async function decorationsOn(page, text) {
+  const box = await editorLine(page, text).boundingBox();
+  if (!box) throw new Error(`line "${text}" is not visible`);
+  return page.evaluate((y) => {
+    const at = (sel) =>
+      [...document.querySelectorAll(sel)].filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.height > 0 && Math.abs(r.top - y) < 3;
+      });
+    const transparent = (c) => c === 'transparent' || /rgba\([^)]*,\s*0\)$/.test(c);
+    const near = [...document.querySelectorAll('.monaco-editor .margin *')]
+      .filter((el) => Math.abs(el.getBoundingClientRect().top - y) < 30)
+      .map((el) => `${el.className}@${Math.round(el.getBoundingClientRect().top)}`)
+      .slice(0, 20);
+    return {
+      near: `y=${Math.round(y)} ${near.join(' ')}`,
+      tints: at('.monaco-editor .view-overlays .cdr')
+        .map((el) => getComputedStyle(el).backgroundColor)
+        .filter((c) => !transparent(c)),
+      // glyph-margin decorations (gutter icons) live in .glyph-margin-widgets since VS Code 1.85
+      gutter: at('.monaco-editor .margin [class*="ced-"]')
+        .map((el) => getComputedStyle(el).backgroundImage)
+        .filter((b) => b.startsWith('url("data:image/svg')),
+    };
+  }, box.y);
+}
+
+async function waitFor(fn, ms, what) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+const LENS_RE = /▲\s*([\d.]+)%\s*CPU/;
+
+/** The function lenses (text + y) and the line they sit above. */
+async function functionLenses(page) {
+  return page.evaluate((re) => {
+    const rx = new RegExp(re);
+    return [...document.querySelectorAll('.monaco-editor .codelens-decoration')]
+      .filter((el) => rx.test(el.textContent || ''))
+      .map((el) => ({ text: (el.textContent || '').trim(), y: el.getBoundingClientRect().top }));
+  }, LENS_RE.source);
+}
+
+async function profileAndWaitForLens(c, file) {
+  const { page } = c;
+  await runCommand(page, 'Heatlens: Profile this file');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: `profiling ${file}` }).first();
+  if (await toast.waitFor({ timeout: 8_000 }).then(() => true, () => false)) await c.shot('profiling-progress');
+  return waitFor(async () => {
+    const lenses = await functionLenses(page);
+    return lenses.length ? lenses : null;
+  }, 90_000, 'a function lens with a CPU share');
+}
+
+export async function scenarioMain(c, { base, processesWith }) {
+  const { page, run } = c;
+  await c.check('trusted workspace opens', () => openWorkbench(c, base, run.trusted, true));
+  await c.check('line-1 lens "Profile this file" (server started)', async () => {
+    await openFile(page, 'hot.py');
+    const lens = page.locator('.codelens-decoration', { hasText: 'Profile this file' }).first();
+    await lens.waitFor({ timeout: 90_000 });
+    await c.shot('opened');
+    return lens.innerText();
+  });
+
+  const lenses = await c.check('function lens shows the hot function with a share', async () => {
+    const found = await profileAndWaitForLens(c, 'hot.py');
+    await sleep(500);
+    const all = await functionLenses(page);
+    const def = await editorLine(page, 'def hot(n)').boundingBox();
+    const above = all.filter((l) => l.y < def.y && def.y - l.y < 2.5 * def.height);
+    if (above.length !== 1) throw new Error(`no lens directly above "def hot": ${JSON.stringify(all)} def at ${def.y}`);
+    const share = Number(LENS_RE.exec(above[0].text)[1]);
+    const others = all.filter((l) => l !== above[0]).map((l) => Number(LENS_RE.exec(l.text)[1]));
+    // hot() does ~all of the work: it must hold the largest share of the functions shown (main() includes it)
+    if (!(share >= 50)) throw new Error(`hot() lens share ${share}% < 50%: ${above[0].text}`);
+    await c.shot('lenses-and-heat');
+    return `${above[0].text} (all: ${found.length} lenses; others ${others.join(', ')})`;
+  });
+  void lenses;
+
+  await c.check('hot line has heat, cold line has none', async () => {
+    const hot = await waitFor(async () => {
+      const d = await decorationsOn(page, 'the hot line');
+      return d.tints.length && d.gutter.length ? d : null;
+    }, 15_000, 'a heat decoration on the hot line').catch(async (e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(await decorationsOn(page, 'the hot line'))}`);
+    });
+    const cold = await decorationsOn(page, 'the cold line');
+    if (cold.tints.length || cold.gutter.length) throw new Error(`cold line is decorated: ${JSON.stringify(cold)}`);
+    return `hot: tint ${hot.tints.join(',')}, gutter ${hot.gutter.length}; cold: none`;
+  });
+
+  await c.check('hover on the hot line shows its numbers', async () => {
+    const line = editorLine(page, 'the hot line');
+    const word = line.locator('span', { hasText: /^sum\(?/ }).first();
+    const target = (await word.count()) ? word : line;
+    await target.hover();
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: /CPU/ }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    const text = await hover.innerText();
+    if (!/\d+(\.\d+)?%/.test(text)) throw new Error(`hover has no share: ${text}`);
+    await c.shot('hover');
+    await page.keyboard.press('Escape');
+    return text.replace(/\s+/g, ' ').slice(0, 200);
+  });
+
+  await c.check('flame graph webview opens with the profile', async () => {
+    await runCommand(page, 'Heatlens: Show flame graph');
+    await page.locator('.tabs-container .tab', { hasText: 'Flame graph' }).first().waitFor({ timeout: 20_000 });
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('canvas').first().waitFor({ timeout: 30_000 });
+    // speedscope shows the profile's name in its toolbar once it has loaded it
+    const title = frame.locator('div', { hasText: /speedscope\.json|hot/ }).last();
+    await title.waitFor({ timeout: 20_000 });
+    await sleep(1000);
+    await c.shot('flamegraph');
+    return (await frame.locator('body').innerText()).replace(/\s+/g, ' ').slice(0, 160);
+  });
+
+  await c.check('clicking a frame in the flame graph opens its source line', async () => {
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const canvases = frame.locator('canvas');
+    // the biggest canvas is the flame chart; its top row is the root frame (the script's module)
+    let best = null;
+    for (let i = 0; i < (await canvases.count()); i++) {
+      const b = await canvases.nth(i).boundingBox();
+      if (b && (!best || b.width * b.height > best.box.width * best.box.height)) best = { i, box: b };
+    }
+    if (!best) throw new Error('no flame chart canvas');
+    const sel = page.locator('#status\\.editor\\.selection, .statusbar-item[id="status.editor.selection"]').first();
+    const before = (await sel.innerText().catch(() => '')) || '';
+    // click a frame a few rows down (deeper frames sit lower in speedscope's flame chart)
+    await canvases.nth(best.i).click({ position: { x: best.box.width * 0.5, y: 40 } });
+    const after = await waitFor(async () => {
+      const t = (await sel.innerText().catch(() => '')) || '';
+      const active = await page.locator('.tabs-container .tab.active').first().innerText().catch(() => '');
+      return /Ln \d+/.test(t) && /\.py/.test(active) && t !== before ? `${active.trim()} ${t}` : null;
+    }, 10_000, 'an editor at the clicked frame');
+    await c.shot('flamegraph-click-opens-source');
+    return after;
+  });
+
+  await c.check('report opens as rendered Markdown', async () => {
+    await runCommand(page, 'Heatlens: Show report');
+    await page.locator('.tabs-container .tab', { hasText: /Preview/ }).first().waitFor({ timeout: 20_000 });
+    const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
+    const body = frame.locator('body');
+    await waitFor(async () => /hot/.test((await body.innerText().catch(() => '')) || ''), 20_000, 'report text');
+    await c.shot('report');
+    return (await body.innerText()).replace(/\s+/g, ' ').slice(0, 160);
+  });
+
+  await c.check('cancel stops a long-running target (no process left)', async () => {
+    await openFile(page, 'slow.py');
+    const target = path.join(run.trusted, 'slow.py');
+    await runCommand(page, 'Heatlens: Profile this file');
+    const procs = await waitFor(async () => {
+      const p = processesWith(target);
+      return p.length ? p : null;
+    }, 30_000, 'the slow.py process');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'profiling slow.py' }).first();
+    await toast.waitFor({ timeout: 15_000 });
+    await sleep(1500); // let it run a little: the progress shows the phase and elapsed time
+    await c.shot('cancel-progress');
+    const progressText = await toast.innerText();
+    await toast.hover();
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    await waitFor(async () => processesWith(target).length === 0, 20_000, 'the slow.py process to end');
+    await toast.waitFor({ state: 'detached', timeout: 20_000 });
+    await c.shot('cancelled');
+    return `killed ${procs.length} process(es); progress said "${progressText.replace(/\s+/g, ' ').slice(0, 120)}"`;
+  });
+}
+
+export async function scenarioUntrusted(c, { base, processesWith, heatlensLog }) {
+  const { page, run } = c;
+  await c.check('untrusted workspace opens in Restricted Mode', () => openWorkbench(c, base, run.untrusted, false));
+  await c.check('untrusted workspace refuses to profile', async () => {
+    await openFile(page, 'hot.py');
+    await runCommand(page, 'Heatlens: Profile this file');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'until you trust the workspace' }).first();
+    await toast.waitFor({ timeout: 20_000 });
+    const manage = toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first();
+    await manage.waitFor({ timeout: 5_000 });
+    await c.shot('untrusted-refused');
+    const target = path.join(run.untrusted, 'hot.py');
+    for (let i = 0; i < 8; i++) {
+      if (processesWith(target).length) throw new Error(`the target ran: ${processesWith(target)}`);
+      await sleep(250);
+    }
+    const logText = heatlensLog();
+    if (!/profiling refused/.test(logText)) throw new Error('the extension log does not record the refusal');
+    if (logText.includes(`profiling ${target}`)) throw new Error('the extension asked the server to profile');
+    await manage.click();
+    await page.locator('.tabs-container .tab', { hasText: 'Workspace Trust' }).first().waitFor({ timeout: 15_000 });
+    await c.shot('manage-workspace-trust');
+    return 'refused with "Manage Workspace Trust"; no process started';
+  });
+}
+
+export async function scenarioBootstrap(c, { base, processesWith }) {
+  const { page, run } = c;
+  await c.check('workspace opens (fresh profile, no serverPython)', () => openWorkbench(c, base, run.trusted, true));
+  await c.check('the extension bootstraps its server environment from the shipped wheel', async () => {
+    await openFile(page, 'hot.py');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'setting up the server environment' }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    await c.shot('bootstrap-progress');
+    const lens = page.locator('.codelens-decoration', { hasText: 'Profile this file' }).first();
+    await lens.waitFor({ timeout: 360_000 });
+    const server = processesWith('server-venv').filter((l) => /-m heatlens serve/.test(l));
+    if (!server.length) throw new Error(`no server running from the private venv: ${processesWith('heatlens')}`);
+    await c.shot('bootstrap-server-started');
+    return server[0].slice(0, 200);
+  });
+  await c.check('a profile runs through the bootstrapped server', async () => {
+    const lenses = await profileAndWaitForLens(c, 'hot.py');
+    await c.shot('bootstrap-profiled');
+    return lenses.map((l) => l.text).join(' | ');
+  });
+}

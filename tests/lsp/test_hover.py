@@ -1,0 +1,50 @@
+"""Hovers: the Markdown table of a line and of a function, with uncertainty and staleness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heatlens.lsp.annotations import DocView, FunctionData
+from heatlens.lsp.features.hover import hover, hover_markdown
+from heatlens.mapping.linemap import LineMap
+
+
+def test_line_table_numbers(build_data: Any) -> None:
+    data = build_data({7: 3.0, 13: 1.0}, samples=2500, mem={7: 12.5})
+    text = hover_markdown(DocView(data), 6)
+    assert text is not None
+    assert "line 7 as profiled · run #3" in text
+    assert "| CPU | 3.00 s · 75.0% of run |" in text
+    assert "| python / native / system | 2.40 s / 600.0 ms / 0 s |" in text
+    assert "| memory alloc / peak / net | 12.5 MB / 12.5 MB / 0.00 MB |" in text
+    assert "| samples | 2,500 (±2%) |" in text
+    assert "stale" not in text
+
+
+def test_few_samples_say_so(build_data: Any) -> None:
+    text = hover_markdown(DocView(build_data({7: 0.004}, samples=4)), 6)
+    assert text is not None and "4 (±50%) — few samples, rough estimate" in text
+
+
+def test_nothing_measured_no_hover(build_data: Any) -> None:
+    assert hover(DocView(build_data({7: 1.0})), 0) is None
+    assert hover(None, 6) is None
+
+
+def test_edited_line_is_stale(build_data: Any) -> None:
+    data = build_data({7: 1.0})
+    linemap = LineMap.from_text(data.source)
+    view = DocView(data, linemap)
+    linemap.apply(6, 8, 6, 8, "  ")  # type inside the hot line
+    text = hover_markdown(view, 6)
+    assert text is not None and "stale" in text and "edited since the run" in text
+
+
+def test_function_hover_on_decorator_and_def(build_data: Any) -> None:
+    fn = FunctionData(qualname="cold", line=11, def_line=12, end_line=13, seconds=0.5, share=0.25, own_seconds=0.5,
+                      calls=3, callers={"/p.py:16:<module>": 0.5}, callees={"/p.py:0:sum": 0.4})
+    view = DocView(build_data({13: 0.5}, functions=[fn], total=2.0))
+    for line in (10, 11):  # `@decorated` and `def cold`
+        text = hover_markdown(view, line)
+        assert text is not None and "`cold`" in text and "| calls | 3 |" in text
+        assert "| top callers | `<module>` 500.0 ms |" in text and "`sum`" in text

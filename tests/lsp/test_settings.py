@@ -1,0 +1,54 @@
+"""Typed settings: camelCase keys, per-key fallback to defaults with a message, and the live server path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from heatlens.lsp.settings import DiagnosticsSettings, Settings, parse_settings
+
+
+def test_defaults_match_the_protocol_doc() -> None:
+    s, problems = parse_settings({})
+    assert problems == []
+    assert s == Settings(backend="auto", python="", timeout=300, memory_limit_mb=0, heat_threshold=0.01,
+                         hint_threshold=0.02, user_code=[], store_path="", diagnostics=DiagnosticsSettings(0.02, 0.005),
+                         client_commands=False)
+
+
+def test_valid_values_and_the_heatlens_section() -> None:
+    s, problems = parse_settings({"heatlens": {"backend": "scalene", "timeout": 5, "hintThreshold": 0.1,
+                                               "userCode": ["lib/**"], "diagnostics": {"infoShare": 0.01}}})
+    assert problems == []
+    assert (s.backend, s.timeout, s.hint_threshold, s.user_code, s.diagnostics.info_share) == ("scalene", 5.0, 0.1, ["lib/**"], 0.01)
+
+
+def test_each_invalid_key_falls_back_alone() -> None:
+    s, problems = parse_settings({"timeout": "soon", "heatThreshold": 3, "backend": "cprofile", "clientCommands": "yes", "typo": 1})
+    assert s.backend == "cprofile"  # the valid key is kept
+    assert (s.timeout, s.heat_threshold, s.client_commands) == (300.0, 0.01, False)
+    assert len(problems) == 4
+    assert any("heatlens.timeout" in p for p in problems) and any("heatlens.typo: unknown" in p for p in problems)
+
+
+def test_not_an_object() -> None:
+    s, problems = parse_settings(["x"])
+    assert s == Settings() and problems
+
+
+async def test_invalid_configuration_shows_a_message_and_keeps_serving(client: Any) -> None:
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings={"heatlens": {"heatThreshold": "hot"}}))
+    uri = client.open(client.root / "hot.py")
+    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    assert [l.command.title for l in lenses] == ["Profile this file"]
+    assert any("heatThreshold" in m.message and m.type == lsp.MessageType.Warning for m in client.messages)
+
+
+async def test_client_commands_option_hides_the_server_command(client: Any, spawn: Any) -> None:
+    commands = client.init_result.capabilities.execute_command_provider
+    assert commands is not None and list(commands.commands) == ["heatlens.profileFile"]
+    other = await spawn(client.root, {"clientCommands": True})
+    hidden = other.init_result.capabilities.execute_command_provider
+    assert hidden is None or not hidden.commands
+    assert other.init_result.capabilities.code_lens_provider is not None

@@ -1,0 +1,127 @@
+"""The summary report renders the fixture's known numbers in every format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from heatlens.model import Failure, FailureKind, FileProfile, LineStats, Profile, RunMeta
+from heatlens.reports import render
+
+
+def test_summary_json_numbers(profile):
+    data = json.loads(render(profile, "summary", "json"))
+    split = data["split"]
+    assert data["basis"] == "line-cpu" and data["total_seconds"] == pytest.approx(10.0)
+    assert split["user"]["share"] == pytest.approx(0.75)
+    assert split["native"]["share"] == pytest.approx(0.15)
+    assert split["library"]["share"] == pytest.approx(0.05)
+    assert split["stdlib"]["share"] == pytest.approx(0.05)
+    assert [f["function"] for f in data["top_functions"]] == ["join_orders", "load", "main"]
+    top = data["top_functions"][0]
+    assert top["self_share"] == pytest.approx(0.7) and top["total_share"] == pytest.approx(0.75)
+    assert top["calls"] == 3 and top["path"] == "app.py"
+    line = data["top_lines"][0]
+    assert (line["path"], line["line"], line["function"], line["loop_depth"]) == ("app.py", 8, "join_orders", 2)
+    assert line["share"] == pytest.approx(0.6)
+    assert line["source"] == 'if o["cid"] == c["id"]:'
+    assert data["files"][0]["path"] == "app.py" and data["files"][0]["share"] == pytest.approx(0.8)
+    assert data["memory"]["peak_rss_mb"] == pytest.approx(200.0)  # the series' RSS beats meta's 180
+    assert data["memory_lines"][0]["line"] == 9 and data["memory_lines"][0]["mem_net_mb"] == 20.0
+    assert data["run"]["failure"] is None
+
+
+def test_summary_recommendations_name_the_hot_lines_and_their_loop(profile):
+    recs = json.loads(render(profile, "summary", "json"))["recommendations"]
+    # lines 7 and 8 share one loop and one diagnostic: told once, together
+    assert recs[0].startswith("lines 7, 8 of app.py (70% of CPU together) are inside a nested loop of `join_orders`")
+    assert "see the heatlens diagnostic (nested-loop-join: nested loop: index customers by id)" in recs[0]
+    assert sum("nested-loop-join" in r for r in recs) == 1
+    assert any("line 9 of app.py still holds 20 MB" in r for r in recs)
+
+
+def test_recommendation_for_one_hot_line_without_a_diagnostic(profile):
+    profile.findings = []
+    profile.files[0].lines[0].cpu_python = 0.0  # only line 8 is hot now: 6 s of 9 s
+    recs = json.loads(render(profile, "summary", "json"))["recommendations"]
+    assert recs[0] == (
+        "line 8 of app.py (67% of CPU) is inside a nested loop of `join_orders` — an index (dict or set) of the "
+        "inner collection, built once, often removes the inner loop."
+    )
+
+
+def test_function_advice_without_line_data(profile):
+    profile.files = []
+    recs = json.loads(render(profile, "summary", "json"))["recommendations"]
+    assert recs[0].startswith("`join_orders` (app.py:4) takes 70% of the time in its own code")
+
+
+def test_summary_text_is_aligned_and_has_the_numbers(profile):
+    text = render(profile, "summary", "text")
+    assert "your code" in text and "75.0%" in text and "15.0%" in text
+    rows = [ln for ln in text.splitlines() if ln.lstrip().startswith("app.py:8")]
+    assert rows and "60.0%" in rows[0] and "join_orders" in rows[0]
+    header = next(ln for ln in text.splitlines() if ln.lstrip().startswith("function "))
+    join_row = next(ln for ln in text.splitlines() if ln.lstrip().startswith("join_orders"))
+    # right-aligned numeric columns end where their header ends
+    assert join_row.index("70.0%") + len("70.0%") == header.index("self %") + len("self %")
+
+
+def test_summary_markdown_tables(profile):
+    md = render(profile, "summary", "md")
+    assert "| function | where | self | self % |" in md
+    assert "| join_orders | app.py:4 | 7.00 s | 70.0% | 7.50 s | 75.0% | 3 | 50.0 MB |" in md
+    assert "|---|---|---:|" in md
+
+
+def test_project_root_argument_changes_what_is_yours(profile, paths, tmp_path):
+    elsewhere = str(tmp_path / "other-root")
+    data = json.loads(render(profile, "summary", "json", project_root=elsewhere))
+    assert data["split"]["user"]["seconds"] == 0.0 and data["top_functions"] == []
+    assert data["split"]["other"]["share"] == pytest.approx(0.75)
+
+
+def test_failure_is_reported_first():
+    prof = Profile(
+        meta=RunMeta(target="x.py", failure=Failure(FailureKind.TIMEOUT, "ran past 5 s")),
+        files=[FileProfile("/proj/x.py", None, [LineStats(3, cpu_python=1.0, samples=40)])],
+    )
+    data = json.loads(render(prof, "summary", "json", project_root="/proj"))
+    assert data["run"]["failure"]["kind"] == "timeout"
+    assert data["recommendations"][0].startswith("The run ended with timeout (ran past 5 s)")
+    assert any("Only 40 samples" in r for r in data["recommendations"])
+    assert "failure:   timeout: ran past 5 s" in render(prof, "summary", "text", project_root="/proj")
+
+
+def test_function_only_profile_uses_function_time(profile):
+    profile.files = []  # a tracer without line data: shares come from self times
+    data = json.loads(render(profile, "summary", "json"))
+    assert data["basis"] == "function-self-time"
+    assert data["split"]["user"]["share"] == pytest.approx(0.75)  # 7.0 + 0.5 of 10
+    assert data["split"]["native"]["share"] == pytest.approx(0.05)
+    assert data["split"]["library"]["share"] == pytest.approx(0.15)
+
+
+def test_stack_only_profile_derives_functions(profile):
+    profile.files, profile.functions = [], []
+    data = json.loads(render(profile, "summary", "json"))
+    assert data["basis"] == "stack-samples"
+    top = data["top_functions"][0]
+    assert top["function"] == "join_orders" and top["self_share"] == pytest.approx(0.7)
+    assert top["total_share"] == pytest.approx(0.75)
+    main = next(f for f in data["top_functions"] if f["function"] == "main")
+    assert main["total_share"] == pytest.approx(1.0)
+
+
+def test_empty_profile_renders_everywhere():
+    for kind in ("summary", "details", "libraries", "raw", "all"):
+        for fmt in ("text", "md", "json"):
+            assert render(Profile(), kind, fmt)
+
+
+def test_unknown_kind_or_format(profile):
+    with pytest.raises(ValueError, match="unknown report kind"):
+        render(profile, "nope")
+    with pytest.raises(ValueError, match="unknown report format"):
+        render(profile, "summary", "pdf")

@@ -1,0 +1,170 @@
+"""Supervision of real misbehaving processes: caps, limits, timeouts, cancel, and no process left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import List
+
+import psutil
+import pytest
+
+from heatlens.run.argv import build_env
+from heatlens.run.supervise import CappedBuffer, supervise
+
+TARGETS = Path(__file__).resolve().parents[1] / "fixtures" / "targets"
+
+
+def leftovers(marker: str) -> List[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        if marker in (p.info["cmdline"] or []):
+            found.append(p)
+    return found
+
+
+async def run(args: List[str], **kw):
+    token = uuid.uuid4().hex
+    env = build_env(os.environ, {}, {}, token)
+    return await supervise([sys.executable, *args], env=env, cwd=str(TARGETS), token=token, **kw)
+
+
+def test_capped_buffer_keeps_head_and_tail():
+    buf = CappedBuffer(10)
+    for chunk in (b"abc", b"defgh", b"ijklmnop", b"qrstuvwxyz"):
+        buf.add(chunk)
+    assert buf.truncated and buf.total == 26
+    text = buf.text()
+    assert text.startswith("abcde") and text.endswith("vwxyz") and "16 bytes omitted" in text
+    small = CappedBuffer(100)
+    small.add("héllo".encode())
+    assert small.text() == "héllo" and not small.truncated
+
+
+async def test_100mb_of_stdout_is_capped_and_streamed():
+    streamed = {"stdout": 0, "stderr": 0}
+
+    def stream(name: str, chunk: bytes) -> None:
+        streamed[name] += len(chunk)
+
+    sup = await run(["print_100mb.py"], output_cap=1 << 16, stream=stream, timeout=120)
+    assert sup.returncode == 0
+    assert sup.stdout.total == streamed["stdout"] >= 100 << 20
+    assert sup.stdout.truncated
+    text = sup.stdout.text()
+    assert len(text) < (1 << 16) + 200 and text.startswith("xxx") and text.rstrip().endswith("END OF OUTPUT")
+
+
+async def test_stdin_is_at_eof():
+    sup = await run(["reads_stdin.py"], timeout=60)
+    assert sup.returncode == 1 and "EOFError" in sup.stderr.text()
+
+
+async def test_timeout_kills_a_busy_loop():
+    sup = await run(["forever.py"], timeout=2)
+    assert sup.timed_out and not sup.cancelled
+    assert sup.returncode is not None and sup.returncode < 0
+    assert "looping forever" in sup.stdout.text()
+    assert not psutil.pid_exists(sup.pid) or psutil.Process(sup.pid).status() == psutil.STATUS_ZOMBIE
+
+
+async def test_setsid_grandchild_is_killed_after_a_normal_exit():
+    marker = f"heatlens-marker-{uuid.uuid4().hex}"
+    sup = await run(["daemon_grandchild.py", marker], timeout=60)
+    assert sup.returncode == 0 and "target done" in sup.stdout.text()
+    assert sup.leftovers_killed >= 1
+    assert leftovers(marker) == []
+
+
+async def test_cancel_event_mid_run_kills_the_tree():
+    marker = f"heatlens-marker-{uuid.uuid4().hex}"
+    cancel = asyncio.Event()
+
+    def stream(name: str, chunk: bytes) -> None:
+        if b"daemon started" in chunk:
+            cancel.set()
+
+    sup = await run(["daemon_grandchild.py", marker, "60"], timeout=120, cancel=cancel, stream=stream)
+    assert sup.cancelled and not sup.timed_out and sup.returncode < 0
+    assert leftovers(marker) == []
+
+
+async def test_task_cancellation_kills_at_once_and_reraises():
+    marker = f"heatlens-marker-{uuid.uuid4().hex}"
+    started = asyncio.Event()
+
+    def stream(name: str, chunk: bytes) -> None:
+        if b"daemon started" in chunk:
+            started.set()
+
+    task = asyncio.ensure_future(run(["daemon_grandchild.py", marker, "60"], timeout=120, stream=stream))
+    await asyncio.wait_for(started.wait(), 60)
+    assert leftovers(marker)  # the daemon really is running
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(50):  # SIGKILL was sent; give the kernel a moment to finish them
+        if not leftovers(marker):
+            break
+        await asyncio.sleep(0.02)
+    assert leftovers(marker) == []
+
+
+async def test_memory_limit_makes_allocation_fail():
+    sup = await run(["allocate_forever.py"], memory_limit_mb=300, timeout=60)
+    assert sup.returncode == 1 and "MemoryError" in sup.stderr.text()
+
+
+async def test_segfault_exit_status_is_the_signal():
+    sup = await run(["segfault.py"], timeout=60)
+    assert sup.returncode == -11
+    assert "Fatal Python error: Segmentation fault" in sup.stderr.text()  # PYTHONFAULTHANDLER from build_env
+
+
+async def test_cpu_time_and_peak_rss_of_the_tree():
+    code = (
+        "import subprocess, sys, time\n"
+        "burn = 'import time\\nt=time.process_time()\\nwhile time.process_time()-t<0.3: pass'\n"
+        "subprocess.run([sys.executable, '-c', burn])\n"
+        "t = time.process_time()\n"
+        "while time.process_time() - t < 0.3: pass\n"
+        "block = b'x' * (120 << 20)\n"
+        "time.sleep(0.6)\n"
+    )
+    sup = await run(["-c", code], timeout=120)
+    assert sup.returncode == 0
+    assert sup.cpu_time >= 0.55  # 0.3 s in the target + 0.3 s in its child, both counted
+    assert sup.peak_rss_mb is not None and sup.peak_rss_mb >= 100
+    assert sup.wall_time > 0 and sup.started_at > 0
+
+
+async def test_missing_interpreter_raises_oserror():
+    with pytest.raises(OSError):
+        await supervise(["/nonexistent/python"], env=dict(os.environ), cwd=str(TARGETS), token="t")
+
+
+def test_victims_found_by_token_outside_the_tree_and_only_those():
+    """A process that escaped the tree (not a descendant, own session) is still found by its token."""
+    import subprocess
+    import time as _time
+
+    from heatlens.run.argv import RUN_TOKEN_VAR
+    from heatlens.run.supervise import TreeWatch
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    since = _time.time()
+    root = subprocess.Popen(sleeper, start_new_session=True)
+    ours = subprocess.Popen(sleeper, env=dict(os.environ, **{RUN_TOKEN_VAR: "tok-ours"}), start_new_session=True)
+    other = subprocess.Popen(sleeper, env=dict(os.environ, **{RUN_TOKEN_VAR: "tok-other"}), start_new_session=True)
+    try:
+        watch = TreeWatch(root.pid, "tok-ours", since)
+        pids = {p.pid for p in watch.victims()}
+        assert ours.pid in pids and root.pid in pids  # the root: its own process group
+        assert other.pid not in pids and os.getpid() not in pids
+    finally:
+        for p in (root, ours, other):
+            p.kill()
+            p.wait()
