@@ -157,3 +157,14 @@ def test_bare_decorator_keeps_the_function_working(monkeypatch: pytest.MonkeyPat
         return a + b
 
     assert add(2, 3) == 5 and add.__name__ == "add"
+
+
+def test_repeated_regions_leak_no_file_descriptors() -> None:
+    @heatlens.profile("tiny", enabled=True, store=False)
+    def tiny() -> int:
+        return sum(range(1000))
+
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(50):
+        assert tiny() == 499500
+    assert len(os.listdir("/proc/self/fd")) <= before + 2  # pytest may open a file meanwhile; not 150

@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 import warnings
-from typing import Any, Callable, Dict, Optional, TypeVar
+from typing import Any, Dict, Optional
 
 ENV_SWITCH = "HEATLENS_PROFILE"
 ENV_STORE = "HEATLENS_STORE"
@@ -48,7 +48,6 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _active_lock = threading.Lock()
 _active: Optional["Profiler"] = None
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def env_switch() -> Optional[bool]:
@@ -149,6 +148,13 @@ class Profiler:
         return self.profile
 
     def _restore(self) -> None:
+        sampler = self._sampler
+        for name in ("_dump_fd", "_statfd", "_clearfd"):  # the sampler keeps these open for a process's life
+            fd = getattr(sampler, name, -1)
+            if isinstance(fd, int) and fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                setattr(sampler, name, -1)
         if self._prev_handler is not None:
             signal.signal(signal.SIGPROF, self._prev_handler)
         if self._own_tracemalloc:

@@ -167,6 +167,15 @@ async def test_target_not_found(target, words):
         assert word in result.failure.message
 
 
+async def test_another_interpreter_path(tmp_path):
+    link = tmp_path / "venv" / "bin" / "python"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(sys.executable)
+    result = await run(Target("code", "import sys; print(sys.executable)", python=str(link)))
+    assert result.failure.ok and result.stdout.strip() == str(link)
+    assert result.profile.meta.interpreter == str(link)
+
+
 async def test_module_and_code_targets_get_args_and_env():
     code = "import os, sys; print(sys.argv[1:], os.environ['MY_VAR'], os.environ['PYTHONUNBUFFERED'], len(os.environ['HEATLENS_RUN_TOKEN']))"
     result = await run(Target("code", code, ["x", "-y"], env={"MY_VAR": "hello"}))

@@ -168,3 +168,15 @@ def test_victims_found_by_token_outside_the_tree_and_only_those():
         for p in (root, ours, other):
             p.kill()
             p.wait()
+
+
+async def test_a_target_that_ignores_sigterm_is_killed_after_the_grace():
+    code = "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\nwhile True: pass\n"
+    cancel = asyncio.Event()
+
+    def stream(name: str, chunk: bytes) -> None:
+        if b"ready" in chunk:  # its SIGTERM handler is in place
+            cancel.set()
+
+    sup = await run(["-c", code], timeout=120, grace=0.3, cancel=cancel, stream=stream)
+    assert sup.cancelled and sup.returncode == -9

@@ -34,7 +34,7 @@ def test_run_is_stored_and_repeat_makes_one_group(tmp_path: Path, capsys: pytest
 
 def test_no_store_and_explicit_store_path(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "p.py").write_text(PROGRAM)
-    assert cli.main(["run", "--project-root", str(tmp_path), "--no-store", str(tmp_path / "p.py")]) == 0
+    assert cli.main(["run", "--project-root", str(tmp_path), str(tmp_path / "p.py"), "--no-store"]) == 0
     assert not (tmp_path / ".heatlens").exists()
     db = tmp_path / "elsewhere" / "runs.db"
     assert cli.main(["run", "--project-root", str(tmp_path), "--store", str(db), str(tmp_path / "p.py")]) == 0

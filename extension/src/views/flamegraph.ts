@@ -123,16 +123,21 @@ const WEBVIEW_SCRIPT = `(function () {
     }
     return out;
   }
+  const firstKey = () => { const s = stackEntries(); return s.length ? s[0].file + ':' + s[0].line + ':' + s.length : ''; };
+  let before = '';
+  document.addEventListener('mousedown', () => { before = firstKey(); }, true);
   document.addEventListener('click', (e) => {
     let el = e.target;
     for (let i = 0; el && i < 3; i++, el = el.parentElement) {
       const m = re.exec(el.textContent || '');
       if (m && (el.textContent || '').length < 2000) { vscode.postMessage({ type: 'open', file: m[1], line: Number(m[2]) }); return; }
     }
-    if (e.target && e.target.tagName === 'CANVAS') {
-      // a frame was selected: speedscope renders its stack (selected frame first) after the click
-      setTimeout(() => { const s = stackEntries(); if (s.length) vscode.postMessage({ type: 'open', file: s[0].file, line: s[0].line }); }, 150);
-    }
+    // a click in the chart selects a frame; speedscope then renders its stack (selected frame first)
+    const onCanvas = e.target && e.target.tagName === 'CANVAS';
+    setTimeout(() => {
+      const s = stackEntries();
+      if (s.length && (onCanvas || firstKey() !== before)) vscode.postMessage({ type: 'open', file: s[0].file, line: s[0].line });
+    }, 150);
   }, true);
   window.addEventListener('load', () => vscode.postMessage({ type: 'ready' }));
 })();`;

@@ -61,6 +61,7 @@ class Module:
     sites: List[Site]
     functions: List[cst.FunctionDef]
     all_names: set
+    _parents: Optional[Dict[cst.CSTNode, cst.CSTNode]] = None
 
     def where(self, node: cst.CSTNode) -> Pos:
         r = self.pos[node]
@@ -68,6 +69,19 @@ class Module:
 
     def scope_of(self, site: Site) -> cst.CSTNode:
         return site.function if site.function is not None else self.tree
+
+    def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        if self._parents is None:
+            from heatlens.analysis.cstutil import parents
+
+            self._parents = parents(self.tree)
+        return self._parents.get(node)
+
+    def site_of(self, node: cst.CSTNode) -> Optional[Site]:
+        return next((s for s in self.sites if s.node is node), None)
+
+    def line(self, node: cst.CSTNode) -> int:
+        return int(self.pos[node].start.line)
 
 
 _SITE_TYPES = (cst.For, cst.While, cst.Comparison, cst.AugAssign, cst.Call, cst.Try, cst.Assign) + COMP_TYPES

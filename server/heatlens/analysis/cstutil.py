@@ -226,6 +226,8 @@ def parents(root: cst.CSTNode) -> Dict[cst.CSTNode, cst.CSTNode]:
 
 def fresh_name(taken: Set[str], base: str) -> str:
     base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).strip("_") or "tmp"
+    while "__" in base:
+        base = base.replace("__", "_")
     name, i = base, 2
     while name in taken:
         name, i = f"{base}_{i}", i + 1

@@ -33,6 +33,7 @@ _CO_NEWLOCALS = 0x2
 NOTES = [
     "agent: CPU sampled at the kernel's timer tick (often 4 ms) with exact per-thread CPU weights; a "
     "line's native time is a heuristic (long C calls, or a C call on the sampled line)",
+    "agent: a line's system time is time blocked on it (I/O, sleep, locks, waiting for the GIL), not kernel CPU",
 ]
 
 Index = Dict[str, List[Tuple[int, Set[int], str]]]

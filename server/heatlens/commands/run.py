@@ -6,9 +6,10 @@
 
 Arguments after SCRIPT (or after `-m MODULE` / `-c CODE`) go to the target, except heatlens's own long
 options (`heatlens run prog.py in.csv --report all`); everything after `--` goes to the target untouched
-(`heatlens run prog.py -- --report x`). Put `--` before a script whose name starts with "-". The target's output streams live; the report follows on
-stdout (or goes to `--output`, format from its extension: .txt, .md, .json). Ctrl-C stops the target's
-whole process tree and still reports what was recorded.
+(`heatlens run prog.py -- --report x`), and so does everything after `heatlens run -- SCRIPT` (also the
+way to run a script whose name starts with "-"). The target's output streams live; the report follows
+on stdout (or goes to `--output`, format from its extension: .txt, .md, .json). Ctrl-C stops the
+target's whole process tree and still reports what was recorded.
 
 Exit codes (one per failure class):
     0   ok                  10  nonzero-exit        11  exception           12  syntax-error

@@ -116,11 +116,15 @@ def _functions(fp: FileProfile, profile: Profile, index: Optional[SourceIndex], 
     return out
 
 
-def file_data(profile: Profile, fp: FileProfile, run_id: Optional[int], source: Optional[str]) -> FileData:
-    """One file's annotations from a run. `source` is the file's text as run, when known."""
+def file_data(
+    profile: Profile, fp: FileProfile, run_id: Optional[int], source: Optional[str], indexed: bool = True
+) -> FileData:
+    """One file's annotations from a run. `source` is the file's text as run, when known. With
+    `indexed=False` no LibCST index is built (seconds for a big file): line-level data and the backend's
+    own function records only, to publish at once and refine later."""
     total = profile.total_cpu
     index: Optional[SourceIndex] = None
-    if source is not None and (fp.sha256 is None or sha256_text(source) == fp.sha256):
+    if indexed and source is not None and (fp.sha256 is None or sha256_text(source) == fp.sha256):
         try:
             index = index_for(fp.path, source)
         except Exception:  # a mapping bug must not cost the user the line-level data
@@ -138,8 +142,8 @@ def profile_sources(profile: Profile) -> Dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def files_of(profile: Profile, run_id: Optional[int], read_source: SourceReader) -> Iterator[FileData]:
-    """FileData for every file of the run that has line data."""
+def files_of(profile: Profile, run_id: Optional[int], read_source: SourceReader, indexed: bool = True) -> Iterator[FileData]:
+    """FileData for every file of the run that has line data (see `file_data` for `indexed`)."""
     stored = profile_sources(profile)
     for fp in profile.files:
         if not fp.lines or fp.path.startswith("<"):
@@ -147,7 +151,7 @@ def files_of(profile: Profile, run_id: Optional[int], read_source: SourceReader)
         source = stored.get(fp.path)
         if source is None:
             source = read_source(fp.path, fp.sha256)
-        yield file_data(profile, fp, run_id, source)
+        yield file_data(profile, fp, run_id, source, indexed)
 
 
 # ---- a document's view of its data -----------------------------------------------------------------
@@ -238,6 +242,18 @@ class Annotations:
             self.files[key] = data
             self.maps.pop(key, None)
             paths.append(data.path)
+        return paths
+
+    def refine(self, datas: Iterable[FileData]) -> List[str]:
+        """Swap in fuller data of the same run (function spans from the index): the source is the same,
+        so document maps are kept. Files that a newer run replaced meanwhile are left alone."""
+        paths = []
+        for data in datas:
+            key = path_key(data.path)
+            current = self.files.get(key)
+            if current is not None and current.run_id == data.run_id and current.sha256 == data.sha256:
+                self.files[key] = data
+                paths.append(data.path)
         return paths
 
     def clear(self, path: Optional[str] = None) -> List[str]:

@@ -43,8 +43,8 @@ def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
 
 
 def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[FileData]]:
-    """Store the run (with the user's sources as run) and build every file's annotations. Blocking:
-    runs in a worker thread."""
+    """Store the run (with the user's sources as run) and build every file's line-level annotations
+    (no LibCST: fast). Blocking: runs in a worker thread."""
     roots = ls.roots()
     profiling.keep_sources(profile, roots)
     run_id: Optional[int] = None
@@ -55,7 +55,7 @@ def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[Fi
         except Exception as exc:  # the annotations are still worth showing
             log.exception("saving the run failed")
             ls.show(f"heatlens: could not save the run: {exc}")
-    return run_id, list(files_of(profile, run_id, profiling.read_source))
+    return run_id, list(files_of(profile, run_id, profiling.read_source, indexed=False))
 
 
 async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> ProfileSummary:
@@ -86,8 +86,13 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
         if result.profile is not None:
             run_id, datas = await asyncio.to_thread(ingest, ls, result.profile)
             ls.add_files(datas)
-        log.info("run %s: stored, mapped and published %d files in %.1f ms", run_id, len(datas),
-                 (time.perf_counter() - mapping_started) * 1000)
+            log.info("run %s: stored and published %d files in %.1f ms", run_id, len(datas),
+                     (time.perf_counter() - mapping_started) * 1000)
+            # Function spans need the LibCST index (cached per source hash, pre-warmed on didOpen).
+            prof = result.profile
+            datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source)))
+            ls.refine_files(datas)
+            log.info("run %s: function roll-ups published after %.1f ms", run_id, (time.perf_counter() - mapping_started) * 1000)
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)
         duration = result.wall_time or (result.profile.meta.wall_time if result.profile else 0.0) or time.monotonic() - started
         summary = profiling.summary(run_id, target, backend, duration, result.failure, profiling.hotspots(datas, ls.roots()))

@@ -26,6 +26,7 @@ from heatlens.lsp.protocol import (
 )
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.positions import client_len
+from heatlens.mapping.source_index import index_for
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,26 @@ class HeatlensServer(LanguageServer):
         paths = self.annotations.add_run(datas)
         self.publish_open(paths)
 
+    def refine_files(self, datas: List[FileData]) -> None:
+        paths = self.annotations.refine(datas)
+        if paths:
+            self.publish_open(paths, reanchor=False)
+
+    def prewarm(self, uri: str) -> None:
+        """Build the LibCST index of an opened file in the background, so a run's roll-ups find it cached."""
+        doc, path = self.document(uri), to_fs_path(uri)
+        if doc is None or not path or doc.language_id not in (None, "python"):
+            return
+        text = doc.source
+
+        def build() -> None:
+            try:
+                index_for(path, text)
+            except Exception:
+                log.debug("pre-warming the index of %s failed", path, exc_info=True)
+
+        asyncio.ensure_future(asyncio.to_thread(build))
+
     def notify_state(self, state: str, target: Optional[str] = None) -> None:
         self.protocol.notify(STATE, StateParams(state=state, target=target, last_run=self.last_summary))
 
@@ -162,6 +183,7 @@ def did_change_configuration(ls: HeatlensServer, params: lsp.DidChangeConfigurat
 def did_open(ls: HeatlensServer, params: lsp.DidOpenTextDocumentParams) -> None:
     if ls.attach(params.text_document.uri) is not None:
         ls.send_heat(params.text_document.uri)
+    ls.prewarm(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)

@@ -151,9 +151,11 @@ class TreeWatch:
         self.peak_rss = max(self.peak_rss, rss)
 
     async def run(self) -> None:
+        start = time.monotonic()
         while True:
             self.poll()
-            await asyncio.sleep(POLL_INTERVAL)
+            # Fast at first (short runs, quick forks), then slower: each poll reads every /proc entry.
+            await asyncio.sleep(POLL_INTERVAL if time.monotonic() - start < 2.0 else 2.5 * POLL_INTERVAL)
 
     def victims(self) -> List[psutil.Process]:
         """Every live process of this run: seen descendants, the process group, the token carriers."""

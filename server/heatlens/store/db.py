@@ -17,7 +17,6 @@ import threading
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from heatlens import model
 from heatlens.model import Profile
 from heatlens.store import queries, schema
 from heatlens.store.queries import FunctionPoint, RunRow

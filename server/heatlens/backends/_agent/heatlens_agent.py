@@ -38,6 +38,7 @@ class Agent:
         self.exception: Optional[Dict[str, Any]] = None
         self.exceptions: Dict[Tuple[str, str, int, str], int] = {}
         self.done = False
+        self.sigint = False
         self._lock = threading.Lock()
         self._real_exit = os._exit
 
@@ -83,6 +84,8 @@ class Agent:
                 pass
         self.sampler.stop()
         self.write(self.sampler, True)
+        if self.sigint:
+            _die_by_sigint()  # python ends by SIGINT after an uncaught ^C, once atexit is done
 
     def _os_exit(self, status: int) -> None:
         try:
@@ -122,7 +125,10 @@ class Agent:
         atexit.register(self.finish)  # registered first, so it runs after the target's own atexit handlers
         os._exit = self._os_exit
         self.watch_exceptions()
-        self.sampler.start()
+        try:
+            self.sampler.start()
+        except OSError:  # e.g. the output folder is not writable: run the target anyway, unprofiled
+            self.sampler.enabled = False
         try:
             self._run_target()
         except SystemExit as exc:
@@ -143,8 +149,7 @@ class Agent:
                 "line": where.tb_lineno if where else getattr(exc, "lineno", 0) or 0,
             }
             sys.excepthook(type(exc), exc.with_traceback(tb), tb)
-            if isinstance(exc, KeyboardInterrupt):
-                atexit.register(_die_by_sigint)  # python ends by SIGINT after an uncaught ^C
+            self.sigint = isinstance(exc, KeyboardInterrupt)
             sys.exit(1)
         finally:
             self.sampler.main_base = -1  # the agent's frames left at the bottom are not the target's

@@ -1,0 +1,188 @@
+"""Overhead: wall time of each workload unprofiled, under heatlens' modes and under the anchors, interleaved.
+
+Every repetition runs every (workload, tool) pair once, with the tool order rotated per repetition, so that
+machine drift (other processes, thermal state) hits all tools alike. The anchors run through their own
+CLIs (the honest baseline: what a user would type); heatlens runs through its runner
+(`heatlens.run.profile_target_sync`), and its ratio uses the target process's wall time as the runner
+measured it (spawn to exit, the agent's start-up and final write included). The time the runner then
+spends reading the output into a Profile is reported separately ("runner total").
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from benchmarks.common import PYTHON, WORKLOADS, geomean, median, quartiles, timed_run
+
+WORKLOAD_NAMES = ["call_heavy", "nested_loops", "alloc_heavy", "numpy_native", "io_sleep", "threads", "nbody",
+                  "json_tasks"]
+FULL_SCALE, QUICK_SCALE = 1.0, 0.02
+
+
+def _pyspy() -> Optional[str]:
+    exe = Path(PYTHON).parent / "py-spy"
+    return str(exe) if exe.exists() else shutil.which("py-spy")
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+# Anchor command lines: name -> (description, argv builder(script, args, out_dir)). Default settings of each.
+def anchor_commands() -> Dict[str, Tuple[str, Callable[[str, List[str], Path], List[str]]]]:
+    py = PYTHON
+    cmds: Dict[str, Tuple[str, Callable[[str, List[str], Path], List[str]]]] = {}
+    if _has_module("scalene"):
+        cmds["scalene"] = ("python -m scalene run -o OUT.json prog.py --- args",
+                           lambda s, a, o: [py, "-m", "scalene", "run", "-o", str(o / "s.json"), s, "---", *a])
+        cmds["scalene-cpu"] = ("python -m scalene run --cpu-only -o OUT.json prog.py --- args",
+                               lambda s, a, o: [py, "-m", "scalene", "run", "--cpu-only", "-o", str(o / "s.json"), s, "---", *a])
+    if _has_module("pyinstrument"):
+        cmds["pyinstrument"] = ("python -m pyinstrument -o OUT.pyisession prog.py args",
+                                lambda s, a, o: [py, "-m", "pyinstrument", "-o", str(o / "p.pyisession"), s, *a])
+    cmds["cprofile"] = ("python -m cProfile -o OUT.prof prog.py args",
+                        lambda s, a, o: [py, "-m", "cProfile", "-o", str(o / "c.prof"), s, *a])
+    if _has_module("viztracer"):
+        cmds["viztracer"] = ("python -m viztracer --quiet -o OUT.json prog.py args",
+                             lambda s, a, o: [py, "-m", "viztracer", "--quiet", "-o", str(o / "v.json"), s, *a])
+    if _has_module("memray"):
+        cmds["memray"] = ("python -m memray run -q -f -o OUT.bin prog.py args",
+                          lambda s, a, o: [py, "-m", "memray", "run", "-q", "-f", "-o", str(o / "m.bin"), s, *a])
+    spy = _pyspy()
+    if spy:
+        cmds["py-spy"] = ("py-spy record -f raw -o OUT.txt -- python prog.py args (100 Hz, default)",
+                          lambda s, a, o: [spy, "record", "-f", "raw", "-o", str(o / "y.txt"), "--", py, s, *a])
+    return cmds
+
+
+HEATLENS_MODES = {"heatlens": "sampled", "heatlens-cpu": "off", "heatlens-full": "full"}
+TOOL_LABELS = {
+    "none": "unprofiled", "heatlens": "heatlens (default: CPU + sampled memory)", "heatlens-cpu": "heatlens CPU only",
+    "heatlens-full": "heatlens full memory (tracemalloc)", "scalene": "Scalene (CPU + memory)",
+    "scalene-cpu": "Scalene --cpu-only", "pyinstrument": "pyinstrument", "cprofile": "cProfile",
+    "viztracer": "VizTracer", "memray": "memray", "py-spy": "py-spy record",
+}
+
+
+def run_heatlens(mode: str, script: str, args: List[str], cwd: str, timeout: float) -> Tuple[float, float, str]:
+    """(target wall, runner total, failure kind) of one profiled run through the runner."""
+    from heatlens.backends.base import BackendOptions, Target
+    from heatlens.run import RunOptions, profile_target_sync
+
+    opts = RunOptions(backend="agent", timeout=timeout, backend_options=BackendOptions(memory=mode))
+    t0 = time.perf_counter()
+    res = profile_target_sync(Target(kind="script", value=script, args=args, cwd=cwd), opts)
+    total = time.perf_counter() - t0
+    kind = res.failure.kind.value
+    return (res.wall_time if kind == "ok" else float("nan")), total, kind
+
+
+def measure_once(tool: str, script: str, args: List[str], anchors: Dict[str, Any], timeout: float) -> Dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="hlbench-"))
+    try:
+        if tool == "none":
+            wall, rc = timed_run([PYTHON, script, *args], cwd=str(out), timeout=timeout)
+            return {"wall": wall, "ok": rc == 0}
+        if tool in HEATLENS_MODES:
+            wall, total, kind = run_heatlens(HEATLENS_MODES[tool], script, args, str(out), timeout)
+            return {"wall": wall, "total": total, "ok": kind == "ok", "failure": kind}
+        wall, rc = timed_run(anchors[tool][1](script, args, out), cwd=str(out), timeout=timeout)
+        return {"wall": wall, "ok": rc == 0, "failure": "" if rc == 0 else f"exit {rc}"}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def tools_available() -> List[str]:
+    return ["none", *HEATLENS_MODES, *anchor_commands()]
+
+
+def _interleaved(programs: List[Tuple[str, str, List[str]]], tools: List[str], reps: int, timeout: float,
+                 log: Callable[[str], None]) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
+    anchors = anchor_commands()
+    runs: Dict[str, Dict[str, List[Dict[str, Any]]]] = {name: {t: [] for t in tools} for name, _, _ in programs}
+    for rep in range(reps):
+        for wi, (name, script, args) in enumerate(programs):
+            k = (rep + wi) % len(tools)
+            for tool in tools[k:] + tools[:k]:  # rotated: no tool always runs first or right after another
+                r = measure_once(tool, script, args, anchors, timeout)
+                runs[name][tool].append(r)
+                log(f"  rep {rep + 1}/{reps} {name:13s} {tool:13s} {r['wall']:.2f} s{'' if r['ok'] else ' FAILED ' + str(r.get('failure'))}")
+    return runs
+
+
+def summarize(runs: Dict[str, Dict[str, List[Dict[str, Any]]]], tools: List[str]) -> Dict[str, Any]:
+    """Per workload and tool: median/min/max/quartiles of wall ratio to the same repetition's... median baseline."""
+    ratios: Dict[str, Dict[str, Dict[str, float]]] = {}
+    baseline: Dict[str, float] = {}
+    failures: List[str] = []
+    for name, per_tool in runs.items():
+        base = median([r["wall"] for r in per_tool["none"] if r["ok"]])
+        baseline[name] = base
+        for tool in tools:
+            if tool == "none":
+                continue
+            rs = per_tool[tool]
+            vals = [r["wall"] / base for r in rs if r["ok"] and r["wall"] == r["wall"]]
+            failures += [f"{tool} on {name}: {r.get('failure')}" for r in rs if not r["ok"]]
+            q1, q3 = quartiles(vals) if vals else (float("nan"), float("nan"))
+            entry = {"median": median(vals), "min": min(vals, default=float("nan")),
+                     "max": max(vals, default=float("nan")), "q1": q1, "q3": q3, "n": len(vals)}
+            totals = [r["total"] / base for r in rs if r.get("ok") and "total" in r]
+            if totals:
+                entry["runner_total_median"] = median(totals)
+            ratios.setdefault(tool, {})[name] = entry
+    overall = {tool: geomean([e["median"] for e in per.values()]) for tool, per in ratios.items()}
+    worst = {tool: max((e["median"] for e in per.values() if e["median"] == e["median"]), default=float("nan"))
+             for tool, per in ratios.items()}
+    return {"baseline_s": baseline, "ratios": ratios, "overall_geomean": overall, "worst_median": worst,
+            "failures": failures}
+
+
+def startup(tools: List[str], reps: int, timeout: float, log: Callable[[str], None]) -> Dict[str, Any]:
+    """Wall seconds of a trivial `pass` program under each tool (median), and the added cost over plain python."""
+    with tempfile.TemporaryDirectory(prefix="hlbench-pass-") as tmp:
+        script = str(Path(tmp) / "trivial.py")
+        Path(script).write_text("pass\n")
+        runs = _interleaved([("trivial", script, [])], tools, reps, timeout, lambda _m: None)
+    walls = {t: median([r["wall"] for r in runs["trivial"][t] if r["ok"]]) for t in tools}
+    totals = {t: median([r["total"] for r in runs["trivial"][t] if r.get("ok") and "total" in r])
+              for t in tools if t in HEATLENS_MODES}
+    failed = {t: [r.get("failure") for r in runs["trivial"][t] if not r["ok"]] for t in tools}
+    log("  start-up: " + ", ".join(f"{t} {walls[t]:.2f}s" for t in tools))
+    return {"wall_s": walls, "added_s": {t: walls[t] - walls["none"] for t in tools}, "runner_total_s": totals,
+            "failed": {t: f for t, f in failed.items() if f}}
+
+
+def run(quick: bool = False, reps: Optional[int] = None, log: Callable[[str], None] = print,
+        workloads: Optional[List[str]] = None) -> Dict[str, Any]:
+    tools = tools_available()
+    names = workloads or WORKLOAD_NAMES
+    scale = QUICK_SCALE if quick else FULL_SCALE
+    reps = reps or (1 if quick else 3)
+    programs = [(n, str(WORKLOADS / f"{n}.py"), [repr(scale)]) for n in names]
+    timeout = 60.0 if quick else 300.0
+    log(f"overhead: {len(names)} workloads x {len(tools)} tools x {reps} repetitions (scale {scale})")
+    t0 = time.perf_counter()
+    runs = _interleaved(programs, tools, reps, timeout, log)
+    result = summarize(runs, tools)
+    result["startup"] = startup(tools, 1 if quick else 5, timeout, log)
+    anchors = anchor_commands()
+    result.update({
+        "tools": tools, "labels": {t: TOOL_LABELS.get(t, t) for t in tools}, "workloads": names, "reps": reps,
+        "scale": scale, "commands": {t: anchors[t][0] for t in anchors}, "elapsed_s": time.perf_counter() - t0,
+        "raw": {n: {t: [r["wall"] for r in rs] for t, rs in per.items()} for n, per in runs.items()},
+    })
+    return result
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=1, default=str))

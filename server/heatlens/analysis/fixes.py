@@ -1,0 +1,75 @@
+"""Quick fixes as LibCST codemods with explicit preconditions.
+
+`ApplyFix(context, rule=..., line=..., col=None)` re-detects the candidates of the module it is given and
+applies the plan of the one named; a candidate whose preconditions fail (its `refusal`) or a missing one
+makes the codemod skip the file (`SkipFile`), so nothing is rewritten. `fix_source` is the plain-text API.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import attrs
+import libcst as cst
+from libcst.codemod import CodemodCommand, CodemodContext, SkipFile, SkipReason, TransformSuccess, transform_module
+from libcst.codemod.visitors import AddImportsVisitor
+
+from heatlens.analysis.candidates import Candidate, detect, detect_module, parse
+from heatlens.analysis.cstutil import apply_plan
+
+
+def _pick(cands: List[Candidate], rule: str, line: int, col: Optional[int]) -> Optional[Candidate]:
+    for c in cands:
+        if c.rule == rule and c.line == line and (col is None or c.col == col):
+            return c
+    return None
+
+
+class ApplyFix(CodemodCommand):
+    DESCRIPTION = "Apply heatlens' fix for one detected anti-pattern"
+
+    def __init__(self, context: CodemodContext, rule: str, line: int, col: Optional[int] = None) -> None:
+        super().__init__(context)
+        self.rule, self.line, self.col = rule, line, col
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        mod = parse(tree.code)  # a fresh tree with positions; the edit plan refers to its nodes
+        if mod is None:
+            raise SkipFile("the source does not parse")
+        cand = _pick(detect_module(mod), self.rule, self.line, self.col)
+        if cand is None:
+            raise SkipFile(f"no {self.rule} finding at line {self.line}")
+        if cand.plan is None:
+            raise SkipFile(f"no safe fix: {cand.refusal or 'advice only'}")
+        for module in cand.plan.imports:
+            AddImportsVisitor.add_needed_import(self.context, module)
+        return apply_plan(mod.tree, cand.plan)
+
+    def should_allow_multiple_passes(self) -> bool:
+        return False
+
+
+@attrs.define
+class FixResult:
+    ok: bool
+    text: str  # the fixed source (the original when not ok)
+    title: str = ""
+    reason: str = ""  # why not, when not ok
+
+
+def fix_source(source: str, rule: str, line: int, col: Optional[int] = None) -> FixResult:
+    """Apply the fix of the `rule` candidate at `line` (and `col`) of `source`."""
+    cand = _pick(detect(source), rule, line, col)
+    title = cand.fix_title or "" if cand is not None else ""
+    result = transform_module(ApplyFix(CodemodContext(), rule=rule, line=line, col=col), source)
+    if isinstance(result, TransformSuccess):
+        fixed = result.code
+        try:
+            compile(fixed, "<fixed>", "exec", dont_inherit=True)
+        except SyntaxError as exc:  # a codemod bug must never reach the user's file
+            return FixResult(False, source, title, f"the fix produced invalid code: {exc}")
+        return FixResult(True, fixed, title)
+    reason = getattr(result, "skip_description", "") or getattr(result, "error", "") or "not applicable"
+    if getattr(result, "skip_reason", None) is SkipReason.OTHER and not reason:
+        reason = "not applicable"
+    return FixResult(False, source, title, str(reason))

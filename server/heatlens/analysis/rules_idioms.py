@@ -1,0 +1,242 @@
+"""Idiom detectors: loop-invariant work, quadratic idioms, exceptions as control flow, repeated pure calls."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import libcst as cst
+
+from heatlens.analysis import cstutil as u
+from heatlens.analysis.candidates import Candidate, Module, Site, rule
+from heatlens.analysis.rules_loops import hoist_loop
+
+# method -> how many positional arguments (pattern included) map 1:1 onto the compiled pattern's method
+_RE_METHODS = {"compile": 1, "match": 2, "search": 2, "fullmatch": 2, "findall": 2, "finditer": 2, "sub": 4,
+               "subn": 4, "split": 3}
+_HOISTABLE = {"sorted", "len", "set", "frozenset", "list", "tuple", "min", "max", "sum"}
+_MUTABLE_RESULT = {"sorted", "set", "list"}
+
+
+def _cand(mod: Module, site: Site, node: cst.CSTNode, rule_id: str, summary: str, advice: str, **data: object) -> Candidate:
+    line, col, end_line, end_col = mod.where(node)
+    return Candidate(rule=rule_id, line=line, col=col, end_line=end_line, end_col=end_col, cost_lines=(line, end_line),
+                     summary=summary, advice=advice, data=dict(data), loop_depth=len(site.loops))
+
+
+def _imports_re(mod: Module) -> bool:
+    imported = any(isinstance(n, cst.Import) and any(a.asname is None and u.code(a.name) == "re" for a in n.names)
+                   for n in u.walk(mod.tree, into_defs=True))
+    rebinds = sum(1 for t in u.targets_of(mod.tree) if isinstance(t, cst.Name) and t.value == "re")
+    return imported and rebinds == 0
+
+
+@rule("loop-invariant")
+def loop_invariant(mod: Module) -> List[Candidate]:
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        if not site.loops or not isinstance(node, cst.Call):
+            continue
+        f = node.func
+        if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == "re" \
+                and f.attr.value in _RE_METHODS and node.args and u.is_literal(node.args[0].value):
+            out.append(_re_hoist(mod, site, node, f.attr.value))
+        elif isinstance(f, cst.Name) and f.value in _HOISTABLE and len(node.args) >= 1 \
+                and isinstance(node.args[0].value, cst.Name) and node.args[0].keyword is None:
+            c = _call_hoist(mod, site, node, f.value, node.args[0].value.value)
+            if c is not None:
+                out.append(c)
+    return out
+
+
+def _re_hoist(mod: Module, site: Site, call: cst.Call, meth: str) -> Candidate:
+    pattern = u.code(call.args[0].value)
+    cand = _cand(mod, site, call, "loop-invariant", f"`re.{meth}({pattern}, ...)` compiles the same pattern every iteration",
+                 "compile it once before the loop", what=f"re.{meth}")
+    positional = [a for a in call.args if a.keyword is None and a.star == ""]
+    flags = [a for a in call.args if a.keyword is not None and a.keyword.value == "flags"]
+    if not _imports_re(mod):
+        cand.refusal = "`re` is not the plainly imported module here"
+    elif len(positional) > _RE_METHODS[meth] or any(a.star for a in call.args):
+        cand.refusal = "positional flags/extra arguments do not map onto the compiled pattern"
+    elif flags and not (u.is_literal(flags[0].value) or u.is_simple_ref(flags[0].value)):
+        cand.refusal = "the flags are computed"
+    if cand.refusal:
+        return cand
+    name = u.fresh_name(mod.all_names, "pattern")
+    flag_src = f", {u.code(flags[0].value)}" if flags else ""
+    plan = u.Plan()
+    plan.before[site.loops[0].anchor] = [u.stmt(f"{name} = re.compile({pattern}{flag_src})\n")]
+    if meth == "compile":
+        plan.edits[call] = lambda _upd: cst.Name(name)
+    else:
+        rest = [a for a in call.args[1:] if not (a.keyword is not None and a.keyword.value == "flags")]
+        if rest:
+            rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        plan.edits[call] = lambda upd: cst.Call(func=cst.Attribute(cst.Name(name), cst.Name(meth)), args=rest)
+    cand.plan = plan
+    cand.fix_title = f"Compile {pattern} once before the loop"
+    return cand
+
+
+def _call_hoist(mod: Module, site: Site, call: cst.Call, fn: str, arg: str) -> Optional[Candidate]:
+    lp = hoist_loop(site.loops, arg)
+    if lp is None:
+        return None  # the collection changes in the loop: not invariant
+    cand = _cand(mod, site, call, "loop-invariant", f"`{fn}({arg})` recomputed on every iteration",
+                 f"`{arg}` does not change in the loop: compute it once before", what=fn, collection=arg)
+    extra = call.args[1:]
+    for a in extra:
+        if a.keyword is None or not (u.is_literal(a.value) or u.is_simple_ref(a.value)) or \
+                any(u.rebound(lp.node, r) for r in u.names(a.value)):
+            cand.refusal = "its other arguments may change in the loop"
+            return cand
+    if fn != "len" and any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in u.targets_of(lp.node)):
+        cand.refusal = f"the loop modifies objects, possibly elements of `{arg}`"
+        return cand
+    parent = mod.parent(call)
+    grand = mod.parent(parent) if isinstance(parent, cst.Arg) else None
+    if fn in _MUTABLE_RESULT and not (
+            (isinstance(parent, cst.For) and parent.iter is call) or isinstance(parent, cst.ComparisonTarget)
+            or (isinstance(parent, cst.Subscript) and parent.value is call) or isinstance(parent, cst.CompFor)
+            or (isinstance(grand, cst.Call) and isinstance(grand.func, cst.Name) and grand.func.value in u.PURE_BUILTINS)):
+        cand.refusal = f"the result of `{fn}()` may be modified (a fresh one is made each time)"
+        return cand
+    name = u.fresh_name(mod.all_names, f"{arg}_{fn}" if fn != "len" else f"{arg}_len")
+    plan = u.Plan()
+    plan.before[lp.anchor] = [u.stmt(f"{name} = {u.code(call)}\n")]
+    plan.edits[call] = lambda _upd: cst.Name(name)
+    cand.plan = plan
+    assume = f" (assumes calls in the loop don't change `{arg}`)" if u.calls_other_code(lp.node, watched=arg) else ""
+    cand.fix_title = f"Compute `{fn}({arg})` once before the loop{assume}"
+    return cand
+
+
+# ---- quadratic idioms ----------------------------------------------------------------------------
+
+
+@rule("quadratic-idiom")
+def quadratic(mod: Module) -> List[Candidate]:
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "sum" \
+                and len(node.args) == 2 and isinstance(node.args[1].value, cst.List) and not node.args[1].value.elements:
+            c = _cand(mod, site, node, "quadratic-idiom", "`sum(..., [])` concatenates lists one by one (quadratic)",
+                      "itertools.chain.from_iterable is linear", what="sum-lists")
+            arg = node.args[0].value
+            c.plan = u.Plan(imports=["itertools"])
+            c.plan.edits[node] = lambda _upd, arg=arg: u.expr(f"list(itertools.chain.from_iterable({u.code(arg)}))")
+            c.fix_title = "Flatten with itertools.chain.from_iterable (assumes the items are lists)"
+            out.append(c)
+        if not [lp for lp in site.loops if isinstance(lp.node, u.LOOP_TYPES)]:
+            continue
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                and isinstance(node.value, cst.BinaryOperation) and isinstance(node.value.operator, cst.Add) \
+                and isinstance(node.value.left, cst.Name) and node.value.left.value == node.targets[0].target.value \
+                and isinstance(node.value.right, (cst.List, cst.ListComp)):
+            name = node.targets[0].target.value
+            out.append(_cand(mod, site, node, "quadratic-idiom", f"`{name} = {name} + [...]` copies the list every iteration",
+                             f"`{name}.append(...)`/`extend` is amortized O(1) (if nothing else holds the old list)",
+                             what="list-concat"))
+        elif isinstance(node, cst.Call):
+            f = node.func
+            fname = u.code(f)
+            if fname in ("deepcopy", "copy.deepcopy"):
+                c = _cand(mod, site, node, "quadratic-idiom", "`deepcopy` inside a loop", "copy once, or copy only what changes",
+                          what="deepcopy", callee="deepcopy")
+                out.append(c)
+            elif isinstance(f, cst.Attribute) and f.attr.value in ("index", "count") and len(node.args) == 1 \
+                    and isinstance(f.value, cst.Name):
+                c = _cand(mod, site, node, "quadratic-idiom", f"`{fname}()` scans the list on every iteration",
+                          "a dict of positions / a collections.Counter built once is O(1) per lookup",
+                          what=f.attr.value, collection=f.value.value)
+                out.append(c)
+        elif isinstance(node, cst.Try) and any(_cheap_exc(h) for h in node.handlers):
+            line, col, _, _ = mod.where(node)
+            body_end = mod.where(node.body)[2]
+            c = _cand(mod, site, node, "exception-control-flow", "exceptions used for control flow inside a loop",
+                      "test first (`in`, `.get`, `isinstance`); raising and catching costs far more than a test",
+                      what="try")
+            c.end_line, c.end_col = line, col + 4
+            c.cost_lines = (line, body_end)
+            out.append(c)
+    return out
+
+
+def _cheap_exc(h: cst.ExceptHandler) -> bool:
+    t = h.type
+    names = [t] if t is not None and not isinstance(t, cst.Tuple) else [e.value for e in t.elements] if t else []
+    return any(u.code(n) in ("KeyError", "IndexError", "ValueError", "AttributeError", "StopIteration", "TypeError")
+               for n in names)
+
+
+# ---- repeated calls of pure functions --------------------------------------------------------------
+
+_IMPURE_CALLS = {"print", "open", "input", "exec", "eval", "setattr", "delattr", "next", "iter"}
+
+
+def pure_refusal(fn: cst.FunctionDef) -> Optional[str]:
+    """Why `fn` might not be pure (None: no visible side effect or hidden input)."""
+    if fn.decorators:
+        return "it is decorated"
+    if not fn.params.params or fn.params.star_arg is not cst.MaybeSentinel.DEFAULT or fn.params.star_kwarg:
+        return "it takes no plain arguments (or *args/**kwargs)"
+    if u.has(fn.body, cst.Global, cst.Nonlocal, cst.Yield, cst.Await, cst.Raise):
+        return "it declares global/nonlocal, yields or raises"
+    params = {p.name.value for p in fn.params.params}
+    for t in u.targets_of(fn.body):
+        if isinstance(t, (cst.Attribute, cst.Subscript)):
+            return "it assigns to attributes or items"
+    for n in u.walk(fn.body):
+        if isinstance(n, cst.Call):
+            f = n.func
+            if isinstance(f, cst.Name) and (f.value in _IMPURE_CALLS or f.value not in u.PURE_BUILTINS):
+                if f.value != fn.name.value:  # recursion is fine
+                    return f"it calls `{f.value}`"
+            if isinstance(f, cst.Attribute):
+                if isinstance(f.value, cst.Name) and f.value.value in params and f.attr.value in u.MUTATING_METHODS:
+                    return f"it changes its argument `{f.value.value}`"
+                if u.root_name(f) not in ("math", "str") and not isinstance(f.value, (cst.SimpleString, cst.Name)):
+                    return "it calls methods of computed objects"
+    return None
+
+
+@rule("repeated-call")
+def repeated_call(mod: Module) -> List[Candidate]:
+    defs = {f.name.value: f for f in mod.functions if mod.line(f) > 0}
+    top = {f.name.value for f in mod.tree.body if isinstance(f, cst.FunctionDef)}
+    out: List[Candidate] = []
+    seen: set = set()
+    for site in mod.sites:
+        node = site.node
+        if not site.loops or not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
+            continue
+        name = node.func.value
+        if name not in defs or name not in top or name in seen or any(a.star for a in node.args):
+            continue
+        seen.add(name)
+        fn = defs[name]
+        why = pure_refusal(fn)
+        if why is not None and why.startswith("it is decorated"):
+            continue
+        line, col, end_line, end_col = mod.where(fn.name)
+        span = mod.where(fn)
+        cand = Candidate(
+            rule="repeated-call", line=line, col=col, end_line=end_line, end_col=end_col, cost_lines=(span[0], span[2]),
+            summary=f"`{name}` is called in a loop (line {mod.line(node)})",
+            advice="if it sees the same arguments again, caching its results avoids recomputing them",
+            data={"function": name}, loop_depth=len(site.loops),
+        )
+        out.append(cand)
+        if why is not None:
+            cand.refusal = f"`{name}` may not be pure: {why}"
+            continue
+        if sum(1 for t in u.targets_of(mod.tree) if isinstance(t, cst.Name) and t.value == name) != 1:
+            cand.refusal = f"`{name}` is rebound"
+            continue
+        plan = u.Plan(imports=["functools"])
+        plan.edits[fn] = lambda upd: upd.with_changes(decorators=[cst.Decorator(u.expr("functools.lru_cache(maxsize=None)"))])
+        cand.plan = plan
+        cand.fix_title = f"Cache `{name}` with functools.lru_cache (assumes it is pure and its arguments are hashable)"
+    return out
