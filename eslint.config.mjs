@@ -18,7 +18,8 @@ export default tseslint.config(
     files: ['tests/e2e/**/*.mjs', 'tests/e2e/**/*.js'],
     languageOptions: {
       globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
-        URL: 'readonly', Buffer: 'readonly', document: 'readonly', window: 'readonly' },
+        URL: 'readonly', Buffer: 'readonly', fetch: 'readonly', document: 'readonly', window: 'readonly',
+        getComputedStyle: 'readonly' },
     },
   },
 );

@@ -81,6 +81,8 @@ def run_heatlens(mode: str, script: str, args: List[str], cwd: str, timeout: flo
     res = profile_target_sync(Target(kind="script", value=script, args=args, cwd=cwd), opts)
     total = time.perf_counter() - t0
     kind = res.failure.kind.value
+    if kind != "ok":  # keep why: a crash of the agent is a finding, not noise
+        kind = f"{kind}: {res.failure.message[:160]}".replace("\n", " ")
     return (res.wall_time if kind == "ok" else float("nan")), total, kind
 
 

@@ -104,7 +104,7 @@ export async function resolveServer(opts: {
       fs.mkdirSync(opts.storageDir, { recursive: true });
       const tmp = fs.mkdtempSync(path.join(opts.storageDir, 'server-venv.tmp-'));
       try {
-        progress.report({ message: `creating a virtual environment with ${opts.basePython}` });
+        progress.report({ message: 'creating a virtual environment' });
         try {
           const version = await run(opts.basePython, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], opts.log, 60_000);
           const [maj, min] = version.trim().split('.').map(Number);
@@ -122,7 +122,7 @@ export async function resolveServer(opts: {
             'Install the venv module (on Debian/Ubuntu: sudo apt install python3-venv) or set "heatlens.serverPython" to a Python that has heatlens installed.',
           );
         }
-        progress.report({ message: `installing ${path.basename(wheel)} and its dependencies` });
+        progress.report({ message: 'installing heatlens and its dependencies' });
         try {
           await run(venvPython(tmp), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', wheel], opts.log, 600_000);
         } catch (err) {

@@ -68,9 +68,16 @@ def test_frame_parsing_edge_cases() -> None:
     )
     assert pyspy.parse_raw_line("a (x.py:1);b (x.py:2) 7") == (["a (x.py:1)", "b (x.py:2)"], 7)
     assert pyspy.parse_raw_line("garbage") is None
-    text = "thread (5);<module> (<string>:26);_status (<string>:4) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+    text = (
+        "thread (5);<module> (<string>:26);_status (<string>:4) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+        "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"
+        "thread (7): Thread-1 (spin);spin (/w.py:5) 3\n"
+    )
     profile = pyspy.parse_raw(text, 100.0, "/", main_tid=5)  # launcher-only samples are dropped
-    assert [(s.thread, s.weight) for s in profile.stacks] == [("thread 6", pytest.approx(0.02))]
+    assert [(s.thread, s.weight) for s in profile.stacks] == [
+        ("thread 6", pytest.approx(0.02)),
+        ("Thread-1 (spin)", pytest.approx(0.03)),
+    ]
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
         "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:11);"
@@ -148,6 +155,21 @@ def test_real_run_that_bypasses_exit_handling_is_not_reported_as_ok(tmp_path: Pa
     assert run.failure.kind is FailureKind.NONZERO_EXIT, run.failure
     assert "without exiting normally" in run.stderr
     assert run.profile is not None and run.profile.file("<string>").by_line()[3].samples > 0
+
+
+@needs_pyspy
+def test_real_run_samples_worker_threads(tmp_path: Path) -> None:
+    script = tmp_path / "threads.py"
+    script.write_text(
+        "import threading, time\n\ndef spin():\n    t = time.time()\n    while time.time() - t < 0.2:\n        pass\n\n"
+        "w = threading.Thread(target=spin)\nw.start()\nw.join()\n"
+    )
+    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), cwd=str(tmp_path)))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    spin = {run.profile.frames[s.frames[-1]].name: s.thread for s in run.profile.stacks if s.leaf_line == 5}
+    # the worker, by the name py-spy read when it had read it, else by its id; never the main thread
+    assert spin["spin"] in ("Thread-1 (spin)",) or spin["spin"].startswith("thread "), spin
+    assert run.profile.file(str(script)).by_line()[5].samples > 50
 
 
 @needs_pyspy

@@ -162,15 +162,16 @@ def test_ground_truth_lines_and_functions() -> None:
     gt_file = str(H.GT_CPU_THREE)
     fn_err = H.errors_pp(H.function_shares(run.profile, gt_file), truth)
     H.report("scalene", "function", fn_err)
-    # Measured here (14 runs, 2 busy shared cores, 1 ms sampling): mean 4, max 17 pp. Scalene handles its
-    # signals only at the interpreter's check points and under-samples func_a's call-free loop: that
-    # time shows up as "native" time on func_b's loop header. With that bias the bound can only catch
-    # a function losing all of its time when its share is above ~22 % (func_b and func_c here).
-    assert all(abs(e) <= 22 for e in fn_err.values()), fn_err
+    # Measured here (20 runs, 2 shared cores at load 1-8, 1 ms sampling): mean ~5, max 19 pp, growing with
+    # the load. Scalene handles its signals only at the interpreter's check points and under-samples
+    # func_a's call-free loop: that time shows up as "native" time on func_b's loop header (with
+    # --use-virtual-time too: up to 11 pp). So the bound only catches a function losing all of its time
+    # when its share is above 25 % (func_b, often func_c); the line check below catches mis-mapped lines.
+    assert all(abs(e) <= 25 for e in fn_err.values()), fn_err
     # lines: all of the time lands on the three loops (header + body, which Scalene spreads evenly)
     loops = {"func_a": (8, 9), "func_b": (13, 14, 15, 16), "func_c": (20, 21, 22)}
     shares = H.line_shares(run.profile, gt_file, loops)
     assert sum(shares.values()) >= 0.9, shares
     line_err = H.errors_pp(shares, truth)
     H.report("scalene", "loop lines", line_err)
-    assert all(abs(e) <= 22 for e in line_err.values()), line_err
+    assert all(abs(e) <= 25 for e in line_err.values()), line_err

@@ -164,10 +164,11 @@ export function processesWith(needle) {
     .map((l) => l.trim());
 }
 
-function collectLogs(run) {
-  const found = [];
+/** Files under `dir` (recursively) whose path matches `re`. */
+function findFiles(dir, re) {
+  const out = [];
   const walk = (d) => {
-    let entries = [];
+    let entries;
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch {
@@ -176,10 +177,15 @@ function collectLogs(run) {
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.log')) found.push(p);
+      else if (re.test(p)) out.push(p);
     }
   };
-  walk(path.join(run.userData, 'logs'));
+  walk(dir);
+  return out;
+}
+
+function collectLogs(run) {
+  const found = findFiles(path.join(run.userData, 'logs'), /\.log$/);
   const keep = found.filter((p) => /exthost|Heatlens|heatlens|remoteagent|sharedprocess/i.test(p));
   for (const p of keep) {
     const rel = path.relative(path.join(run.userData, 'logs'), p).replace(/[\\/]/g, '__');
@@ -197,22 +203,9 @@ function collectLogs(run) {
 
 /** The Heatlens LogOutputChannel file(s) of this run, concatenated (the scenarios read it). */
 export function heatlensLog(run) {
-  const out = [];
-  const walk = (d) => {
-    let entries = [];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/Heatlens\.log$/.test(e.name)) out.push(fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(path.join(run.userData, 'logs'));
-  return out.join('\n');
+  return findFiles(path.join(run.userData, 'logs'), /Heatlens\.log$/)
+    .map((p) => fs.readFileSync(p, 'utf8'))
+    .join('\n');
 }
 
 async function main() {
@@ -261,6 +254,7 @@ async function main() {
     const helpers = { base, heatlensLog: () => heatlensLog(run), processesWith };
     const newPage = async () => {
       const page = await ctx.newPage();
+      page.setDefaultTimeout(15_000);
       page.on('pageerror', (e) => log('pageerror:', e.message.slice(0, 200)));
       return page;
     };

@@ -158,6 +158,8 @@ export async function scenarioMain(c, { base, processesWith }) {
   });
 
   await c.check('flame graph webview opens with the profile', async () => {
+    // park the cursor on line 10, which is no frame's line, so opening a frame's source is visible
+    await editorLine(page, 'the cold line').click();
     await runCommand(page, 'Heatlens: Show flame graph');
     await page.locator('.tabs-container .tab', { hasText: 'Flame graph' }).first().waitFor({ timeout: 20_000 });
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -178,8 +180,9 @@ export async function scenarioMain(c, { base, processesWith }) {
     for (let y = 100; y < 340; y += 10) {
       await page.mouse.click(view.x + view.width * 0.75, view.y + y);
       await sleep(400);
-      const active = await page.locator('.tabs-container .tab.active').first().innerText().catch(() => '');
-      const where = await sel.innerText().catch(() => '');
+      const active = await page.locator('.tabs-container .tab.active').first().innerText({ timeout: 500 }).catch(() => '');
+      const where = await sel.innerText({ timeout: 500 }).catch(() => '');
+      // frames of hot.py: <module> line 1, hot 5, its list comprehension 6, main 13
       if (/hot\.py/.test(active) && /Ln (1|5|6|13),/.test(where)) {
         await c.shot('flamegraph-click-opens-source');
         return `click at y=${y}: ${active.trim()} ${where}`;

@@ -26,12 +26,17 @@ def test_stored_runs_latest_previous_and_id(profile, paths):
     root = paths["root"]
     with open_store(root) as st:
         first = st.save(profile)
-        profile.meta.target = "second.py"
+        profile.meta.wall_time = 2.5
         second = st.save(profile)
-    assert load_stored_run("latest", root).meta.target == "second.py"
-    assert load_stored_run("previous", root).meta.target == "app.py"
-    assert load_stored_run(str(first), root).meta.target == "app.py"
-    assert load_stored_run(f"#{second}", root).meta.target == "second.py"
+        profile.meta.target = "other.py"
+        third = st.save(profile)
+    # "previous" is the run before the latest of the same target (what compare wants)
+    assert load_stored_run("latest", root).meta.target == "other.py"
+    with pytest.raises(LoadError, match="no earlier run"):
+        load_stored_run("previous", root)
+    assert load_stored_run(str(first), root).meta.wall_time != 2.5
+    assert load_stored_run(f"#{second}", root).meta.wall_time == 2.5
+    assert load_stored_run(f"#{third}", root).meta.target == "other.py"
     with pytest.raises(LoadError, match="no run #999"):
         load_stored_run("999", root)
 

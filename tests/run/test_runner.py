@@ -219,10 +219,10 @@ async def test_bundled_example_is_hot_where_it_says():
     assert profile.meta.backend == "agent" and profile.meta.python_version
     self_time = {f.qualname: f.self_time for f in profile.functions if f.file == str(EXAMPLE)}
     total = sum(f.self_time for f in profile.functions)
-    assert max(self_time, key=self_time.get) == "join_orders"
-    assert self_time["join_orders"] / total > 0.5  # ~80 % measured; shares, not times
-    assert self_time.get("load_settings", 0.0) / total < 0.02
-    assert profile.meta.peak_rss_mb and profile.meta.peak_rss_mb > 60  # build_history keeps ~100 MB
+    assert max(self_time, key=self_time.get) == "join_orders", self_time
+    assert self_time["join_orders"] / total > 0.5, (self_time, total)  # ~80 % measured; shares, not times
+    assert self_time.get("load_settings", 0.0) / total < 0.02, (self_time, total)
+    assert profile.meta.peak_rss_mb and profile.meta.peak_rss_mb > 60, profile.meta  # build_history keeps ~100 MB
     example = profile.file(str(EXAMPLE))
     assert example.sha256 == hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
 

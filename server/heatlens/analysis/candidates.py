@@ -4,7 +4,7 @@
 
 A `Candidate` names its rule, its range, the lines whose measured cost is its cost, the suggestion, and
 either a fix (`fix_title` + an edit plan over the parsed tree) or the reason no fix is safe (`refusal`).
-Rules live in `rules_loops.py` and `rules_idioms.py` and register themselves in `RULES`.
+Rules live in `rules_loops.py`, `rules_sequences.py` and `rules_idioms.py` and register themselves in `RULES`.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 
 def detect_module(mod: Module) -> List[Candidate]:
-    from heatlens.analysis import rules_idioms, rules_loops  # noqa: F401  (registers the rules)
+    from heatlens.analysis import rules_idioms, rules_loops, rules_sequences  # noqa: F401  (registers the rules)
 
     out: List[Candidate] = []
     for fn in RULES.values():

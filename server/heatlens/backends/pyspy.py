@@ -93,7 +93,8 @@ sys.exit(code)
 
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>.*):(?P<line>\d+)\)$")
 _NATIVE = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*)\)$")
-_THREAD = re.compile(r"^thread \((?P<tid>0x[0-9a-fA-F]+|\d+)\)$")
+# `thread (tid)`, or `thread (tid): name` once the program has imported threading
+_THREAD = re.compile(r"^thread \((?P<tid>0x[0-9a-fA-F]+|\d+)\)(?:: (?P<name>.*))?$")
 
 
 def find_pyspy() -> Optional[str]:
@@ -137,6 +138,8 @@ def strip_launcher(frames: List[Tuple[str, str, int, bool]]) -> List[Tuple[str, 
     first = next((i for i, f in enumerate(frames) if not f[3]), None)
     if first is None:
         return []  # native frames only: the interpreter starting or shutting down
+    if frames[first][1] == "<frozen site>" or frames[first][1].startswith("<frozen importlib"):
+        return []  # interpreter start-up (site, .pth files), before the launcher; threads start elsewhere
     if frames[first][0] != "<module>" or frames[first][1] != "<string>":
         return frames
     frames = frames[first:]
@@ -165,17 +168,16 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
     weight = 1.0 / rate
     parsed: List[Tuple[str, List[Tuple[str, str, int, bool]], int]] = []
     first_line: Dict[Tuple[str, str], int] = {}
-    for raw in text.splitlines():
-        item = parse_raw_line(raw)
-        if item is None:
-            continue
-        names, count = item
+    items = [item for item in map(parse_raw_line, text.splitlines()) if item is not None]
+    # py-spy names a thread only in some samples (once it has read threading's table): name them all
+    named = {int(m["tid"], 0): m["name"] for m in (_THREAD.match(i[0][0]) for i in items) if m and m["name"]}
+    for names, count in items:
         thread = "MainThread"
         tm = _THREAD.match(names[0]) if names else None
         if tm:
             names = names[1:]
             tid = int(tm["tid"], 0)
-            thread = "MainThread" if main_tid is None or tid == main_tid else f"thread {tid}"
+            thread = named.get(tid) or ("MainThread" if main_tid is None or tid == main_tid else f"thread {tid}")
         frames = strip_launcher([parse_frame(n) for n in names if n])
         frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
         if not frames:

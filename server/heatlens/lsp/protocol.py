@@ -15,6 +15,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from lsprotocol import types as lsp
 from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 PROFILE = "heatlens/profile"
 CANCEL = "heatlens/cancel"
@@ -239,6 +240,19 @@ class HeatlensProtocol(LanguageServerProtocol):
 
     def get_result_type(self, method: str) -> Optional[Type[Any]]:
         return _RESULT_TYPES.get(method) or super().get_result_type(method)
+
+    def structure_message(self, data: Dict[str, Any]) -> Any:
+        """pygls drops a request whose params do not fit its type without answering; JSON-RPC wants an
+        error with the request's id, so that the client is never left waiting (tests/reliability)."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            rid = data.get("id")
+            if "method" in data and isinstance(rid, (int, str)) and not isinstance(rid, bool):
+                self._send_response(rid, None, JsonRpcInvalidParams(f"Invalid params for {data['method']!r}").to_response_error())
+            elif "method" in data:
+                self._send_response(None, None, JsonRpcInvalidRequest("Invalid request id").to_response_error())  # type: ignore[arg-type]
+            raise exc
 
 
 def to_wire(converter: cattrs.Converter, value: Any) -> Any:

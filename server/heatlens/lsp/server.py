@@ -19,7 +19,7 @@ from pygls.workspace import TextDocument
 from heatlens import __version__
 from heatlens.lsp import history, settings as settings_mod
 from heatlens.lsp.annotations import Annotations, DocView, FileData, path_key
-from heatlens.lsp.features import code_lens, heat, hover, inlay_hints
+from heatlens.lsp.features import code_actions, code_lens, heat, hover, inlay_hints
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.protocol import (
     HEAT, STATE, HeatlensProtocol, ProfileSummary, StateParams, heatlens_converter,
@@ -218,7 +218,7 @@ def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> Non
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
 def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
     uri = params.text_document.uri
-    return code_lens.code_lenses(uri, ls.view(uri))
+    return code_lens.code_lenses(uri, ls.view(uri)) + code_actions.fix_lenses(uri, ls.view(uri))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -249,3 +249,4 @@ def custom_handlers() -> Dict[str, Any]:
 
 
 custom_handlers()
+code_actions.register(server)  # quick fixes, "Apply fix (and verify)" commands, diagnostics publishing

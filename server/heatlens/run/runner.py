@@ -237,8 +237,8 @@ def _merge_meta(target: RunMeta, ours: RunMeta) -> None:
         setattr(target, field.name, getattr(ours, field.name))
     target.sample_interval = keep_interval if keep_interval is not None else ours.sample_interval
     target.notes = keep_notes + [n for n in ours.notes if n not in keep_notes]
-    if keep_rss is not None:  # measured inside the target: better than our 100 ms polling
-        target.peak_rss_mb = keep_rss
+    if keep_rss is not None:  # both are lower bounds: ours polls the tree, the backend's sees one process
+        target.peak_rss_mb = max(keep_rss, ours.peak_rss_mb or 0.0)
 
 
 def profile_target_sync(target: Target, options: RunOptions, on_phase: Optional[PhaseCallback] = None) -> RunResult:

@@ -1,0 +1,153 @@
+"""Quick fixes (code actions) and the "Apply fix" / "Apply fix and verify" lenses on findings.
+
+The edit is the codemod's output on the document's current text, as one minimal TextEdit. "Apply fix and
+verify" runs the saved file before and after the fix through the runner (analysis/verify.py) and applies
+the edit only when exit status and output are unchanged, reporting the measured speedup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
+
+from heatlens.analysis.fixes import FixResult, fix_source
+from heatlens.lsp.annotations import DocView
+from heatlens.lsp.features.diagnostics import current_range, diagnostic, findings_for_data
+
+if TYPE_CHECKING:
+    from heatlens.lsp.server import HeatlensServer
+
+APPLY_FIX = "heatlens.applyFix"
+APPLY_FIX_AND_VERIFY = "heatlens.applyFixAndVerify"
+
+
+def minimal_edit(old: str, new: str) -> lsp.TextEdit:
+    """One TextEdit replacing only the lines that differ between `old` and `new`."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < min(len(a), len(b)) - p and a[-1 - s] == b[-1 - s]:
+        s += 1
+    rng = lsp.Range(start=lsp.Position(line=p, character=0), end=lsp.Position(line=len(a) - s, character=0))
+    return lsp.TextEdit(range=rng, new_text="".join(b[p:len(b) - s]))
+
+
+def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
+    return not (a.end.line < b.start.line or b.end.line < a.start.line)
+
+
+def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range) -> List[lsp.CodeAction]:
+    if view is None:
+        return []
+    out = []
+    for f in findings_for_data(view.data):
+        where = current_range(view, f)
+        if not f.data.get("fix_title") or where is None or not _overlaps(where, rng):
+            continue
+        res = fix_source(text, f.rule, where.start.line + 1, where.start.character)
+        if not res.ok:
+            continue
+        diag = diagnostic(view, f)
+        out.append(lsp.CodeAction(
+            title=res.title or str(f.data["fix_title"]), kind=lsp.CodeActionKind.QuickFix,
+            diagnostics=[diag] if diag else None, is_preferred=False,
+            edit=lsp.WorkspaceEdit(changes={uri: [minimal_edit(text, res.text)]}),
+        ))
+    return out
+
+
+def fix_lenses(uri: str, view: Optional[DocView]) -> List[lsp.CodeLens]:
+    if view is None:
+        return []
+    out = []
+    for f in findings_for_data(view.data):
+        where = current_range(view, f)
+        if not f.data.get("fix_title") or where is None:
+            continue
+        args = [uri, f.rule, where.start.line, where.start.character]
+        lens_range = lsp.Range(start=where.start, end=where.start)
+        out.append(lsp.CodeLens(range=lens_range, command=lsp.Command(
+            title=f"Apply fix: {f.data['fix_title']}", command=APPLY_FIX, arguments=args)))
+        out.append(lsp.CodeLens(range=lens_range, command=lsp.Command(
+            title="Apply fix and verify", command=APPLY_FIX_AND_VERIFY, arguments=args)))
+    return out
+
+
+def _fix_for(ls: "HeatlensServer", args: Any) -> tuple:
+    uri, rule, line, col = args
+    doc = ls.document(uri)
+    if doc is None:
+        return uri, None, FixResult(False, "", reason="the document is not open")
+    return uri, doc, fix_source(doc.source, rule, int(line) + 1, int(col))
+
+
+async def apply_fix(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
+    uri, doc, res = _fix_for(ls, args)
+    if not res.ok or doc is None:
+        ls.show(f"heatlens: no fix applied: {res.reason}", lsp.MessageType.Warning)
+        return {"applied": False, "reason": res.reason}
+    edit = lsp.WorkspaceEdit(changes={uri: [minimal_edit(doc.source, res.text)]})
+    reply = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(edit=edit, label=res.title))
+    return {"applied": bool(reply.applied), "reason": reply.failure_reason or ""}
+
+
+async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
+    from heatlens.analysis.verify import verify_fix
+    from heatlens.backends.base import Target
+    from heatlens.run import RunOptions
+
+    uri, doc, res = _fix_for(ls, args)
+    path = to_fs_path(uri)
+    if not res.ok or doc is None or not path:
+        ls.show(f"heatlens: no fix applied: {res.reason}", lsp.MessageType.Warning)
+        return {"applied": False, "reason": res.reason}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            saved = fh.read() == doc.source
+    except OSError:
+        saved = False
+    if not saved:
+        reason = "save the file first: verification runs the file as saved"
+        ls.show(f"heatlens: {reason}", lsp.MessageType.Warning)
+        return {"applied": False, "reason": reason}
+    root = os.path.dirname(path)
+    target = Target("script", path, cwd=root, python=ls.settings.python)
+    options = RunOptions(backend="agent", timeout=ls.settings.timeout or 300.0)
+    verdict = await asyncio.to_thread(verify_fix, target, path, res.text, options, root)
+    result: Dict[str, Any] = {"applied": False, "reason": verdict.reason, "speedup": verdict.speedup}
+    if not verdict.ok:
+        ls.show(f"heatlens: fix not applied: {verdict.reason}", lsp.MessageType.Warning)
+        return result
+    edit = lsp.WorkspaceEdit(changes={uri: [minimal_edit(doc.source, res.text)]})
+    reply = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(edit=edit, label=res.title))
+    result["applied"] = bool(reply.applied)
+    ls.show(f"heatlens: fix applied and verified: {verdict.reason}")
+    return result
+
+
+def register(server: "HeatlensServer") -> None:
+    """Register the code action feature, the fix commands and the diagnostics publishing hook."""
+    from heatlens.lsp.features import diagnostics
+
+    if diagnostics.publish not in server.doc_hooks:
+        server.doc_hooks.append(diagnostics.publish)
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+    def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:  # type: ignore[no-untyped-def]
+        uri = params.text_document.uri
+        doc = ls.document(uri)
+        return code_actions(uri, doc.source, ls.view(uri), params.range) if doc is not None else []
+
+    @server.command(APPLY_FIX)
+    async def on_apply_fix(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+        return await apply_fix(ls, args)
+
+    @server.command(APPLY_FIX_AND_VERIFY)
+    async def on_apply_verify(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+        return await apply_fix_and_verify(ls, args)

@@ -1,0 +1,84 @@
+"""Diagnostics: the run's anti-pattern findings in a document, on their current ranges.
+
+Findings come from the run's profile when the pipeline put them there, else they are computed here from
+the file's measured lines and its source as run (cached per run data). Lines edited since the run are
+left out: their measurement no longer describes the code there.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+from lsprotocol import types as lsp
+
+from heatlens.analysis.findings import Thresholds, findings_for_file
+from heatlens.lsp.annotations import DocView, FileData
+from heatlens.model import Finding
+
+if TYPE_CHECKING:
+    from heatlens.lsp.server import HeatlensServer
+
+log = logging.getLogger(__name__)
+SOURCE = "heatlens"
+_SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
+             "information": lsp.DiagnosticSeverity.Information, "hint": lsp.DiagnosticSeverity.Hint}
+_cache: Dict[int, Tuple[FileData, List[Finding]]] = {}
+
+
+def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
+    if data.findings:
+        return [f for f in data.findings if "key" in f.data]
+    hit = _cache.get(id(data))
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    found: List[Finding] = []
+    if data.source is not None and data.parsed:
+        try:
+            found = findings_for_file(data.path, data.source, data.lines, data.total_cpu, (), thresholds)
+        except Exception:  # an analysis bug must not cost the user the other annotations
+            log.exception("anti-pattern analysis of %s failed", data.path)
+    if len(_cache) > 32:
+        _cache.clear()
+    _cache[id(data)] = (data, found)
+    return found
+
+
+def current_range(view: DocView, f: Finding) -> Optional[lsp.Range]:
+    """The finding's range in the current document; None when it was deleted or edited since the run."""
+    start, end = view.current(f.line), view.current(f.end_line)
+    if start is None or end is None or view.stale(f.line) or view.stale(f.end_line):
+        return None
+    col, end_col = int(f.data.get("col", 0)), int(f.data.get("end_col", 0))
+    if end == start and end_col <= col:
+        end_col = col + 1
+    return lsp.Range(start=lsp.Position(line=start, character=col), end=lsp.Position(line=end, character=end_col))
+
+
+def diagnostic(view: DocView, f: Finding) -> Optional[lsp.Diagnostic]:
+    rng = current_range(view, f)
+    if rng is None:
+        return None
+    return lsp.Diagnostic(
+        range=rng, message=f.message, severity=_SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Information),
+        source=SOURCE, code=f.rule,
+        data={"key": f.data.get("key"), "rule": f.rule, "fixTitle": f.data.get("fix_title")},
+    )
+
+
+def diagnostics(view: Optional[DocView], thresholds: Optional[Thresholds] = None) -> List[lsp.Diagnostic]:
+    if view is None:
+        return []
+    out = []
+    for f in findings_for_data(view.data, thresholds):
+        d = diagnostic(view, f)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def publish(ls: "HeatlensServer", uri: str, view: Optional[DocView]) -> None:
+    """A `doc_hooks` entry: publish the document's diagnostics whenever its annotations change."""
+    doc = ls.document(uri)
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+        uri=uri, diagnostics=diagnostics(view), version=doc.version if doc is not None else None))

@@ -1,0 +1,368 @@
+"""CodemodTest before/after for every fix, and the refusal cases (the codemod skips: nothing rewritten)."""
+
+from __future__ import annotations
+
+from libcst.codemod import CodemodTest
+
+from heatlens.analysis.fixes import ApplyFix, fix_source
+
+
+class TestJoinFix(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_nested_loop_with_break(self) -> None:
+        before = """
+def join(customers, orders):
+    out = []
+    for c in customers:
+        for o in orders:
+            if o.customer_id == c.id:
+                out.append(o.total)
+                break
+    return out
+"""
+        after = """
+def join(customers, orders):
+    out = []
+    orders_by_customer_id = {}
+    for o in orders:
+        orders_by_customer_id.setdefault(o.customer_id, []).append(o)
+    for c in customers:
+        for o in orders_by_customer_id.get(c.id, ()):
+            out.append(o.total)
+            break
+    return out
+"""
+        self.assertCodemod(before, after, rule="nested-loop-join", line=4)
+
+    def test_any_becomes_set_lookup(self) -> None:
+        before = """
+def vip(customers, orders):
+    n = 0
+    for c in customers:
+        if any(o.cid == c.id for o in orders):
+            n += 1
+    return n
+"""
+        after = """
+def vip(customers, orders):
+    n = 0
+    orders_cids = {o.cid for o in orders}
+    for c in customers:
+        if c.id in orders_cids:
+            n += 1
+    return n
+"""
+        self.assertCodemod(before, after, rule="nested-loop-join", line=4)
+
+    def test_filter_comprehension(self) -> None:
+        before = """
+def pairs(keys, rows):
+    for k in keys:
+        print([r for r in rows if r[0] == k])
+"""
+        after = """
+def pairs(keys, rows):
+    rows_by_0 = {}
+    for r in rows:
+        rows_by_0.setdefault(r[0], []).append(r)
+    for k in keys:
+        print([r for r in rows_by_0.get(k, ())])
+"""
+        self.assertCodemod(before, after, rule="nested-loop-join", line=3)
+
+    def test_refuses_when_inner_collection_mutated(self) -> None:
+        before = """
+def settle(customers, orders):
+    for c in customers:
+        for o in orders:
+            if o.cid == c.id:
+                orders.remove(o)
+                break
+"""
+        self.assertCodemod(before, before, rule="nested-loop-join", line=3, expected_skip=True)
+
+    def test_refuses_when_loop_variable_used_after(self) -> None:
+        before = """
+def last(customers, orders):
+    for c in customers:
+        for o in orders:
+            if o.cid == c.id:
+                break
+        print(o)
+"""
+        self.assertCodemod(before, before, rule="nested-loop-join", line=3, expected_skip=True)
+
+    def test_refuses_when_body_has_more_than_the_test(self) -> None:
+        before = """
+def count(customers, orders):
+    n = 0
+    for c in customers:
+        for o in orders:
+            n += 1
+            if o.cid == c.id:
+                break
+    return n
+"""
+        self.assertCodemod(before, before, rule="nested-loop-join", line=4, expected_skip=True)
+
+    def test_refuses_when_elements_modified(self) -> None:
+        before = """
+def tag(customers, orders):
+    for c in customers:
+        for o in orders:
+            if o.cid == c.id:
+                o.cid = None
+"""
+        self.assertCodemod(before, before, rule="nested-loop-join", line=3, expected_skip=True)
+
+    def test_title_names_the_assumption(self) -> None:
+        src = "def f(A, B):\n    for a in A:\n        for b in B:\n            if b.k == a.k:\n                print(b)\n"
+        r = fix_source(src, "nested-loop-join", 3)
+        assert r.ok and "assumes hashable keys" in r.title
+
+
+class TestMembershipFix(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_set_built_once(self) -> None:
+        before = """
+def keep(items):
+    allowed = list(range(100))
+    out = []
+    for x in items:
+        if x in allowed:
+            out.append(x)
+    return out
+"""
+        after = """
+def keep(items):
+    allowed = list(range(100))
+    out = []
+    allowed_set = set(allowed)
+    for x in items:
+        if x in allowed_set:
+            out.append(x)
+    return out
+"""
+        self.assertCodemod(before, after, rule="list-membership", line=5)
+
+    def test_refuses_when_list_grows_in_loop(self) -> None:
+        before = """
+def dedupe(items):
+    seen = []
+    for x in items:
+        if x not in seen:
+            seen.append(x)
+    return seen
+"""
+        self.assertCodemod(before, before, rule="list-membership", line=4, expected_skip=True)
+
+
+class TestStrConcatFix(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_join(self) -> None:
+        before = """
+def render(rows):
+    text = ""
+    for k, v in rows:
+        text += f"{k}={v}"
+    return text
+"""
+        after = """
+def render(rows):
+    text = ""
+    text_parts = [text]
+    for k, v in rows:
+        text_parts.append(f"{k}={v}")
+    text = ''.join(text_parts)
+    return text
+"""
+        self.assertCodemod(before, after, rule="str-concat-loop", line=4)
+
+    def test_refuses_when_read_in_loop(self) -> None:
+        before = """
+def render(rows):
+    text = ""
+    for r in rows:
+        text += r
+        if len(text) > 10:
+            break
+    return text
+"""
+        self.assertCodemod(before, before, rule="str-concat-loop", line=4, expected_skip=True)
+
+    def test_refuses_early_return(self) -> None:
+        before = """
+def render(rows):
+    text = ""
+    for r in rows:
+        if not r:
+            return None
+        text += r
+    return text
+"""
+        self.assertCodemod(before, before, rule="str-concat-loop", line=6, expected_skip=True)
+
+
+class TestDequeFix(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_deque(self) -> None:
+        before = """
+def run(n):
+    q = list(range(n))
+    total = 0
+    while q:
+        total += q.pop(0)
+        if total % 3 == 0:
+            q.insert(0, 1)
+    return total
+"""
+        after = """
+import collections
+
+def run(n):
+    q = collections.deque(list(range(n)))
+    total = 0
+    while q:
+        total += q.popleft()
+        if total % 3 == 0:
+            q.appendleft(1)
+    return total
+"""
+        self.assertCodemod(before, after, rule="list-pop-front", line=5)
+
+    def test_refuses_parameter(self) -> None:
+        before = """
+def drain(q):
+    while q:
+        q.pop(0)
+"""
+        self.assertCodemod(before, before, rule="list-pop-front", line=3, expected_skip=True)
+
+    def test_refuses_list_only_use(self) -> None:
+        before = """
+def run(n):
+    q = list(range(n))
+    while q:
+        q.pop(0)
+        print(q[1:])
+"""
+        self.assertCodemod(before, before, rule="list-pop-front", line=4, expected_skip=True)
+
+
+class TestInvariantFix(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_regex_hoisted(self) -> None:
+        before = """
+import re
+
+def codes(lines):
+    for line in lines:
+        m = re.search(r"(\\d+)$", line, flags=re.M)
+        print(m)
+"""
+        after = """
+import re
+
+def codes(lines):
+    pattern = re.compile(r"(\\d+)$", re.M)
+    for line in lines:
+        m = pattern.search(line)
+        print(m)
+"""
+        self.assertCodemod(before, after, rule="loop-invariant", line=5)
+
+    def test_sorted_hoisted(self) -> None:
+        before = """
+def rank(ids, allowed):
+    out = []
+    for x in ids:
+        out.append(x in sorted(allowed))
+    return out
+"""
+        after = """
+def rank(ids, allowed):
+    out = []
+    allowed_sorted = sorted(allowed)
+    for x in ids:
+        out.append(x in allowed_sorted)
+    return out
+"""
+        self.assertCodemod(before, after, rule="loop-invariant", line=4)
+
+    def test_refuses_mutable_result_kept(self) -> None:
+        before = """
+def rank(ids, allowed):
+    for x in ids:
+        order = sorted(allowed)
+        order.pop()
+"""
+        self.assertCodemod(before, before, rule="loop-invariant", line=3, expected_skip=True)
+
+    def test_refuses_positional_flags(self) -> None:
+        before = """
+import re
+
+def f(lines):
+    for line in lines:
+        re.findall("a", line, re.I)
+"""
+        self.assertCodemod(before, before, rule="loop-invariant", line=5, expected_skip=True)
+
+
+class TestIdiomFixes(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_sum_of_lists(self) -> None:
+        before = """
+def flat(xs):
+    return sum(xs, [])
+"""
+        after = """
+import itertools
+
+def flat(xs):
+    return list(itertools.chain.from_iterable(xs))
+"""
+        self.assertCodemod(before, after, rule="quadratic-idiom", line=2)
+
+    def test_lru_cache(self) -> None:
+        before = """
+def sq(n):
+    return n * n
+
+def total(xs):
+    return sum(sq(x) for x in xs)
+"""
+        after = """
+import functools
+
+@functools.lru_cache(maxsize=None)
+def sq(n):
+    return n * n
+
+def total(xs):
+    return sum(sq(x) for x in xs)
+"""
+        self.assertCodemod(before, after, rule="repeated-call", line=1)
+
+    def test_lru_cache_refused_for_impure(self) -> None:
+        before = """
+def log(n):
+    print(n)
+    return n
+
+def total(xs):
+    for x in xs:
+        log(x)
+"""
+        self.assertCodemod(before, before, rule="repeated-call", line=1, expected_skip=True)
+
+    def test_advice_only_rules_have_no_fix(self) -> None:
+        src = "import copy\ndef f(t, n):\n    for i in range(n):\n        copy.deepcopy(t)\n"
+        r = fix_source(src, "quadratic-idiom", 4)
+        assert not r.ok and r.text == src

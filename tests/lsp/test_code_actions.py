@@ -1,0 +1,152 @@
+"""Quick fixes: pure pieces, then end to end through a real LSP client: profile -> diagnostic on the right
+range -> code action -> apply the WorkspaceEdit -> the program's output is unchanged; and "Apply fix and
+verify" through workspace/executeCommand."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+from lsprotocol import types as lsp
+
+from heatlens.lsp.annotations import DocView, FileData
+from heatlens.lsp.features.code_actions import APPLY_FIX, APPLY_FIX_AND_VERIFY, code_actions, fix_lenses, minimal_edit
+from heatlens.mapping.linemap import LineMap
+from heatlens.model import LineStats
+
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "antipatterns"
+
+SRC = """def f(xs):
+    allowed = [1, 2, 3]
+    out = []
+    for x in xs:
+        if x in allowed:
+            out.append(x)
+    return out
+"""
+
+
+def _apply(text: str, edit: lsp.TextEdit) -> str:
+    lines = text.splitlines(keepends=True)
+    s, e = edit.range.start, edit.range.end
+    assert s.character == 0 and e.character == 0
+    return "".join(lines[:s.line]) + edit.new_text + "".join(lines[e.line:])
+
+
+def test_minimal_edit_roundtrip() -> None:
+    old = "a\nb\nc\nd\n"
+    new = "a\nB\nB2\nc\nd\n"
+    edit = minimal_edit(old, new)
+    assert (edit.range.start.line, edit.range.end.line, edit.new_text) == (1, 2, "B\nB2\n")
+    assert _apply(old, edit) == new
+
+
+def _view() -> DocView:
+    lines = {5: LineStats(5, cpu_python=0.8, samples=200), 6: LineStats(6, cpu_python=0.2, samples=50)}
+    data = FileData(path="/nowhere/f.py", run_id=1, total_cpu=1.0, lines=lines, functions=[], source=SRC, parsed=True)
+    return DocView(data, LineMap.from_text(SRC))
+
+
+def test_code_action_is_a_quickfix_edit() -> None:
+    rng = lsp.Range(start=lsp.Position(line=4, character=0), end=lsp.Position(line=4, character=5))
+    actions = code_actions("file:///f.py", SRC, _view(), rng)
+    assert len(actions) == 1 and actions[0].kind == lsp.CodeActionKind.QuickFix
+    assert actions[0].title == "Test membership in a set built once from `allowed`"  # literal list: no assumption
+    fixed = _apply(SRC, actions[0].edit.changes["file:///f.py"][0])
+    ns: dict = {}
+    exec(fixed, ns)
+    assert "allowed_set = set(allowed)" in fixed and ns["f"]([0, 1, 2, 5, 3]) == [1, 2, 3]
+    elsewhere = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=1, character=0))
+    assert code_actions("file:///f.py", SRC, _view(), elsewhere) == []
+
+
+def test_lenses_offer_apply_and_verify() -> None:
+    lenses = fix_lenses("file:///f.py", _view())
+    assert [lens.command.command for lens in lenses] == [APPLY_FIX, APPLY_FIX_AND_VERIFY]
+    assert lenses[0].range.start.line == 4 and lenses[0].command.arguments[1] == "list-membership"
+
+
+def _run(path: Path) -> str:
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+async def _wait_diags(client: Any, uri: str, timeout: float = 60) -> List[lsp.Diagnostic]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        found = client.diagnostics.get(uri)
+        if found:
+            return found  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no diagnostics for {uri}")
+
+
+@pytest.mark.asyncio
+async def test_profile_diagnose_fix_output_unchanged(client: Any) -> None:
+    path = client.root / "join_records.py"
+    shutil.copy(CORPUS / "join_records.py", path)
+    expected = _run(path)
+    uri = client.open(path)
+    summary = await client.profile(uri=uri)
+    assert summary.failure.kind == "ok"
+    diags = await _wait_diags(client, uri)
+    line = client.line_of(path, "for o in orders:  # expect: hot nested-loop-join fix")
+    hit = [d for d in diags if d.code == "nested-loop-join" and d.range.start.line == line]
+    assert hit, [(d.code, d.range.start.line) for d in diags]
+    d = hit[0]
+    assert d.range.start.character == 8 and "% of run time" in d.message
+    cold = client.line_of(path, "# expect: cold nested-loop-join")
+    assert not [x for x in diags if x.range.start.line == cold]
+
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=d.range,
+        context=lsp.CodeActionContext(diagnostics=[d])))
+    fixes = [a for a in actions if isinstance(a, lsp.CodeAction) and a.title.startswith("Index `orders`")]
+    assert fixes and "assumes hashable keys" in fixes[0].title
+    edits = fixes[0].edit.changes[uri]
+    path.write_text(_apply(path.read_text(), edits[0]))
+    assert "orders_by_customer_id" in path.read_text()
+    assert _run(path) == expected
+
+    # The unsafe decoy (its list is changed in the loop) is diagnosed but gets no fix. The server's copy of
+    # the document is still the original (no didChange was sent), so lines are the original's.
+    original = CORPUS.joinpath("join_records.py").read_text().splitlines()
+    u_line = original.index("        for o in open_orders:  # expect: hot nested-loop-join nofix")
+    assert [x for x in diags if x.range.start.line == u_line and x.code == "nested-loop-join"]
+    rng = lsp.Range(start=lsp.Position(line=u_line, character=0), end=lsp.Position(line=u_line, character=1))
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=rng, context=lsp.CodeActionContext(diagnostics=[])))
+    assert not [a for a in actions or [] if "open_orders" in getattr(a, "title", "")]
+
+
+@pytest.mark.asyncio
+async def test_apply_fix_and_verify_command(client: Any) -> None:
+    path = client.root / "queue_proc.py"
+    shutil.copy(CORPUS / "queue_proc.py", path)
+    uri = client.open(path)
+    edits: List[lsp.ApplyWorkspaceEditParams] = []
+
+    @client.feature(lsp.WORKSPACE_APPLY_EDIT)
+    def on_apply(ls: Any, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        edits.append(params)
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    summary = await client.profile(uri=uri)
+    assert summary.failure.kind == "ok"
+    await _wait_diags(client, uri)
+    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    verify = [lens for lens in lenses if lens.command and lens.command.command == APPLY_FIX_AND_VERIFY]
+    assert verify
+    line = client.line_of(path, "job = queue.pop(0)")
+    lens = next(lens for lens in verify if lens.range.start.line == line)
+    result = await asyncio.wait_for(client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command=APPLY_FIX_AND_VERIFY, arguments=lens.command.arguments)), 300)
+    assert result["applied"] is True, result
+    assert result["speedup"] > 0 and "same exit status and output" in result["reason"]
+    assert len(edits) == 1 and "popleft" in edits[0].edit.changes[uri][0].new_text
+    assert "popleft" not in path.read_text()  # the server edits through the client, never the file
