@@ -5,7 +5,8 @@ measured speedup of every offered fix (applied to a copy, verified before/after 
 
 Each program is profiled for real with the agent backend. A finding is a true positive when its line
 carries `# expect: hot|any <rule>`; recall counts the `hot` lines found. Speedups are best-of-N wall
-times of the whole program (profiled by the same runner) before / after the one fix.
+CPU times (user + system of the process tree) of the whole program, profiled by the same runner, before /
+after the one fix; wall times are shown too.
 """
 
 from __future__ import annotations
@@ -41,19 +42,19 @@ def run(repeats: int) -> str:
                 continue
             res = fix_source(source, f.rule, f.line, int(f.data["col"]))
             if not res.ok:
-                fix_rows.append(f"| {prog.name}:{f.line} | {f.rule} | {pct(f.cost_share)} | not applied: {res.reason} | | |")
+                fix_rows.append(f"| {prog.name}:{f.line} | {f.rule} | {pct(f.cost_share)} | not applied: {res.reason} | | | |")
                 continue
             v = verify_fix(Target("script", path, cwd=str(CORPUS)), path, res.text, repeats=repeats)
             verdict = "kept" if v.ok else f"refused: {v.reason}"
             fix_rows.append(f"| {prog.name}:{f.line} | {f.rule} | {pct(f.cost_share)} | {verdict} | "
-                            f"{v.before_wall:.2f} → {v.after_wall:.2f} s | {v.speedup:.2f}× |")
+                            f"{v.before_cpu:.2f} → {v.after_cpu:.2f} s | {v.before_wall:.2f} → {v.after_wall:.2f} s | {v.speedup:.2f}× |")
     hot = sum(s.hot for s in scores)
     found = sum(s.hot_found for s in scores)
     reported = sum(s.reported for s in scores)
     true = sum(s.true_reports for s in scores)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()} with Python "
-        f"{platform.python_version()} (agent backend, best of {repeats} runs per version; a shared 2-core machine, "
+        f"{platform.python_version()} (agent backend, best of {repeats} runs per version, speedup from CPU time; a shared 2-core machine, "
         "so absolute times are noisy, ratios less so).",
         "",
         "| program | hot patterns found | cold decoys reported | unsafe decoys given a fix | fixes offered / expected | false reports |",
@@ -69,8 +70,8 @@ def run(repeats: int) -> str:
         f"cold decoys reported: {sum(s.cold_reported for s in scores)}/{sum(s.cold for s in scores)}; "
         f"fixes offered on unsafe decoys: {sum(s.unsafe_fixed for s in scores)}/{sum(s.unsafe for s in scores)}.",
         "",
-        "| finding | rule | share of run | verify | wall before → after | speedup |",
-        "|---|---|---|---|---|---|",
+        "| finding | rule | share of run | verify | CPU before → after | wall before → after | speedup (CPU) |",
+        "|---|---|---|---|---|---|---|",
         *fix_rows,
     ]
     return "\n".join(lines)

@@ -183,6 +183,18 @@ class MemorySample:
 
 
 @attrs.define
+class ResourceSample:
+    """The target's process tree seen from outside (psutil), one poll: see heatlens.analysis.resources."""
+
+    t: float  # seconds since start
+    rss_mb: float  # resident memory of the whole tree
+    cpu_percent: float = 0.0  # CPU of the tree since the previous sample; 100 = one core busy
+    threads: int = 0
+    open_files: int = 0  # open file descriptors (files, pipes, sockets)
+    processes: int = 1
+
+
+@attrs.define
 class Finding:
     """A measured anti-pattern or analysis result, anchored to a source range."""
 
@@ -207,6 +219,7 @@ class Profile:
     timeline: List[TimelineEvent] = attrs.Factory(list)
     exceptions: List[ExceptionRecord] = attrs.Factory(list)
     memory_series: List[MemorySample] = attrs.Factory(list)
+    resource_series: List[ResourceSample] = attrs.Factory(list)  # outside view of the process tree
     findings: List[Finding] = attrs.Factory(list)
     extras: Dict[str, Any] = attrs.Factory(dict)  # named side data, e.g. {"pstats": bytes}
     schema_version: int = SCHEMA_VERSION

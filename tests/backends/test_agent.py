@@ -78,6 +78,8 @@ def _cpu_three_errors() -> Tuple[Dict[str, float], Dict[str, float], Dict[str, f
         loop_share = (cpu(lines[ln]) + (cpu(lines[ln - 1]) if ln - 1 in lines else 0.0)) / denom
         line_err[name] = abs(line_share - truth[name]) * 100
         loop_err[name] = abs(loop_share - truth[name]) * 100
+        # the body line holds most of its function (the rest is the `for` header's FOR_ITER)
+        assert cpu(lines[ln]) > 0.7 * function(p, name).total_time, (mark, line_share)
         in_function = [s for s in lines.values() if function(p, name).line < s.line <= ln + 1]
         assert max(in_function, key=cpu).line == ln, f"{mark} is not the hottest line of {name}"
     b = lines[marker_line(path, "LINE B")]
@@ -99,7 +101,6 @@ def test_cpu_three_functions_and_lines() -> None:
     # A marked line is the loop body; its `for` header runs FOR_ITER and is timed on its own line, so the
     # body line alone sits below the function's share by that bookkeeping (~20 % of a tight loop).
     assert max(loop_err.values()) <= 6, loop_err
-    assert max(line_err.values()) <= 15, line_err
 
 
 def test_decorated_function_is_named_by_its_decorator_line() -> None:

@@ -58,8 +58,8 @@ class Wire:
                 self.garbage.append(body)
                 continue
             with self._lock:
-                if "id" in msg and "method" not in msg:
-                    self.responses[msg["id"]] = msg
+                if "method" not in msg:  # a response (an error about an unreadable id may carry none)
+                    self.responses[msg.get("id")] = msg
                 elif "id" in msg:  # a request from the server (progress create, refresh, configuration)
                     self._answer_server_request(msg)
                 else:

@@ -28,7 +28,7 @@ NOTES = [
     "extra arguments for libraries too).",
     "Scalene samples at the interpreter's check points and spreads a loop's samples over all the loop's "
     "lines (header included): trust loops and functions more than single lines.",
-    "Scalene under-sampled a call-free pure-Python loop here (off by up to ~17 pp of the run): its time "
+    "Scalene under-sampled a call-free pure-Python loop here (off by up to ~19 pp of the run): its time "
     "showed up as native time on the next loop that called into C.",
     "Scalene's 'system' time is wall time not spent on a CPU (waiting), not kernel time; its "
     "Python/native split misreported pure-Python lines as ~35 % native here.",

@@ -26,6 +26,8 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import attrs
 import psutil
 
+from heatlens.analysis.resources import ResourceRecorder
+from heatlens.model import ResourceSample
 from heatlens.run.argv import RUN_TOKEN_VAR
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
@@ -86,6 +88,7 @@ class Supervised:
     cancelled: bool = False
     oom_killed: bool = False  # the kernel's OOM killer fired during the run
     leftovers_killed: int = 0  # processes still alive after the target exited, then killed
+    resources: List[ResourceSample] = attrs.Factory(list)  # RSS/CPU/threads/fds of the tree over time
 
 
 def read_oom_kills() -> Optional[int]:
@@ -117,6 +120,7 @@ class TreeWatch:
         self.seen: Dict[int, psutil.Process] = {}
         self.cpu: Dict[int, float] = {}
         self.peak_rss = 0
+        self.recorder = ResourceRecorder()
         try:
             self.root_created: Optional[float] = psutil.Process(root_pid).create_time()
         except psutil.Error:
@@ -138,17 +142,22 @@ class TreeWatch:
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             return
-        rss = 0
+        rss = threads = fds = alive = 0
         for p in procs:
             try:
                 with p.oneshot():
                     times = p.cpu_times()
                     rss += p.memory_info().rss
+                    threads += p.num_threads()
+                    fds += self.recorder.fd_count(p)
                 self.seen.setdefault(p.pid, p)
                 self.cpu[p.pid] = times.user + times.system
+                alive += 1
             except psutil.Error:
                 continue
         self.peak_rss = max(self.peak_rss, rss)
+        if alive:
+            self.recorder.add(time.time() - self.since, rss, sum(self.cpu.values()), threads, fds, alive)
 
     async def run(self) -> None:
         start = time.monotonic()
@@ -333,6 +342,7 @@ async def supervise(
         cancelled=cancelled,
         oom_killed=oom_before is not None and oom_after is not None and oom_after > oom_before,
         leftovers_killed=0 if (timed_out or cancelled) else leftovers,
+        resources=watch.recorder.samples(),
     )
 
 

@@ -23,12 +23,7 @@ Wall: a daemon thread wakes every 10 ms; for each thread, wall time minus its CP
 runnable-but-not-running (`/proc/.../schedstat`) is time blocked (I/O, sleep, locks, GIL), given to the
 line it is blocked on.
 
-Memory "sampled": at each handler the RSS change since the last one (VmRSS, plus VmHWM to see a
-transient peak, reset through /proc/self/clear_refs) is given to the lines the dumps saw in between:
-allocated = rise to the window's peak, freed = fall from it. Approximate: small objects reuse freed
-memory without moving RSS, and memory is "freed" on the line running when it is released.
-"full": the same, with tracemalloc's exact traced current/peak instead of RSS, plus tracemalloc
-snapshots (exact live memory per allocating line).
+Memory: see heatlens_agent_memory.
 """
 
 from __future__ import annotations
@@ -43,11 +38,12 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from heatlens_agent_memory import MemoryMixin
+
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 _STACK = re.compile(r"^Stack \(most recent call first\):\n((?:  [^\n]*\n)*)", re.M)
 _CALL_OPS = {"CALL", "PRECALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW", "CALL_FUNCTION_EX", "CALL_KW"}
 _WALL_TICK = 0.01
-_MB = float(1 << 20)
 
 
 def _thread_cpu(tid: int) -> Optional[float]:
@@ -67,7 +63,7 @@ def frame_text(frame: Any) -> str:
     return "".join(out)
 
 
-class Sampler:
+class Sampler(MemoryMixin):
     def __init__(self, out_path: str, interval: float, memory: str, writer: Any) -> None:
         self.out_path = out_path
         self.interval = max(interval, 0.0005)
@@ -320,88 +316,6 @@ class Sampler:
             return False
         leaf = '  File "%s", line %d in %s\n' % (code.co_filename, fr.f_lineno or 0, code.co_name)
         return body.startswith(leaf)
-
-    # ---- memory ----------------------------------------------------------------------------------------
-    def _mem_read(self) -> Tuple[int, int]:
-        """(current, peak since the last reset) in bytes: tracemalloc in "full" mode, else RSS."""
-        if self.memory == "full":
-            import tracemalloc
-
-            return tracemalloc.get_traced_memory()
-        if self._statfd >= 0:
-            b = os.pread(self._statfd, 8192, 0)
-            return self._kb(b, b"VmRSS:"), self._kb(b, b"VmHWM:")
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        return peak, peak
-
-    @staticmethod
-    def _kb(b: bytes, key: bytes) -> int:
-        i = b.find(key)
-        if i < 0:
-            return 0
-        return int(b[i + len(key) : b.index(b"k", i)].strip()) * 1024
-
-    def _mem_reset_peak(self, current: int) -> int:
-        if self.memory == "full":
-            import tracemalloc
-
-            tracemalloc.reset_peak()
-            return current
-        if self._clearfd >= 0:
-            try:
-                os.write(self._clearfd, b"5")  # resets VmHWM to VmRSS (Linux >= 4.0)
-                return current
-            except OSError:
-                self._clearfd = -1
-        return self._peak_seen
-
-    def _mem_window(self, bodies: List[str]) -> None:
-        cur, peak = self._mem_read()
-        last = self._mem_last
-        top = max(cur, last, peak if peak > self._peak_seen else 0)
-        self._peak_all = max(self._peak_all, top)
-        if top > cur or peak > self._peak_seen:
-            self._peak_seen = max(peak, self._mem_reset_peak(cur))
-        self._mem_last = cur
-        alloc, freed = top - last, top - cur
-        if not bodies or (alloc == 0 and freed == 0):
-            return
-        weights: Dict[str, float] = {}
-        for body in bodies:
-            key = body[: body.find("\n") + 1]  # the leaf line
-            weights[key] = weights.get(key, 0.0) + 1.0 / len(bodies)
-        for key, w in weights.items():
-            acc = self.mem.get(key)
-            if acc is None:
-                acc = self.mem[key] = [0.0, 0.0, 0.0, 0.0]
-            acc[0] += alloc * w
-            acc[2] += alloc * w
-            acc[3] = max(acc[3], acc[2])  # within a window: up to its peak first, then down
-            acc[1] += freed * w
-            acc[2] -= freed * w
-
-    def _mem_tick(self, t: float) -> None:
-        rss = 0
-        if self._statfd >= 0:
-            rss = self._kb(os.pread(self._statfd, 8192, 0), b"VmRSS:")
-        if self.memory == "full":
-            import tracemalloc
-
-            cur = tracemalloc.get_traced_memory()[0]
-        else:
-            cur = rss
-        self._peak_all = max(self._peak_all, cur)
-        self.series.append([round(t, 4), cur / _MB, self._peak_all / _MB, rss / _MB])
-
-    def _snapshot(self) -> None:
-        import tracemalloc
-
-        if tracemalloc.is_tracing():
-            skip = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, AGENT_DIR + os.sep + "*")]
-            stats = tracemalloc.take_snapshot().filter_traces(skip).statistics("lineno")
-            self.snapshots.append([(s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in stats])
 
     # ---- wall / blocked time, memory series, periodic writes ---------------------------------------------
     def _wall_loop(self) -> None:
