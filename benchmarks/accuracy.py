@@ -25,6 +25,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from benchmarks.common import FIXTURE_GT, GROUNDTRUTH, PYTHON, median
 
 CPU_PROGRAMS = ["bt_lines", "bt_threads", "bt_decorated", "bt_multiline", "bt_native", "gt_cpu_three"]
+# These size their work by timing themselves: two runs are different programs, so no unprofiled reference.
+CALIBRATED = {"gt_cpu_three"}
 # tool label -> (backend name, memory mode)
 CPU_TOOLS: Dict[str, Tuple[str, str]] = {
     "heatlens": ("agent", "sampled"), "scalene": ("scalene", "sampled"), "scalene-cpu": ("scalene", "off"),
@@ -84,51 +86,90 @@ def profile_once(script: Path, backend: str, memory: str, args: List[str], timeo
         return profile_target_sync(Target(kind="script", value=str(script), args=args, cwd=cwd), opts)
 
 
-def cpu_errors(profile: Any, script: str, truth: Dict[str, float], spans: Dict[str, Tuple[int, int]],
-               firsts: Dict[str, int]) -> Dict[str, Any]:
-    """Line and function errors (percentage points) of one profile against the program's truth."""
-    out: Dict[str, Any] = {}
+def measured_shares(profile: Any, script: str, names: List[str], spans: Dict[str, Tuple[int, int]],
+                    firsts: Dict[str, int]) -> Dict[str, Any]:
+    """What one profile says: line shares of the spots (None if it reports no lines), function shares by
+    inclusive time (None if none of the functions is there), and native fractions where known."""
+    out: Dict[str, Any] = {"lines": None, "functions": None}
     fp = profile.file(script)
-    names = [n for n in truth if n in spans]
-    if fp is not None and names and any(s.cpu_python + s.cpu_native for s in fp.lines):
+    spots = [n for n in names if n in spans]
+    if fp is not None and spots and any(s.cpu_python + s.cpu_native for s in fp.lines):
         by_line = fp.by_line()
-        measured = {n: sum(by_line[ln].cpu_python + by_line[ln].cpu_native for ln in range(spans[n][0], spans[n][1] + 1)
-                           if ln in by_line) for n in names}
-        share, want = normalize(measured), normalize({n: truth[n] for n in names})
-        out["line_pp"] = {n: abs(share[n] - want[n]) * 100 for n in names}
-        out["line_measured"] = share
-        native = {n: sum(by_line[ln].cpu_native for ln in range(spans[n][0], spans[n][1] + 1) if ln in by_line) for n in names}
-        out["native_fraction"] = {n: (native[n] / measured[n] if measured[n] else None) for n in names}
-    funcs = {n: [f for f in profile.functions if f.file == script and f.qualname.split(".")[-1] == n] for n in truth}
+        cpu = {n: sum(by_line[ln].cpu_python + by_line[ln].cpu_native for ln in range(spans[n][0], spans[n][1] + 1)
+                      if ln in by_line) for n in spots}
+        native = {n: sum(by_line[ln].cpu_native for ln in range(spans[n][0], spans[n][1] + 1) if ln in by_line) for n in spots}
+        out["lines"] = normalize(cpu)
+        out["native_fraction"] = {n: (native[n] / cpu[n] if cpu[n] else None) for n in spots}
+    funcs = {n: [f for f in profile.functions if f.file == script and f.qualname.split(".")[-1] == n] for n in names}
     if any(funcs.values()):
-        measured_f = {n: sum(f.total_time for f in fs) for n, fs in funcs.items()}
-        share_f, want_f = normalize(measured_f), normalize(truth)
-        out["function_pp"] = {n: abs(share_f[n] - want_f[n]) * 100 for n in truth}
-        out["function_measured"] = share_f
+        out["functions"] = normalize({n: sum(f.total_time for f in fs) for n, fs in funcs.items()})
         out["function_line_ok"] = {n: bool(fs) and all(f.line == firsts.get(n) for f in fs) for n, fs in funcs.items()}
     return out
+
+
+def errors_pp(measured: Optional[Dict[str, float]], truth: Dict[str, float]) -> Optional[Dict[str, float]]:
+    """|measured share - true share| in percentage points, both normalized over the same spots."""
+    if measured is None:
+        return None
+    want = normalize({n: truth[n] for n in measured})
+    return {n: abs(measured[n] - want[n]) * 100 for n in measured}
+
+
+def cpu_errors(profile: Any, script: str, truth: Dict[str, float], spans: Dict[str, Tuple[int, int]],
+               firsts: Dict[str, int], reference: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
+    """Errors against the run's own truth (`*_pp`) and, if given, the unprofiled truth (`*_pp_ref`)."""
+    m = measured_shares(profile, script, list(truth), spans, firsts)
+    out: Dict[str, Any] = {}
+    for level, key in (("lines", "line"), ("functions", "function")):
+        if m[level] is not None:
+            out[f"{key}_measured"] = m[level]
+            out[f"{key}_pp"] = errors_pp(m[level], truth)
+            if reference:
+                out[f"{key}_pp_ref"] = errors_pp(m[level], reference)
+    for k in ("native_fraction", "function_line_ok"):
+        if k in m:
+            out[k] = m[k]
+    return out
+
+
+def unprofiled_truth(script: Path, args: List[str], runs: int) -> Optional[Dict[str, float]]:
+    """The program's own measurement without any profiler: per spot, the median share over `runs` runs."""
+    seen: List[Dict[str, float]] = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="hlbench-ref-") as cwd:
+            proc = subprocess.run([PYTHON, str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+        t = parse_truth(proc.stdout)
+        if t:
+            seen.append(t)
+    if not seen:
+        return None
+    return normalize({k: median([t[k] for t in seen if k in t]) for k in seen[0]})
 
 
 def run_cpu(quick: bool, log: Callable[[str], None], tools: Optional[List[str]] = None,
             programs: Optional[List[str]] = None) -> Dict[str, Any]:
     scale = "0.1" if quick else "1.0"
     results: Dict[str, Dict[str, Any]] = {}
-    for prog in programs or CPU_PROGRAMS:
+    for prog in CPU_PROGRAMS if programs is None else programs:
         script = program_path(prog)
         source = script.read_text()
         spans, firsts = markers(source), first_lines(source, str(script))
         args = [] if prog.startswith("gt_") else [scale]
-        for tool in tools or list(CPU_TOOLS):
+        reference = None if prog in CALIBRATED else unprofiled_truth(script, args, 1 if quick else 3)
+        results.setdefault(prog, {})["unprofiled"] = {"truth": reference}
+        for tool in list(CPU_TOOLS) if tools is None else tools:
             backend, memory = CPU_TOOLS[tool]
             res = profile_once(script, backend, memory, args, 120.0 if quick else 300.0)
             truth = parse_truth(res.stdout)
             entry: Dict[str, Any] = {"failure": res.failure.kind.value, "truth": truth}
             if truth and res.profile is not None:
-                entry.update(cpu_errors(res.profile, str(script), truth, spans, firsts))
-            results.setdefault(prog, {})[tool] = entry
-            worst = max(entry.get("line_pp", {}).values(), default=float("nan"))
-            worst_f = max(entry.get("function_pp", {}).values(), default=float("nan"))
-            log(f"  accuracy {prog:13s} {tool:12s} {entry['failure']:8s} line max {worst:5.1f} pp, function max {worst_f:5.1f} pp")
+                entry.update(cpu_errors(res.profile, str(script), truth, spans, firsts, reference))
+            results[prog][tool] = entry
+            worst = max((entry.get("line_pp") or {}).values(), default=float("nan"))
+            worst_f = max((entry.get("function_pp") or {}).values(), default=float("nan"))
+            worst_r = max((entry.get("line_pp_ref") or entry.get("function_pp_ref") or {}).values(), default=float("nan"))
+            log(f"  accuracy {prog:13s} {tool:12s} {entry['failure']:8s} max error: line {worst:5.1f} pp, "
+                f"function {worst_f:5.1f} pp; vs unprofiled truth {worst_r:5.1f} pp")
     return results
 
 
@@ -197,7 +238,7 @@ def run_memory(quick: bool, log: Callable[[str], None], tools: Optional[List[str
     lines = {site: no for no, text in enumerate(script.read_text().splitlines(), 1)
              for site in MEM_TRUTH if f"# LINE {site}:" in text}
     results: Dict[str, Any] = {}
-    for tool in [t for t in (tools or list(MEM_TOOLS)) if t in MEM_TOOLS]:
+    for tool in [t for t in (list(MEM_TOOLS) if tools is None else tools) if t in MEM_TOOLS]:
         backend, memory = MEM_TOOLS[tool]
         res = profile_once(script, backend, memory, [], 120.0 if quick else 300.0)
         entry: Dict[str, Any] = {"failure": res.failure.kind.value}
@@ -213,21 +254,26 @@ def run_memory(quick: bool, log: Callable[[str], None], tools: Optional[List[str
 
 
 def summarize(cpu: Dict[str, Any]) -> Dict[str, Any]:
-    """Per tool: mean and max line / function error over every ground-truth spot of every program."""
-    out: Dict[str, Any] = {}
-    for prog, per_tool in cpu.items():
+    """Per tool: mean and max line / function error over every spot of every program, against the run's own
+    truth and against the unprofiled truth (`_ref`)."""
+    acc: Dict[str, Dict[str, List[float]]] = {}
+    for per_tool in cpu.values():
         for tool, e in per_tool.items():
-            s = out.setdefault(tool, {"line": [], "function": [], "programs_with_lines": 0})
-            if "line_pp" in e:
-                s["line"] += list(e["line_pp"].values())
-                s["programs_with_lines"] += 1
-            s["function"] += list(e.get("function_pp", {}).values())
-    return {t: {"line_mean": (sum(s["line"]) / len(s["line"]) if s["line"] else None),
-                "line_median": (median(s["line"]) if s["line"] else None),
-                "line_max": max(s["line"], default=None), "line_n": len(s["line"]),
-                "function_mean": (sum(s["function"]) / len(s["function"]) if s["function"] else None),
-                "function_max": max(s["function"], default=None), "function_n": len(s["function"])}
-            for t, s in out.items()}
+            if tool == "unprofiled":
+                continue
+            s = acc.setdefault(tool, {})
+            for key in ("line_pp", "function_pp", "line_pp_ref", "function_pp_ref"):
+                s.setdefault(key, []).extend((e.get(key) or {}).values())
+    out: Dict[str, Any] = {}
+    for tool, s in acc.items():
+        row: Dict[str, Any] = {}
+        for key, vals in s.items():
+            name = key.replace("_pp", "")  # line, function, line_ref, function_ref
+            row[f"{name}_mean"] = sum(vals) / len(vals) if vals else None
+            row[f"{name}_max"] = max(vals) if vals else None
+            row[f"{name}_n"] = len(vals)
+        out[tool] = row
+    return out
 
 
 def run(quick: bool = False, log: Callable[[str], None] = print, tools: Optional[List[str]] = None,

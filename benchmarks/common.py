@@ -47,16 +47,25 @@ def percentile(values: Sequence[float], p: float) -> float:
     return vals[min(rank, len(vals)) - 1]
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of all waited-for child processes (and theirs) so far."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def timed_run(argv: List[str], cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None,
               timeout: float = 600.0) -> tuple:
-    """Run argv (no shell), output discarded; (wall seconds, return code). A timeout returns (nan, -9)."""
-    t0 = time.perf_counter()
+    """Run argv (no shell), output discarded; (wall seconds, return code, CPU seconds of the process tree).
+    A timeout returns (nan, -9, nan)."""
+    c0, t0 = children_cpu(), time.perf_counter()
     try:
         rc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             timeout=timeout).returncode
     except subprocess.TimeoutExpired:
-        return float("nan"), -9
-    return time.perf_counter() - t0, rc
+        return float("nan"), -9, float("nan")
+    return time.perf_counter() - t0, rc, children_cpu() - c0
 
 
 def cpu_model() -> str:

@@ -17,11 +17,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from benchmarks.common import PYTHON, WORKLOADS, geomean, median, quartiles, timed_run
+from benchmarks.common import PYTHON, WORKLOADS, children_cpu, geomean, median, quartiles, timed_run
 
 WORKLOAD_NAMES = ["call_heavy", "nested_loops", "alloc_heavy", "numpy_native", "io_sleep", "threads", "nbody",
                   "json_tasks"]
-FULL_SCALE, QUICK_SCALE = 1.0, 0.02
+FULL_SCALE, QUICK_SCALE = 1.5, 0.02
+# A profiled run is stopped at CAP x the workload's unprofiled time (at least MIN_CAP_S): its ratio is then
+# reported as ">= CAP". Without a cap, tracemalloc or VizTracer on one workload would take the whole budget.
+CAP, MIN_CAP_S = 4.0, 15.0
 
 
 def _pyspy() -> Optional[str]:
@@ -71,32 +74,36 @@ TOOL_LABELS = {
 }
 
 
-def run_heatlens(mode: str, script: str, args: List[str], cwd: str, timeout: float) -> Tuple[float, float, str]:
-    """(target wall, runner total, failure kind) of one profiled run through the runner."""
+def run_heatlens(mode: str, script: str, args: List[str], cwd: str, timeout: float) -> Tuple[float, float, str, float]:
+    """(target wall, runner total, failure kind, CPU of all child processes) of one profiled run."""
     from heatlens.backends.base import BackendOptions, Target
     from heatlens.run import RunOptions, profile_target_sync
 
     opts = RunOptions(backend="agent", timeout=timeout, backend_options=BackendOptions(memory=mode))
-    t0 = time.perf_counter()
+    c0, t0 = children_cpu(), time.perf_counter()
     res = profile_target_sync(Target(kind="script", value=script, args=args, cwd=cwd), opts)
     total = time.perf_counter() - t0
     kind = res.failure.kind.value
     if kind != "ok":  # keep why: a crash of the agent is a finding, not noise
         kind = f"{kind}: {res.failure.message[:160]}".replace("\n", " ")
-    return (res.wall_time if kind == "ok" else float("nan")), total, kind
+    return (res.wall_time if kind == "ok" else float("nan")), total, kind, children_cpu() - c0
 
 
 def measure_once(tool: str, script: str, args: List[str], anchors: Dict[str, Any], timeout: float) -> Dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix="hlbench-"))
     try:
         if tool == "none":
-            wall, rc = timed_run([PYTHON, script, *args], cwd=str(out), timeout=timeout)
-            return {"wall": wall, "ok": rc == 0}
+            wall, rc, cpu = timed_run([PYTHON, script, *args], cwd=str(out), timeout=timeout)
+            return {"wall": wall, "ok": rc == 0, "cpu": cpu}
         if tool in HEATLENS_MODES:
-            wall, total, kind = run_heatlens(HEATLENS_MODES[tool], script, args, str(out), timeout)
-            return {"wall": wall, "total": total, "ok": kind == "ok", "failure": kind}
-        wall, rc = timed_run(anchors[tool][1](script, args, out), cwd=str(out), timeout=timeout)
-        return {"wall": wall, "ok": rc == 0, "failure": "" if rc == 0 else f"exit {rc}"}
+            wall, total, kind, cpu = run_heatlens(HEATLENS_MODES[tool], script, args, str(out), timeout)
+            if kind.startswith("timeout"):
+                return {"wall": timeout, "ok": True, "censored": True, "cpu": float("nan")}
+            return {"wall": wall, "total": total, "ok": kind == "ok", "failure": kind, "cpu": cpu}
+        wall, rc, cpu = timed_run(anchors[tool][1](script, args, out), cwd=str(out), timeout=timeout)
+        if rc == -9 and wall != wall:
+            return {"wall": timeout, "ok": True, "censored": True, "cpu": float("nan")}
+        return {"wall": wall, "ok": rc == 0, "failure": "" if rc == 0 else f"exit {rc}", "cpu": cpu}
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -109,13 +116,18 @@ def _interleaved(programs: List[Tuple[str, str, List[str]]], tools: List[str], r
                  log: Callable[[str], None]) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
     anchors = anchor_commands()
     runs: Dict[str, Dict[str, List[Dict[str, Any]]]] = {name: {t: [] for t in tools} for name, _, _ in programs}
+    caps: Dict[str, float] = {}
+    for name, script, args in programs:  # one unprofiled warm-up run (not counted) sets each workload's cap
+        warm = measure_once("none", script, args, anchors, timeout)["wall"]
+        caps[name] = min(timeout, max(MIN_CAP_S, CAP * warm)) if warm == warm else timeout
     for rep in range(reps):
         for wi, (name, script, args) in enumerate(programs):
             k = (rep + wi) % len(tools)
             for tool in tools[k:] + tools[:k]:  # rotated: no tool always runs first or right after another
-                r = measure_once(tool, script, args, anchors, timeout)
+                r = measure_once(tool, script, args, anchors, caps[name] if tool != "none" else timeout)
                 runs[name][tool].append(r)
-                log(f"  rep {rep + 1}/{reps} {name:13s} {tool:13s} {r['wall']:.2f} s{'' if r['ok'] else ' FAILED ' + str(r.get('failure'))}")
+                note = " (stopped at the cap)" if r.get("censored") else ("" if r["ok"] else " FAILED " + str(r.get("failure")))
+                log(f"  rep {rep + 1}/{reps} {name:13s} {tool:13s} {r['wall']:.2f} s{note}")
     return runs
 
 
@@ -123,27 +135,35 @@ def summarize(runs: Dict[str, Dict[str, List[Dict[str, Any]]]], tools: List[str]
     """Per workload and tool: median/min/max/quartiles of wall ratio to the same repetition's... median baseline."""
     ratios: Dict[str, Dict[str, Dict[str, float]]] = {}
     baseline: Dict[str, float] = {}
+    baseline_cpu: Dict[str, float] = {}
     failures: List[str] = []
     for name, per_tool in runs.items():
         base = median([r["wall"] for r in per_tool["none"] if r["ok"]])
         baseline[name] = base
+        base_cpu = median([r["cpu"] for r in per_tool["none"] if r["ok"] and r.get("cpu") == r.get("cpu")])
+        baseline_cpu[name] = base_cpu
         for tool in tools:
             if tool == "none":
                 continue
             rs = per_tool[tool]
             vals = [r["wall"] / base for r in rs if r["ok"] and r["wall"] == r["wall"]]
+            censored = sum(1 for r in rs if r.get("censored"))
             failures += [f"{tool} on {name}: {r.get('failure')}" for r in rs if not r["ok"]]
             q1, q3 = quartiles(vals) if vals else (float("nan"), float("nan"))
             entry = {"median": median(vals), "min": min(vals, default=float("nan")),
-                     "max": max(vals, default=float("nan")), "q1": q1, "q3": q3, "n": len(vals)}
+                     "max": max(vals, default=float("nan")), "q1": q1, "q3": q3, "n": len(vals), "censored": censored}
+            cpus = [r["cpu"] / base_cpu for r in rs if r["ok"] and r.get("cpu") == r.get("cpu") and base_cpu > 0]
+            entry["cpu_median"] = median(cpus) if cpus else float("nan")
             totals = [r["total"] / base for r in rs if r.get("ok") and "total" in r]
             if totals:
                 entry["runner_total_median"] = median(totals)
             ratios.setdefault(tool, {})[name] = entry
     overall = {tool: geomean([e["median"] for e in per.values()]) for tool, per in ratios.items()}
+    overall_cpu = {tool: geomean([e["cpu_median"] for e in per.values()]) for tool, per in ratios.items()}
     worst = {tool: max((e["median"] for e in per.values() if e["median"] == e["median"]), default=float("nan"))
              for tool, per in ratios.items()}
-    return {"baseline_s": baseline, "ratios": ratios, "overall_geomean": overall, "worst_median": worst,
+    return {"baseline_s": baseline, "baseline_cpu_s": baseline_cpu, "ratios": ratios, "overall_geomean": overall,
+            "overall_cpu_geomean": overall_cpu, "worst_median": worst,
             "failures": failures}
 
 
@@ -163,23 +183,24 @@ def startup(tools: List[str], reps: int, timeout: float, log: Callable[[str], No
 
 
 def run(quick: bool = False, reps: Optional[int] = None, log: Callable[[str], None] = print,
-        workloads: Optional[List[str]] = None) -> Dict[str, Any]:
-    tools = tools_available()
+        workloads: Optional[List[str]] = None, tools: Optional[List[str]] = None) -> Dict[str, Any]:
+    tools = ["none"] + [t for t in tools_available() if t != "none" and (tools is None or t in tools)]
     names = workloads or WORKLOAD_NAMES
     scale = QUICK_SCALE if quick else FULL_SCALE
-    reps = reps or (1 if quick else 3)
+    reps = reps or (1 if quick else 2)
     programs = [(n, str(WORKLOADS / f"{n}.py"), [repr(scale)]) for n in names]
     timeout = 60.0 if quick else 300.0
     log(f"overhead: {len(names)} workloads x {len(tools)} tools x {reps} repetitions (scale {scale})")
     t0 = time.perf_counter()
     runs = _interleaved(programs, tools, reps, timeout, log)
     result = summarize(runs, tools)
-    result["startup"] = startup(tools, 1 if quick else 5, timeout, log)
+    result["startup"] = startup(tools, 1 if quick else 5, 60.0, log)
     anchors = anchor_commands()
     result.update({
         "tools": tools, "labels": {t: TOOL_LABELS.get(t, t) for t in tools}, "workloads": names, "reps": reps,
-        "scale": scale, "commands": {t: anchors[t][0] for t in anchors}, "elapsed_s": time.perf_counter() - t0,
+        "scale": scale, "cap": CAP, "min_cap_s": MIN_CAP_S, "commands": {t: anchors[t][0] for t in anchors}, "elapsed_s": time.perf_counter() - t0,
         "raw": {n: {t: [r["wall"] for r in rs] for t, rs in per.items()} for n, per in runs.items()},
+        "raw_cpu": {n: {t: [r.get("cpu") for r in rs] for t, rs in per.items()} for n, per in runs.items()},
     })
     return result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from benchmarks.common import fmt
 
@@ -33,10 +33,13 @@ def evaluate(res: Dict[str, Any]) -> List[Tuple[str, str, str, str]]:
         hl, sc = _num(g.get("heatlens")), _num(g.get("scalene"))
         worst = _num(ov["worst_median"].get("heatlens"))
         ok = hl is not None and hl <= 1.10 and (sc is None or hl < sc)
-        out.append((*GOALS[0], f"{fmt(hl)}× (geomean of medians; worst workload {fmt(worst)}×); Scalene {fmt(sc)}×",
+        gc = ov.get("overall_cpu_geomean") or {}
+        out.append((*GOALS[0], f"{fmt(hl)}× wall (geomean of medians; worst workload {fmt(worst)}×; CPU time "
+                    f"{fmt(_num(gc.get('heatlens')))}×); Scalene {fmt(sc)}×",
                     "PASS" if ok else "MISS"))
         cpu = _num(g.get("heatlens-cpu"))
-        out.append((*GOALS[1], f"{fmt(cpu)}× (worst workload {fmt(_num(ov['worst_median'].get('heatlens-cpu')))}×)",
+        out.append((*GOALS[1], f"{fmt(cpu)}× wall (worst workload {fmt(_num(ov['worst_median'].get('heatlens-cpu')))}×; "
+                    f"CPU time {fmt(_num(gc.get('heatlens-cpu')))}×)",
                     "PASS" if cpu is not None and cpu <= 1.05 else "MISS"))
     else:
         out += [(*GOALS[0], "–", "NOT RUN"), (*GOALS[1], "–", "NOT RUN")]
@@ -44,8 +47,11 @@ def evaluate(res: Dict[str, Any]) -> List[Tuple[str, str, str, str]]:
     if acc:
         s = acc["cpu_summary"].get("heatlens", {})
         mx, mean = _num(s.get("line_max")), _num(s.get("line_mean"))
-        out.append((*GOALS[2], f"max {fmt(mx, 1)} pp, mean {fmt(mean, 1)} pp over {s.get('line_n')} lines",
-                    "PASS" if mx is not None and mx <= 2.0 else "MISS"))
+        mxr, meanr = _num(s.get("line_ref_max")), _num(s.get("line_ref_mean"))
+        worst = max([v for v in (mx, mxr) if v is not None], default=None)
+        out.append((*GOALS[2], f"max {fmt(mx, 1)} pp (mean {fmt(mean, 1)}) vs the same run's truth, max {fmt(mxr, 1)} pp "
+                    f"(mean {fmt(meanr, 1)}) vs unprofiled truth, over {s.get('line_n')} line spots",
+                    "PASS" if worst is not None and worst <= 2.0 else "MISS"))
         m = acc["memory"].get("heatlens", {})
         errs = [max(m[k]["alloc_err_pct"], m[k]["kept_err_pct"]) for k in ("X", "Y", "Z") if k in m]
         worst_m = max(errs) if errs else None
@@ -61,10 +67,13 @@ def evaluate(res: Dict[str, Any]) -> List[Tuple[str, str, str, str]]:
         p99 = {k: _num(v.get("p99_ms")) for k, v in ed["requests"].items()}
         ok = all(v is not None and v <= 10 for v in p99.values()) and len(p99) == 3
         out.append((*GOALS[5], ", ".join(f"{k} {fmt(v, 1)} ms" for k, v in p99.items()), "PASS" if ok else "MISS"))
-        r = ed["reanchor"].get("didChange_to_heat", {})
+        r = ed["reanchor"].get("didChange_then_hover", {})
         rp50 = _num(r.get("p50_ms"))
-        out.append((*GOALS[6], f"{fmt(rp50, 1)} ms median didChange → re-anchored heat (p99 {fmt(_num(r.get('p99_ms')), 1)} ms)",
-                    "PASS" if rp50 is not None and rp50 <= 2 else "MISS"))
+        d = (ed.get("default_thresholds") or {}).get("reanchor", {}).get("didChange_then_hover", {})
+        ip = ed.get("inprocess") or {}
+        out.append((*GOALS[6], f"{fmt(rp50, 1)} ms median didChange → next hover answered, every line painted "
+                    f"(default thresholds: {fmt(_num(d.get('p50_ms')), 1)} ms; the line-map edit alone "
+                    f"{fmt(_num(ip.get('edit_us')), 0)} µs)", "PASS" if rp50 is not None and rp50 <= 2 else "MISS"))
     else:
         out += [(*GOALS[4], "–", "NOT RUN"), (*GOALS[5], "–", "NOT RUN"), (*GOALS[6], "–", "NOT RUN")]
     st = res.get("store")
@@ -84,17 +93,38 @@ def _table(head: List[str], rows: List[List[str]]) -> List[str]:
 def overhead_md(ov: Dict[str, Any]) -> List[str]:
     tools = [t for t in ov["tools"] if t != "none"]
     lines = [f"## Overhead (wall-time ratio profiled / unprofiled, median of {ov['reps']} interleaved repetitions)", ""]
-    lines.append("Cells: median ratio (min–max over repetitions). Unprofiled medians in seconds in the first column.")
+    lines.append("Cells: median ratio (min–max over repetitions). Unprofiled medians in seconds in the first column. "
+                 f"A run still going at {ov.get('cap', 4):g}× the workload's unprofiled time (at least "
+                 f"{ov.get('min_cap_s', 15):g} s) was stopped and counted at that time: `≥` marks a cell with such a run, "
+                 "so its ratio is a lower bound (and so is any geomean that includes it).")
+    walls = [v for v in ov["baseline_s"].values() if v == v]
+    cpus = [v for v in (ov.get("baseline_cpu_s") or {}).values() if v == v]
+    if walls and min(walls) < 3.0:
+        lines += ["", f"Workload size: {fmt(min(walls), 1)}–{fmt(max(walls), 1)} s wall"
+                  + (f" ({fmt(min(cpus), 1)}–{fmt(max(cpus), 1)} s CPU)" if cpus else "")
+                  + " unprofiled, at scale " + f"{ov.get('scale')}: some are below the ≥ 3 s the issue asks for. That "
+                  "was the trade to fit 11 tools × 8 workloads × 2 interleaved repetitions into about 25 minutes on 2 "
+                  "cores (`--reps` and the workloads' scale argument make longer runs). Start-up is measured "
+                  "separately below, so its share of each ratio can be read off."]
     lines.append("")
     rows = []
     for w in ov["workloads"]:
         row = [f"{w} ({fmt(ov['baseline_s'][w])} s)"]
         for t in tools:
             e = ov["ratios"][t][w]
-            row.append(f"{fmt(e['median'])} ({fmt(e['min'])}–{fmt(e['max'])})" if e["n"] else "failed")
+            ge = "≥ " if e.get("censored") else ""
+            row.append(f"{ge}{fmt(e['median'])} ({fmt(e['min'])}–{fmt(e['max'])})" if e["n"] else "failed")
         rows.append(row)
     rows.append(["**geomean**"] + [f"**{fmt(ov['overall_geomean'][t])}**" for t in tools])
     lines += _table(["workload"] + [ov["labels"][t] for t in tools], rows)
+    if ov.get("overall_cpu_geomean"):
+        lines += ["", "CPU time (user + system of the whole process tree, the profiler's own processes included) "
+                  "profiled / unprofiled, median: far less sensitive than wall time to other processes competing "
+                  "for the cores. Unprofiled CPU seconds in the first column.", ""]
+        rows = [[f"{w} ({fmt(ov['baseline_cpu_s'].get(w))} s)"] + [fmt(ov["ratios"][t][w].get("cpu_median")) for t in tools]
+                for w in ov["workloads"]]
+        rows.append(["**geomean**"] + [f"**{fmt(ov['overall_cpu_geomean'].get(t))}**" for t in tools])
+        lines += _table(["workload"] + [ov["labels"][t] for t in tools], rows)
     totals = [(t, ov["ratios"][t]) for t in tools if any("runner_total_median" in e for e in ov["ratios"][t].values())]
     if totals:
         lines += ["", "heatlens through its runner, including reading the output into a Profile afterwards (median ratio):", ""]
@@ -112,27 +142,36 @@ def overhead_md(ov: Dict[str, Any]) -> List[str]:
 
 
 def accuracy_md(acc: Dict[str, Any]) -> List[str]:
-    lines = ["## CPU attribution (error in percentage points against ground truth)", ""]
+    lines = ["## CPU attribution (error in percentage points against ground truth)", "",
+             "Two truths per program: the program's own measurement in the profiled run itself (does the tool put "
+             "the time where it went in that run?) and the median of 3 unprofiled runs (where the time goes "
+             "without a profiler: a tool that slows some code more than other code is wrong by that much). "
+             "Shares are normalized over the marked spots. Lines: spots summed over their lines; functions: "
+             "inclusive time. `–`: the tool does not report that level.", ""]
     summ = acc["cpu_summary"]
-    rows = [[t, fmt(s["line_mean"], 1), fmt(s["line_max"], 1), str(s["line_n"]), fmt(s["function_mean"], 1),
-             fmt(s["function_max"], 1), str(s["function_n"])] for t, s in summ.items()]
-    lines += _table(["tool", "line mean", "line max", "lines", "function mean", "function max", "functions"], rows)
-    lines += ["", "Per program (max line error / max function error, pp; `–`: the tool does not report that level;"
-              " `name@line ✗`: function reported at the wrong first line):", ""]
+
+    def cell(s: Dict[str, Any], key: str) -> str:
+        return f"{fmt(s.get(key + '_mean'), 1)} / {fmt(s.get(key + '_max'), 1)}" if s.get(key + "_n") else "–"
+
+    rows = [[t, cell(s, "line"), cell(s, "line_ref"), cell(s, "function"), cell(s, "function_ref"),
+             f"{s.get('line_n', 0)} / {s.get('function_n', 0)}"] for t, s in summ.items()]
+    lines += _table(["tool", "line mean / max (same run)", "line mean / max (unprofiled)", "function mean / max (same run)",
+                     "function mean / max (unprofiled)", "spots: lines / functions"], rows)
+    lines += ["", "Per program, max error in pp: line / function (same-run truth); `name ✗`: the function was reported "
+              "at a first line other than its `co_firstlineno`:", ""]
     tools = list(summ)
     rows = []
     for prog, per in acc["cpu"].items():
         row = [prog]
         for t in tools:
             e = per.get(t, {})
-            if e.get("failure") not in (None, "ok") and "line_pp" not in e and "function_pp" not in e:
+            if e.get("failure") not in (None, "ok") and not e.get("line_pp") and not e.get("function_pp"):
                 row.append(f"failed ({e.get('failure')})")
                 continue
-            lmax = max(e.get("line_pp", {}).values(), default=None)
-            fmax = max(e.get("function_pp", {}).values(), default=None)
-            bad = [n for n, ok in e.get("function_line_ok", {}).items() if not ok]
-            cell = f"{fmt(lmax, 1)} / {fmt(fmax, 1)}" + (" " + ", ".join(f"{n} ✗" for n in bad) if bad else "")
-            row.append(cell)
+            lmax = max((e.get("line_pp") or {}).values(), default=None)
+            fmax = max((e.get("function_pp") or {}).values(), default=None)
+            bad = [n for n, ok in (e.get("function_line_ok") or {}).items() if not ok]
+            row.append(f"{fmt(lmax, 1)} / {fmt(fmax, 1)}" + (" " + ", ".join(f"{n} ✗" for n in bad) if bad else ""))
         rows.append(row)
     lines += _table(["program"] + tools, rows)
     nat = [(prog, t, e["native_fraction"]) for prog, per in acc["cpu"].items() for t, e in per.items()
@@ -163,11 +202,23 @@ def editor_md(ed: Dict[str, Any]) -> List[str]:
               f"- the daemon's own timers for those runs: store + heat published "
               f"{', '.join(fmt(x, 0) for x in si.get('store_and_heat_ms', []))} ms; function roll-ups (LibCST index) published after "
               f"{', '.join(fmt(x, 0) for x in si.get('function_rollups_ms', []))} ms",
+              f"- with the default thresholds ({(ed.get('default_thresholds') or {}).get('heat_lines')} painted lines): "
+              f"median {fmt(((ed.get('default_thresholds') or {}).get('publish_ms') or {}).get('median'), 0)} ms",
               f"- the same for a real agent run of that file (heat on the sampled lines only): "
-              f"{fmt(ed.get('publish_real_agent_ms'), 0)} ms", ""]
+              f"{fmt(ed.get('publish_real_agent_ms'), 0)} ms (run: {ed.get('real_agent_failure')})", ""]
     rows = [[k, str(v["n"]), fmt(v["p50_ms"], 2), fmt(v["p99_ms"], 2), fmt(v["max_ms"], 1)] for k, v in ed["requests"].items()]
     rows += [[k, str(v["n"]), fmt(v["p50_ms"], 2), fmt(v["p99_ms"], 2), fmt(v["max_ms"], 1)] for k, v in ed["reanchor"].items()]
+    dt = ed.get("default_thresholds")
+    if dt:
+        rows += [[k + " (default thresholds)", str(v["n"]), fmt(v["p50_ms"], 2), fmt(v["p99_ms"], 2), fmt(v["max_ms"], 1)]
+                 for k, v in dt["reanchor"].items()]
     lines += _table(["request (client round trip)", "n", "p50 ms", "p99 ms", "max ms"], rows)
+    ip = ed.get("inprocess")
+    if ip:
+        lines += ["", f"Inside the daemon (timed in-process on the same data): composing one edit into the line map "
+                  f"(the re-anchor itself) {fmt(ip['edit_us'], 1)} µs median (p99 {fmt(ip['edit_p99_us'], 1)} µs); building "
+                  f"the re-anchored heat notification ({int(ip['heat_lines'])} lines) {fmt(ip['heat_build_us'] / 1000, 1)} ms; "
+                  "the rest of the client-observed time is serializing and sending that notification and the JSON-RPC round trip."]
     lines += ["", f"Daemon RSS: idle {fmt(ed.get('rss_idle_mb'), 0)} MB, with the 5,000-line profile "
               f"{fmt(ed.get('rss_loaded_mb'), 0)} MB, after {ed.get('runs_for_rss')} more runs {fmt(ed.get('rss_after_runs_mb'), 0)} MB."]
     return lines
@@ -202,6 +253,8 @@ def render(res: Dict[str, Any], plot_name: Optional[str]) -> str:
     for key, fn in (("overhead", overhead_md), ("accuracy", accuracy_md), ("editor", editor_md), ("store", store_md)):
         if res.get(key):
             lines += [""] + fn(res[key])
+    for part, tb in (res.get("errors") or {}).items():
+        lines += ["", f"**The {part} part failed** (its numbers are missing above):", "", "```", tb.strip()[-1500:], "```"]
     lines += ["", f"Total benchmark time: {fmt(res.get('elapsed_s', 0) / 60, 1)} min" + (" (quick mode)" if res.get("quick") else "")]
     return "\n".join(lines) + "\n"
 
@@ -243,17 +296,114 @@ def plot(res: Dict[str, Any], path: Path) -> bool:
         summ = acc["cpu_summary"]
         tools = list(summ)
         xs = range(len(tools))
-        line = [summ[t]["line_max"] or 0 for t in tools]
-        func = [summ[t]["function_max"] or 0 for t in tools]
-        ax.bar([x - 0.2 for x in xs], line, width=0.4, label="max line error")
-        ax.bar([x + 0.2 for x in xs], func, width=0.4, label="max function error")
+        line = [summ[t].get("line_mean") or 0 for t in tools]
+        func = [summ[t].get("function_mean") or 0 for t in tools]
+        ax.bar([x - 0.2 for x in xs], line, width=0.4, label="mean line error")
+        ax.bar([x + 0.2 for x in xs], func, width=0.4, label="mean function error")
+        ax.scatter([x - 0.2 for x in xs], [summ[t].get("line_max") or 0 for t in tools], marker="_", s=120,
+                   color="black", label="max", zorder=3)
+        ax.scatter([x + 0.2 for x in xs], [summ[t].get("function_max") or 0 for t in tools], marker="_", s=120,
+                   color="black", zorder=3)
         ax.axhline(2.0, color="#d62728", linestyle="--", linewidth=1, label="goal 2 pp (lines)")
         ax.set_xticks(list(xs))
         ax.set_xticklabels(tools, rotation=45, ha="right")
         ax.set_ylabel("percentage points")
-        ax.set_title("CPU attribution error vs ground truth (0 = not reported for lines)")
+        ax.set_title("CPU attribution error, same-run truth (no line bar: not reported)")
         ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+# Why a goal is missed: built from the run's own numbers plus what was found while measuring.
+def _overhead_cause(ov: Dict[str, Any], tool: str, bar: float) -> str:
+    over = [f"{w} {fmt(e['median'])}×" for w, e in ov["ratios"][tool].items() if e["n"] and e["median"] > bar]
+    spread = [f"{w} {fmt(e['min'])}–{fmt(e['max'])}×" for w, e in ov["ratios"][tool].items() if e["n"]]
+    return (f"Workloads above {bar:.2f}×: {', '.join(over) or 'none'} (spread over repetitions: {', '.join(spread)}). "
+            "What the agent pays for: on every CPU tick (setitimer, 4 ms here) a faulthandler stack dump written "
+            "in the signal and a Python handler that reads and parses it at the next check point, plus a 10 ms "
+            "wall-clock thread reading /proc schedstat for every thread; call-dense and multi-threaded code "
+            "hit the handler most. On this shared 2-core machine a few percent is also within the run-to-run "
+            "spread shown.")
+
+
+def _accuracy_cause(acc: Dict[str, Any]) -> str:
+    bad = []
+    for prog, per in acc["cpu"].items():
+        e = per.get("heatlens") or {}
+        ref = (per.get("unprofiled") or {}).get("truth") or {}
+        truth = e.get("truth") or {}
+        measured = e.get("line_measured") or {}
+        for n, err in (e.get("line_pp") or {}).items():
+            err_ref = (e.get("line_pp_ref") or {}).get(n, 0.0)
+            if max(err, err_ref) > 2.0:
+                want = normalize_subset(truth, measured)
+                want_ref = normalize_subset(ref, measured)
+                bad.append(f"{prog} `{n}` {fmt(measured[n] * 100, 1)} % measured vs {fmt(want.get(n, 0) * 100, 1)} % "
+                           f"(same run) / {fmt(want_ref.get(n, 0) * 100, 1)} % (unprofiled)")
+    return ("Spots over 2 pp: " + ("; ".join(bad) or "none") + ". Position sampling has binomial noise: at a 4 ms "
+            "tick a 1–2 s program gives 250–500 samples, so a 50 % spot carries about ±2–3 pp (1 σ) from "
+            "sampling alone; ≤ 2 pp per line in every single run needs ~10 s of CPU per program or a finer "
+            "interval than the kernel's tick. Errors in thread programs also move with how the GIL was shared "
+            "in that run (the unprofiled truth itself varies by a few pp between runs).")
+
+
+def normalize_subset(values: Dict[str, float], like: Dict[str, float]) -> Dict[str, float]:
+    sub = {k: values.get(k, 0.0) for k in like}
+    total = sum(sub.values())
+    return {k: (v / total if total else 0.0) for k, v in sub.items()}
+
+
+def _publish_cause(ed: Dict[str, Any]) -> str:
+    si = ed.get("server_internal") or {}
+    inside = si.get("store_and_heat_ms") or []
+    client = (ed.get("publish_ms") or {}).get("median")
+    mid = sorted(inside)[len(inside) // 2] if inside else None
+    rest = client - mid if client is not None and mid is not None else None
+    d = (ed.get("default_thresholds") or {}).get("publish_ms", {}).get("median")
+    return (f"Inside the daemon, storing the run (with its 5,000-line source) and publishing heat took {fmt(mid, 0)} ms "
+            f"(median); the other {fmt(rest, 0)} ms between the target's last statement and the notification are "
+            "the interpreter's exit and the runner's post-run work (interpreter-version and git probes, two "
+            "subprocesses, then reading the profile). With the default thresholds (fewer painted lines) it was "
+            f"{fmt(d, 0)} ms. The function roll-ups (LibCST index of 5,000 lines) arrive later: "
+            f"{', '.join(fmt(x, 0) for x in si.get('function_rollups_ms', []))} ms.")
+
+
+def _requests_cause(ed: Dict[str, Any]) -> str:
+    req = ed.get("requests") or {}
+    parts = [f"{k} p50 {fmt(v['p50_ms'], 1)} / p99 {fmt(v['p99_ms'], 1)} ms" for k, v in req.items()]
+    return ("; ".join(parts) + ". codeLens answers with one lens per function of the file (997 here) on every "
+            "request, rebuilt and serialized each time; hover and inlay hints are cheap at p50, and their p99 "
+            "spikes are tail latency of a Python daemon (GC, scheduling on the shared 2 cores).")
+
+
+def _reanchor_cause(ed: Dict[str, Any]) -> str:
+    ip = ed.get("inprocess") or {}
+    d = ((ed.get("default_thresholds") or {}).get("reanchor") or {}).get("didChange_then_hover", {})
+    return (f"The re-anchor itself (composing the edit into the line map) takes {fmt(ip.get('edit_us'), 0)} µs. What the "
+            "client waits for is the server re-sending the whole document's heat after every edit, before it "
+            f"answers the next request: building it for {int(ip.get('heat_lines') or 0)} lines takes "
+            f"{fmt((ip.get('heat_build_us') or 0) / 1000, 1)} ms in-process, then it is serialized and written. With the "
+            f"default thresholds the same round trip was {fmt(d.get('p50_ms'), 1)} ms median. Sending only the lines "
+            "an edit moved or staled (or letting the client shift its decorations itself) would remove most of it.")
+
+
+def miss_notes(res: Dict[str, Any]) -> List[str]:
+    causes: Dict[int, Callable[[], str]] = {
+        0: lambda: _overhead_cause(res["overhead"], "heatlens", 1.10),
+        1: lambda: _overhead_cause(res["overhead"], "heatlens-cpu", 1.05),
+        2: lambda: _accuracy_cause(res["accuracy"]),
+        4: lambda: _publish_cause(res["editor"]),
+        5: lambda: _requests_cause(res["editor"]),
+        6: lambda: _reanchor_cause(res["editor"]),
+    }
+    notes = []
+    for i, (goal, bar, measured, verdict) in enumerate(evaluate(res)):
+        if verdict == "MISS":
+            try:
+                cause = causes[i]() if i in causes else "No analysis of this miss yet."
+            except Exception as exc:  # a missing number must not stop the report
+                cause = f"(analysis unavailable: {exc})"
+            notes.append(f"**{goal}** ({bar}): measured {measured}. {cause}")
+    return notes

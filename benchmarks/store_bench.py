@@ -7,7 +7,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from benchmarks.common import WORKLOADS, median, percentile
 
@@ -15,12 +15,12 @@ WORKLOAD_NAMES = ["call_heavy", "nested_loops", "alloc_heavy", "numpy_native", "
                   "json_tasks"]
 
 
-def real_profiles(scale: str, log: Callable[[str], None]) -> List[Any]:
+def real_profiles(scale: str, log: Callable[[str], None], names: List[str]) -> List[Any]:
     from heatlens.backends.base import Target
     from heatlens.run import RunOptions, profile_target_sync
 
     out = []
-    for name in WORKLOAD_NAMES:
+    for name in names:
         with tempfile.TemporaryDirectory(prefix="hlbench-store-") as cwd:
             res = profile_target_sync(Target(kind="script", value=str(WORKLOADS / f"{name}.py"), args=[scale], cwd=cwd),
                                       RunOptions(backend="agent"))
@@ -40,13 +40,14 @@ def _timed(fn: Callable[[], Any], reps: int) -> List[float]:
     return times
 
 
-def run(quick: bool = False, log: Callable[[str], None] = print) -> Dict[str, Any]:
+def run(quick: bool = False, log: Callable[[str], None] = print, workloads: Optional[List[str]] = None,
+        runs: Optional[int] = None) -> Dict[str, Any]:
     from heatlens.lsp.profiling import keep_sources
     from heatlens.store import open_store
 
     log("store: size per run and history over many runs")
-    profiles = real_profiles("0.02" if quick else "0.3", log)
-    n_runs = 50 if quick else 1000
+    profiles = real_profiles("0.02" if quick else "0.3", log, workloads or WORKLOAD_NAMES)
+    n_runs = runs or (50 if quick else 1000)
     result: Dict[str, Any] = {"runs": n_runs, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="hlbench-db-") as root:
         store = open_store(root)

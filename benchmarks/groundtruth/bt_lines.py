@@ -23,21 +23,13 @@ def strings(n):
 
 def main(scale=1.0):
     data = list(range(2000))
-    plan = [("pure", lambda k: pure(k), 1.0), ("native", lambda k: native(data, k), 0.6), ("strings", lambda k: strings(k), 0.3)]
+    # fixed work (about 1.0 / 0.6 / 0.3 s of CPU here), so unprofiled runs measure the same program
+    plan = [("pure", lambda k: pure(k), 20_000_000), ("native", lambda k: native(data, k), 64_000),
+            ("strings", lambda k: strings(k), 1_800_000)]
     spent = {name: 0.0 for name, _, _ in plan}
-    counts = {}
-    for name, fn, seconds in plan:  # calibrate: the calibration runs count too (same lines)
-        n = 1
-        while True:
-            t = time.process_time(); fn(n); dt = time.process_time() - t
-            spent[name] += dt
-            if dt > 0.04:
-                counts[name] = max(1, int(n * seconds * scale / dt))
-                break
-            n *= 2
     for _ in range(3):
-        for name, fn, _ in plan:
-            t = time.process_time(); fn(counts[name] // 3); spent[name] += time.process_time() - t
+        for name, fn, n in plan:
+            t = time.process_time(); fn(max(1, int(n * scale / 3))); spent[name] += time.process_time() - t
     total = sum(spent.values())
     print("GROUND_TRUTH " + json.dumps({k: round(v / total, 4) for k, v in spent.items()}))
 

@@ -183,6 +183,16 @@ class MemorySample:
 
 
 @attrs.define
+class LineMemoryTrack:
+    """Live (traced) memory of one allocating line at each time of Profile.memory_snapshot_times: what the
+    leak detector (heatlens.analysis.leaks) reads."""
+
+    file: str
+    line: int
+    live_mb: List[float] = attrs.Factory(list)
+
+
+@attrs.define
 class ResourceSample:
     """The target's process tree seen from outside (psutil), one poll: see heatlens.analysis.resources."""
 
@@ -220,6 +230,8 @@ class Profile:
     exceptions: List[ExceptionRecord] = attrs.Factory(list)
     memory_series: List[MemorySample] = attrs.Factory(list)
     resource_series: List[ResourceSample] = attrs.Factory(list)  # outside view of the process tree
+    memory_snapshot_times: List[float] = attrs.Factory(list)  # seconds since start, one per tracemalloc snapshot
+    line_memory_series: List[LineMemoryTrack] = attrs.Factory(list)  # per line, aligned with those times
     findings: List[Finding] = attrs.Factory(list)
     extras: Dict[str, Any] = attrs.Factory(dict)  # named side data, e.g. {"pstats": bytes}
     schema_version: int = SCHEMA_VERSION

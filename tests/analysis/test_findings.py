@@ -40,3 +40,46 @@ def test_information_band_and_hits() -> None:
     fs = findings_for_file("f.py", SRC, lines, total_cpu=1.0)
     assert [(f.line, f.severity) for f in fs] == [(9, "information")]
     assert "12.3 k times" in fs[0].message and fs[0].data["fix_title"]
+
+
+RE_SRC = """import re
+
+def f(lines):
+    for line in lines:
+        re.search("a+", line)
+    for line in lines[:2]:
+        re.search("a+", line)
+"""
+
+
+def test_library_time_goes_to_the_hot_call_site() -> None:
+    from heatlens.model import FunctionStats
+
+    lines = {5: LineStats(5, cpu_python=0.05, samples=12), 7: LineStats(7, cpu_python=0.0, samples=0)}
+    funcs = [FunctionStats("search", "/usr/lib/python3.11/re/__init__.py", 173, self_time=0.3, total_time=0.4),
+             FunctionStats("_compile", "/usr/lib/python3.11/re/__init__.py", 272, self_time=0.1, total_time=0.1)]
+    fs = findings_for_file("f.py", RE_SRC, lines, total_cpu=1.0, functions=funcs)
+    assert [(f.line, f.rule) for f in fs] == [(5, "loop-invariant")]  # the cold site gets none of it
+    assert abs(fs[0].cost_seconds - 0.45) < 1e-9  # own 0.05 + library 0.3 + 0.1
+
+
+RE_TWO = """import re
+
+def hot(lines):
+    for line in lines:
+        re.search("a+", line)
+
+def cold(lines):
+    for line in lines[:2]:
+        re.search("a+", line)
+"""
+
+
+def test_library_time_follows_recorded_callers() -> None:
+    from heatlens.model import FunctionStats
+
+    # neither call site has own samples (all the time is inside re): callers decide, not an even split
+    search = FunctionStats("search", "/usr/lib/python3.11/re/__init__.py", 173, self_time=0.3, total_time=0.4,
+                           callers={"/p/f.py:3:hot": 0.4})
+    fs = findings_for_file("/p/f.py", RE_TWO, {}, total_cpu=1.0, functions=[search])
+    assert [(f.line, round(f.cost_seconds, 6)) for f in fs] == [(5, 0.4)]

@@ -366,3 +366,105 @@ def total(xs):
         src = "import copy\ndef f(t, n):\n    for i in range(n):\n        copy.deepcopy(t)\n"
         r = fix_source(src, "quadratic-idiom", 4)
         assert not r.ok and r.text == src
+
+
+class TestMoreRefusals(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_join_refused_when_element_method_called(self) -> None:
+        before = """
+def close(customers, orders):
+    for c in customers:
+        for o in orders:
+            if o.cid == c.id:
+                o.close()
+"""
+        self.assertCodemod(before, before, rule="nested-loop-join", line=4, expected_skip=True)
+
+    def test_join_refused_in_generator_that_yields(self) -> None:
+        before = """
+def pairs(customers, orders):
+    for c in customers:
+        for o in orders:
+            if o.cid == c.id:
+                yield o
+"""
+        self.assertCodemod(before, before, rule="nested-loop-join", line=4, expected_skip=True)
+
+    def test_concat_refused_when_closure_reads(self) -> None:
+        before = """
+def render(rows):
+    s = ""
+    peek = lambda: len(s)
+    for r in rows:
+        s += r
+        print(peek())
+    return s
+"""
+        self.assertCodemod(before, before, rule="str-concat-loop", line=6, expected_skip=True)
+
+    def test_hoist_refused_when_items_mutated(self) -> None:
+        before = """
+def grow(groups):
+    for g in groups:
+        g.append(max(groups))
+"""
+        self.assertCodemod(before, before, rule="loop-invariant", line=4, expected_skip=True)
+
+    def test_lru_cache_refused_for_global_read(self) -> None:
+        before = """
+RATE = [2]
+
+def scale(n):
+    return n * RATE[0]
+
+def total(xs):
+    return [scale(x) for x in xs]
+"""
+        self.assertCodemod(before, before, rule="repeated-call", line=4, expected_skip=True)
+
+    def test_lru_cache_refused_for_mutable_result(self) -> None:
+        before = """
+def pair(n):
+    out = [n, n]
+    return out
+
+def total(xs):
+    return [pair(x) for x in xs]
+"""
+        self.assertCodemod(before, before, rule="repeated-call", line=2, expected_skip=True)
+
+
+class TestAttributeLookupFix(CodemodTest):
+    TRANSFORM = ApplyFix
+
+    def test_chain_bound_once(self) -> None:
+        before = """
+def scale(self, xs):
+    out = []
+    for x in xs:
+        out.append(x * self.cfg.factor + self.cfg.factor)
+    return out
+"""
+        after = """
+def scale(self, xs):
+    out = []
+    cfg_factor = self.cfg.factor
+    for x in xs:
+        out.append(x * cfg_factor + cfg_factor)
+    return out
+"""
+        self.assertCodemod(before, after, rule="attribute-lookup", line=4)
+
+    def test_no_candidate_when_the_attribute_is_assigned(self) -> None:
+        before = """
+def bump(self, xs):
+    for x in xs:
+        self.cfg.factor = x * self.cfg.factor
+"""
+        self.assertCodemod(before, before, rule="attribute-lookup", line=3, expected_skip=True)
+
+    def test_title_states_the_assumption(self) -> None:
+        src = "def f(o, xs):\n    for x in xs:\n        print(o.a.b)\n"
+        r = fix_source(src, "attribute-lookup", 3)
+        assert r.ok and "assumes it does not change during the loop" in r.title

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from heatlens.backends import BACKENDS
-from heatlens.backends.agent import AGENT_DIR, OUTPUT, convert, resolve, code_index
+from heatlens.backends.agent import AGENT_DIR, code_index, convert, resolve
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.model import FailureKind, Profile, RunMeta
 from heatlens.run import RunOptions, RunResult, profile_target_sync
@@ -78,8 +78,9 @@ def _cpu_three_errors() -> Tuple[Dict[str, float], Dict[str, float], Dict[str, f
         loop_share = (cpu(lines[ln]) + (cpu(lines[ln - 1]) if ln - 1 in lines else 0.0)) / denom
         line_err[name] = abs(line_share - truth[name]) * 100
         loop_err[name] = abs(loop_share - truth[name]) * 100
-        # the body line holds most of its function (the rest is the `for` header's FOR_ITER)
-        assert cpu(lines[ln]) > 0.7 * function(p, name).total_time, (mark, line_share)
+        # The body line holds most of its function; the rest is the `for` header's FOR_ITER (~25 % in
+        # func_a). ~150 samples give a binomial sigma of ~4 %: 0.55 is 5 sigma below the usual 0.75.
+        assert cpu(lines[ln]) > 0.55 * function(p, name).total_time, (mark, line_share)
         in_function = [s for s in lines.values() if function(p, name).line < s.line <= ln + 1]
         assert max(in_function, key=cpu).line == ln, f"{mark} is not the hottest line of {name}"
     b = lines[marker_line(path, "LINE B")]
@@ -127,10 +128,12 @@ def test_worker_thread_is_attributed_to_its_thread_and_function() -> None:
     path = GT / "gt_threads.py"
     p = script("gt_threads.py").profile
     lines = lines_of(p, path)
-    worker = lines[marker_line(path, "WORKER LINE")]
-    main = lines[marker_line(path, "MAIN LINE")]
-    share = cpu(worker) / (cpu(worker) + cpu(main))
+    wl, ml = function(p, "worker_job").line, function(p, "main_job").line
+    worker = sum(cpu(s) for s in lines.values() if wl <= s.line < ml)  # CPU on worker_job's lines
+    main = sum(cpu(s) for s in lines.values() if ml <= s.line < function(p, "main").line)
+    share = worker / (worker + main)
     assert abs(share - 2 / 3) < 0.1, share
+    assert cpu(lines[marker_line(path, "WORKER LINE")]) > 0.5 * worker
     wfid = {i for i, f in enumerate(p.frames) if f.name == "worker_job"}
     on_worker = [s for s in p.stacks if set(s.frames) & wfid]
     assert on_worker and all(s.thread == "worker" for s in on_worker)
@@ -145,7 +148,7 @@ def test_numpy_time_counts_as_native() -> None:
     p = script("gt_numpy.py").profile
     lines = lines_of(p, path)
     matmul, pyloop = lines[marker_line(path, "MATMUL")], lines[marker_line(path, "PYLOOP")]
-    assert matmul.cpu_native > 0.6 * cpu(matmul), matmul
+    assert matmul.cpu_native > 0.8 * cpu(matmul), matmul
     assert pyloop.cpu_native < 0.2 * cpu(pyloop), pyloop
 
 
@@ -294,3 +297,14 @@ def test_resolve_without_source_falls_back_to_name() -> None:
     assert resolve(None, "f", 12) == ("f", 12)
     index = code_index("def f():\n    pass\n", "<x>")
     assert resolve(index, "f", 2) == ("f", 1)
+
+
+def test_target_killed_on_timeout_leaves_its_last_periodic_profile(tmp_path: Path) -> None:
+    prog = tmp_path / "forever.py"
+    prog.write_text("def spin():\n    while True:\n        pass\nspin()\n")
+    result = profile_target_sync(Target(kind="script", value=str(prog), cwd=str(tmp_path)),
+                                 RunOptions(backend="agent", timeout=3))
+    assert result.failure.kind is FailureKind.TIMEOUT
+    p = result.profile
+    assert p is not None and any("final write" in n for n in p.meta.notes)
+    assert function(p, "spin", prog).total_time > 0.5 * p.total_cpu

@@ -155,13 +155,27 @@ async function waitHealthy(port, ms) {
   throw new Error(`code-server did not answer /healthz within ${ms} ms`);
 }
 
-/** Every process whose command line mentions `needle` (for "no process left" checks). */
+/**
+ * Every process whose command line mentions `needle` (for "no process left" checks). A path also matches
+ * a process that names only its file name but runs in its folder (targets may be started as `x.py`).
+ */
 export function processesWith(needle) {
   const out = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout || '';
+  const base = path.basename(needle);
+  const dir = path.dirname(needle);
   return out
     .split('\n')
-    .filter((l) => l.includes(needle) && !l.includes('ps -eo'))
-    .map((l) => l.trim());
+    .map((l) => l.trim())
+    .filter((l) => l && !l.includes('ps -eo'))
+    .filter((l) => {
+      if (l.includes(needle)) return true;
+      if (!path.isAbsolute(needle) || !l.includes(base)) return false;
+      try {
+        return fs.readlinkSync(`/proc/${l.split(/\s+/)[0]}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Files under `dir` (recursively) whose path matches `re`. */

@@ -16,20 +16,23 @@ async function openWorkbench(c, base, folder, trust) {
   await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 30_000 });
 }
 
+/** Take keyboard focus away from webviews (which swallow shortcuts) by clicking the sidebar's title. */
+async function focusWorkbench(page) {
+  await page.locator('.part.sidebar .composite.title').first().click({ timeout: 5_000 }).catch(() => {});
+}
+
+/** Open a file of the workspace by clicking it in the explorer (as a user would). */
 async function openFile(page, name) {
   await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
-  await page.waitForSelector('.monaco-editor .view-lines .view-line', { timeout: 15_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
+  const group = page.locator('.editor-group-container.active');
+  await group.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await group.locator('.monaco-editor .view-lines .view-line').first().waitFor({ timeout: 15_000 });
 }
 
 /** Run a command from the command palette by its exact label. */
 async function runCommand(page, label) {
+  await focusWorkbench(page);
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -38,6 +41,16 @@ async function runCommand(page, label) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor({ timeout: 15_000 });
   await row.click();
+}
+
+/** Text of every frame of the page (webviews are nested iframes outside the editor groups' DOM). */
+async function frameTexts(page) {
+  const texts = [];
+  for (const f of page.frames()) {
+    if (f === page.mainFrame()) continue;
+    texts.push(await f.locator('body').innerText({ timeout: 1_000 }).catch(() => ''));
+  }
+  return texts;
 }
 
 const editorLine = (page, text) => page.locator('.monaco-editor .view-lines .view-line', { hasText: text }).first();
@@ -143,6 +156,15 @@ export async function scenarioMain(c, { base, processesWith }) {
     return `hot: tint ${hot.tints.join(',')}, gutter ${hot.gutter.length}; cold: none`;
   });
 
+  await c.check('Toggle heat hides and restores the heat', async () => {
+    await runCommand(page, 'Heatlens: Toggle heat');
+    await waitFor(async () => (await decorationsOn(page, 'the hot line')).tints.length === 0, 10_000, 'heat to disappear');
+    await c.shot('heat-toggled-off');
+    await runCommand(page, 'Heatlens: Toggle heat');
+    await waitFor(async () => (await decorationsOn(page, 'the hot line')).tints.length > 0, 10_000, 'heat to come back');
+    return 'off, then on again';
+  });
+
   await c.check('hover on the hot line shows its numbers', async () => {
     const line = editorLine(page, 'the hot line');
     const word = line.locator('span', { hasText: /^sum\(?/ }).first();
@@ -194,11 +216,30 @@ export async function scenarioMain(c, { base, processesWith }) {
   await c.check('report opens as rendered Markdown', async () => {
     await runCommand(page, 'Heatlens: Show report');
     await page.locator('.tabs-container .tab', { hasText: /Preview/ }).first().waitFor({ timeout: 20_000 });
-    const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
-    const body = frame.locator('body');
-    await waitFor(async () => /hot/.test((await body.innerText().catch(() => '')) || ''), 20_000, 'report text');
+    const text = await waitFor(async () => (await frameTexts(page)).find((t) => /heatlens summary[\s\S]*hot\.py/.test(t)), 20_000, 'report text');
     await c.shot('report');
-    return (await body.innerText()).replace(/\s+/g, ' ').slice(0, 160);
+    return text.replace(/\s+/g, ' ').slice(0, 160);
+  });
+
+  await c.check('Profile with… runs the chosen backend and arguments', async () => {
+    await openFile(page, 'hot.py');
+    await runCommand(page, 'Heatlens: Profile with…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'cprofile' }).first().waitFor({ timeout: 15_000 });
+    await input.fill('cprofile');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'cProfile: exact call counts' }).first().click();
+    await page.locator('.quick-input-widget', { hasText: 'arguments for the program' }).first().waitFor({ timeout: 10_000 });
+    await input.fill('--label "two words"');
+    await c.shot('profile-with-arguments');
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'profiling hot.py' }).first();
+    await toast.waitFor({ timeout: 15_000 });
+    await toast.waitFor({ state: 'detached', timeout: 90_000 });
+    // the run is the report's latest: it names the backend that ran
+    await runCommand(page, 'Heatlens: Show report');
+    const text = await waitFor(async () => (await frameTexts(page)).find((t) => /backend:\s*cprofile/.test(t)), 20_000, 'a report of the cprofile run');
+    await c.shot('profiled-with-cprofile');
+    return text.replace(/\s+/g, ' ').slice(0, 160);
   });
 
   await c.check('cancel stops a long-running target (no process left)', async () => {
@@ -208,7 +249,9 @@ export async function scenarioMain(c, { base, processesWith }) {
     const procs = await waitFor(async () => {
       const p = processesWith(target);
       return p.length ? p : null;
-    }, 30_000, 'the slow.py process');
+    }, 30_000, 'the slow.py process').catch((e) => {
+      throw new Error(`${e.message}; python processes: ${processesWith('python').join(' ; ').slice(0, 1500)}`);
+    });
     const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'profiling slow.py' }).first();
     await toast.waitFor({ timeout: 15_000 });
     await sleep(1500); // let it run a little: the progress shows the phase and elapsed time

@@ -139,10 +139,12 @@ def test_vscode_profile_file_end_to_end(vsix: Path) -> None:
         'line-1 lens "Profile this file" (server started)',
         "function lens shows the hot function with a share",
         "hot line has heat, cold line has none",
+        "Toggle heat hides and restores the heat",
         "hover on the hot line shows its numbers",
         "flame graph webview opens with the profile",
         "clicking a frame in the flame graph opens its source line",
         "report opens as rendered Markdown",
+        "Profile with… runs the chosen backend and arguments",
         "cancel stops a long-running target (no process left)",
         "untrusted workspace refuses to profile",
     }

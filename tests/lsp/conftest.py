@@ -201,13 +201,13 @@ async def spawn() -> Any:
     """Start extra servers (e.g. a daemon restart) on an existing workspace; shut down after the test."""
     started: List[HeatClient] = []
 
-    async def start(root: Path, options: Optional[Dict[str, Any]] = None) -> HeatClient:
+    async def start(root: Path, options: Optional[Dict[str, Any]] = None, caps: Optional[lsp.ClientCapabilities] = None) -> HeatClient:
         client = await CONFIG.start()
         assert isinstance(client, HeatClient)
         started.append(client)
         client.root = root
         client.init_result = await client.initialize_session(lsp.InitializeParams(
-            capabilities=capabilities(), root_uri=from_fs_path(str(root)), initialization_options=options or {}))
+            capabilities=caps or capabilities(), root_uri=from_fs_path(str(root)), initialization_options=options or {}))
         return client
 
     yield start

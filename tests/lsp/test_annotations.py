@@ -128,3 +128,12 @@ async def test_clear_removes_annotations_and_heat(client: Any) -> None:
     assert (await client.wait_heat(uri, after=seen)).lines == []
     lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
     assert [l.command.title for l in lenses] == ["Profile this file"]
+
+
+async def test_no_refresh_requests_to_a_client_that_cannot_refresh(client: Any, spawn: Any) -> None:
+    plain = await spawn(client.root, caps=lsp.ClientCapabilities(window=lsp.WindowClientCapabilities(work_done_progress=True)))
+    path = client.root / "hot.py"
+    uri = plain.open(path)
+    assert (await plain.profile(uri=uri)).failure.kind == "ok"
+    assert (await plain.wait_heat(uri)).lines
+    assert plain.refreshes == {"codeLens": 0, "inlayHint": 0}

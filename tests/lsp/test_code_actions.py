@@ -56,7 +56,7 @@ def test_code_action_is_a_quickfix_edit() -> None:
     rng = lsp.Range(start=lsp.Position(line=4, character=0), end=lsp.Position(line=4, character=5))
     actions = code_actions("file:///f.py", SRC, _view(), rng)
     assert len(actions) == 1 and actions[0].kind == lsp.CodeActionKind.QuickFix
-    assert actions[0].title == "Test membership in a set built once from `allowed`"  # literal list: no assumption
+    assert actions[0].title == "Test membership in a set built once from `allowed` (assumes the tested values are hashable)"
     fixed = _apply(SRC, actions[0].edit.changes["file:///f.py"][0])
     ns: dict = {}
     exec(fixed, ns)

@@ -127,3 +127,14 @@ async def test_crashing_target_reports_its_failure_and_the_server_answers(client
 async def test_bad_params_are_invalid_params(client: Any) -> None:
     with pytest.raises(JsonRpcException, match="exactly one of uri, module, code"):
         await client.profile(uri="file:///x.py", module="x")
+
+
+async def test_code_and_module_targets_annotate_the_files_they_ran(client: Any) -> None:
+    summary = await client.profile(code="import hot; hot.main()")
+    assert summary.failure.kind == "ok" and summary.target == "-c"
+    assert summary.hotspots and summary.hotspots[0].name == "hot"
+    uri = client.open(client.root / "hot.py")
+    heat = await client.wait_heat(uri)
+    assert client.line_of(client.root / "hot.py", "# HOT LINE") in {h.line for h in heat.lines}
+    module = await client.profile(module="helper_mod")
+    assert module.failure.kind == "ok" and module.target == "-m helper_mod"

@@ -59,7 +59,7 @@ def test_neovim_profiles_and_reads_lens_hover_and_hints(tmp_path: Path) -> None:
 
     assert [l["command"]["title"] for l in results["lenses_before"]] == ["Profile this file"]
     assert results["summary"]["failure"]["kind"] == "ok" and results["summary"]["hotspots"][0]["name"] == "hot"
-    titles = {l["range"]["start"]["line"]: l["command"]["title"] for l in results["lenses"]}
+    titles = {l["range"]["start"]["line"]: l["command"]["title"] for l in results["lenses"] if l["command"]["title"].startswith("▲")}
     assert titles[_line(hot, "def hot")].startswith("▲ ") and "% CPU" in titles[_line(hot, "def hot")]
     assert "% of run" in results["hover"]["contents"]["value"]
     assert _line(hot, "# HOT LINE") in {h["position"]["line"] for h in results["hints"]}

@@ -150,3 +150,10 @@ async def test_runs_report_and_flamegraph(profiled: Dict[str, Any]) -> None:
     assert "hot" in report.markdown
     flame = await client.protocol.send_request_async(hp.FLAMEGRAPH, hp.FlamegraphParams())
     assert "speedscope" in flame.speedscope.get("$schema", "") and flame.speedscope["profiles"]
+
+
+async def test_state_notifications(profiled: Dict[str, Any]) -> None:
+    states = profiled["client"].states
+    assert [s.state for s in states[:2]] == ["profiling", "idle"]
+    assert states[0].target == str(profiled["path"])
+    assert states[1].last_run is not None and states[1].last_run.run_id == profiled["summary"].run_id

@@ -47,8 +47,8 @@ async def test_invalid_configuration_shows_a_message_and_keeps_serving(client: A
 
 async def test_client_commands_option_hides_the_server_command(client: Any, spawn: Any) -> None:
     commands = client.init_result.capabilities.execute_command_provider
-    assert commands is not None and list(commands.commands) == ["heatlens.profileFile"]
+    assert commands is not None and "heatlens.profileFile" in commands.commands  # + the fix commands (code_actions)
     other = await spawn(client.root, {"clientCommands": True})
     hidden = other.init_result.capabilities.execute_command_provider
-    assert hidden is None or not hidden.commands
+    assert hidden is None or "heatlens.profileFile" not in hidden.commands
     assert other.init_result.capabilities.code_lens_provider is not None

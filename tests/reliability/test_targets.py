@@ -15,6 +15,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 import psutil
 import pytest
 import pytest_lsp
+from pytest_lsp import LanguageClient
 from pygls.uris import from_fs_path
 
 from heatlens_reliability import (  # type: ignore[import-not-found]
@@ -128,7 +129,7 @@ def test_cli(name: str, tmp_path: Path, cli_store: Path) -> None:
 
 
 @pytest_lsp.fixture(config=lsp_conftest.CONFIG, scope="module")
-async def daemon(lsp_client, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+async def daemon(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     await lsp_client.start(tmp_path_factory.mktemp("ws"), {"memoryLimitMb": MEMORY_MB, "backend": "agent"})
     yield lsp_client
     await lsp_client.shutdown_session()

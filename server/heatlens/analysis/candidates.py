@@ -84,7 +84,7 @@ class Module:
         return int(self.pos[node].start.line)
 
 
-_SITE_TYPES = (cst.For, cst.While, cst.Comparison, cst.AugAssign, cst.Call, cst.Try, cst.Assign) + COMP_TYPES
+_SITE_TYPES = (cst.For, cst.While, cst.Comparison, cst.AugAssign, cst.Call, cst.Try, cst.Assign, cst.Attribute) + COMP_TYPES
 
 
 class _Walker(cst.CSTVisitor):

@@ -11,12 +11,15 @@ callee's time. share = cost / the run's total CPU. share >= warning -> "warning"
 
 from __future__ import annotations
 
+import os
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional
 
 import attrs
 
 from heatlens.analysis.candidates import Candidate, detect
+from heatlens.mapping.rollup import same_file
+from heatlens.mapping.source_index import index_for
 from heatlens.model import Finding, FunctionStats, LineStats, Profile
 
 
@@ -65,17 +68,68 @@ def _fmt_seconds(s: float) -> str:
     return f"{s:.2f} s" if s >= 0.1 else f"{s * 1000:.0f} ms"
 
 
-def _callee_seconds(c: Candidate, functions: List[FunctionStats], path: str) -> Tuple[float, Optional[int]]:
-    """Time in Python code the candidate calls (charged to that code's lines, not to the call site)."""
-    callee = c.data.get("callee")
-    if callee:
-        hits = [f for f in functions if f.qualname.split(".")[-1] == callee and f.file != path]
-        return sum(f.total_time for f in hits), None
-    if c.rule == "repeated-call":
-        fn = c.data.get("function")
-        calls = [f.calls for f in functions if f.qualname == fn and f.file == path and f.calls]
-        return 0.0, (calls[0] if calls else None)
-    return 0.0, None
+def _in_module(file: str, module: str) -> bool:
+    return file.endswith(f"{os.sep}{module}.py") or f"{os.sep}{module}{os.sep}" in file
+
+
+def _calls(c: Candidate, functions: List[FunctionStats], path: str) -> Optional[int]:
+    if c.rule != "repeated-call":
+        return None
+    calls = [f.calls for f in functions if f.qualname == c.data.get("function") and same_file(f.file, path) and f.calls]
+    return calls[0] if calls else None
+
+
+def own_cost(c: Candidate, lines: Dict[int, LineStats]) -> float:
+    first, last = c.cost_lines
+    return sum(lines[n].cpu for n in range(first, last + 1) if n in lines)
+
+
+def _split(out: List[float], members: List[int], seconds: float, cands: List[Candidate], lines: Dict[int, LineStats]) -> None:
+    costs = [own_cost(cands[i], lines) for i in members]
+    total = sum(costs)
+    for i, cost in zip(members, costs):
+        out[i] += seconds * (cost / total if total > 0 else 1.0 / len(members))
+
+
+def library_seconds(cands: List[Candidate], lines: Dict[int, LineStats], functions: List[FunctionStats],
+                    path: str, source: str) -> List[float]:
+    """Time each candidate spends in the library's Python code it calls (`re`, `copy`): a line profile
+    charges that to the library's lines, not to the call site. Where the backend recorded callers, the
+    library time is given to the calling function exactly; within one function, or without callers, it is
+    split in proportion to the call sites' own measured cost (evenly when none was measured: an estimate)."""
+    out = [0.0] * len(cands)
+    groups: Dict[str, List[int]] = {}
+    for i, c in enumerate(cands):
+        if c.data.get("callee"):
+            groups.setdefault(repr(c.data["callee"]), []).append(i)
+    if not groups:
+        return out
+    index = index_for(path, source)
+
+    def owner(c: Candidate) -> str:
+        scope = index.innermost_function_at(c.line) if index.parsed else None
+        return scope.qualname if scope is not None else "<module>"
+
+    for members in groups.values():
+        first = cands[members[0]]
+        names, module = first.data["callee"], str(first.data.get("callee_module", ""))
+        libs = [f for f in functions if f.qualname.split(".")[-1] in names and not same_file(f.file, path)
+                and (not module or _in_module(f.file, module))]
+        by_fn: Dict[str, float] = {}
+        for f in libs:
+            for key, sec in f.callers.items():
+                parts = key.rsplit(":", 2)
+                if len(parts) == 3 and same_file(parts[0], path):
+                    by_fn[parts[2]] = by_fn.get(parts[2], 0.0) + sec
+        if by_fn:
+            buckets: Dict[str, List[int]] = {}
+            for i in members:
+                buckets.setdefault(owner(cands[i]), []).append(i)
+            for qual, idxs in buckets.items():
+                _split(out, idxs, by_fn.get(qual, 0.0), cands, lines)
+        else:
+            _split(out, members, sum(f.self_time or f.total_time for f in libs), cands, lines)
+    return out
 
 
 def evidence(c: Candidate, cost: float, samples: int, hits: Optional[int], calls: Optional[int]) -> str:
@@ -91,7 +145,7 @@ def evidence(c: Candidate, cost: float, samples: int, hits: Optional[int], calls
 
 
 def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: float,
-               functions: Iterable[FunctionStats], th: Thresholds) -> Optional[Finding]:
+               functions: Iterable[FunctionStats], th: Thresholds, extra: float = 0.0) -> Optional[Finding]:
     funcs = list(functions)
     first, last = c.cost_lines
     stats = [lines[n] for n in range(first, last + 1) if n in lines]
@@ -99,14 +153,17 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
     samples = sum(s.samples for s in stats)
     known_hits = [s.hits for s in stats if s.hits is not None]
     hits = max(known_hits) if known_hits else None
-    extra, calls = _callee_seconds(c, funcs, path)
+    calls = _calls(c, funcs, path)
     cost += extra
     share = cost / total_cpu if total_cpu > 0 else 0.0
     sev = severity(share, th)
     if sev is None:
         return None
+    if c.data.get("max_severity") == "information":  # the line's cost bounds this pattern's cost from above
+        sev = "information"
     what = evidence(c, cost, samples, hits, calls)
-    message = f"{c.summary}: {share * 100:.0f}% of run time ({_fmt_seconds(cost)}), {what}; {c.advice}"
+    bound = "up to " if c.data.get("max_severity") else ""
+    message = f"{c.summary}: {bound}{share * 100:.0f}% of run time ({_fmt_seconds(cost)}), {what}; {c.advice}"
     if share < 0.01:
         message = message.replace(f"{share * 100:.0f}%", f"{share * 100:.1f}%", 1)
     if c.fix_title is None and c.refusal:
@@ -124,8 +181,9 @@ def findings_for_file(path: str, source: str, lines: Dict[int, LineStats], total
     th = thresholds or Thresholds()
     funcs = list(functions)
     out = []
-    for c in detect(source, path):
-        f = to_finding(c, path, lines, total_cpu, funcs, th)
+    cands = detect(source, path)
+    for c, extra in zip(cands, library_seconds(cands, lines, funcs, path, source)):
+        f = to_finding(c, path, lines, total_cpu, funcs, th, extra)
         if f is not None:
             out.append(f)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import List, Optional
 
 import libcst as cst
@@ -52,15 +53,16 @@ def loop_invariant(mod: Module) -> List[Candidate]:
 def _re_hoist(mod: Module, site: Site, call: cst.Call, meth: str) -> Candidate:
     pattern = u.code(call.args[0].value)
     cand = _cand(mod, site, call, "loop-invariant", f"`re.{meth}({pattern}, ...)` compiles the same pattern every iteration",
-                 "compile it once before the loop", what=f"re.{meth}")
+                 "compile it once before the loop", what=f"re.{meth}", callee=[meth, "_compile"], callee_module="re")
     positional = [a for a in call.args if a.keyword is None and a.star == ""]
     flags = [a for a in call.args if a.keyword is not None and a.keyword.value == "flags"]
     if not _imports_re(mod):
         cand.refusal = "`re` is not the plainly imported module here"
     elif len(positional) > _RE_METHODS[meth] or any(a.star for a in call.args):
         cand.refusal = "positional flags/extra arguments do not map onto the compiled pattern"
-    elif flags and not (u.is_literal(flags[0].value) or u.is_simple_ref(flags[0].value)):
-        cand.refusal = "the flags are computed"
+    elif flags and (not (u.is_literal(flags[0].value) or u.is_simple_ref(flags[0].value))
+                    or any(u.rebound(site.loops[0].node, r) for r in u.names(flags[0].value))):
+        cand.refusal = "the flags are computed or change in the loop"
     if cand.refusal:
         return cand
     name = u.fresh_name(mod.all_names, "pattern")
@@ -91,7 +93,8 @@ def _call_hoist(mod: Module, site: Site, call: cst.Call, fn: str, arg: str) -> O
                 any(u.rebound(lp.node, r) for r in u.names(a.value)):
             cand.refusal = "its other arguments may change in the loop"
             return cand
-    if fn != "len" and any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in u.targets_of(lp.node)):
+    if fn != "len" and (any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in u.targets_of(lp.node))
+                        or _mutates_loop_items(lp.node)):
         cand.refusal = f"the loop modifies objects, possibly elements of `{arg}`"
         return cand
     parent = mod.parent(call)
@@ -110,6 +113,71 @@ def _call_hoist(mod: Module, site: Site, call: cst.Call, fn: str, arg: str) -> O
     assume = f" (assumes calls in the loop don't change `{arg}`)" if u.calls_other_code(lp.node, watched=arg) else ""
     cand.fix_title = f"Compute `{fn}({arg})` once before the loop{assume}"
     return cand
+
+
+def _mutates_loop_items(loop: cst.CSTNode) -> bool:
+    """A mutating method called on a loop variable (which may be an element of the hoisted collection)."""
+    bound = {t.value for t in u.targets_of(loop) if isinstance(t, cst.Name)}
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in u.MUTATING_METHODS
+               and u.root_name(n.func.value) in bound for n in u.walk(loop))
+
+
+def _chain(node: cst.BaseExpression) -> Optional[List[str]]:
+    """["a", "b", "c"] for `a.b.c` (names and attributes only)."""
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    return [node.value, *reversed(parts)]
+
+
+@rule("attribute-lookup")
+def attribute_lookup(mod: Module) -> List[Candidate]:
+    """`a.b.c` looked up on every iteration of a loop that does not change it -> one local before."""
+    out: List[Candidate] = []
+    seen: set = set()
+    for site in mod.sites:
+        node = site.node
+        loops = [lp for lp in site.loops if isinstance(lp.node, u.LOOP_TYPES)]
+        parent = mod.parent(node)
+        if not loops or not isinstance(node, cst.Attribute) or isinstance(parent, cst.Attribute):
+            continue
+        parts = _chain(node)
+        if parts is None or len(parts) < 3:
+            continue
+        if isinstance(parent, (cst.AssignTarget, cst.Del)) or (isinstance(parent, (cst.AugAssign, cst.AnnAssign))
+                                                              and parent.target is node):
+            continue
+        text = ".".join(parts)
+        lp = next((lp for lp in loops if not _chain_changes(lp.node, parts)), None)
+        if lp is None or (id(lp.node), text) in seen:
+            continue
+        seen.add((id(lp.node), text))
+        cand = _cand(mod, site, node, "attribute-lookup", f"`{text}` looked up on every iteration",
+                     f"bind it to a local before the loop", what="attribute", chain=text, max_severity="information")
+        name = u.fresh_name(mod.all_names, "_".join(parts[1:]))
+        plan = u.Plan()
+        plan.before[lp.anchor] = [u.stmt(f"{name} = {text}\n")]
+        for n in u.walk(lp.node):
+            if isinstance(n, cst.Attribute) and _chain(n) == parts and not isinstance(mod.parent(n), cst.Attribute):
+                plan.edits[n] = lambda _upd, name=name: cst.Name(name)
+        cand.plan = plan
+        cand.fix_title = f"Look up `{text}` once before the loop (assumes it does not change during the loop)"
+        out.append(cand)
+    return out
+
+
+def _chain_changes(loop: cst.CSTNode, parts: List[str]) -> bool:
+    if u.rebound(loop, parts[0]):
+        return True
+    attrs = set(parts[1:])
+    for t in u.targets_of(loop):
+        if isinstance(t, cst.Attribute) and t.attr.value in attrs:
+            return True
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value in ("setattr", "delattr")
+               for n in u.walk(loop))
 
 
 # ---- quadratic idioms ----------------------------------------------------------------------------
@@ -144,7 +212,7 @@ def quadratic(mod: Module) -> List[Candidate]:
             fname = u.code(f)
             if fname in ("deepcopy", "copy.deepcopy"):
                 c = _cand(mod, site, node, "quadratic-idiom", "`deepcopy` inside a loop", "copy once, or copy only what changes",
-                          what="deepcopy", callee="deepcopy")
+                          what="deepcopy", callee=["deepcopy"], callee_module="copy")
                 out.append(c)
             elif isinstance(f, cst.Attribute) and f.attr.value in ("index", "count") and len(node.args) == 1 \
                     and isinstance(f.value, cst.Name):
@@ -176,7 +244,17 @@ def _cheap_exc(h: cst.ExceptHandler) -> bool:
 _IMPURE_CALLS = {"print", "open", "input", "exec", "eval", "setattr", "delattr", "next", "iter"}
 
 
-def pure_refusal(fn: cst.FunctionDef) -> Optional[str]:
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _mutable_value(v: cst.BaseExpression) -> bool:
+    if isinstance(v, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return True
+    return isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value in (
+        "list", "dict", "set", "sorted", "bytearray")
+
+
+def pure_refusal(fn: cst.FunctionDef, known: frozenset = frozenset()) -> Optional[str]:
     """Why `fn` might not be pure (None: no visible side effect or hidden input)."""
     if fn.decorators:
         return "it is decorated"
@@ -185,9 +263,18 @@ def pure_refusal(fn: cst.FunctionDef) -> Optional[str]:
     if u.has(fn.body, cst.Global, cst.Nonlocal, cst.Yield, cst.Await, cst.Raise):
         return "it declares global/nonlocal, yields or raises"
     params = {p.name.value for p in fn.params.params}
+    local = params | {t.value for t in u.targets_of(fn.body) if isinstance(t, cst.Name)}
     for t in u.targets_of(fn.body):
         if isinstance(t, (cst.Attribute, cst.Subscript)):
             return "it assigns to attributes or items"
+    fresh = {t.target.value for n in u.walk(fn.body) if isinstance(n, cst.Assign) and _mutable_value(n.value)
+             for t in n.targets if isinstance(t.target, cst.Name)}
+    for n in u.walk(fn.body):
+        if isinstance(n, cst.Return) and n.value is not None and (
+                _mutable_value(n.value) or (isinstance(n.value, cst.Name) and n.value.value in fresh)):
+            return "it returns a fresh mutable object (a cached one would be shared by callers)"
+    for name in u.names(fn.body) - local - _BUILTINS - known:
+        return f"it reads the global `{name}`"
     for n in u.walk(fn.body):
         if isinstance(n, cst.Call):
             f = n.func
@@ -206,6 +293,10 @@ def pure_refusal(fn: cst.FunctionDef) -> Optional[str]:
 def repeated_call(mod: Module) -> List[Candidate]:
     defs = {f.name.value: f for f in mod.functions if mod.line(f) > 0}
     top = {f.name.value for f in mod.tree.body if isinstance(f, cst.FunctionDef)}
+    # Names a pure function may read: module-level functions and imported modules (not data).
+    known = frozenset(top | {u.code(a.asname.name if a.asname else a.name).split(".")[0]
+                             for n in mod.tree.body if isinstance(n, cst.SimpleStatementLine)
+                             for s in n.body if isinstance(s, cst.Import) for a in s.names})
     out: List[Candidate] = []
     seen: set = set()
     for site in mod.sites:
@@ -217,7 +308,7 @@ def repeated_call(mod: Module) -> List[Candidate]:
             continue
         seen.add(name)
         fn = defs[name]
-        why = pure_refusal(fn)
+        why = pure_refusal(fn, known)
         if why is not None and why.startswith("it is decorated"):
             continue
         line, col, end_line, end_col = mod.where(fn.name)

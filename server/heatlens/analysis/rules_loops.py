@@ -54,6 +54,14 @@ def _join_refusal(mod: Module, site: Site, outer: Loop, coll: cst.BaseExpression
     for r in u.names(other):
         if u.rebound(inner, r):
             return f"`{r}` changes inside the inner loop"
+    for t in u.targets_of(inner):
+        if isinstance(t, (cst.Attribute, cst.Subscript)) and u.root_name(t) in u.names(other):
+            return f"`{u.code(other)}` may change inside the inner loop"
+    for n in u.walk(outer.node):
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.root_name(n.func.value) == var:
+            return f"the loop calls a method of `{var}` (it could change the key)"
+    if u.has(outer.node, cst.Yield, cst.Await):
+        return "the loop yields/awaits: others could change the collection meanwhile"
     return None
 
 
@@ -259,7 +267,7 @@ def list_membership(mod: Module) -> List[Candidate]:
         plan.before[lp.anchor] = [u.stmt(f"{name} = set({target.value})\n")]
         plan.edits[target] = lambda _upd, name=name: cst.Name(name)
         cand.plan = plan
-        assume = [] if kind == "literal" else ["assumes hashable elements"]
+        assume = ["assumes the tested values are hashable"] if kind == "literal" else ["assumes hashable elements"]
         if u.calls_other_code(lp.node, watched=target.value):
             assume.append(f"calls in the loop don't change `{target.value}`")
         cand.fix_title = f"Test membership in a set built once from `{target.value}`" + (

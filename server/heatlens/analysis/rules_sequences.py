@@ -78,6 +78,9 @@ def _concat_plan(mod: Module, site: Site, loops: List[Loop], cand: Candidate, na
         return f"`{name}` is not assigned before the loop"
     if scope is mod.tree and any(name in u.names(f) for f in mod.functions):
         return f"module-level `{name}` is read by functions"
+    nested = [n for n in u.walk(scope, into_defs=True) if isinstance(n, (cst.FunctionDef, cst.Lambda)) and n is not scope]
+    if any(name in u.names(n) for n in nested):
+        return f"a nested function reads `{name}`"
     parts = u.fresh_name(mod.all_names, f"{name}_parts")
     plan = u.Plan()
     plan.before[lp.anchor] = [u.stmt(f"{parts} = [{name}]\n")]

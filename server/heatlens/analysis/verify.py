@@ -120,7 +120,8 @@ def verify_fix(target: Target, path: str, fixed_text: str, options: Optional[Run
             speedup = c_before / c_after
         else:
             speedup = t_before / t_after if t_after > 0 else 0.0
-        v = Verdict(False, "", t_before, t_after, speedup, _exit(before), _exit(after), c_before, c_after)
+        v = Verdict(False, "", before_wall=t_before, after_wall=t_after, speedup=speedup, before_exit=_exit(before),
+                    after_exit=_exit(after), before_cpu=c_before, after_cpu=c_after)
         if v.before_exit != v.after_exit:
             v.reason = f"behaviour changed: exit status {v.before_exit} before, {v.after_exit} after"
         elif before.stdout != after.stdout:

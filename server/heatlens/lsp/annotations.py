@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import attrs
 
@@ -142,8 +142,11 @@ def profile_sources(profile: Profile) -> Dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def files_of(profile: Profile, run_id: Optional[int], read_source: SourceReader, indexed: bool = True) -> Iterator[FileData]:
-    """FileData for every file of the run that has line data (see `file_data` for `indexed`)."""
+def files_of(
+    profile: Profile, run_id: Optional[int], read_source: SourceReader, indexed: Union[bool, Callable[[str], bool]] = True
+) -> Iterator[FileData]:
+    """FileData for every file of the run that has line data. `indexed` (a flag, or a predicate on the
+    path) says which files get function spans from a LibCST index; see `file_data`."""
     stored = profile_sources(profile)
     for fp in profile.files:
         if not fp.lines or fp.path.startswith("<"):
@@ -151,7 +154,7 @@ def files_of(profile: Profile, run_id: Optional[int], read_source: SourceReader,
         source = stored.get(fp.path)
         if source is None:
             source = read_source(fp.path, fp.sha256)
-        yield file_data(profile, fp, run_id, source, indexed)
+        yield file_data(profile, fp, run_id, source, indexed(fp.path) if callable(indexed) else indexed)
 
 
 # ---- a document's view of its data -----------------------------------------------------------------
@@ -188,10 +191,18 @@ class DocView:
         return None if old is None else old + 1
 
     def lines(self) -> Iterator[LineView]:
-        for old_line, stats in self.data.lines.items():
-            cur = self.current(old_line)
-            if cur is not None:
-                yield LineView(cur, old_line, stats, self.data.share(stats), self.stale(old_line))
+        """Every profiled line that still exists, in current order."""
+        data = self.data
+        if self.linemap is None:
+            for old_line, line_stats in sorted(data.lines.items()):
+                yield LineView(old_line - 1, old_line, line_stats, data.share(line_stats), False)
+            return
+        # Walk the map's runs (O(runs + lines)) instead of one bisect per line.
+        for run in self.linemap.runs():
+            for k in range(run.length):
+                stats = data.lines.get(run.old_start + k + 1)
+                if stats is not None:
+                    yield LineView(run.new_start + k, run.old_start + k + 1, stats, data.share(stats), run.stale)
 
     def line_at(self, line: int) -> Optional[LineView]:
         old = self.old(line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from heatlens.lsp.annotations import FileData, files_of, path_key
 from heatlens.lsp.profiling import read_source
@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 STARTUP_RUNS = 5  # newest runs whose files get annotations at startup (older data is shadowed anyway)
 
 
-def latest_files(store: Any, limit: int = STARTUP_RUNS) -> List[FileData]:
-    """Per file, its data from the newest of the last `limit` runs that touched it. Blocking."""
+def latest_files(store: Any, wanted: Callable[[str], bool], limit: int = STARTUP_RUNS) -> List[FileData]:
+    """Per file, its data from the newest of the last `limit` runs that touched it (function spans for
+    the `wanted` files only). Blocking."""
     seen: Dict[str, FileData] = {}
     for row in store.runs(limit):
         try:
@@ -26,7 +27,7 @@ def latest_files(store: Any, limit: int = STARTUP_RUNS) -> List[FileData]:
         except Exception:
             log.warning("skipping stored run %s that cannot be loaded", row.id, exc_info=True)
             continue
-        for data in files_of(profile, row.id, read_source):
+        for data in files_of(profile, row.id, read_source, wanted):
             seen.setdefault(path_key(data.path), data)
     return list(seen.values())
 
@@ -59,7 +60,7 @@ class History:
             store = await asyncio.to_thread(self.store)
             if store is None:
                 return
-            datas = await asyncio.to_thread(latest_files, store)
+            datas = await asyncio.to_thread(latest_files, store, self.ls.index_wanted())
         except Exception:
             log.exception("loading stored runs failed")
             return

@@ -43,6 +43,11 @@ def under(path: str, root: str) -> bool:
         return False
 
 
+def in_site_packages(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts
+
+
 def read_source(path: str, sha256: Optional[str]) -> Optional[str]:
     """The file's text if it still has the hash it was run with (None if unknown or changed)."""
     try:
@@ -63,7 +68,7 @@ def keep_sources(profile: Profile, roots: Iterable[str]) -> None:
     roots = list(roots)
     sources: Dict[str, str] = {}
     for fp in profile.files:
-        if fp.lines and any(under(fp.path, r) for r in roots):
+        if fp.lines and any(under(fp.path, r) for r in roots) and not in_site_packages(fp.path):
             text = read_source(fp.path, fp.sha256)
             if text is not None:
                 sources[fp.path] = text

@@ -156,8 +156,8 @@ def _request(name: str, params_type: Any) -> type:
     return attrs.make_class(
         name,
         {
-            "id": attrs.field(type=Union[int, str]),
-            "params": attrs.field(type=Optional[params_type], default=None),
+            "id": attrs.field(type=Union[int, str]),  # type: ignore[call-overload]
+            "params": attrs.field(type=Optional[params_type], default=None),  # type: ignore[call-overload]
             "method": attrs.field(type=str, default=""),
             "jsonrpc": attrs.field(type=str, default="2.0"),
         },
@@ -168,8 +168,8 @@ def _response(name: str, result_type: Any) -> type:
     return attrs.make_class(
         name,
         {
-            "id": attrs.field(type=Union[int, str]),
-            "result": attrs.field(type=Optional[result_type], default=None),
+            "id": attrs.field(type=Union[int, str]),  # type: ignore[call-overload]
+            "result": attrs.field(type=Optional[result_type], default=None),  # type: ignore[call-overload]
             "jsonrpc": attrs.field(type=str, default="2.0"),
         },
     )
@@ -222,23 +222,23 @@ def _camel(name: str) -> str:
 def register_wire_types(converter: cattrs.Converter) -> cattrs.Converter:
     """camelCase both ways and never omit a field, for our types and their envelopes."""
     for cls in [*WIRE_TYPES, *_MESSAGE_TYPES.values(), *_RESULT_TYPES.values()]:
-        renames = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+        renames: Dict[str, Any] = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **renames))
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
     return converter
 
 
 def heatlens_converter() -> cattrs.Converter:
-    return register_wire_types(default_converter())
+    return register_wire_types(default_converter())  # type: ignore[no-untyped-call]
 
 
 class HeatlensProtocol(LanguageServerProtocol):
     """pygls protocol that knows the types of heatlens' custom messages."""
 
-    def get_message_type(self, method: str) -> Optional[Type[Any]]:
+    def get_message_type(self, method: str) -> Optional[Type[Any]]:  # type: ignore[override]
         return _MESSAGE_TYPES.get(method) or super().get_message_type(method)
 
-    def get_result_type(self, method: str) -> Optional[Type[Any]]:
+    def get_result_type(self, method: str) -> Optional[Type[Any]]:  # type: ignore[override]
         return _RESULT_TYPES.get(method) or super().get_result_type(method)
 
     def structure_message(self, data: Dict[str, Any]) -> Any:

@@ -72,6 +72,7 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
         progress.begin()
         job.cancel_on(progress.cancel_future)
         phase = progress.set_phase
+        result: Any
         try:
             from heatlens.run import profile_target
 
@@ -82,7 +83,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
             result = _failed(f"heatlens failed: {exc}")
         progress.set_phase("mapping")
         mapping_started = time.perf_counter()
-        run_id, datas = None, []
+        run_id: Optional[int] = None
+        datas: List[FileData] = []
         if result.profile is not None:
             run_id, datas = await asyncio.to_thread(ingest, ls, result.profile)
             ls.add_files(datas)
@@ -90,7 +92,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
                      (time.perf_counter() - mapping_started) * 1000)
             # Function spans need the LibCST index (cached per source hash, pre-warmed on didOpen).
             prof = result.profile
-            datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source)))
+            wanted = ls.index_wanted()
+            datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source, wanted)))
             ls.refine_files(datas)
             log.info("run %s: function roll-ups published after %.1f ms", run_id, (time.perf_counter() - mapping_started) * 1000)
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)

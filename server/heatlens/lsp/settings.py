@@ -13,12 +13,12 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 
-def _share(_inst: Any, attribute: "attrs.Attribute[float]", value: float) -> None:
+def _share(_inst: Any, attribute: "attrs.Attribute[Any]", value: Any) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{attribute.name} must be between 0 and 1, got {value}")
 
 
-def _non_negative(_inst: Any, attribute: "attrs.Attribute[float]", value: float) -> None:
+def _non_negative(_inst: Any, attribute: "attrs.Attribute[Any]", value: Any) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative, got {value}")
 
@@ -78,7 +78,7 @@ def _converter() -> cattrs.Converter:
     conv.register_structure_hook(float, number(float))
     conv.register_structure_hook(int, number(int))
     for cls in (DiagnosticsSettings, Settings):
-        renames = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+        renames: Dict[str, Any] = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **renames))
         conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, **renames))
     return conv
@@ -105,7 +105,7 @@ def _parse_into(cls: type, raw: Dict[str, Any], prefix: str, problems: List[str]
             good[field.name] = _parse_into(field.type, value, f"{prefix}{key}.", problems)
             continue
         try:
-            candidate = _CONV.structure({key: value}, cls)
+            candidate: Any = _CONV.structure({key: value}, cls)
             good[field.name] = getattr(candidate, field.name)
         except Exception as exc:  # cattrs wraps every failure in its validation groups
             problems.append(f"heatlens.{prefix}{key}: {_describe(exc)}; using the default")

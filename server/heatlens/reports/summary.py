@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from heatlens import classify
+from heatlens.analysis import resources
 from heatlens.model import FunctionStats, Profile
 from heatlens.reports import attribution as at
 from heatlens.reports import document as doc
@@ -145,6 +146,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         ],
         "files": files,
         "memory": at.peak_memory(profile),
+        "resources": resources.profile_summary(profile),
     }
     data["recommendations"] = recommendations(scope, data)
     return data
@@ -310,6 +312,7 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
         ("traced Python allocations", doc.megabytes(mem["traced_peak_mb"])),
         ("largest single line", doc.megabytes(mem["largest_line_peak_mb"])),
     ]))
+    out += resources.blocks(data.get("resources"))
     if data["recommendations"]:
         out.append(doc.Heading("Recommendations", 2))
         out.append(doc.Bullets(data["recommendations"]))

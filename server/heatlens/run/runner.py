@@ -223,6 +223,7 @@ async def _run(
     if profile is not None:
         _merge_meta(profile.meta, meta)
         _fill_hashes(profile, script, script_hash)
+        profile.resource_series = sup.resources
     return RunResult(
         profile=profile, failure=failure, stdout=sup.stdout.text(), stderr=stderr,
         stdout_truncated=sup.stdout.truncated, stderr_truncated=sup.stderr.truncated, wall_time=sup.wall_time,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any, Dict, List, Tuple
 
 _MB = float(1 << 20)
@@ -31,6 +32,7 @@ class MemoryMixin:
     _mem_last: int
     _peak_seen: int
     _peak_all: int
+    t0: float
 
     def _mem_read(self) -> Tuple[int, int]:
         """(current, peak since the last reset) in bytes: tracemalloc in "full" mode, else RSS."""
@@ -53,7 +55,8 @@ class MemoryMixin:
             return 0
         return int(b[i + len(key) : b.index(b"k", i)].strip()) * 1024
 
-    def _mem_reset_peak(self, current: int) -> int:
+    def _mem_reset_peak(self, current: int, peak: int) -> int:
+        """Reset the peak to `current`; returns the peak value that the next reading must exceed."""
         if self.memory == "full":
             import tracemalloc
 
@@ -65,7 +68,7 @@ class MemoryMixin:
                 return current
             except OSError:
                 self._clearfd = -1
-        return self._peak_seen
+        return peak
 
     def _mem_window(self, bodies: List[str]) -> None:
         cur, peak = self._mem_read()
@@ -73,8 +76,9 @@ class MemoryMixin:
         top = max(cur, last, peak if peak > self._peak_seen else 0)
         self._peak_all = max(self._peak_all, top)
         if top > cur or peak > self._peak_seen:
-            self._peak_seen = max(peak, self._mem_reset_peak(cur))
+            self._peak_seen = self._mem_reset_peak(cur, peak)
         self._mem_last = cur
+        self._mem_tick(time.perf_counter() - self.t0)
         alloc, freed = top - last, top - cur
         if not bodies or (alloc == 0 and freed == 0):
             return
@@ -92,7 +96,11 @@ class MemoryMixin:
             acc[1] += freed * w
             acc[2] -= freed * w
 
-    def _mem_tick(self, t: float) -> None:
+    def _mem_tick(self, t: float, force: bool = False) -> None:
+        """One point of the memory time series; called from the handler and the wall thread, at most
+        every 0.1 s (the handler keeps the series going when the wall thread is starved of the GIL)."""
+        if self.series and t - self.series[-1][0] < 0.1 and not force:
+            return
         rss = 0
         if self._statfd >= 0:
             rss = self._kb(os.pread(self._statfd, 8192, 0), b"VmRSS:")

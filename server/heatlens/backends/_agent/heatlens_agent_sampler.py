@@ -83,7 +83,7 @@ class Sampler(MemoryMixin):
         self.main_base = -1  # agent frames under the target's frames in the main thread, once it runs
         self.main_root = ""  # the outermost of those, as faulthandler writes it
         self.enabled = False
-        self.finished = False
+        self._busy = False
         self._tcpu: Dict[int, float] = {}
         self._last: Dict[int, str] = {}  # thread -> its last stack, to recognise its dumps after it ends
         self._wcpu: Dict[int, float] = {}
@@ -151,20 +151,22 @@ class Sampler(MemoryMixin):
         self._stop.set()
         if self._wall is not None and self._wall is not threading.current_thread():
             self._wall.join(1.0)
-        self._mem_tick(time.perf_counter() - self.t0)
+        self._mem_tick(time.perf_counter() - self.t0, force=True)
         if self.memory == "full":
             self._snapshot()
 
     # ---- CPU -------------------------------------------------------------------------------------------
     def _on_prof(self, signum: int, frame: Any) -> None:
-        if not self.enabled:
-            return
+        if not self.enabled or self._busy:
+            return  # a signal during the handler itself: the next handler takes that window
+        self._busy = True
         t = time.thread_time()
         p = time.process_time()
         try:
             self._window(frame, t, p)
         finally:
             self._main_end = time.thread_time()
+            self._busy = False
 
     def _read_dumps(self) -> str:
         parts = [self._carry]
@@ -320,14 +322,12 @@ class Sampler(MemoryMixin):
     # ---- wall / blocked time, memory series, periodic writes ---------------------------------------------
     def _wall_loop(self) -> None:
         own = threading.get_ident()
-        next_mem = next_write = 0.0
+        next_write = 0.0
         while not self._stop.wait(_WALL_TICK):
             try:
                 self._wall_tick(own)
                 now = time.perf_counter() - self.t0
-                if now >= next_mem:
-                    self._mem_tick(now)
-                    next_mem = now + 0.1
+                self._mem_tick(now)
                 if now >= next_write:
                     if self.memory == "full":
                         self._snapshot()

@@ -132,7 +132,7 @@ async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any
 
 
 def register(server: "HeatlensServer") -> None:
-    """Register the code action feature, the fix commands and the diagnostics publishing hook."""
+    """Register the code action feature and the diagnostics publishing hook (at import)."""
     from heatlens.lsp.features import diagnostics
 
     if diagnostics.publish not in server.doc_hooks:
@@ -143,6 +143,14 @@ def register(server: "HeatlensServer") -> None:
         uri = params.text_document.uri
         doc = ls.document(uri)
         return code_actions(uri, doc.source, ls.view(uri), params.range) if doc is not None else []
+
+
+
+def register_commands(server: "HeatlensServer") -> None:
+    """The lenses' commands through workspace/executeCommand; registered at initialize, like
+    `heatlens.profileFile`, unless the client declared it implements commands itself (clientCommands)."""
+    if APPLY_FIX in server.protocol.fm.commands:
+        return
 
     @server.command(APPLY_FIX)
     async def on_apply_fix(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -27,8 +27,9 @@ _cache: Dict[int, Tuple[FileData, List[Finding]]] = {}
 
 
 def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
-    if data.findings:
-        return [f for f in data.findings if "key" in f.data]
+    mine = [f for f in data.findings if "key" in f.data]  # put in the profile by the pipeline, if it did
+    if mine:
+        return mine
     hit = _cache.get(id(data))
     if hit is not None and hit[0] is data:
         return hit[1]

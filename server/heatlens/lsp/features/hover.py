@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from lsprotocol import types as lsp
 
@@ -41,7 +41,7 @@ def line_table(view: LineView) -> List[str]:
     return rows
 
 
-def _top(edges: dict, limit: int = 3) -> str:
+def _top(edges: Dict[str, float], limit: int = 3) -> str:
     ranked = sorted(edges.items(), key=lambda kv: -kv[1])[:limit]
     return ", ".join(f"`{k.rsplit(':', 1)[-1]}` {seconds(v)}" for k, v in ranked)
 

@@ -1,0 +1,122 @@
+"""Memory leaks: allocation sites whose live memory keeps growing until the end of the run.
+
+Input: per-line live memory over time (tracemalloc snapshots: `Profile.memory_snapshot_times` +
+`Profile.line_memory_series`, recorded by the agent's "full" memory mode). A site is a leak when, over
+the LATER part of the run, its live memory still climbs: positive slope, mostly non-decreasing steps, a
+straight-line fit that explains the climb (R²), and a climb worth reporting. Memory that grew and then
+plateaued (a bounded cache) or was freed gives no report. Confidence = R² × share of rising steps.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Sequence, Tuple
+
+import attrs
+
+from heatlens.model import Finding, LineMemoryTrack, Profile
+
+RULE = "memory-leak"
+MIN_SNAPSHOTS = 5
+MIN_GROWTH_MB = 1.0  # climb over the tail below this: not worth a diagnostic
+TAIL = 0.5  # the last half of the run decides: a cache fills early, a leak keeps going
+MIN_RISING = 0.7  # share of tail steps that do not go down
+MIN_R2 = 0.6
+_FLAT_MB = 1e-3  # steps smaller than this count as "not down" (allocator noise)
+
+
+@attrs.define
+class Leak:
+    file: str
+    line: int
+    rate_mb_s: float  # slope of live memory over the tail
+    growth_mb: float  # live memory added over the tail
+    final_mb: float
+    confidence: float  # 0..1
+    r2: float
+    rising: float  # share of tail steps that went up (or stayed)
+    samples: int
+
+    def message(self) -> str:
+        return (f"Possible memory leak: live memory allocated here keeps growing, {format_rate(self.rate_mb_s)} "
+                f"(+{self.growth_mb:.1f} MB over the last part of the run, {self.final_mb:.1f} MB live at the end; "
+                f"confidence {self.confidence:.0%})")
+
+
+def format_rate(mb_s: float) -> str:
+    return f"{mb_s:.2f} MB/s" if mb_s >= 0.1 else f"{mb_s * 1024:.0f} KB/s"
+
+
+def _linear_fit(ts: Sequence[float], ys: Sequence[float]) -> Tuple[float, float]:
+    """(slope, R²) of the least-squares line."""
+    n = len(ts)
+    mt, my = sum(ts) / n, sum(ys) / n
+    stt = sum((t - mt) ** 2 for t in ts)
+    if stt <= 0:
+        return 0.0, 0.0
+    slope = sum((t - mt) * (y - my) for t, y in zip(ts, ys)) / stt
+    ss_tot = sum((y - my) ** 2 for y in ys)
+    ss_res = sum((y - (my + slope * (t - mt))) ** 2 for t, y in zip(ts, ys))
+    return slope, (1.0 - ss_res / ss_tot) if ss_tot > 0 else 0.0
+
+
+def assess(file: str, line: int, times: Sequence[float], live_mb: Sequence[float],
+           min_growth_mb: float = MIN_GROWTH_MB) -> Tuple[bool, Leak]:
+    """Whether one site leaks, and the numbers behind the verdict."""
+    n = min(len(times), len(live_mb))
+    start = min(n - 3, int(n * (1.0 - TAIL))) if n >= 3 else 0
+    ts, ys = list(times[start:n]), list(live_mb[start:n])
+    slope, r2 = _linear_fit(ts, ys) if len(ts) >= 2 else (0.0, 0.0)
+    steps = [b - a for a, b in zip(ys, ys[1:])]
+    rising = sum(1 for d in steps if d > -_FLAT_MB) / len(steps) if steps else 0.0
+    growth = max(0.0, slope * (ts[-1] - ts[0])) if len(ts) >= 2 else 0.0
+    final = live_mb[n - 1] if n else 0.0
+    leak = Leak(file, line, slope, growth, final, max(0.0, r2) * rising, r2, rising, n)
+    is_leak = (
+        n >= MIN_SNAPSHOTS and slope > 0 and growth >= min_growth_mb and rising >= MIN_RISING and r2 >= MIN_R2
+        and growth >= 0.1 * final  # the climb is a real part of what is live, not jitter on a big cache
+    )
+    return is_leak, leak
+
+
+def detect(times: Sequence[float], tracks: Sequence[LineMemoryTrack],
+           min_growth_mb: float = MIN_GROWTH_MB) -> List[Leak]:
+    """Leaking sites, most confident and fastest first."""
+    if len(times) < MIN_SNAPSHOTS:
+        return []
+    found = []
+    for track in tracks:
+        ok, leak = assess(track.file, track.line, times, track.live_mb, min_growth_mb)
+        if ok:
+            found.append(leak)
+    return sorted(found, key=lambda k: (-k.confidence, -k.rate_mb_s))
+
+
+def detect_in_profile(profile: Profile, min_growth_mb: float = MIN_GROWTH_MB) -> List[Leak]:
+    return detect(profile.memory_snapshot_times, profile.line_memory_series, min_growth_mb)
+
+
+def leak_findings(profile: Profile, min_growth_mb: float = MIN_GROWTH_MB) -> List[Finding]:
+    """Diagnostics-ready findings (rule "memory-leak") on the leaking lines."""
+    return [
+        Finding(rule=RULE, message=k.message(), file=k.file, line=k.line, end_line=k.line,
+                severity="warning" if k.confidence >= 0.8 else "information",
+                data={"rate_mb_s": k.rate_mb_s, "growth_mb": k.growth_mb, "final_mb": k.final_mb,
+                      "confidence": k.confidence, "r2": k.r2, "samples": k.samples})
+        for k in detect_in_profile(profile, min_growth_mb)
+    ]
+
+
+def tracks_from_snapshots(snapshots: Sequence[Tuple[float, Mapping[Tuple[str, int], int]]],
+                          keep: int = 50) -> Tuple[List[float], List[LineMemoryTrack]]:
+    """Model fields from raw tracemalloc snapshots [(t, {(file, line): bytes})]: every line's live MB at
+    every time (0 where absent), keeping the `keep` lines with the largest peak (stored runs stay small)."""
+    times = [t for t, _ in snapshots]
+    peaks: Dict[Tuple[str, int], int] = {}
+    for _, sizes in snapshots:
+        for site, size in sizes.items():
+            if size > peaks.get(site, 0):
+                peaks[site] = size
+    top = sorted(peaks, key=lambda s: peaks[s], reverse=True)[:keep]
+    tracks = [LineMemoryTrack(file, line, [round(sizes.get((file, line), 0) / (1 << 20), 4) for _, sizes in snapshots])
+              for file, line in top]
+    return times, tracks

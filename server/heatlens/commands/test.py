@@ -1,0 +1,103 @@
+"""`heatlens test [TESTS...]`: profile pytest tests, one stored run per test."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, List, Optional
+
+from heatlens import classify
+from heatlens.analysis import pytests
+from heatlens.backends.base import BackendOptions
+from heatlens.model import Profile
+from heatlens.reports import document as doc
+from heatlens.reports.attribution import make_scope
+from heatlens.run import RunOptions
+
+MAX_TESTS = 200
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "test", help="profile pytest tests, one stored run per test",
+        description="Collect the tests pytest selects for TESTS (files, folders or node ids such as "
+        "tests/test_x.py::test_y; default: the whole suite) in the target's interpreter, then profile each test "
+        "in its own run (`python -m pytest NODEID` under the backend). Each run is stored as `pytest::NODEID`, "
+        "all of them in one group.",
+    )
+    parser.add_argument("tests", nargs="*", metavar="TESTS", help="what pytest should select")
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR (as pytest -k)")
+    parser.add_argument("--backend", default="auto", help="profiler backend (default: auto)")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per test (default 300)")
+    parser.add_argument("--python", default="", metavar="P", help="interpreter with pytest (default: this one)")
+    parser.add_argument("--cwd", default=None, metavar="D", help="where pytest runs (default: here)")
+    parser.add_argument("--project-root", default=None, metavar="D", help="your code, and where the store is")
+    parser.add_argument("--memory", choices=("off", "sampled", "full"), default="sampled")
+    parser.add_argument("--store", default=None, metavar="PATH", help="the store's database")
+    parser.add_argument("--no-store", action="store_true", help="do not store the runs")
+    parser.add_argument("--max-tests", type=int, default=MAX_TESTS, help="refuse to run more (default %(default)s)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cwd = os.path.abspath(args.cwd or os.getcwd())
+    root = os.path.abspath(args.project_root or cwd)
+    selection = list(args.tests) + (["-k", args.keyword] if args.keyword else [])
+    try:
+        nodeids = pytests.collect(selection, args.python, cwd)
+    except Exception as exc:  # PytestError, InterpreterNotFound
+        print(f"heatlens test: {exc}", file=sys.stderr)
+        return 2
+    if len(nodeids) > args.max_tests:
+        print(f"heatlens test: {len(nodeids)} tests selected, more than --max-tests {args.max_tests}; "
+              "select fewer or raise the limit", file=sys.stderr)
+        return 2
+    print(f"heatlens: profiling {len(nodeids)} test(s)", file=sys.stderr)
+    options = RunOptions(backend=args.backend, timeout=args.timeout, project_root=root,
+                         backend_options=BackendOptions(memory=args.memory))
+    group = pytests.group_id()
+    rows: List[List[str]] = []
+    failed = 0
+
+    def done(test: pytests.TestRun) -> None:
+        nonlocal failed
+        run_id = None if args.no_store else _store(test, root, args.store, group)
+        prof = test.result.profile
+        failed += 0 if test.passed else 1
+        rows.append([test.nodeid, "passed" if test.passed else test.result.failure.kind.value,
+                     doc.seconds(prof.meta.wall_time if prof else None), doc.seconds(prof.meta.cpu_time if prof else None),
+                     _top_function(prof, root), f"#{run_id}" if run_id is not None else "-"])
+        print(f"heatlens: {test.nodeid}: {rows[-1][1]}", file=sys.stderr)
+
+    pytests.profile_tests_sync(nodeids, options, args.python, cwd, done)
+    sys.stdout.write(doc.to_text([
+        doc.Heading("heatlens test"),
+        doc.Table(["test", "result", "wall", "CPU", "top function of your code", "run"], rows,
+                  ["l", "l", "r", "r", "l", "r"]),
+    ]))
+    return 1 if failed else 0
+
+
+def _store(test: pytests.TestRun, root: str, db: Optional[str], group: str) -> Optional[int]:
+    from heatlens.store import StoreError, open_store
+
+    if test.result.profile is None:
+        return None
+    try:
+        with open_store(root, db) as store:
+            return store.save(test.result.profile, group)
+    except StoreError as exc:
+        print(f"heatlens: {test.nodeid} was not stored: {exc}", file=sys.stderr)
+        return None
+
+
+def _top_function(profile: Optional[Profile], root: str) -> str:
+    if profile is None:
+        return "-"
+    scope = make_scope(profile, root)
+    mine = [f for f in profile.functions if scope.category(f.file) == classify.USER and f.qualname != "<module>"]
+    if not mine:
+        return "-"
+    top = max(mine, key=lambda f: f.self_time)
+    return f"{top.qualname} ({doc.seconds(top.self_time)} self)"

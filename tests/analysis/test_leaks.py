@@ -1,0 +1,74 @@
+"""Leak detection: synthetic series, then real programs (a leak, a large bounded cache) whose per-line live
+memory is recorded with real tracemalloc snapshots (tests/fixtures/deeper/snapshot_probe.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from heatlens.analysis import leaks
+from heatlens.model import LineMemoryTrack, Profile, dumps, loads
+
+DEEPER = Path(__file__).parent.parent / "fixtures" / "deeper"
+TIMES = [i * 0.5 for i in range(12)]
+
+
+def _one(ys: List[float]) -> Tuple[bool, leaks.Leak]:
+    return leaks.assess("f.py", 3, TIMES, ys)
+
+
+def test_steady_growth_is_a_leak_with_its_rate() -> None:
+    ok, leak = _one([2.0 * t for t in TIMES])  # 2 MB/s
+    assert ok and leak.rate_mb_s == pytest.approx(2.0) and leak.confidence > 0.95
+
+
+def test_plateau_freed_small_and_noisy_are_not() -> None:
+    assert not _one([min(20.0, 10.0 * t) for t in TIMES])[0]  # a cache that filled in 2 s
+    assert not _one([10.0 * t if t < 3 else 0.0 for t in TIMES])[0]  # freed
+    assert not _one([0.05 * t for t in TIMES])[0]  # grows, but by < 1 MB
+    assert not _one([50.0 + (0.8 if i % 2 else -0.8) for i in range(12)])[0]  # jitter on a big cache
+    assert not leaks.assess("f.py", 3, TIMES[:4], [1.0, 2.0, 3.0, 4.0])[0]  # too few snapshots
+
+
+def test_sawtooth_growth_still_counts_but_with_less_confidence() -> None:
+    ys = [3.0 * t - (1.0 if i % 4 == 3 else 0.0) for i, t in enumerate(TIMES)]  # growth with small frees
+    ok, leak = _one(ys)
+    assert ok and 0.5 < leak.confidence < 1.0
+
+
+def _probe(tmp_path: Path, script: str) -> Profile:
+    out = tmp_path / "snaps.json"
+    subprocess.run([sys.executable, str(DEEPER / "snapshot_probe.py"), str(out), str(DEEPER / script)],
+                   check=True, timeout=120, cwd=str(tmp_path))
+    raw = json.loads(out.read_text())
+    times, tracks = leaks.tracks_from_snapshots([(t, {(f, ln): s for f, ln, s in rows}) for t, rows in raw])
+    return Profile(memory_snapshot_times=times, line_memory_series=tracks)
+
+
+def test_leaking_program(tmp_path: Path) -> None:
+    profile = loads(dumps(_probe(tmp_path, "leaky.py")))  # the fields survive storage
+    found = leaks.leak_findings(profile)
+    assert [(Path(f.file).name, f.line) for f in found] == [("leaky.py", 10)]
+    rate = found[0].data["rate_mb_s"]
+    assert 0.5 < rate < 5.0  # 64 KiB per ~20 ms request ≈ 3 MB/s when idle, slower on a busy machine
+    assert found[0].data["confidence"] > 0.8 and found[0].severity == "warning"
+    assert "keeps growing" in found[0].message
+
+
+def test_large_stable_cache_is_not_a_leak(tmp_path: Path) -> None:
+    profile = _probe(tmp_path, "stable_cache.py")
+    cache_line = [t for t in profile.line_memory_series if t.file.endswith("stable_cache.py") and t.line == 13]
+    assert cache_line and max(cache_line[0].live_mb) > 15  # the cache really is large
+    assert leaks.leak_findings(profile) == []
+
+
+def test_tracks_keep_the_largest_lines() -> None:
+    snaps = [(0.0, {("a.py", 1): 10, ("b.py", 2): 5 << 20}), (1.0, {("a.py", 1): 20})]
+    times, tracks = leaks.tracks_from_snapshots(snaps, keep=1)
+    assert times == [0.0, 1.0]
+    assert tracks == [LineMemoryTrack("b.py", 2, [5.0, 0.0])]
