@@ -160,13 +160,13 @@ async function waitHealthy(port, ms) {
  * a process that names only its file name but runs in its folder (targets may be started as `x.py`).
  */
 export function processesWith(needle) {
-  const out = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout || '';
+  const out = spawnSync('ps', ['-ww', '-eo', 'pid=,args='], { encoding: 'utf8' }).stdout || '';
   const base = path.basename(needle);
   const dir = path.dirname(needle);
   return out
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.includes('ps -eo'))
+    .filter((l) => l && !l.includes('ps -ww -eo'))
     .filter((l) => {
       if (l.includes(needle)) return true;
       if (!path.isAbsolute(needle) || !l.includes(base)) return false;

@@ -137,3 +137,16 @@ async def test_no_refresh_requests_to_a_client_that_cannot_refresh(client: Any, 
     assert (await plain.profile(uri=uri)).failure.kind == "ok"
     assert (await plain.wait_heat(uri)).lines
     assert plain.refreshes == {"codeLens": 0, "inlayHint": 0}
+
+
+def test_prepare_hooks_run_on_every_file_and_survive_a_failing_one(build_data: Any) -> None:
+    from heatlens.lsp.annotations import prepared
+
+    seen = []
+
+    def broken(data: Any) -> None:
+        raise RuntimeError("analysis bug")
+
+    datas = [build_data({7: 1.0}), build_data({13: 1.0})]
+    assert prepared(iter(datas), [broken, seen.append]) == datas
+    assert seen == datas

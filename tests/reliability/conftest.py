@@ -106,7 +106,12 @@ def store_rows(db: Path) -> Dict[int, RunRow]:
         return {}
     conn = sqlite3.connect(str(db), timeout=30)
     try:
-        cur = conn.execute("SELECT * FROM runs ORDER BY id")
+        try:
+            cur = conn.execute("SELECT * FROM runs ORDER BY id")
+        except sqlite3.OperationalError as exc:  # the daemon is still creating its store
+            if "no such table" in str(exc):
+                return {}
+            raise
         return {row[0]: tuple(row) for row in cur.fetchall()}
     finally:
         conn.close()

@@ -46,8 +46,9 @@ def test_recommendation_for_one_hot_line_without_a_diagnostic(profile):
     profile.files[0].lines[0].cpu_python = 0.0  # only line 8 is hot now: 6 s of 9 s
     recs = json.loads(render(profile, "summary", "json"))["recommendations"]
     assert recs[0] == (
-        "line 8 of app.py (67% of CPU) is inside a nested loop of `join_orders` — an index (dict or set) of the "
-        "inner collection, built once, often removes the inner loop."
+        "line 8 of app.py (67% of CPU) is inside a nested loop of `join_orders` — its cost is the product of both "
+        "loops' lengths: look for work the inner loop repeats for every outer item (heatlens found no known "
+        "anti-pattern here)."
     )
 
 

@@ -245,6 +245,26 @@ def _render(profile: Profile, kind: str, fmt: str, project_root: Optional[str]) 
     return render(profile, kind, fmt, project_root)
 
 
+def attach_findings(profile: Profile) -> None:
+    """Hot anti-patterns of the user's own files, so that stored runs and reports carry them too."""
+    from heatlens.analysis.findings import findings_for_profile
+    from heatlens.classify import classify_path
+    from heatlens.mapping.source_index import decode_source
+
+    root = profile.meta.project_root or profile.meta.cwd or None
+
+    def read_user_source(path: str) -> Optional[str]:
+        if classify_path(path, root) != "user":
+            return None
+        try:
+            with open(path, "rb") as f:
+                return decode_source(f.read())
+        except OSError:
+            return None
+
+    profile.findings = findings_for_profile(profile, read_user_source)
+
+
 def run_command(args: argparse.Namespace) -> int:
     from heatlens.store import record  # saving runs, --repeat and --batch live with the store
 
@@ -266,6 +286,8 @@ def run_command(args: argparse.Namespace) -> int:
         stream=_echo,
     )
     result = asyncio.run(_run_with_interrupts(target, options))
+    if result.profile is not None:
+        attach_findings(result.profile)
     record.record_run(args, result)
     failure = result.failure
     code = EXIT_CODES[failure.kind]

@@ -142,6 +142,18 @@ def profile_sources(profile: Profile) -> Dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
+def prepared(datas: Iterable[FileData], hooks: Iterable[Callable[[FileData], None]]) -> List[FileData]:
+    """Run each prepare hook on each file's data (in the caller's worker thread); failures are logged."""
+    out = list(datas)
+    for hook in list(hooks):
+        for data in out:
+            try:
+                hook(data)
+            except Exception:
+                log.exception("prepare hook %r failed for %s", hook, data.path)
+    return out
+
+
 def files_of(
     profile: Profile, run_id: Optional[int], read_source: SourceReader, indexed: Union[bool, Callable[[str], bool]] = True
 ) -> Iterator[FileData]:

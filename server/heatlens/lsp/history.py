@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
-from heatlens.lsp.annotations import FileData, files_of, path_key
+from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.profiling import read_source
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class History:
             store = await asyncio.to_thread(self.store)
             if store is None:
                 return
-            datas = await asyncio.to_thread(latest_files, store, self.ls.index_wanted())
+            hooks = list(self.ls.prepare_hooks)
+            datas = await asyncio.to_thread(lambda: prepared(latest_files(store, self.ls.index_wanted()), hooks))
         except Exception:
             log.exception("loading stored runs failed")
             return

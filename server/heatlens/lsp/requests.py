@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from heatlens.lsp import profiling
-from heatlens.lsp.annotations import FileData, files_of, path_key
+from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.jobs import run_cancellable
 from heatlens.lsp.progress import PhaseProgress
 from heatlens.lsp.protocol import (
@@ -93,7 +93,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
             # Function spans need the LibCST index (cached per source hash, pre-warmed on didOpen).
             prof = result.profile
             wanted = ls.index_wanted()
-            datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source, wanted)))
+            hooks = list(ls.prepare_hooks)
+            datas = await asyncio.to_thread(lambda: prepared(files_of(prof, run_id, profiling.read_source, wanted), hooks))
             ls.refine_files(datas)
             log.info("run %s: function roll-ups published after %.1f ms", run_id, (time.perf_counter() - mapping_started) * 1000)
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)

@@ -45,6 +45,9 @@ class HeatlensServer(LanguageServer):
         # Called with (server, uri, view) whenever a document's annotations change (run, open, edit,
         # clear): where features/diagnostics.py and code actions plug in their publishing.
         self.doc_hooks: List[Callable[["HeatlensServer", str, Optional[DocView]], None]] = []
+        # Called in a worker thread with each file's full data of a new run before it is published: the
+        # place for slow pure work (e.g. anti-pattern analysis) that doc_hooks then find cached.
+        self.prepare_hooks: List[Callable[[FileData], None]] = []
 
     # ---- settings and roots --------------------------------------------------------------------
 

@@ -191,7 +191,7 @@ def recommendations(scope: at.Scope, data: Dict[str, Any]) -> List[str]:
 
 
 _HINTS = {
-    "nested": "an index (dict or set) of the inner collection, built once, often removes the inner loop",
+    "nested": "its cost is the product of both loops' lengths: look for work the inner loop repeats for every outer item (heatlens found no known anti-pattern here)",
     "loop": "move work that does not change between iterations out of the loop",
     "native": "most of it is native code (C extensions, builtins): make fewer, larger calls (vectorize)",
     "system": "most of it is system time or waiting (I/O, sleep): batch or overlap the waits",
@@ -251,7 +251,9 @@ def _line_advice(scope: at.Scope, data: Dict[str, Any], words: str) -> List[str]
 
 def _finding_at(profile: Profile, path: str, line: int) -> Any:
     for finding in profile.findings:
-        if finding.file == path and finding.line <= line <= max(finding.end_line, finding.line):
+        # a finding is anchored on one statement but costs on the lines it names (e.g. the whole inner loop)
+        first, last = finding.data.get("cost_lines") or (finding.line, max(finding.end_line, finding.line))
+        if finding.file == path and first <= line <= last:
             return finding
     return None
 
@@ -309,7 +311,7 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
     out.append(doc.Heading("Peak memory", 2))
     out.append(doc.KeyValues([
         ("process (RSS)", doc.megabytes(mem["peak_rss_mb"])),
-        ("traced Python allocations", doc.megabytes(mem["traced_peak_mb"])),
+        ("peak of the memory timeline", doc.megabytes(mem["traced_peak_mb"])),
         ("largest single line", doc.megabytes(mem["largest_line_peak_mb"])),
     ]))
     out += resources.blocks(data.get("resources"))

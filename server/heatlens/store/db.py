@@ -212,11 +212,14 @@ class Store:
                 if prev is None:
                     raise StoreError(f"there is no earlier run of {latest.target if latest else target} to compare with")
                 return prev
+            # `#12` is always a run id; a bare number is one unless no such run exists and it names a
+            # commit (an abbreviated hash can be all digits)
             if ref.lstrip("#").isdigit():
                 run_id = int(ref.lstrip("#"))
-                if queries.get_run(self._conn, run_id) is None:
+                if queries.get_run(self._conn, run_id) is not None:
+                    return run_id
+                if ref.startswith("#") or len(ref) < 7 or git_rev_parse(self.project_root, ref) is None:
                     raise StoreError(f"no run #{run_id} in {self.path}")
-                return run_id
             if ref.startswith("group:"):
                 ids = queries.group_ids(self._conn, ref[len("group:"):])
                 if not ids:
