@@ -71,6 +71,7 @@ export class HeatlensClient implements vscode.Disposable {
 
   /** The running client, starting (and bootstrapping) it on first use; undefined if it cannot start. */
   ensureStarted(): Promise<LanguageClient | undefined> {
+    if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
     if (this.client && this.client.state === State.Running) return Promise.resolve(this.client);
     if (!this.starting) {
       this.starting = this.start().finally(() => (this.starting = undefined));

@@ -52,7 +52,7 @@ export class Commands {
       reg('heatlens.toggleHeat', () => this.toggleHeat()),
       reg('heatlens.showFlameGraph', () => this.withClient((c) => this.flame.show(c))),
       reg('heatlens.showReport', () => this.withClient((c) => this.report.show(c))),
-      reg('heatlens.restartServer', () => this.client.restart()),
+      reg('heatlens.restartServer', async () => (await this.trusted()) && this.client.restart()),
       reg('heatlens.showLogs', () => this.log.show()),
     ];
   }
@@ -62,6 +62,7 @@ export class Commands {
   }
 
   private async withClient(fn: (c: NonNullable<Awaited<ReturnType<HeatlensClient['ensureStarted']>>>) => Promise<void>): Promise<void> {
+    if (!(await this.trusted())) return;
     const c = await this.client.ensureStarted();
     if (!c) return;
     try {
@@ -81,9 +82,9 @@ export class Commands {
 
   private async trusted(): Promise<boolean> {
     if (vscode.workspace.isTrusted) return true;
-    this.log.warn('profiling refused: the workspace is not trusted');
+    this.log.warn('refused: the workspace is not trusted');
     const pick = await vscode.window.showWarningMessage(
-      'Heatlens: profiling runs this workspace’s code, so it is disabled until you trust the workspace.',
+      'Heatlens: profiling runs this workspace’s code, so Heatlens is disabled until you trust the workspace.',
       'Manage Workspace Trust',
     );
     if (pick) await vscode.commands.executeCommand('workbench.trust.manage');

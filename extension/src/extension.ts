@@ -49,8 +49,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   log.info(`Heatlens ${String(context.extension.packageJSON.version)} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'})`);
-  // start the daemon now so lenses and saved heat show up; the first start may bootstrap its venv
-  void client.ensureStarted();
+  // start the daemon now so lenses and saved heat show up (the first start may bootstrap its venv); in
+  // Restricted Mode nothing starts: the daemon's commands (e.g. "apply fix and verify") run the code
+  if (vscode.workspace.isTrusted) {
+    void client.ensureStarted();
+  } else {
+    log.info('the workspace is not trusted: the server starts once it is');
+    const started = client;
+    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void started.ensureStarted()));
+  }
 }
 
 export async function deactivate(): Promise<void> {

@@ -283,7 +283,8 @@ export async function scenarioUntrusted(c, { base, processesWith, heatlensLog })
       await sleep(250);
     }
     const logText = heatlensLog();
-    if (!/profiling refused/.test(logText)) throw new Error('the extension log does not record the refusal');
+    if (!/refused: the workspace is not trusted/.test(logText)) throw new Error('the extension log does not record the refusal');
+    if (!/the server starts once it is/.test(logText)) throw new Error('the server was not held back in Restricted Mode');
     if (logText.includes(`profiling ${target}`)) throw new Error('the extension asked the server to profile');
     await manage.click();
     await page.locator('.tabs-container .tab', { hasText: 'Workspace Trust' }).first().waitFor({ timeout: 15_000 });

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from heatlens.analysis.leaks import tracks_from_snapshots
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
 from heatlens.model import (
     ExceptionRecord, FileProfile, Frame, FunctionStats, LineStats, MemorySample, Profile, RunMeta, StackSample,
@@ -225,6 +226,7 @@ def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
     profile.memory_series = [MemorySample(t=r[0], current_mb=r[1], peak_mb=r[2], rss_mb=r[3] or None)
                              for r in data.get("memory_series", [])]
     profile.exceptions = _exceptions(data)
+    _traced_series(profile, data.get("traced_series"), am.get("cwd", ""))
     _fill_meta(meta, am, profile)
     return profile
 
@@ -253,6 +255,20 @@ def _function(functions: Dict[int, FunctionStats], frames: List[Frame], frame_id
     if fid not in functions:
         functions[fid] = FunctionStats(qualname=owner[0], file=file, line=owner[1])
     return functions[fid]
+
+
+def _traced_series(profile: Profile, series: Any, cwd: str) -> None:
+    """"full" mode: the lines' live memory at each tracemalloc snapshot (what the leak detector reads)."""
+    if not isinstance(series, dict) or not series.get("times"):
+        return
+    times = [float(t) for t in series["times"]]
+    snaps: List[Tuple[float, Dict[Tuple[str, int], int]]] = [(t, {}) for t in times]
+    for file, line, sizes in series.get("lines", []):
+        file = file if os.path.isabs(file) or file.startswith("<") else os.path.normpath(os.path.join(cwd, file))
+        for (_, rows), size in zip(snaps, sizes):
+            if size:
+                rows[(file, int(line))] = int(size)
+    profile.memory_snapshot_times, profile.line_memory_series = tracks_from_snapshots(snaps)
 
 
 def _exceptions(data: Dict[str, Any]) -> List[ExceptionRecord]:

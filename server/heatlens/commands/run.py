@@ -247,6 +247,7 @@ def _render(profile: Profile, kind: str, fmt: str, project_root: Optional[str]) 
 
 def attach_findings(profile: Profile) -> None:
     """Hot anti-patterns of the user's own files, so that stored runs and reports carry them too."""
+    from heatlens.analysis import leaks
     from heatlens.analysis.findings import findings_for_profile
     from heatlens.classify import classify_path
     from heatlens.mapping.source_index import decode_source
@@ -263,6 +264,7 @@ def attach_findings(profile: Profile) -> None:
             return None
 
     profile.findings = findings_for_profile(profile, read_user_source)
+    profile.findings.extend(leaks.leak_findings(profile))  # needs the "full" memory mode's series
 
 
 def run_command(args: argparse.Namespace) -> int:

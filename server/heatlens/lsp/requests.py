@@ -13,6 +13,7 @@ import attrs
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
+from heatlens.analysis import leaks
 from heatlens.lsp import profiling
 from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.jobs import run_cancellable
@@ -30,6 +31,7 @@ REPORT_KINDS = ("summary", "details", "libraries", "raw")
 
 
 def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
+    from heatlens.backends.base import BackendOptions
     from heatlens.run import RunOptions  # late: a broken backend module must not stop the daemon starting
 
     s = ls.settings
@@ -39,6 +41,7 @@ def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
         timeout=timeout if timeout and timeout > 0 else None,
         memory_limit_mb=s.memory_limit_mb or None,
         project_root=ls.project_root,
+        backend_options=BackendOptions(memory=s.memory),
     )
 
 
@@ -47,6 +50,8 @@ def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[Fi
     (no LibCST: fast). Blocking: runs in a worker thread."""
     roots = ls.roots()
     profiling.keep_sources(profile, roots)
+    if not any(f.rule == leaks.RULE for f in profile.findings):  # stored with the run; diagnostics show them
+        profile.findings.extend(leaks.leak_findings(profile))
     run_id: Optional[int] = None
     store = ls.history.store()
     if store is not None:

@@ -35,6 +35,7 @@ class Settings:
     python: str = ""
     timeout: float = attrs.field(default=300.0, validator=_non_negative)
     memory_limit_mb: int = attrs.field(default=0, validator=_non_negative)
+    memory: str = attrs.field(default="sampled", validator=attrs.validators.in_(("off", "sampled", "full")))
     heat_threshold: float = attrs.field(default=0.01, validator=_share)
     hint_threshold: float = attrs.field(default=0.02, validator=_share)
     user_code: List[str] = attrs.Factory(list)

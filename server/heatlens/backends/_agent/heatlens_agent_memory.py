@@ -13,20 +13,25 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 _MB = float(1 << 20)
+_KEEP_BYTES = 1024
+SNAPSHOT_EVERY = 0.2  # seconds between tracemalloc snapshots in "full" mode (the leak detector needs >= 5)
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class MemoryMixin:
-    """Needs from the Sampler: memory, mem, series, snapshots, _statfd, _clearfd, _mem_last,
-    _peak_seen, _peak_all."""
+    """Needs from the Sampler: memory, mem, series, snapshots, snap_peaks, snap_last, snap_next, _statfd,
+    _clearfd, _mem_last, _peak_seen, _peak_all."""
 
     memory: str
     mem: Dict[str, List[float]]
     series: List[List[float]]
-    snapshots: List[Any]
+    snapshots: List[Tuple[float, Dict[Tuple[str, int], int]]]  # (t, {(file, line): live bytes >= 1 KiB})
+    snap_peaks: Dict[Tuple[str, int], int]
+    snap_last: Optional[Dict[Tuple[str, int], int]]
+    snap_next: float
     _statfd: int
     _clearfd: int
     _mem_last: int
@@ -114,10 +119,22 @@ class MemoryMixin:
         self.series.append([round(t, 4), cur / _MB, self._peak_all / _MB, rss / _MB])
 
     def _snapshot(self) -> None:
+        """One tracemalloc snapshot: live bytes per allocating line, with its time (the leak detector needs
+        the lines' live memory over time). Kept per snapshot: lines holding >= 1 KiB (smaller ones cannot
+        make a leak worth reporting); the last snapshot and every line's peak are kept whole."""
         import tracemalloc
 
-        if tracemalloc.is_tracing():
-            skip = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, AGENT_DIR + os.sep + "*")]
-            stats = tracemalloc.take_snapshot().filter_traces(skip).statistics("lineno")
-            self.snapshots.append([(s.traceback[0].filename, s.traceback[0].lineno, s.size) for s in stats])
-
+        if not tracemalloc.is_tracing():
+            return
+        start = time.perf_counter()
+        skip = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, AGENT_DIR + os.sep + "*")]
+        stats = tracemalloc.take_snapshot().filter_traces(skip).statistics("lineno")
+        rows = {(s.traceback[0].filename, s.traceback[0].lineno): s.size for s in stats}
+        peaks = self.snap_peaks
+        for site, size in rows.items():
+            if size > peaks.get(site, 0):
+                peaks[site] = size
+        self.snap_last = rows
+        self.snapshots.append((round(start - self.t0, 4), {k: v for k, v in rows.items() if v >= _KEEP_BYTES}))
+        # a big heap makes snapshots slow: keep them under ~5 % of the run
+        self.snap_next = start - self.t0 + max(SNAPSHOT_EVERY, 20 * (time.perf_counter() - start))

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Tuple
 
 FORMAT = "heatlens-agent"
 VERSION = 1
+SERIES_LINES = 50  # "traced_series": live memory over time of the lines with the largest peaks
 _LINE = re.compile(r'^  File "(.*)", line (\d+) in (.*)$')
 _ESC = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 
@@ -110,17 +111,16 @@ class Builder:
             "memory_lines": mem,
             "memory_series": list(s.series),
         }
-        if s.snapshots:
-            peaks: Dict[Tuple[str, int], int] = {}
-            for snap in s.snapshots:
-                for file, line, size in snap:
-                    peaks[(file, line)] = max(peaks.get((file, line), 0), size)
-            final = {(f, ln): size for f, ln, size in s.snapshots[-1]}
-            out["traced_lines"] = [
-                [f, ln, final.get((f, ln), 0), pk]
-                for (f, ln), pk in peaks.items()
-                if pk > 0 and not f.startswith(self.skip)
-            ]
+        if s.snap_last is not None:
+            final = s.snap_last
+            peaks = [(pk, site) for site, pk in list(s.snap_peaks.items()) if pk > 0 and not site[0].startswith(self.skip)]
+            out["traced_lines"] = [[f, ln, final.get((f, ln), 0), pk] for pk, (f, ln) in peaks]
+            snaps = list(s.snapshots)
+            top = [site for _, site in sorted(peaks, reverse=True)[:SERIES_LINES]]
+            out["traced_series"] = {
+                "times": [t for t, _ in snaps],
+                "lines": [[f, ln, [rows.get((f, ln), 0) for _, rows in snaps]] for f, ln in top],
+            }
         return out
 
 

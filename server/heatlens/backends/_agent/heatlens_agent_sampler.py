@@ -78,7 +78,10 @@ class Sampler(MemoryMixin):
         self.mem: Dict[str, List[float]] = {}  # leaf line text -> [alloc, freed, live, peak] bytes
         self.series: List[List[float]] = []  # [t, current MB, peak MB, rss MB]
         self.names: Dict[int, str] = {}
-        self.snapshots: List[Any] = []
+        self.snapshots: List[Any] = []  # "full": (t, {(file, line): bytes}), see MemoryMixin._snapshot
+        self.snap_peaks: Dict[Tuple[str, int], int] = {}
+        self.snap_last: Optional[Dict[Tuple[str, int], int]] = None
+        self.snap_next = 0.0
         self.discarded = 0
         self.main_base = -1  # agent frames under the target's frames in the main thread, once it runs
         self.main_root = ""  # the outermost of those, as faulthandler writes it
@@ -328,9 +331,9 @@ class Sampler(MemoryMixin):
                 self._wall_tick(own)
                 now = time.perf_counter() - self.t0
                 self._mem_tick(now)
+                if self.memory == "full" and now >= self.snap_next:
+                    self._snapshot()
                 if now >= next_write:
-                    if self.memory == "full":
-                        self._snapshot()
                     self.writer(self, False)
                     next_write = now + 0.5
             except Exception as exc:  # never disturb the target; say why in the profile

@@ -137,6 +137,9 @@ def register(server: "HeatlensServer") -> None:
 
     if diagnostics.publish not in server.doc_hooks:
         server.doc_hooks.append(diagnostics.publish)
+        # analysis of a big file takes seconds: do it in the server's worker thread before publishing, so
+        # the publish hook on the event loop only reads the cached findings
+        server.prepare_hooks.append(diagnostics.findings_for_data)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
     def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
-"""Diagnostics: the run's anti-pattern findings in a document, on their current ranges.
+"""Diagnostics: the run's anti-pattern and memory-leak findings in a document, on their current ranges.
 
 Findings come from the run's profile when the pipeline put them there, else they are computed here from
-the file's measured lines and its source as run (cached per run data). Lines edited since the run are
-left out: their measurement no longer describes the code there.
+the file's measured lines and its source as run (cached per run data); leaks always come from the
+profile (found from its memory over time). Lines edited since the run are left out: their measurement
+no longer describes the code there.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from lsprotocol import types as lsp
 
+from heatlens.analysis import leaks
 from heatlens.analysis.findings import Thresholds, findings_for_file
 from heatlens.lsp.annotations import DocView, FileData
 from heatlens.model import Finding
@@ -27,6 +29,12 @@ _cache: Dict[int, Tuple[FileData, List[Finding]]] = {}
 
 
 def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
+    """Anti-patterns, then memory leaks (found from the run's memory over time, not the source: the
+    pipeline stores them in the profile without a "key", so they never stand in for the anti-patterns)."""
+    return _anti_patterns(data, thresholds) + [f for f in data.findings if f.rule == leaks.RULE]
+
+
+def _anti_patterns(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
     mine = [f for f in data.findings if "key" in f.data]  # put in the profile by the pipeline, if it did
     if mine:
         return mine
