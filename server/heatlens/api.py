@@ -115,7 +115,7 @@ class Profiler:
         return self
 
     def _start_sampler(self) -> None:
-        from heatlens.backends._agent.heatlens_agent_sampler import Sampler
+        Sampler = _agent_module("heatlens_agent_sampler").Sampler
 
         import tracemalloc
 
@@ -171,8 +171,8 @@ class Profiler:
                 _active = None
 
     def _build(self, sampler: Any, cpu: float) -> Any:
-        from heatlens.backends._agent import heatlens_agent_output as output
-        from heatlens.backends._agent.heatlens_agent_sampler import AGENT_DIR
+        output = _agent_module("heatlens_agent_output")
+        AGENT_DIR = _agent_module("heatlens_agent_sampler").AGENT_DIR
 
         samples = sum(v[2] for v in sampler.cpu.values())
         sampled_cpu = sum(v[0] + v[1] for v in sampler.cpu.values())
@@ -273,3 +273,15 @@ def profile(name: Any = None, metadata: Optional[Dict[str, Any]] = None, **optio
 
 
 __all__ = ["Profiler", "profile", "env_switch", "find_project_root", "ENV_SWITCH"]
+
+
+def _agent_module(name: str) -> Any:
+    """A module of the stdlib-only agent, imported the way it runs in a target: top-level, from its folder
+    (its modules import each other by these names)."""
+    import importlib
+
+    from heatlens.backends.agent import AGENT_DIR
+
+    if str(AGENT_DIR) not in sys.path:
+        sys.path.append(str(AGENT_DIR))
+    return importlib.import_module(name)

@@ -205,6 +205,28 @@ class ResourceSample:
 
 
 @attrs.define
+class GcStats:
+    """Garbage collections of the run (gc.callbacks), per generation 0, 1, 2."""
+
+    collections: List[int] = attrs.Factory(lambda: [0, 0, 0])
+    pause_seconds: List[float] = attrs.Factory(lambda: [0.0, 0.0, 0.0])  # wall time spent collecting
+    collected: List[int] = attrs.Factory(lambda: [0, 0, 0])  # unreachable objects found
+    max_pause: float = 0.0  # seconds, the longest single collection
+
+
+@attrs.define
+class ImportRecord:
+    """One module's import (its loader's exec_module): inclusive of what it imported, and without it."""
+
+    module: str
+    file: str = ""  # the module's origin
+    seconds: float = 0.0
+    self_seconds: float = 0.0
+    importer_file: str = ""  # the first non-import-system frame that triggered it (an `import` line)
+    importer_line: int = 0
+
+
+@attrs.define
 class Finding:
     """A measured anti-pattern or analysis result, anchored to a source range."""
 
@@ -233,6 +255,8 @@ class Profile:
     memory_snapshot_times: List[float] = attrs.Factory(list)  # seconds since start, one per tracemalloc snapshot
     line_memory_series: List[LineMemoryTrack] = attrs.Factory(list)  # per line, aligned with those times
     findings: List[Finding] = attrs.Factory(list)
+    gc: Optional[GcStats] = None  # where the backend watches the collector (agent)
+    imports: List[ImportRecord] = attrs.Factory(list)  # where the backend times imports (agent)
     extras: Dict[str, Any] = attrs.Factory(dict)  # named side data, e.g. {"pstats": bytes}
     schema_version: int = SCHEMA_VERSION
 

@@ -12,6 +12,8 @@ from heatlens.analysis import leaks
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.commands.run import attach_findings
 from heatlens.model import Profile, dumps, loads
+from heatlens.reports import collectors
+from heatlens.reports import document as doc
 from heatlens.run import RunOptions, profile_target_sync
 
 DEEPER = Path(__file__).resolve().parent.parent / "fixtures" / "deeper"
@@ -39,6 +41,8 @@ def test_leaking_line_is_found_with_its_rate() -> None:
     assert 0.5 < found[0].data["rate_mb_s"] < 5.0 and found[0].data["confidence"] > 0.8
     attach_findings(p)  # the CLI's pipeline keeps it next to the anti-patterns
     assert [f.line for f in p.findings if f.rule == leaks.RULE] == [10]
+    text = doc.to_text(collectors.blocks(collectors.summarize(p)))  # and the summary report shows it
+    assert "Memory leaks" in text and "leaky.py:10: Possible memory leak" in text
 
 
 def test_large_stable_cache_reports_nothing() -> None:

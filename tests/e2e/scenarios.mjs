@@ -291,6 +291,14 @@ export async function scenarioUntrusted(c, { base, processesWith, heatlensLog })
     await c.shot('manage-workspace-trust');
     return 'refused with "Manage Workspace Trust"; no process started';
   });
+  await c.check('granting trust starts Heatlens', async () => {
+    await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click();
+    await openFile(page, 'hot.py');
+    const lens = page.locator('.codelens-decoration', { hasText: 'Profile this file' }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await c.shot('trusted-later-server-started');
+    return lens.innerText();
+  });
 }
 
 export async function scenarioBootstrap(c, { base, processesWith }) {

@@ -138,3 +138,19 @@ async def test_code_and_module_targets_annotate_the_files_they_ran(client: Any) 
     assert client.line_of(client.root / "hot.py", "# HOT LINE") in {h.line for h in heat.lines}
     module = await client.profile(module="helper_mod")
     assert module.failure.kind == "ok" and module.target == "-m helper_mod"
+
+
+@pytest.mark.parametrize("backend", ["cprofile", "pyinstrument"])
+async def test_function_level_backends_get_function_lenses(client: Any, backend: str) -> None:
+    # cProfile and pyinstrument report functions but no line data: their files must still be annotated
+    uri = client.open(client.root / "hot.py")
+    summary = await client.profile(uri=uri, backend=backend)
+    assert summary.failure.kind == "ok", summary.failure
+    assert summary.backend == backend
+    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    titles = {l.range.start.line: l.command.title for l in lenses if l.command}
+    hot_line = next(i for i, t in enumerate((client.root / "hot.py").read_text().splitlines()) if t.startswith("def hot"))
+    cold_line = next(i for i, t in enumerate((client.root / "hot.py").read_text().splitlines()) if t.startswith("def cold"))
+    assert hot_line in titles and "%" in titles[hot_line], titles
+    share = lambda t: float(t.split("%")[0].split()[-1])  # noqa: E731  "▲ 74.9% CPU ..." -> 74.9
+    assert share(titles[hot_line]) > share(titles[cold_line]) > 0

@@ -22,7 +22,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from heatlens.analysis.leaks import tracks_from_snapshots
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
 from heatlens.model import (
-    ExceptionRecord, FileProfile, Frame, FunctionStats, LineStats, MemorySample, Profile, RunMeta, StackSample,
+    ExceptionRecord, FileProfile, Frame, FunctionStats, GcStats, ImportRecord, LineStats, MemorySample, Profile,
+    RunMeta, StackSample,
 )
 
 AGENT_DIR = str(Path(__file__).parent / "_agent")
@@ -227,6 +228,7 @@ def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
                              for r in data.get("memory_series", [])]
     profile.exceptions = _exceptions(data)
     _traced_series(profile, data.get("traced_series"), am.get("cwd", ""))
+    _collectors(profile, data, am.get("cwd", ""))
     _fill_meta(meta, am, profile)
     return profile
 
@@ -269,6 +271,25 @@ def _traced_series(profile: Profile, series: Any, cwd: str) -> None:
             if size:
                 rows[(file, int(line))] = int(size)
     profile.memory_snapshot_times, profile.line_memory_series = tracks_from_snapshots(snaps)
+
+
+def _collectors(profile: Profile, data: Dict[str, Any], cwd: str) -> None:
+    """GC pauses (gc.callbacks) and per-module import times (see _agent/heatlens_agent_collectors.py)."""
+    g = data.get("gc")
+    if isinstance(g, dict):
+        profile.gc = GcStats(collections=[int(x) for x in g.get("collections", [0, 0, 0])],
+                             pause_seconds=[float(x) for x in g.get("pause", [0.0, 0.0, 0.0])],
+                             collected=[int(x) for x in g.get("collected", [0, 0, 0])],
+                             max_pause=float(g.get("max_pause", 0.0)))
+
+    def absolute(path: str) -> str:
+        return path if not path or os.path.isabs(path) or path.startswith("<") else os.path.normpath(os.path.join(cwd, path))
+
+    profile.imports = sorted(
+        (ImportRecord(module=name, file=absolute(origin), seconds=float(secs), self_seconds=float(own),
+                      importer_file=absolute(file), importer_line=int(line))
+         for name, origin, secs, own, file, line in data.get("imports", [])),
+        key=lambda r: r.seconds, reverse=True)
 
 
 def _exceptions(data: Dict[str, Any]) -> List[ExceptionRecord]:

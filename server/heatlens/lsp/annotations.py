@@ -122,7 +122,7 @@ def file_data(
     """One file's annotations from a run. `source` is the file's text as run, when known. With
     `indexed=False` no LibCST index is built (seconds for a big file): line-level data and the backend's
     own function records only, to publish at once and refine later."""
-    total = profile.total_cpu
+    total = run_total(profile)
     index: Optional[SourceIndex] = None
     if indexed and source is not None and (fp.sha256 is None or sha256_text(source) == fp.sha256):
         try:
@@ -135,6 +135,24 @@ def file_data(
         parsed=bool(index is not None and index.parsed),
         findings=[f for f in profile.findings if rollup.same_file(f.file, fp.path)],
     )
+
+
+def run_total(profile: Profile) -> float:
+    """The denominator of every share: line CPU, or for function-level backends (cProfile, pyinstrument,
+    VizTracer) the functions' self time."""
+    return profile.total_cpu or sum(f.self_time for f in profile.functions) or profile.meta.cpu_time
+
+
+def profiled_files(profile: Profile) -> List[FileProfile]:
+    """Files with line data, plus (empty) ones that only function-level backends report."""
+    out = [fp for fp in profile.files if fp.lines and not fp.path.startswith("<")]
+    seen = {fp.path for fp in out}
+    for fn in profile.functions:
+        if fn.file and not fn.file.startswith("<") and fn.file not in seen and os.path.isabs(fn.file):
+            seen.add(fn.file)
+            known = profile.file(fn.file)
+            out.append(FileProfile(path=fn.file, sha256=known.sha256 if known else None))
+    return out
 
 
 def profile_sources(profile: Profile) -> Dict[str, str]:
@@ -160,9 +178,7 @@ def files_of(
     """FileData for every file of the run that has line data. `indexed` (a flag, or a predicate on the
     path) says which files get function spans from a LibCST index; see `file_data`."""
     stored = profile_sources(profile)
-    for fp in profile.files:
-        if not fp.lines or fp.path.startswith("<"):
-            continue
+    for fp in profiled_files(profile):
         source = stored.get(fp.path)
         if source is None:
             source = read_source(fp.path, fp.sha256)

@@ -10,7 +10,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import from_fs_path, to_fs_path
 
 from heatlens.backends.base import Target
-from heatlens.lsp.annotations import SOURCES_EXTRA, FileData, path_key
+from heatlens.lsp.annotations import SOURCES_EXTRA, FileData, path_key, profiled_files
 from heatlens.lsp.protocol import FailureInfo, Hotspot, ProfileParams, ProfileSummary
 from heatlens.lsp.settings import Settings
 from heatlens.model import Failure, Profile
@@ -67,8 +67,8 @@ def keep_sources(profile: Profile, roots: Iterable[str]) -> None:
     """Record the text as run of the user's files in the profile's extras (stored with the run)."""
     roots = list(roots)
     sources: Dict[str, str] = {}
-    for fp in profile.files:
-        if fp.lines and any(under(fp.path, r) for r in roots) and not in_site_packages(fp.path):
+    for fp in profiled_files(profile):
+        if any(under(fp.path, r) for r in roots) and not in_site_packages(fp.path):
             text = read_source(fp.path, fp.sha256)
             if text is not None:
                 sources[fp.path] = text

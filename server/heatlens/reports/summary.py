@@ -11,6 +11,7 @@ from heatlens import classify
 from heatlens.analysis import resources
 from heatlens.model import FunctionStats, Profile
 from heatlens.reports import attribution as at
+from heatlens.reports import collectors
 from heatlens.reports import document as doc
 from heatlens.reports.source import SourceCache, line_context
 
@@ -147,6 +148,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         "files": files,
         "memory": at.peak_memory(profile),
         "resources": resources.profile_summary(profile),
+        "collectors": collectors.summarize(profile, scope.display),
     }
     data["recommendations"] = recommendations(scope, data)
     return data
@@ -315,6 +317,7 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
         ("largest single line", doc.megabytes(mem["largest_line_peak_mb"])),
     ]))
     out += resources.blocks(data.get("resources"))
+    out += collectors.blocks(data.get("collectors"))
     if data["recommendations"]:
         out.append(doc.Heading("Recommendations", 2))
         out.append(doc.Bullets(data["recommendations"]))

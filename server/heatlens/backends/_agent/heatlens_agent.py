@@ -7,7 +7,7 @@ Runs the target as `python script.py` (or -m / -c) would: a fresh `__main__` mod
 `__file__`, the same traceback text and exit status on errors. Writes its profile as JSON (the target may
 not have msgpack) to OUT.json atomically every 0.5 s and at exit (atexit, SystemExit, uncaught
 exceptions, os._exit), so a crash or a kill still leaves a profile. Never writes to stdout/stderr.
-How CPU, wall and memory are measured: see heatlens_agent_sampler.
+How CPU, wall and memory are measured: see heatlens_agent_sampler; GC and imports: heatlens_agent_collectors.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import types
 from typing import Any, Dict, List, Optional, Tuple
 
 import heatlens_agent_output as output
+from heatlens_agent_collectors import GcWatch, ImportTimer
 from heatlens_agent_sampler import AGENT_DIR, Sampler, frame_text
 
 USAGE = "usage: python -m heatlens_agent --out FILE [--interval S] [--memory off|sampled|full] (-- script args | -m mod args | -c code args)"
@@ -41,6 +42,8 @@ class Agent:
         self.sigint = False
         self._lock = threading.Lock()
         self._real_exit = os._exit
+        self.gc = GcWatch()
+        self.imports = ImportTimer(AGENT_DIR)
 
     # ---- output ----------------------------------------------------------------------------------------
     def write(self, sampler: Sampler, final: bool) -> None:
@@ -62,6 +65,8 @@ class Agent:
             }
             data = self.builder.build(sampler, meta)
             data["exception"] = self.exception
+            data["gc"] = self.gc.data()
+            data["imports"] = self.imports.data()
             data["exceptions"] = [
                 [f, ln, name, typ, c] for (f, name, ln, typ), c in list(self.exceptions.items())
                 if not f.startswith(AGENT_DIR + os.sep)
@@ -82,6 +87,8 @@ class Agent:
                 mon.set_events(mon.PROFILER_ID, 0)
             except Exception:
                 pass
+        self.gc.remove()
+        self.imports.remove()
         self.sampler.stop()
         self.write(self.sampler, True)
         if self.sigint:
@@ -129,6 +136,8 @@ class Agent:
             self.sampler.start()
         except OSError:  # e.g. the output folder is not writable: run the target anyway, unprofiled
             self.sampler.enabled = False
+        self.gc.install()
+        self.imports.install()
         try:
             self._run_target()
         except SystemExit as exc:

@@ -15,6 +15,8 @@ import re
 import sys
 from typing import Any, Dict, List, Tuple
 
+from heatlens_agent_collectors import WRAPPER_FILE
+
 FORMAT = "heatlens-agent"
 VERSION = 1
 SERIES_LINES = 50  # "traced_series": live memory over time of the lines with the largest peaks
@@ -43,7 +45,7 @@ def parse_stack(body: str, cwd: str, skip_dirs: Tuple[str, ...]) -> List[Tuple[s
     i = 0
     while i < len(frames) and (frames[i][0].startswith(skip_dirs) or _is_runpy(frames[i][0])):
         i += 1
-    return frames[i:]
+    return [f for f in frames[i:] if f[0] != WRAPPER_FILE]
 
 
 def _is_runpy(path: str) -> bool:
