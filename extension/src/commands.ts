@@ -6,10 +6,12 @@ import { WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 
 import { ErrorOnce, HeatlensClient } from './client';
 import { HeatDecorations } from './decorations';
 import { formatDuration, formatShare } from './format';
-import { CancelRequest, ClearRequest, isFailure, ProfileRequest, ProfileSummary } from './protocol';
+import { describeComparison } from './compare';
+import { CancelRequest, ClearRequest, CompareRequest, isFailure, ProfileRequest, ProfileSummary } from './protocol';
 import { joinArgs, splitArgs } from './settings';
 import { StatusItem } from './status';
 import { FlameGraphView } from './views/flamegraph';
+import { HistoryView } from './views/history';
 import { ReportView } from './views/report';
 
 export const BACKENDS: { name: string; detail: string }[] = [
@@ -40,6 +42,7 @@ export class Commands {
     private readonly errors: ErrorOnce,
     private readonly flame: FlameGraphView,
     private readonly report: ReportView,
+    private readonly history: HistoryView,
   ) {}
 
   register(): vscode.Disposable[] {
@@ -52,6 +55,8 @@ export class Commands {
       reg('heatlens.toggleHeat', () => this.toggleHeat()),
       reg('heatlens.showFlameGraph', () => this.withClient((c) => this.flame.show(c))),
       reg('heatlens.showReport', () => this.withClient((c) => this.report.show(c))),
+      reg('heatlens.compareWithPrevious', () => this.withClient((c) => this.compareWithPrevious(c))),
+      reg('heatlens.showHistory', () => this.withClient((c) => this.history.show(c))),
       reg('heatlens.restartServer', async () => (await this.trusted()) && this.client.restart()),
       reg('heatlens.showLogs', () => this.log.show()),
     ];
@@ -220,6 +225,16 @@ export class Commands {
       const hot = top ? `, hottest: ${top.name} ${formatShare(top.share)}` : '';
       vscode.window.setStatusBarMessage(`Heatlens: ${name} profiled in ${formatDuration(summary.duration)}${hot}`, 10_000);
     }
+  }
+
+  /** Lenses and hovers of the compared run's files show the deltas (server side); here: one summary message. */
+  private async compareWithPrevious(c: NonNullable<Awaited<ReturnType<HeatlensClient['ensureStarted']>>>): Promise<void> {
+    const result = await c.sendRequest(CompareRequest, { baseline: 'previous' });
+    const text = `Heatlens: ${describeComparison(result)}`;
+    this.log.info(text);
+    const show = result.regressed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const pick = await show(text.slice(0, 500), 'Show history');
+    if (pick) await vscode.commands.executeCommand('heatlens.showHistory');
   }
 
   cancel(): void {

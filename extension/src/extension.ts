@@ -8,6 +8,7 @@ import { PythonInterpreter } from './python';
 import { parseSettings } from './settings';
 import { StatusItem } from './status';
 import { FlameGraphView } from './views/flamegraph';
+import { HistoryView } from './views/history';
 import { ReportView } from './views/report';
 
 let client: HeatlensClient | undefined;
@@ -31,7 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   const flame = new FlameGraphView(context.extensionUri, log);
   const report = new ReportView();
-  const commands = new Commands(context, client, heat, status, log, errors, flame, report);
+  const history = new HistoryView();
+  const commands = new Commands(context, client, heat, status, log, errors, flame, report, history);
   context.subscriptions.push(
     log,
     heat,
@@ -40,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client,
     flame,
     report,
+    history,
     ...commands.register(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('heatlens.heat') || e.affectsConfiguration('heatlens.heatThreshold')) {

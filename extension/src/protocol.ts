@@ -46,6 +46,61 @@ export interface RunInfo {
 
 export type ReportKind = 'summary' | 'details' | 'libraries' | 'raw';
 
+/** One quantity before (the baseline) and after (the compared run); `change` = after / before - 1. */
+export interface ChangeInfo {
+  before: number;
+  after: number;
+  change: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  pValue: number | null;
+  verdict: 'regression' | 'improvement' | 'within noise';
+  note: string;
+}
+
+export interface FunctionChange {
+  uri: string;
+  qualname: string;
+  line: number | null;
+  time: ChangeInfo;
+  selfTime: ChangeInfo;
+  memory: ChangeInfo;
+  shareBefore: number;
+  shareAfter: number;
+  isNew: boolean;
+  removed: boolean;
+}
+
+export interface CompareParams {
+  baseline?: string; // "previous" (default), "latest", a run id, or a git ref
+  runId?: number;
+}
+
+export interface CompareResult {
+  runId: number;
+  baselineRunId: number;
+  label: string;
+  wall: ChangeInfo;
+  cpu: ChangeInfo;
+  peakMem: ChangeInfo | null;
+  speedup: number | null;
+  regressed: boolean;
+  functions: FunctionChange[];
+  notes: string[];
+}
+
+export interface HistoryRun {
+  runId: number;
+  target: string;
+  backend: string;
+  startedAt: number;
+  duration: number;
+  cpu: number;
+  peakMemMb: number | null;
+  gitCommit: string | null;
+  failure: string;
+}
+
 export interface HeatLine {
   line: number;
   cpuShare: number;
@@ -84,13 +139,24 @@ export const ReportRequest = new RequestType<{ runId?: number; kind?: ReportKind
 export const FlamegraphRequest = new RequestType<{ runId?: number }, { speedscope: SpeedscopeDocument; name: string }, void>(
   'heatlens/flamegraph',
 );
+export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('heatlens/compare');
+export const HistoryRequest = new RequestType<{ limit?: number; target?: string }, { runs: HistoryRun[] }, void>(
+  'heatlens/history',
+);
 export const HeatNotification = new NotificationType<HeatParams>('heatlens/heat');
 export const StateNotification = new NotificationType<StateParams>('heatlens/state');
 
 /** Every custom method this client speaks, by direction (a test checks it against docs/protocol.md). */
-export const CLIENT_REQUESTS = [ProfileRequest, CancelRequest, ClearRequest, RunsRequest, ReportRequest, FlamegraphRequest].map(
-  (r) => r.method,
-);
+export const CLIENT_REQUESTS = [
+  ProfileRequest,
+  CancelRequest,
+  ClearRequest,
+  RunsRequest,
+  ReportRequest,
+  FlamegraphRequest,
+  CompareRequest,
+  HistoryRequest,
+].map((r) => r.method);
 export const SERVER_NOTIFICATIONS = [HeatNotification, StateNotification].map((n) => n.method);
 
 /** Progress phases the server reports on the profile request's work-done token. */

@@ -4,6 +4,8 @@ bounded cache). The detector itself is tested in tests/analysis/test_leaks.py.""
 
 from __future__ import annotations
 
+import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,24 @@ def test_default_memory_mode_records_no_series() -> None:
     result = profile_target_sync(Target(kind="script", value=str(DEEPER / "stable_cache.py")),
                                  RunOptions(backend="agent", timeout=120))
     assert result.profile is not None and result.profile.memory_snapshot_times == []
+
+
+def test_long_runs_keep_a_bounded_thinned_series(tmp_path: Path) -> None:
+    from heatlens.api import _agent_module  # the agent's modules, imported as they run in a target
+
+    memory = _agent_module("heatlens_agent_memory")
+    sampler = _agent_module("heatlens_agent_sampler").Sampler(str(tmp_path / "a.json"), 0.01, "full", None)
+    tracemalloc.start(1)
+    try:
+        keep = [bytearray(4096)]  # a traced line of this file
+        for _ in range(memory.MAX_SNAPSHOTS):
+            sampler._snapshot()
+    finally:
+        tracemalloc.stop()
+        for fd in (sampler._statfd, sampler._clearfd):
+            if fd >= 0:
+                os.close(fd)
+    snaps = sampler.snapshots
+    assert len(snaps) == memory.MAX_SNAPSHOTS // 2 and sampler.snap_every == 2 * memory.SNAPSHOT_EVERY
+    assert [t for t, _ in snaps] == sorted(t for t, _ in snaps)
+    assert any(f == __file__ for f, _ in sampler.snap_last) and keep

@@ -23,6 +23,8 @@ CLEAR = "heatlens/clear"
 RUNS = "heatlens/runs"
 REPORT = "heatlens/report"
 FLAMEGRAPH = "heatlens/flamegraph"
+COMPARE = "heatlens/compare"
+HISTORY = "heatlens/history"
 HEAT = "heatlens/heat"
 STATE = "heatlens/state"
 PROFILE_FILE_COMMAND = "heatlens.profileFile"
@@ -128,6 +130,76 @@ class FlamegraphResult:
 
 
 @attrs.define
+class CompareParams:
+    baseline: Optional[str] = None  # "previous" (default), "latest", a run id ("12", "#12"), a git ref
+    run_id: Optional[int] = None  # the run compared; default the latest
+
+
+@attrs.define
+class ChangeInfo:
+    before: float = 0.0  # means over the runs of each side
+    after: float = 0.0
+    change: Optional[float] = None  # after / before - 1 (+0.3: 30 % more); null when before is 0
+    ci_low: Optional[float] = None  # 95 % interval of `change`; null without spread (single runs)
+    ci_high: Optional[float] = None
+    p_value: Optional[float] = None
+    verdict: str = "within noise"  # "regression" | "improvement" | "within noise"
+    note: str = ""
+
+
+@attrs.define
+class FunctionChange:
+    uri: str
+    qualname: str
+    line: Optional[int] = None  # 0-based, in the compared run's source
+    time: ChangeInfo = attrs.Factory(ChangeInfo)  # inclusive seconds
+    self_time: ChangeInfo = attrs.Factory(ChangeInfo)
+    memory: ChangeInfo = attrs.Factory(ChangeInfo)  # MB allocated
+    share_before: float = 0.0
+    share_after: float = 0.0
+    is_new: bool = False
+    removed: bool = False
+
+
+@attrs.define
+class CompareResult:
+    run_id: int
+    baseline_run_id: int
+    label: str = "previous"
+    wall: ChangeInfo = attrs.Factory(ChangeInfo)
+    cpu: ChangeInfo = attrs.Factory(ChangeInfo)
+    peak_mem: Optional[ChangeInfo] = None
+    speedup: Optional[float] = None  # before / after wall time: 2.0 is twice as fast
+    regressed: bool = False
+    functions: List[FunctionChange] = attrs.Factory(list)
+    notes: List[str] = attrs.Factory(list)
+
+
+@attrs.define
+class HistoryParams:
+    limit: Optional[int] = None
+    target: Optional[str] = None
+
+
+@attrs.define
+class HistoryRun:
+    run_id: int
+    target: str = ""
+    backend: str = ""
+    started_at: float = 0.0
+    duration: float = 0.0  # wall seconds
+    cpu: float = 0.0
+    peak_mem_mb: Optional[float] = None
+    git_commit: Optional[str] = None
+    failure: str = "ok"
+
+
+@attrs.define
+class HistoryResult:
+    runs: List[HistoryRun] = attrs.Factory(list)  # newest first
+
+
+@attrs.define
 class HeatLine:
     line: int  # 0-based, in the document as it is now
     cpu_share: float
@@ -193,6 +265,8 @@ REQUESTS: Dict[str, Any] = {
     RUNS: (RunsParams, RunsResult),
     REPORT: (ReportParams, ReportResult),
     FLAMEGRAPH: (FlamegraphParams, FlamegraphResult),
+    COMPARE: (CompareParams, CompareResult),
+    HISTORY: (HistoryParams, HistoryResult),
 }
 NOTIFICATIONS: Dict[str, Any] = {HEAT: HeatParams, STATE: StateParams}
 
@@ -211,6 +285,7 @@ WIRE_TYPES: List[type] = [
     ProfileParams, FailureInfo, Hotspot, ProfileSummary, CancelParams, CancelResult, ClearParams,
     RunsParams, RunInfo, RunsResult, ReportParams, ReportResult, FlamegraphParams, FlamegraphResult,
     HeatLine, HeatParams, StateParams,
+    CompareParams, ChangeInfo, FunctionChange, CompareResult, HistoryParams, HistoryRun, HistoryResult,
 ]
 
 

@@ -18,6 +18,10 @@ from heatlens.lsp import profiling
 from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.jobs import run_cancellable
 from heatlens.lsp.progress import PhaseProgress
+from heatlens.lsp import compare as compare_mod
+from heatlens.lsp.protocol import (
+    COMPARE, HISTORY, CompareParams, CompareResult, HistoryParams, HistoryResult,
+)
 from heatlens.lsp.protocol import (
     CANCEL, CLEAR, FLAMEGRAPH, PROFILE, REPORT, RUNS, CancelParams, CancelResult, ClearParams, FlamegraphParams,
     FlamegraphResult, ProfileParams, ProfileSummary, ReportParams, ReportResult, RunInfo, RunsParams, RunsResult,
@@ -63,16 +67,17 @@ def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[Fi
     return run_id, list(files_of(profile, run_id, profiling.read_source, indexed=False))
 
 
-async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> ProfileSummary:
-    """Run one profile end to end; the handler of `heatlens/profile` and of `heatlens.profileFile`."""
+async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Optional[str] = None) -> ProfileSummary:
+    """Run one profile end to end; the handler of `heatlens/profile` and of `heatlens.profileFile`.
+    `label` (e.g. `pytest::NODEID`) names the run instead of the target's command line."""
     params = params or ProfileParams()
     target = profiling.target_from_params(params, ls.settings, ls.project_root)
-    job = ls.jobs.start(target.display)  # raises JobBusy while another runs
+    job = ls.jobs.start(label or target.display)  # raises JobBusy while another runs
     progress: Optional[PhaseProgress] = None
     started = time.monotonic()
     try:
         ls.notify_state("profiling", target.display)
-        name = os.path.basename(target.value) if target.kind == "script" else target.display
+        name = label or (os.path.basename(target.value) if target.kind == "script" else target.display)
         progress = await PhaseProgress.create(ls, params.work_done_token, f"heatlens: profiling {name}")
         progress.begin()
         job.cancel_on(progress.cancel_future)
@@ -91,6 +96,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
         run_id: Optional[int] = None
         datas: List[FileData] = []
         if result.profile is not None:
+            if label:
+                result.profile.meta.target = label
             run_id, datas = await asyncio.to_thread(ingest, ls, result.profile)
             ls.add_files(datas)
             log.info("run %s: stored and published %d files in %.1f ms", run_id, len(datas),
@@ -105,6 +112,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> Profil
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)
         duration = result.wall_time or (result.profile.meta.wall_time if result.profile else 0.0) or time.monotonic() - started
         summary = profiling.summary(run_id, target, backend, duration, result.failure, profiling.hotspots(datas, ls.roots()))
+        if label:
+            summary.target = label
         ls.last_summary = summary
         ok = summary.failure.kind == "ok"
         progress.end(f"done in {duration:.1f} s" if ok else f"{summary.failure.kind}: {summary.failure.message[:200]}")
@@ -149,6 +158,7 @@ def on_clear(ls: HeatlensServer, params: Optional[ClearParams]) -> None:
             raise JsonRpcInvalidParams(f"not a file uri: {params.uri}")
         key = path_key(path)
     cleared = ls.annotations.clear(key)
+    ls.comparison = None  # lenses and hovers stop showing "vs previous"
     uris = [u for u in ls.workspace.text_documents if (to_fs_path(u) and path_key(to_fs_path(u) or "") in cleared)]
     for uri in uris:
         ls.send_heat(uri)  # empty lines: the client clears its heat
@@ -207,6 +217,45 @@ async def on_flamegraph(ls: HeatlensServer, params: Optional[FlamegraphParams]) 
     return FlamegraphResult(speedscope=doc, name=f"run {run_id}: {prof.meta.target}")
 
 
+@server.feature(COMPARE)
+async def on_compare(ls: HeatlensServer, params: Optional[CompareParams]) -> CompareResult:
+    """Compare a run with a baseline; lenses and hovers of the run's files then show the deltas."""
+    from heatlens.analysis.regression import compare
+
+    params = params or CompareParams()
+    store = _store_or_fail(ls)
+
+    shown = {d.run_id for d in ls.annotations.files.values()}
+    wanted, hooks = ls.index_wanted(), list(ls.prepare_hooks)
+
+    def work() -> Tuple[int, int, Any, List[FileData]]:
+        after, before = compare_mod.resolve_pair(store, params.baseline, params.run_id)
+        prof = store.load(after)
+        # the compared run's annotations carry the deltas: show them if they are not (cleared, older run)
+        datas = [] if after in shown else prepared(files_of(prof, after, profiling.read_source, wanted), hooks)
+        return after, before, compare([store.load(before)], [prof]), datas
+
+    try:
+        after, before, cmp, datas = await asyncio.to_thread(work)
+    except Exception as exc:  # StoreError: no earlier run, unknown ref, unreadable run
+        raise JsonRpcInvalidParams(str(exc)) from exc
+    label = compare_mod.ids_label(params.baseline or "previous", before)
+    ls.comparison = compare_mod.CompareState.build(cmp, after, before, label)
+    if datas:
+        ls.add_files(datas)
+    ls.refresh()
+    return compare_mod.compare_result(cmp, after, before, label)
+
+
+@server.feature(HISTORY)
+async def on_history(ls: HeatlensServer, params: Optional[HistoryParams]) -> HistoryResult:
+    params = params or HistoryParams()
+    limit = params.limit if params.limit else 50
+    rows = await asyncio.to_thread(_store_or_fail(ls).runs, limit, params.target)
+    return HistoryResult(runs=[compare_mod.history_run(r) for r in rows])
+
+
 HANDLERS: Dict[str, Any] = {
     PROFILE: on_profile, CANCEL: on_cancel, CLEAR: on_clear, RUNS: on_runs, REPORT: on_report, FLAMEGRAPH: on_flamegraph,
+    COMPARE: on_compare, HISTORY: on_history,
 }

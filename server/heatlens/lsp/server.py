@@ -20,7 +20,8 @@ from pygls.workspace import TextDocument
 from heatlens import __version__
 from heatlens.lsp import history, settings as settings_mod
 from heatlens.lsp.annotations import Annotations, DocView, FileData, path_key
-from heatlens.lsp.features import code_actions, code_lens, heat, hover, inlay_hints
+from heatlens.lsp.compare import CompareState
+from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat, hover, inlay_hints, pytest_lens
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
 from heatlens.lsp.protocol import (
@@ -41,6 +42,7 @@ class HeatlensServer(LanguageServer):
         self.annotations = Annotations()
         self.project_root = os.getcwd()
         self.last_summary: Optional[ProfileSummary] = None
+        self.comparison: Optional[CompareState] = None  # set by heatlens/compare, dropped by heatlens/clear
         self.history = history.History(self)
         # Called with (server, uri, view) whenever a document's annotations change (run, open, edit,
         # clear): where features/diagnostics.py and code actions plug in their publishing.
@@ -242,12 +244,26 @@ def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> Non
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
 def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
     uri = params.text_document.uri
-    return code_lens.code_lenses(uri, ls.view(uri)) + code_actions.fix_lenses(uri, ls.view(uri))
+    view = ls.view(uri)
+    deltas = ls.comparison.lens_suffixes(view) if ls.comparison is not None else None
+    return code_lens.code_lenses(uri, view, deltas=deltas) + code_actions.fix_lenses(uri, view) + _source_lenses(ls, uri)
+
+
+def _source_lenses(ls: HeatlensServer, uri: str) -> List[lsp.CodeLens]:
+    """Lenses from the document's text alone: "Profile this test", "Measure complexity" (and its result)."""
+    doc, path = ls.document(uri), to_fs_path(uri)
+    if doc is None or not path or doc.language_id not in (None, "python"):
+        return []
+    text = doc.source
+    return pytest_lens.profile_test_lenses(uri, path, text) + complexity_lens.complexity_lenses(
+        uri, path, text, complexity_lens.results_of(ls))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def on_hover(ls: HeatlensServer, params: lsp.HoverParams) -> Optional[lsp.Hover]:
-    return hover.hover(ls.view(params.text_document.uri), params.position.line)
+    view = ls.view(params.text_document.uri)
+    extra = ls.comparison.hover_extra(view) if ls.comparison is not None else None
+    return hover.hover(view, params.position.line, extra)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
@@ -274,3 +290,5 @@ def custom_handlers() -> Dict[str, Any]:
 
 custom_handlers()
 code_actions.register(server)  # quick fixes and diagnostics publishing (the fix commands: at initialize)
+pytest_lens.register(server)  # heatlens.profileTest: always advertised, no client implements it itself
+complexity_lens.register(server)  # heatlens.measureComplexity: likewise

@@ -125,6 +125,11 @@ def parse_settings(raw: Any) -> Tuple[Settings, List[str]]:
         return Settings(), [f"heatlens settings must be an object, got {type(raw).__name__}; using defaults"]
     problems: List[str] = []
     settings = _parse_into(Settings, raw, "", problems)
+    d = settings.diagnostics
+    if d.info_share > d.warning_share:  # an information threshold above the warning one grades nothing as information
+        problems.append(f"heatlens.diagnostics: infoShare ({d.info_share}) must not exceed warningShare "
+                        f"({d.warning_share}); using the defaults")
+        settings.diagnostics = DiagnosticsSettings()
     return settings, problems
 
 

@@ -18,12 +18,13 @@ from typing import Any, Dict, List, Optional, Tuple
 _MB = float(1 << 20)
 _KEEP_BYTES = 1024
 SNAPSHOT_EVERY = 0.2  # seconds between tracemalloc snapshots in "full" mode (the leak detector needs >= 5)
+MAX_SNAPSHOTS = 400  # then every other one is dropped and the period doubles: long runs stay small
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class MemoryMixin:
-    """Needs from the Sampler: memory, mem, series, snapshots, snap_peaks, snap_last, snap_next, _statfd,
-    _clearfd, _mem_last, _peak_seen, _peak_all."""
+    """Needs from the Sampler: memory, mem, series, snapshots, snap_peaks, snap_last, snap_next, snap_every,
+    _statfd, _clearfd, _mem_last, _peak_seen, _peak_all."""
 
     memory: str
     mem: Dict[str, List[float]]
@@ -32,6 +33,7 @@ class MemoryMixin:
     snap_peaks: Dict[Tuple[str, int], int]
     snap_last: Optional[Dict[Tuple[str, int], int]]
     snap_next: float
+    snap_every: float
     _statfd: int
     _clearfd: int
     _mem_last: int
@@ -136,5 +138,8 @@ class MemoryMixin:
                 peaks[site] = size
         self.snap_last = rows
         self.snapshots.append((round(start - self.t0, 4), {k: v for k, v in rows.items() if v >= _KEEP_BYTES}))
+        if len(self.snapshots) >= MAX_SNAPSHOTS:
+            self.snapshots[:] = self.snapshots[::2]
+            self.snap_every *= 2
         # a big heap makes snapshots slow: keep them under ~5 % of the run
-        self.snap_next = start - self.t0 + max(SNAPSHOT_EVERY, 20 * (time.perf_counter() - start))
+        self.snap_next = start - self.t0 + max(self.snap_every, 20 * (time.perf_counter() - start))

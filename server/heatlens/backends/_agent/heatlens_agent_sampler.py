@@ -38,7 +38,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from heatlens_agent_memory import MemoryMixin
+from heatlens_agent_memory import SNAPSHOT_EVERY, MemoryMixin
 
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 _STACK = re.compile(r"^Stack \(most recent call first\):\n((?:  [^\n]*\n)*)", re.M)
@@ -82,6 +82,7 @@ class Sampler(MemoryMixin):
         self.snap_peaks: Dict[Tuple[str, int], int] = {}
         self.snap_last: Optional[Dict[Tuple[str, int], int]] = None
         self.snap_next = 0.0
+        self.snap_every = SNAPSHOT_EVERY
         self.discarded = 0
         self.main_base = -1  # agent frames under the target's frames in the main thread, once it runs
         self.main_root = ""  # the outermost of those, as faulthandler writes it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from lsprotocol import types as lsp
 
@@ -24,11 +24,18 @@ def function_title(fn: FunctionData, stale: bool = False) -> str:
     return title + " · edited since the run" if stale else title
 
 
+def with_delta(title: str, delta: Optional[str]) -> str:
+    return f"{title} · {delta}" if delta else title
+
+
 def _range(line: int) -> lsp.Range:
     return lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=0))
 
 
-def code_lenses(uri: str, view: Optional[DocView], profiling: bool = False) -> List[lsp.CodeLens]:
+def code_lenses(
+    uri: str, view: Optional[DocView], profiling: bool = False, deltas: Optional[Dict[str, str]] = None
+) -> List[lsp.CodeLens]:
+    """`deltas`: qualname -> the change vs a compared run (`▼ −38% vs previous`), appended to its title."""
     title = "Profiling…" if profiling else "Profile this file"
     lenses = [lsp.CodeLens(range=_range(0), command=lsp.Command(title=title, command=PROFILE_FILE_COMMAND, arguments=[uri]))]
     if view is None:
@@ -36,7 +43,8 @@ def code_lenses(uri: str, view: Optional[DocView], profiling: bool = False) -> L
     for line, fn, stale in view.functions():
         lenses.append(lsp.CodeLens(
             range=_range(line),
-            command=lsp.Command(title=function_title(fn, stale), command=SHOW_FUNCTION_COMMAND),
+            command=lsp.Command(title=with_delta(function_title(fn, stale), (deltas or {}).get(fn.qualname)),
+                                command=SHOW_FUNCTION_COMMAND),
             data={"qualname": fn.qualname},
         ))
     return lenses

@@ -9,12 +9,13 @@ no longer describes the code there.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+import attrs
 from lsprotocol import types as lsp
 
 from heatlens.analysis import leaks
-from heatlens.analysis.findings import Thresholds, findings_for_file
+from heatlens.analysis.findings import Thresholds, findings_for_file, severity
 from heatlens.lsp.annotations import DocView, FileData
 from heatlens.model import Finding
 
@@ -28,13 +29,38 @@ _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSev
 _cache: Dict[int, Tuple[FileData, List[Finding]]] = {}
 
 
+# Findings are computed once per run with (almost) no cost floor and graded by the user's thresholds on
+# every publish, so changing `diagnostics.warningShare`/`infoShare` needs no re-analysis.
+_FLOOR = Thresholds(warning=0.0, information=1e-12)
+
+
+def thresholds_of(settings: Any) -> Thresholds:
+    """The anti-pattern thresholds of the server's settings (`diagnostics.warningShare`/`infoShare`)."""
+    return Thresholds(warning=settings.diagnostics.warning_share, information=settings.diagnostics.info_share)
+
+
+def graded(findings: List[Finding], th: Thresholds) -> List[Finding]:
+    """Findings whose cost reaches `th`, each with the severity `th` gives it (pure: copies, not edits)."""
+    out = []
+    for f in findings:
+        sev = severity(f.cost_share, th)
+        if sev is None:
+            continue
+        if f.data.get("max_severity") == "information":  # the line's cost bounds the pattern's from above
+            sev = "information"
+        out.append(f if sev == f.severity else attrs.evolve(f, severity=sev))
+    return out
+
+
 def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
-    """Anti-patterns, then memory leaks (found from the run's memory over time, not the source: the
-    pipeline stores them in the profile without a "key", so they never stand in for the anti-patterns)."""
-    return _anti_patterns(data, thresholds) + [f for f in data.findings if f.rule == leaks.RULE]
+    """Anti-patterns (graded by `thresholds`, default: the defaults), then memory leaks (found from the
+    run's memory over time, not the source: the pipeline stores them in the profile without a "key", so
+    they never stand in for the anti-patterns)."""
+    anti = graded(_anti_patterns(data), thresholds or Thresholds())
+    return anti + [f for f in data.findings if f.rule == leaks.RULE]
 
 
-def _anti_patterns(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
+def _anti_patterns(data: FileData) -> List[Finding]:
     mine = [f for f in data.findings if "key" in f.data]  # put in the profile by the pipeline, if it did
     if mine:
         return mine
@@ -44,7 +70,7 @@ def _anti_patterns(data: FileData, thresholds: Optional[Thresholds] = None) -> L
     found: List[Finding] = []
     if data.source is not None and data.parsed:
         try:
-            found = findings_for_file(data.path, data.source, data.lines, data.total_cpu, (), thresholds)
+            found = findings_for_file(data.path, data.source, data.lines, data.total_cpu, (), _FLOOR)
         except Exception:  # an analysis bug must not cost the user the other annotations
             log.exception("anti-pattern analysis of %s failed", data.path)
     if len(_cache) > 32:
@@ -90,4 +116,4 @@ def publish(ls: "HeatlensServer", uri: str, view: Optional[DocView]) -> None:
     """A `doc_hooks` entry: publish the document's diagnostics whenever its annotations change."""
     doc = ls.document(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-        uri=uri, diagnostics=diagnostics(view), version=doc.version if doc is not None else None))
+        uri=uri, diagnostics=diagnostics(view, thresholds_of(ls.settings)), version=doc.version if doc is not None else None))

@@ -66,8 +66,9 @@ def function_table(fn: FunctionData) -> List[str]:
     return rows
 
 
-def hover_markdown(view: DocView, line: int) -> Optional[str]:
-    """The hover text for 0-based current `line`, None when nothing was measured there."""
+def hover_markdown(view: DocView, line: int, extra: Optional[Dict[str, List[str]]] = None) -> Optional[str]:
+    """The hover text for 0-based current `line`, None when nothing was measured there. `extra`: qualname ->
+    Markdown lines added under the function's table (the comparison with another run)."""
     line_view = view.line_at(line)
     fn_hit = view.function_at(line)
     if line_view is None and fn_hit is None:
@@ -79,6 +80,8 @@ def hover_markdown(view: DocView, line: int) -> Optional[str]:
         parts.append(f"**heatlens** · `{fn.qualname}`{run}")
         parts.append("")
         parts.extend(function_table(fn))
+        if extra and fn.qualname in extra:
+            parts.extend(["", *extra[fn.qualname]])
         if stale:
             parts.extend(["", STALE_NOTE])
     if line_view is not None:
@@ -92,10 +95,10 @@ def hover_markdown(view: DocView, line: int) -> Optional[str]:
     return "\n".join(parts)
 
 
-def hover(view: Optional[DocView], line: int) -> Optional[lsp.Hover]:
+def hover(view: Optional[DocView], line: int, extra: Optional[Dict[str, List[str]]] = None) -> Optional[lsp.Hover]:
     if view is None:
         return None
-    text = hover_markdown(view, line)
+    text = hover_markdown(view, line, extra)
     if text is None:
         return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text))

@@ -1,0 +1,32 @@
+// "Show history": a webview with the stored runs (table) and plots of duration and peak memory per run.
+// The page is static HTML built by historyPlot.ts: no scripts, nothing loaded from the network.
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import { HistoryRequest } from '../protocol';
+import { historyHtml } from './historyPlot';
+
+export const HISTORY_LIMIT = 50;
+
+export class HistoryView implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+
+  async show(client: LanguageClient): Promise<void> {
+    const result = await client.sendRequest(HistoryRequest, { limit: HISTORY_LIMIT });
+    if (!this.panel) {
+      this.panel = vscode.window.createWebviewPanel(
+        'heatlens.history',
+        'Heatlens history',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+        { enableScripts: false, localResourceRoots: [] },
+      );
+      this.panel.onDidDispose(() => (this.panel = undefined));
+    } else {
+      this.panel.reveal(vscode.ViewColumn.Beside);
+    }
+    this.panel.webview.html = historyHtml(result?.runs ?? [], this.panel.webview.cspSource);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}

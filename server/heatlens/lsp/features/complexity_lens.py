@@ -1,0 +1,181 @@
+""""Measure complexity" lenses on functions with a `# heatlens: sizes=…` hint, and their command.
+
+`heatlens.measureComplexity` times the function at growing sizes in a subprocess of the target's
+interpreter (analysis/complexity.py) and fits growth models. The result, "≈ O(n²) (R² 0.99, n=10…100k)",
+then shows as a lens on the function for as long as the document's text is the one that was measured.
+It holds the one-at-a-time job slot (a profile running beside it would distort the timings), and
+`heatlens/cancel` or cancelling its progress kills the timing process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Dict, List, Set, Tuple
+
+import attrs
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+
+from heatlens.lsp.annotations import path_key
+from heatlens.lsp.jobs import JobBusy
+from heatlens.lsp.progress import PhaseProgress
+
+if TYPE_CHECKING:
+    from heatlens.lsp.server import HeatlensServer
+
+log = logging.getLogger(__name__)
+
+MEASURE_COMPLEXITY = "heatlens.measureComplexity"
+TITLE = "Measure complexity"
+BUSY_TITLE = "Measuring complexity…"
+RESULT_COMMAND = ""  # the result lens is informational
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@attrs.define
+class Results:
+    """Measured summaries per (file, qualname), each valid for the text it was measured on."""
+
+    done: Dict[Tuple[str, str], Tuple[str, str]] = attrs.Factory(dict)  # -> (text hash, summary)
+    running: Set[Tuple[str, str]] = attrs.Factory(set)
+
+    def put(self, path: str, qualname: str, text: str, summary: str) -> None:
+        self.done[(path_key(path), qualname)] = (text_hash(text), summary)
+
+    def get(self, path: str, qualname: str, text: str) -> str:
+        hit = self.done.get((path_key(path), qualname))
+        return hit[1] if hit is not None and hit[0] == text_hash(text) else ""
+
+
+_RESULTS: Dict[int, Results] = {}
+
+
+def results_of(ls: Any) -> Results:
+    """The server's results (one server per process; keyed so tests' servers never share them)."""
+    return _RESULTS.setdefault(id(ls), Results())
+
+
+def _range(line: int) -> lsp.Range:
+    return lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=0))
+
+
+def complexity_lenses(uri: str, path: str, text: str, results: Results) -> List[lsp.CodeLens]:
+    """Per hinted function: the command lens, and the measured result while the text is unchanged."""
+    if "heatlens:" not in text:  # cheap: most files have no hints, and then need no parse
+        return []
+    from heatlens.analysis.complexity import hinted_functions
+
+    try:
+        hinted = hinted_functions(path, text)
+    except Exception:  # a file that does not parse (mid-edit) simply has no lenses
+        log.debug("finding the hinted functions of %s failed", path, exc_info=True)
+        return []
+    out = []
+    for qualname, line in hinted:
+        busy = (path_key(path), qualname) in results.running
+        out.append(lsp.CodeLens(range=_range(max(0, line - 1)), command=lsp.Command(
+            title=BUSY_TITLE if busy else TITLE, command=MEASURE_COMPLEXITY, arguments=[uri, qualname])))
+        summary = results.get(path, qualname, text)
+        if summary:
+            out.append(lsp.CodeLens(range=_range(max(0, line - 1)), command=lsp.Command(title=summary, command=RESULT_COMMAND),
+                                    data={"qualname": qualname}))
+    return out
+
+
+def _args(args: Any) -> Tuple[str, str]:
+    if len(args) != 2 or not all(isinstance(a, str) and a for a in args):
+        raise JsonRpcInvalidParams(f"{MEASURE_COMPLEXITY} takes two arguments: the file's uri and the function's qualified name")
+    return args[0], args[1]
+
+
+def _saved_text(ls: "HeatlensServer", uri: str, path: str) -> Tuple[str, bool]:
+    """The file's text on disk, and whether the open document (if any) shows that same text."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            disk = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return "", False
+    doc = ls.document(uri)
+    return disk, doc is None or doc.source == disk
+
+
+def _fail(ls: "HeatlensServer", reason: str) -> Dict[str, Any]:
+    ls.show(f"heatlens: {reason}", lsp.MessageType.Error)
+    return {"ok": False, "reason": reason}
+
+
+async def measure_complexity(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
+    """The command's handler: {ok, summary, label} or {ok: false, reason} (also shown to the user)."""
+    from heatlens.analysis.complexity import ComplexityError, measure, summary_text
+    from heatlens.run.argv import resolve_interpreter
+
+    uri, qualname = _args(args)
+    path = to_fs_path(uri)
+    if not path or not uri.startswith("file:"):
+        raise JsonRpcInvalidParams(f"not a file uri: {uri}")
+    text, saved = _saved_text(ls, uri, path)
+    if not saved:
+        return _fail(ls, "save the file first: complexity is measured on the file as saved")
+    try:
+        job = ls.jobs.start(f"complexity of {qualname}")
+    except JobBusy as exc:
+        return _fail(ls, str(exc))
+    results = results_of(ls)
+    key = (path_key(path), qualname)
+    results.running.add(key)
+    ls.refresh()
+    ls.notify_state("profiling", f"complexity of {qualname}")
+    progress = await PhaseProgress.create(ls, None, f"heatlens: measuring {qualname}")
+    progress.begin()
+    progress.set_phase("timing")
+    job.cancel_on(progress.cancel_future)
+    timeout = ls.settings.timeout if ls.settings.timeout > 0 else 300.0
+    python = resolve_interpreter(ls.settings.python, os.path.dirname(path))
+    task = asyncio.ensure_future(measure(path, qualname, python=python, timeout=timeout))
+    cancelled = asyncio.ensure_future(job.cancel_event.wait())
+    outcome: Dict[str, Any] = {"ok": False, "reason": "stopped"}
+    try:
+        await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            task.cancel()  # supervise() kills the timing process's tree on cancel
+            await asyncio.gather(task, return_exceptions=True)
+            outcome = {"ok": False, "reason": "cancelled"}
+        else:
+            try:
+                result = task.result()
+            except ComplexityError as exc:
+                outcome = _fail(ls, str(exc))
+            except Exception as exc:  # a bug still answers the command
+                log.exception("measuring %s failed", qualname)
+                outcome = _fail(ls, f"measuring {qualname} failed: {exc}")
+            else:
+                summary = summary_text(result)
+                results.put(path, qualname, text, summary)
+                outcome = {"ok": True, "summary": summary, "label": result.label}
+    finally:
+        progress.end(outcome.get("summary") or outcome.get("reason") or "failed")
+        cancelled.cancel()
+        if not task.done():
+            task.cancel()
+        results.running.discard(key)
+        ls.jobs.finish(job)
+        ls.notify_state("idle")
+        ls.refresh()
+    return outcome
+
+
+def register(server: "HeatlensServer") -> None:
+    """Register the command (at import: advertised to every client, none implements it itself)."""
+    if MEASURE_COMPLEXITY in server.protocol.fm.commands:
+        return
+
+    @server.command(MEASURE_COMPLEXITY)
+    async def on_measure(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+        return await measure_complexity(ls, args)
