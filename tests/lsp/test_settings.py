@@ -51,4 +51,7 @@ async def test_client_commands_option_hides_the_server_command(client: Any, spaw
     other = await spawn(client.root, {"clientCommands": True})
     hidden = other.init_result.capabilities.execute_command_provider
     assert hidden is None or "heatlens.profileFile" not in hidden.commands
+    # the commands no client implements itself stay advertised (vscode-languageclient forwards them)
+    assert hidden is not None and {"heatlens.applyFix", "heatlens.applyFixAndVerify", "heatlens.profileTest",
+                                   "heatlens.measureComplexity"} <= set(hidden.commands)
     assert other.init_result.capabilities.code_lens_provider is not None

@@ -188,7 +188,9 @@ def initialize(ls: HeatlensServer, params: lsp.InitializeParams) -> None:
         from heatlens.lsp import commands
 
         commands.register(ls)
-        code_actions.register_commands(ls)
+    # No client implements the fix commands itself (the VS Code extension neither): always advertise them,
+    # so vscode-languageclient registers them as VS Code commands that forward to the server.
+    code_actions.register_commands(ls)
 
 
 @server.feature(lsp.INITIALIZED)

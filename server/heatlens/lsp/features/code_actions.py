@@ -150,8 +150,8 @@ def register(server: "HeatlensServer") -> None:
 
 
 def register_commands(server: "HeatlensServer") -> None:
-    """The lenses' commands through workspace/executeCommand; registered at initialize, like
-    `heatlens.profileFile`, unless the client declared it implements commands itself (clientCommands)."""
+    """The lenses' commands through workspace/executeCommand; registered at initialize for every client
+    (unlike `heatlens.profileFile`, no client implements them itself, whatever clientCommands says)."""
     if APPLY_FIX in server.protocol.fm.commands:
         return
 
