@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -14,15 +13,7 @@ from heatlens.model import FailureKind, RunMeta
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "backends" / "pyspy"
 
 
-def _load_harness():
-    path = Path(__file__).parents[1] / "fixtures" / "backends" / "harness.py"
-    spec = importlib.util.spec_from_file_location("heatlens_backend_harness", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-H = _load_harness()
+import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
 needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None, reason="py-spy binary not installed")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import attrs
@@ -15,15 +14,7 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "backends" / "scalene"
 ELAPSED = 1.5629265308380127  # the fixture's elapsed_time_sec
 
 
-def _load_harness():
-    path = Path(__file__).parents[1] / "fixtures" / "backends" / "harness.py"
-    spec = importlib.util.spec_from_file_location("heatlens_backend_harness", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-H = _load_harness()
+import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
 
 
 def test_recorded_output_lines_and_memory() -> None:

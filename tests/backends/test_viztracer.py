@@ -3,7 +3,6 @@ overflow), ground truth."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,15 +14,7 @@ from heatlens.model import ExceptionRecord, FailureKind, RunMeta
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "backends" / "viztracer"
 
 
-def _load_harness():
-    path = Path(__file__).parents[1] / "fixtures" / "backends" / "harness.py"
-    spec = importlib.util.spec_from_file_location("heatlens_backend_harness", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-H = _load_harness()
+import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
 
 
 def test_recorded_trace_functions() -> None:

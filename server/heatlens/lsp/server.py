@@ -244,21 +244,22 @@ def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> Non
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
-def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
+async def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
     uri = params.text_document.uri
     view = ls.view(uri)
     deltas = ls.comparison.lens_suffixes(view) if ls.comparison is not None else None
-    return code_lens.code_lenses(uri, view, deltas=deltas) + code_actions.fix_lenses(uri, view) + _source_lenses(ls, uri)
+    return code_lens.code_lenses(uri, view, deltas=deltas) + code_actions.fix_lenses(uri, view) + await _source_lenses(ls, uri)
 
 
-def _source_lenses(ls: HeatlensServer, uri: str) -> List[lsp.CodeLens]:
-    """Lenses from the document's text alone: "Profile this test", "Measure complexity" (and its result)."""
+async def _source_lenses(ls: HeatlensServer, uri: str) -> List[lsp.CodeLens]:
+    """Lenses from the document's text alone: "Profile this test", "Measure complexity" (and its result).
+    Off the event loop: finding the functions parses the text with LibCST (~1 s per 2,500 lines)."""
     doc, path = ls.document(uri), to_fs_path(uri)
     if doc is None or not path or doc.language_id not in (None, "python"):
         return []
-    text = doc.source
-    return pytest_lens.profile_test_lenses(uri, path, text) + complexity_lens.complexity_lenses(
-        uri, path, text, complexity_lens.results_of(ls))
+    text, results = doc.source, complexity_lens.results_of(ls)
+    return await asyncio.to_thread(lambda: pytest_lens.profile_test_lenses(uri, path, text)
+                                   + complexity_lens.complexity_lenses(uri, path, text, results))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
