@@ -18,7 +18,7 @@ TIMEOUT = 180
 QUAD_SRC = '''"""A quadratic function with small sizes: timed in about a second."""
 
 
-# heatlens: sizes=50,100,200,400,800 repeat=3
+# heatlens: sizes=100,200,400,800,1600 repeat=3
 def pairs(n):
     c = 0
     for i in range(n):

@@ -23,6 +23,7 @@ from heatlens_reliability import (  # type: ignore[import-not-found]
     lsp_conftest, new_marker, store_rows,
 )
 from heatlens.commands.run import EXIT_CODES
+from heatlens.lsp import protocol as hp
 from heatlens.model import FailureKind
 
 TIMEOUT_S = 3.0  # the infinite loop's timeout
@@ -150,7 +151,7 @@ async def test_daemon(name: str, daemon) -> None:  # type: ignore[no-untyped-def
     summary = await daemon.profile(uri=uri, args=[marker], env={MARKER_VAR: marker}, timeout=timeout)
     check_message(summary.failure.kind, summary.failure.message, case)
     # The daemon still answers, and lists what it just stored.
-    runs = await asyncio.wait_for(daemon.protocol.send_request_async("heatlens/runs", {"limit": 5}), 60)
+    runs = await asyncio.wait_for(daemon.protocol.send_request_async(hp.RUNS, hp.RunsParams(limit=5)), 60)
     if summary.run_id is not None:
         assert runs.runs[0].run_id == summary.run_id
         assert runs.runs[0].failure == case.kind.value

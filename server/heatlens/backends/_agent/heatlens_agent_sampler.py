@@ -13,6 +13,10 @@ tick, 4 ms on many Linux kernels). Each SIGPROF is handled twice:
      positions from the dumps, so neither coalesced signals nor check-point bias skew the result; the
      agent's own time is excluded (clocks are read at handler start and end; dumps with agent frames
      on top are dropped).
+On Python >= 3.11 step 1 is skipped (faulthandler's dump there can crash the target, see
+_FIRST_UNSAFE; HEATLENS_AGENT_SAMPLER=python skips it anywhere): the Python handler gives the elapsed CPU
+to the interrupted frame's stack. Less precise at line level only: time in a C call without check points
+lands on the line where the handler runs next (the call's own line when the call returns to it).
 Native time (a heuristic): when several dumps piled up for the main thread before its handler could
 run, the main thread sat in one long C call without check points: (k-1)/k of that time is native. With
 one dump, if the handler runs right after a CALL instruction on the very line the dump saw, the time
@@ -44,6 +48,17 @@ AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 _STACK = re.compile(r"^Stack \(most recent call first\):\n((?:  [^\n]*\n)*)", re.M)
 _CALL_OPS = {"CALL", "PRECALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW", "CALL_FUNCTION_EX", "CALL_KW"}
 _WALL_TICK = 0.01
+# faulthandler's dump walks the interrupted thread's frames from inside the C signal handler. Since 3.11
+# frames are _PyInterpreterFrame structs linked in place: a SIGPROF landing while the interpreter is still
+# setting one up on a C->Python call (e.g. slot_tp_init running a Python __init__) makes the dump follow a
+# pointer not yet set, and the target dies by SIGSEGV (tests/fixtures/agent/crashy.py, 60 runs each:
+# 3.11 6, 3.12 35, 3.13 43; 3.10 0). Up to 3.10 frames are whole objects before they are linked.
+_FIRST_UNSAFE = (3, 11)
+
+
+def dumps_are_safe(version: Tuple[int, ...] = tuple(sys.version_info[:2])) -> bool:
+    """Whether faulthandler may dump the interrupted stack at the signal on this interpreter."""
+    return tuple(version[:2]) < _FIRST_UNSAFE and os.environ.get("HEATLENS_AGENT_SAMPLER") != "python"
 
 
 def _thread_cpu(tid: int) -> Optional[float]:
@@ -97,6 +112,8 @@ class Sampler(MemoryMixin):
         self._other = 0.0
         self._call_offsets: Dict[Any, frozenset] = {}
         self._dump_fd = -1
+        self._timer = False  # the SIGPROF timer runs
+        self.dumping = False  # faulthandler dumps the stack at each signal (else: the Python handler alone)
         self._dump_off = 0
         self._carry = b""
         self._agent_mark = '"%s' % AGENT_DIR
@@ -126,31 +143,42 @@ class Sampler(MemoryMixin):
         self.enabled = True
         self._wall = threading.Thread(target=self._wall_loop, name="heatlens-agent", daemon=True)
         self._wall.start()
-        if hasattr(signal, "setitimer") and hasattr(faulthandler, "register"):
+        if not hasattr(signal, "setitimer"):
+            self.notes.append("cpu: no setitimer on this platform; CPU not sampled")
+            return
+        self.dumping = hasattr(faulthandler, "register") and dumps_are_safe()
+        self._p_prev = time.process_time()
+        self._t_prev = self._main_end = time.thread_time()
+        signal.signal(signal.SIGPROF, self._on_prof)
+        if self.dumping:
             path = "%s.%d.dump" % (self.out_path, self.pid)
             self._dump_fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
             os.unlink(path)  # the descriptor lives on; nothing is left behind
-            self._p_prev = time.process_time()
-            self._t_prev = self._main_end = time.thread_time()
-            signal.signal(signal.SIGPROF, self._on_prof)
             # Only the thread the signal landed on dumps itself: reading other threads' frames while they
             # run (all_threads=True from a BLAS thread) can crash the target.
             faulthandler.register(signal.SIGPROF, file=self._dump_fd, all_threads=False, chain=True)
-            signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
+            self.notes.append("cpu: sampler = faulthandler stack dumps at each SIGPROF + Python handler")
         else:
-            self.notes.append("cpu: no setitimer/faulthandler.register on this platform; CPU not sampled")
+            self.notes.append(
+                "cpu: sampler = Python SIGPROF handler only (faulthandler dumps can crash Python %d.%d); "
+                "time in a C call without check points lands on the line the handler runs next"
+                % sys.version_info[:2]
+            )
+        self._timer = True
+        signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
 
     def stop(self) -> None:
         """Stop sampling and take the last window; safe to call twice and from any exit path."""
         if not self.enabled or os.getpid() != self.pid:
             return
         self.enabled = False
-        if self._dump_fd >= 0:
+        if self._timer:
             signal.setitimer(signal.ITIMER_PROF, 0, 0)
-            try:
-                faulthandler.unregister(signal.SIGPROF)
-            except (RuntimeError, ValueError):
-                pass
+            if self.dumping:
+                try:
+                    faulthandler.unregister(signal.SIGPROF)
+                except (RuntimeError, ValueError):
+                    pass
             self._window(None, time.thread_time(), time.process_time(), final=True)
         self._stop.set()
         if self._wall is not None and self._wall is not threading.current_thread():
@@ -173,6 +201,8 @@ class Sampler(MemoryMixin):
             self._busy = False
 
     def _read_dumps(self) -> str:
+        if self._dump_fd < 0:
+            return ""
         parts = [self._carry]
         while True:
             b = os.pread(self._dump_fd, 1 << 16, self._dump_off)
@@ -239,6 +269,10 @@ class Sampler(MemoryMixin):
                 if not self._ours(tid, text):
                     continue
                 bodies = [text]
+                # Python handler alone: it runs at the next check point, right after a builtin CALL
+                # returns when the signal landed inside that C call: native, as with one dump.
+                if tid == self.main_ident and not self.dumping and self._at_call(fr, text):
+                    native = 1.0
             elif tid == self.main_ident:
                 if k >= 2:
                     native = (k - 1) / k
