@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
-from typing import Any, List, Optional
+from typing import Any, BinaryIO, List, Optional
 
 
 def register(sub: Any) -> None:
@@ -22,14 +23,43 @@ def setup_logging(level: str) -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
 
 
+class ResyncingReader:
+    """The daemon's stdin for pygls, which only takes a line that *starts* with `Content-Length:` as a
+    header: after a frame whose Content-Length was wrong, every later header follows leftover bytes on its
+    line and pygls would never answer again. Cutting those bytes off costs the broken frame (and at most
+    the next one), never the session (tests/reliability/test_hostile_lsp.py)."""
+
+    HEADER = b"Content-Length:"
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+
+    def readline(self) -> bytes:
+        line = self.raw.readline()
+        at = line.find(self.HEADER)
+        return line[at:] if at > 0 else line
+
+    def read(self, n: int = -1) -> bytes:
+        return self.raw.read(n)
+
+
+def _stop_on_signal(signum: int, frame: Any) -> None:
+    # SIGTERM/SIGHUP (an editor stopping its server, a closed terminal) end the daemon like `exit`: the
+    # event loop's tasks are cancelled, which kills a running target's whole process tree. Without this
+    # the interpreter died at once and the target, in its own session, ran on.
+    raise SystemExit(128 + signum)
+
+
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     from heatlens.lsp.server import server
 
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop_on_signal)
     if args.tcp:
         server.start_tcp("127.0.0.1", args.port)
     else:
-        server.start_io()
+        server.start_io(ResyncingReader(sys.stdin.buffer))  # type: ignore[arg-type]
     return 0
 
 

@@ -42,6 +42,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from heatlens_agent_entry import EntryMapper
 from heatlens_agent_memory import SNAPSHOT_EVERY, MemoryMixin
 
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -68,12 +69,26 @@ def _thread_cpu(tid: int) -> Optional[float]:
         return None
 
 
+def _near_line(frame: Any) -> int:
+    """The line of the nearest instruction before f_lasti that has one: artificial instructions (loop
+    cleanup, implicit returns) have none, and the Python-only sampler often stops on them (3.11+)."""
+    code, line = frame.f_code, 0
+    try:
+        for start, _, ln in code.co_lines():
+            if start > frame.f_lasti:
+                break
+            line = ln or line
+    except AttributeError:  # no co_lines before 3.10
+        pass
+    return line or code.co_firstlineno
+
+
 def frame_text(frame: Any) -> str:
     """A stack in faulthandler's own format (leaf first), for threads that no dump caught."""
     out = []
     while frame is not None:
         code = frame.f_code
-        out.append('  File "%s", line %d in %s\n' % (code.co_filename, frame.f_lineno or 0, code.co_name))
+        out.append('  File "%s", line %d in %s\n' % (code.co_filename, frame.f_lineno or _near_line(frame), code.co_name))
         frame = frame.f_back
     return "".join(out)
 
@@ -114,6 +129,7 @@ class Sampler(MemoryMixin):
         self._dump_fd = -1
         self._timer = False  # the SIGPROF timer runs
         self.dumping = False  # faulthandler dumps the stack at each signal (else: the Python handler alone)
+        self._entry = EntryMapper(frame_text)
         self._dump_off = 0
         self._carry = b""
         self._agent_mark = '"%s' % AGENT_DIR
@@ -269,10 +285,18 @@ class Sampler(MemoryMixin):
                 if not self._ours(tid, text):
                     continue
                 bodies = [text]
-                # Python handler alone: it runs at the next check point, right after a builtin CALL
-                # returns when the signal landed inside that C call: native, as with one dump.
-                if tid == self.main_ident and not self.dumping and self._at_call(fr, text):
-                    native = 1.0
+                if tid == self.main_ident and not self.dumping:
+                    # Python handler alone: it runs at the next check point; right after a builtin CALL
+                    # returns when the signal landed inside that C call (native, as with one dump); at
+                    # a function's entry, the work was done before the call (heatlens_agent_entry)
+                    entry = self._entry.stack(fr)
+                    if entry is not None:
+                        bodies = [entry]
+                        # no check point for many ticks: a long C operation (straight-line bytecode
+                        # without calls or loops cannot run that long)
+                        native = 1.0 if d > 4 * max(self.interval, 0.004) else 0.0
+                    elif self._at_call(fr, text):
+                        native = 1.0
             elif tid == self.main_ident:
                 if k >= 2:
                     native = (k - 1) / k
@@ -285,6 +309,8 @@ class Sampler(MemoryMixin):
                 best = (d, bodies)
         rest = p_delta - used
         ended = [(t, per[t]) for t in gone if t in per]
+        if not self.dumping:  # no dumps: an ended thread's last CPU goes to the last stack it was seen in
+            ended = [(t, [b]) for t, b in gone.items()]
         if ended and rest > 0:  # what the ended threads used after their last reading
             n = sum(len(b) for _, b in ended)
             for t, bodies in ended:
