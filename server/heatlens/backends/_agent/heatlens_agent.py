@@ -23,7 +23,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import heatlens_agent_output as output
 from heatlens_agent_collectors import GcWatch, ImportTimer
-from heatlens_agent_sampler import AGENT_DIR, Sampler, frame_text
+from heatlens_agent_frames import frame_text
+from heatlens_agent_sampler import AGENT_DIR, Sampler
 
 USAGE = "usage: python -m heatlens_agent --out FILE [--interval S] [--memory off|sampled|full] (-- script args | -m mod args | -c code args)"
 _ORIG_PYTHONPATH = "HEATLENS_AGENT_PYTHONPATH"  # the target's own PYTHONPATH ("" = unset)

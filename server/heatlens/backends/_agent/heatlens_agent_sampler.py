@@ -43,12 +43,13 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from heatlens_agent_entry import EntryMapper
+from heatlens_agent_frames import frame_text, thread_cpu
 from heatlens_agent_memory import SNAPSHOT_EVERY, MemoryMixin
+from heatlens_agent_wall import WallMixin
 
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
 _STACK = re.compile(r"^Stack \(most recent call first\):\n((?:  [^\n]*\n)*)", re.M)
 _CALL_OPS = {"CALL", "PRECALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW", "CALL_FUNCTION_EX", "CALL_KW"}
-_WALL_TICK = 0.01
 # faulthandler's dump walks the interrupted thread's frames from inside the C signal handler. Since 3.11
 # frames are _PyInterpreterFrame structs linked in place: a SIGPROF landing while the interpreter is still
 # setting one up on a C->Python call (e.g. slot_tp_init running a Python __init__) makes the dump follow a
@@ -62,38 +63,7 @@ def dumps_are_safe(version: Tuple[int, ...] = tuple(sys.version_info[:2])) -> bo
     return tuple(version[:2]) < _FIRST_UNSAFE and os.environ.get("HEATLENS_AGENT_SAMPLER") != "python"
 
 
-def _thread_cpu(tid: int) -> Optional[float]:
-    try:
-        return time.clock_gettime(time.pthread_getcpuclockid(tid))
-    except (AttributeError, OSError, OverflowError):
-        return None
-
-
-def _near_line(frame: Any) -> int:
-    """The line of the nearest instruction before f_lasti that has one: artificial instructions (loop
-    cleanup, implicit returns) have none, and the Python-only sampler often stops on them (3.11+)."""
-    code, line = frame.f_code, 0
-    try:
-        for start, _, ln in code.co_lines():
-            if start > frame.f_lasti:
-                break
-            line = ln or line
-    except AttributeError:  # no co_lines before 3.10
-        pass
-    return line or code.co_firstlineno
-
-
-def frame_text(frame: Any) -> str:
-    """A stack in faulthandler's own format (leaf first), for threads that no dump caught."""
-    out = []
-    while frame is not None:
-        code = frame.f_code
-        out.append('  File "%s", line %d in %s\n' % (code.co_filename, frame.f_lineno or _near_line(frame), code.co_name))
-        frame = frame.f_back
-    return "".join(out)
-
-
-class Sampler(MemoryMixin):
+class Sampler(MemoryMixin, WallMixin):
     def __init__(self, out_path: str, interval: float, memory: str, writer: Any) -> None:
         self.out_path = out_path
         self.interval = max(interval, 0.0005)
@@ -257,7 +227,7 @@ class Sampler(MemoryMixin):
                 per.setdefault(tid, []).append(body)
         used = 0.0
         if wall_ident is not None:
-            c = _thread_cpu(wall_ident)
+            c = thread_cpu(wall_ident)
             if c is not None:
                 used += c - self._tcpu.get(wall_ident, 0.0)
                 self._tcpu[wall_ident] = c
@@ -266,7 +236,7 @@ class Sampler(MemoryMixin):
             if tid == self.main_ident:
                 d = d_main
             else:
-                c = _thread_cpu(tid)
+                c = thread_cpu(tid)
                 if c is None:
                     continue
                 d = c - self._tcpu.get(tid, 0.0)
@@ -382,62 +352,3 @@ class Sampler(MemoryMixin):
             return False
         leaf = '  File "%s", line %d in %s\n' % (code.co_filename, fr.f_lineno or 0, code.co_name)
         return body.startswith(leaf)
-
-    # ---- wall / blocked time, memory series, periodic writes ---------------------------------------------
-    def _wall_loop(self) -> None:
-        own = threading.get_ident()
-        next_write = 0.0
-        while not self._stop.wait(_WALL_TICK):
-            try:
-                self._wall_tick(own)
-                now = time.perf_counter() - self.t0
-                self._mem_tick(now)
-                if self.memory == "full" and now >= self.snap_next:
-                    self._snapshot()
-                if now >= next_write:
-                    self.writer(self, False)
-                    next_write = now + 0.5
-            except Exception as exc:  # never disturb the target; say why in the profile
-                self.notes.append("agent: wall sampler stopped: %r" % (exc,))
-                return
-
-    def _wall_tick(self, own: int) -> None:
-        now = time.perf_counter()
-        active = threading._active  # type: ignore[attr-defined]
-        for tid, fr in sys._current_frames().items():
-            if tid == own:
-                continue
-            th = active.get(tid)
-            if th is not None and tid not in self.names:
-                self.names[tid] = th.name
-            c = _thread_cpu(tid)
-            last = self._wlast.get(tid)
-            self._wlast[tid] = now
-            if c is None or last is None:
-                if c is not None:
-                    self._wcpu[tid] = c
-                continue
-            blocked = (now - last) - (c - self._wcpu.get(tid, c))
-            self._wcpu[tid] = c
-            if blocked > 0.0005 and th is not None and getattr(th, "native_id", None):
-                rq = self._runqueue(th.native_id)
-                if rq is not None:
-                    blocked -= rq - self._wrq.get(tid, rq)
-                    self._wrq[tid] = rq
-            acc = self._bacc.get(tid, 0.0) + blocked
-            if acc < 0.002:
-                self._bacc[tid] = acc
-                continue
-            self._bacc[tid] = 0.0
-            text = frame_text(fr)
-            if not self._ours(tid, text):
-                continue
-            self.blocked[(tid, text)] = self.blocked.get((tid, text), 0.0) + acc
-
-    @staticmethod
-    def _runqueue(native_id: int) -> Optional[float]:
-        try:
-            with open("/proc/self/task/%d/schedstat" % native_id, "rb") as f:
-                return int(f.read().split()[1]) / 1e9
-        except (OSError, IndexError, ValueError):
-            return None
