@@ -60,8 +60,15 @@ def run_parts(parts: List[str], quick: bool, reps: Optional[int], log: Callable[
     return res
 
 
+def scrub(text: str) -> str:
+    """No path of this machine in the written results: the repository becomes `.`, home `~`."""
+    repo = str(HERE.parent)
+    return text.replace(repo + os.sep, "").replace(repo, ".").replace(str(Path.home()), "~")
+
+
 def write(res: Dict[str, Any], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
+    res = json.loads(scrub(json.dumps(res, default=str)))
     (out_dir / "results.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
     plotted = report.plot(res, out_dir / "results.png")
     md = out_dir / "RESULTS.md"

@@ -197,3 +197,19 @@ def test_ground_truth_lines_and_functions() -> None:
     loops = H.line_shares(run.profile, gt_file, H.GT_LINES)
     for name in H.GT_FUNCTIONS:  # the busy line itself carries most of its loop (the header the rest)
         assert marked[name] >= 0.6 * loops[name], (name, marked, loops)
+
+
+@needs_pyspy
+def test_real_run_anchors_functions_at_their_decorator_line_with_qualnames(tmp_path: Path) -> None:
+    script = tmp_path / "deco.py"
+    script.write_text(
+        "import functools, time\n\n"
+        "def deco(f):\n    @functools.wraps(f)\n    def wrapper(*a):\n        return f(*a)\n    return wrapper\n\n"
+        "class Job:\n    @deco\n    def spin(self):\n        t = time.time()\n        while time.time() - t < 0.3:\n"
+        "            pass\n\nJob().spin()\n"
+    )
+    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), cwd=str(tmp_path)))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    spin = [f for f in run.profile.functions if f.file == str(script) and f.qualname.endswith("spin")]
+    # sampled lines are 12-14; CPython's co_firstlineno of Job.spin is its decorator line, 10
+    assert [(f.qualname, f.line) for f in spin] == [("Job.spin", 10)]

@@ -93,6 +93,17 @@ def resolve(index: Optional[Index], name: str, line: int) -> Tuple[str, int]:
     return qual, first
 
 
+def anchor_function(path: str, name: str, line: int) -> Tuple[str, int]:
+    """(qualname, co_firstlineno) of the function `name` (a co_name or a qualname) running at `line` of the
+    file at `path`, compiled from its source on disk; (name, line) when the source is not readable. For
+    samplers that see only the executing line (py-spy)."""
+    try:
+        index = _file_index(path, os.stat(path).st_mtime)
+    except OSError:
+        return name, line
+    return resolve(index, name.rsplit(".", 1)[-1], line)
+
+
 def containing(index: Optional[Index], line: int) -> Optional[Tuple[str, int]]:
     """The innermost function whose code has `line`."""
     best: Optional[Tuple[int, str]] = None

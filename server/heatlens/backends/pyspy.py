@@ -28,6 +28,7 @@ from heatlens.backends.base import (
     Target,
     resolve_path,
 )
+from heatlens.backends.agent import anchor_function
 from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
 from heatlens.model import FileProfile, Frame, LineStats, Profile, RunMeta, StackSample
 
@@ -38,8 +39,8 @@ REQUIREMENT = "py-spy==0.4.3"
 NOTES = [
     "py-spy samples from outside the process: each line's time is where the CPU was.",
     "py-spy does not split Python from native time (without --native): line CPU is reported as Python.",
-    "py-spy gives the executing line, not a function's first line: functions are placed at the "
-    "first line sampled in them until the source mapping re-anchors them.",
+    "py-spy gives the executing line, not a function's first line: functions are re-anchored at their "
+    "first (decorator) line by compiling their source; where it cannot be read, at the first line sampled.",
 ]
 
 # Runs the target as `python script|-m mod|-c code args` would, recording "pid exit_code rate" (code -1
@@ -186,12 +187,17 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         for q, f, ln, native in frames:
             if not native:  # a module's code starts at line 1
                 first_line[(f, q)] = 1 if q == "<module>" else min(ln, first_line.get((f, q), ln))
+    # py-spy names the executing line only: re-anchor each function at its co_firstlineno (first decorator
+    # line) and qualname, compiled from the source; the smallest sampled line stays where that fails
+    anchored = {key: (key[1], line) if key[1] == "<module>" else anchor_function(key[0], key[1], line)
+                for key, line in first_line.items()}
     table = FrameTable()
     stacks: List[StackSample] = []
     lines: Dict[str, Dict[int, LineStats]] = {}
     for thread, frames, count in parsed:
         indices = [
-            table.add(Frame(name=q, file="" if native else f, line=0 if native else first_line[(f, q)], native=native))
+            table.add(Frame(name=q, file="", line=0, native=True) if native
+                      else Frame(name=anchored[(f, q)][0], file=f, line=anchored[(f, q)][1]))
             for q, f, ln, native in frames
         ]
         python = [fr for fr in frames if not fr[3]]

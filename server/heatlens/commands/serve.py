@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from typing import Any, BinaryIO, List, Optional
@@ -43,10 +44,14 @@ class ResyncingReader:
         return self.raw.read(n)
 
 
+_SIGNALLED: List[int] = []
+
+
 def _stop_on_signal(signum: int, frame: Any) -> None:
-    # SIGTERM/SIGHUP (an editor stopping its server, a closed terminal) end the daemon like `exit`: the
-    # event loop's tasks are cancelled, which kills a running target's whole process tree. Without this
-    # the interpreter died at once and the target, in its own session, ran on.
+    # SIGTERM/SIGHUP/SIGINT (an editor stopping its server, a closed terminal) end the daemon like `exit`:
+    # the event loop's tasks are cancelled, which kills a running target's whole process tree. Without
+    # this the interpreter died at once and the target, in its own session, ran on.
+    _SIGNALLED.append(signum)
     raise SystemExit(128 + signum)
 
 
@@ -54,12 +59,15 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     from heatlens.lsp.server import server
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _stop_on_signal)
     if args.tcp:
         server.start_tcp("127.0.0.1", args.port)
     else:
         server.start_io(ResyncingReader(sys.stdin.buffer))  # type: ignore[arg-type]
+    if _SIGNALLED:  # the stdin reader thread is still blocked in read(): exit without joining it
+        logging.shutdown()
+        os._exit(128 + _SIGNALLED[0])
     return 0
 
 

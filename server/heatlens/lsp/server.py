@@ -282,7 +282,8 @@ def on_inlay_hint(ls: HeatlensServer, params: lsp.InlayHintParams) -> List[lsp.I
     def line_end(n: int) -> Optional[int]:
         return client_len(lines[n].rstrip("\r\n"), codec) if 0 <= n < len(lines) else None
 
-    return inlay_hints.inlay_hints(view, params.range.start.line, params.range.end.line, ls.settings.hint_threshold, line_end)
+    last = min(params.range.end.line, len(lines) - 1)  # a client's huge range must not loop for minutes
+    return inlay_hints.inlay_hints(view, params.range.start.line, last, ls.settings.hint_threshold, line_end)
 
 
 def custom_handlers() -> Dict[str, Any]:
