@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from typing import Any, BinaryIO, List, Optional
 
 
@@ -52,6 +53,11 @@ def _stop_on_signal(signum: int, frame: Any) -> None:
     # the event loop's tasks are cancelled, which kills a running target's whole process tree. Without
     # this the interpreter died at once and the target, in its own session, ran on.
     _SIGNALLED.append(signum)
+    # pygls then joins its stdin reader thread, blocked in read() for good: exit once the loop had time
+    # to cancel its tasks (the target's tree is SIGKILLed synchronously on cancel).
+    timer = threading.Timer(3.0, os._exit, [128 + signum])
+    timer.daemon = True
+    timer.start()
     raise SystemExit(128 + signum)
 
 
