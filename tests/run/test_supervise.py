@@ -180,3 +180,36 @@ async def test_a_target_that_ignores_sigterm_is_killed_after_the_grace():
 
     sup = await run(["-c", code], timeout=120, grace=0.3, cancel=cancel, stream=stream)
     assert sup.cancelled and sup.returncode == -9
+
+
+def test_target_dies_with_a_supervisor_killed_by_sigkill(tmp_path: Path):
+    # SIGKILL leaves the supervisor no chance to clean up: the child's parent-death signal must do it
+    import signal
+    import subprocess
+    import time
+
+    marker = f"heatlens-marker-{uuid.uuid4().hex}"
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "heatlens", "run", "--no-store", "--timeout", "120", str(TARGETS / "forever.py"),
+         "--", marker],
+        cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        def target() -> List[psutil.Process]:  # the CLI's own argv carries the marker too
+            return [p for p in leftovers(marker) if p.pid != cli.pid]
+
+        deadline = time.monotonic() + 60
+        while not target() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert target(), "the target never started"
+        time.sleep(0.5)  # let it get going under the agent
+        cli.send_signal(signal.SIGKILL)
+        cli.wait(10)
+        deadline = time.monotonic() + 10
+        while leftovers(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert leftovers(marker) == []
+    finally:
+        cli.kill()
+        for p in leftovers(marker):
+            p.kill()

@@ -15,6 +15,7 @@ unrelated children; the token scan finds escaped processes without it.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import resource
 import signal
@@ -260,9 +261,28 @@ class _Protocol(asyncio.SubprocessProtocol):
             self.closed.set_result(None)
 
 
-def _limit_memory(limit_bytes: int) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child between fork and exec: keep it to one syscall
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Optional[Callable[..., int]]:
+    """libc's prctl, looked up once in the parent (never between fork and exec); None off Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def _child_setup(limit_bytes: Optional[int]) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child between fork and exec: a syscall or two, nothing else
+        if _PRCTL is not None:  # the target dies with its supervisor, even when that is SIGKILLed
+            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if limit_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
     return apply
 
@@ -285,7 +305,7 @@ async def supervise(
 
     Raises OSError when the process cannot be started at all.
     """
-    preexec = _limit_memory(memory_limit_mb * (1 << 20)) if memory_limit_mb else None
+    preexec = _child_setup(memory_limit_mb * (1 << 20) if memory_limit_mb else None)
     out, err = CappedBuffer(output_cap), CappedBuffer(output_cap)
     loop = asyncio.get_running_loop()
     (cpu_before, maxrss_before), oom_before = _children_usage(), read_oom_kills()
