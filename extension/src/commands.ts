@@ -13,6 +13,7 @@ import { StatusItem } from './status';
 import { FlameGraphView } from './views/flamegraph';
 import { HistoryView } from './views/history';
 import { ReportView } from './views/report';
+import { exportRun } from './views/export';
 
 export const BACKENDS: { name: string; detail: string }[] = [
   { name: 'auto', detail: 'the best backend available in the target interpreter' },
@@ -57,6 +58,7 @@ export class Commands {
       reg('heatlens.showReport', () => this.withClient((c) => this.report.show(c))),
       reg('heatlens.compareWithPrevious', () => this.withClient((c) => this.compareWithPrevious(c))),
       reg('heatlens.showHistory', () => this.withClient((c) => this.history.show(c))),
+      reg('heatlens.export', () => this.withClient((c) => exportRun(c))),
       reg('heatlens.restartServer', async () => (await this.trusted()) && this.client.restart()),
       reg('heatlens.showLogs', () => this.log.show()),
     ];

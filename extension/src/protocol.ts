@@ -143,6 +143,13 @@ export const CompareRequest = new RequestType<CompareParams, CompareResult, void
 export const HistoryRequest = new RequestType<{ limit?: number; target?: string }, { runs: HistoryRun[] }, void>(
   'heatlens/history',
 );
+export interface ExportParams {
+  format: string; // one of heatlens/exportFormats
+  path: string; // absolute, or relative to the project root
+  runId?: number; // default: the latest run
+}
+export const ExportRequest = new RequestType<ExportParams, { path: string; bytes: number }, void>('heatlens/export');
+export const ExportFormatsRequest = new RequestType<Record<string, never>, { formats: string[] }, void>('heatlens/exportFormats');
 export const HeatNotification = new NotificationType<HeatParams>('heatlens/heat');
 export const StateNotification = new NotificationType<StateParams>('heatlens/state');
 
@@ -156,6 +163,8 @@ export const CLIENT_REQUESTS = [
   FlamegraphRequest,
   CompareRequest,
   HistoryRequest,
+  ExportRequest,
+  ExportFormatsRequest,
 ].map((r) => r.method);
 export const SERVER_NOTIFICATIONS = [HeatNotification, StateNotification].map((n) => n.method);
 

@@ -25,6 +25,8 @@ REPORT = "heatlens/report"
 FLAMEGRAPH = "heatlens/flamegraph"
 COMPARE = "heatlens/compare"
 HISTORY = "heatlens/history"
+EXPORT = "heatlens/export"
+EXPORT_FORMATS = "heatlens/exportFormats"
 HEAT = "heatlens/heat"
 STATE = "heatlens/state"
 PROFILE_FILE_COMMAND = "heatlens.profileFile"
@@ -127,6 +129,29 @@ class FlamegraphParams:
 class FlamegraphResult:
     speedscope: Dict[str, Any] = attrs.Factory(dict)
     name: str = ""
+
+
+@attrs.define
+class ExportParams:
+    format: str = ""
+    path: str = ""  # absolute, or relative to the project root
+    run_id: Optional[int] = None  # default: the latest run
+
+
+@attrs.define
+class ExportResult:
+    path: str = ""  # the absolute path written
+    bytes: int = 0
+
+
+@attrs.define
+class ExportFormatsParams:
+    pass
+
+
+@attrs.define
+class ExportFormatsResult:
+    formats: List[str] = attrs.Factory(list)
 
 
 @attrs.define
@@ -267,6 +292,8 @@ REQUESTS: Dict[str, Any] = {
     FLAMEGRAPH: (FlamegraphParams, FlamegraphResult),
     COMPARE: (CompareParams, CompareResult),
     HISTORY: (HistoryParams, HistoryResult),
+    EXPORT: (ExportParams, ExportResult),
+    EXPORT_FORMATS: (ExportFormatsParams, ExportFormatsResult),
 }
 NOTIFICATIONS: Dict[str, Any] = {HEAT: HeatParams, STATE: StateParams}
 
@@ -286,6 +313,7 @@ WIRE_TYPES: List[type] = [
     RunsParams, RunInfo, RunsResult, ReportParams, ReportResult, FlamegraphParams, FlamegraphResult,
     HeatLine, HeatParams, StateParams,
     CompareParams, ChangeInfo, FunctionChange, CompareResult, HistoryParams, HistoryRun, HistoryResult,
+    ExportParams, ExportResult, ExportFormatsParams, ExportFormatsResult,
 ]
 
 

@@ -20,6 +20,9 @@ from heatlens.lsp.jobs import run_cancellable
 from heatlens.lsp.progress import PhaseProgress
 from heatlens.lsp import compare as compare_mod
 from heatlens.lsp.protocol import (
+    EXPORT, EXPORT_FORMATS, ExportFormatsParams, ExportFormatsResult, ExportParams, ExportResult,
+)
+from heatlens.lsp.protocol import (
     COMPARE, HISTORY, CompareParams, CompareResult, HistoryParams, HistoryResult,
 )
 from heatlens.lsp.protocol import (
@@ -255,7 +258,28 @@ async def on_history(ls: HeatlensServer, params: Optional[HistoryParams]) -> His
     return HistoryResult(runs=[compare_mod.history_run(r) for r in rows])
 
 
+@server.feature(EXPORT_FORMATS)
+def on_export_formats(ls: HeatlensServer, params: Optional[ExportFormatsParams]) -> ExportFormatsResult:
+    from heatlens.reports.export import EXPORT_FORMATS as formats
+
+    return ExportFormatsResult(formats=list(formats))
+
+
+@server.feature(EXPORT)
+async def on_export(ls: HeatlensServer, params: Optional[ExportParams]) -> ExportResult:
+    from heatlens.lsp.export import write_export  # late: pulls in every exporter
+
+    params = params or ExportParams()
+    if not params.path:
+        raise JsonRpcInvalidParams("no output path given")
+    _run_id, prof = await _load(ls, params.run_id)
+    try:
+        return await asyncio.to_thread(write_export, prof, params.format, params.path, ls.project_root)
+    except Exception as exc:  # unknown format, a directory, a missing parent: the message says which
+        raise JsonRpcInvalidParams(str(exc)) from exc
+
+
 HANDLERS: Dict[str, Any] = {
     PROFILE: on_profile, CANCEL: on_cancel, CLEAR: on_clear, RUNS: on_runs, REPORT: on_report, FLAMEGRAPH: on_flamegraph,
-    COMPARE: on_compare, HISTORY: on_history,
+    COMPARE: on_compare, HISTORY: on_history, EXPORT: on_export, EXPORT_FORMATS: on_export_formats,
 }
