@@ -3,6 +3,7 @@ decoys without a fix; and one fix verified end to end (before/after runs through
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def test_corpus_program(name: str) -> None:
     assert s.unsafe_fixed == 0, "a fix was offered on an unsafe decoy"
     assert s.fix_offered == s.fixable
     for f in findings:  # messages carry the measured cost
-        assert "% of run time (" in f.message and f.cost_share >= 0.005
+        assert re.search(r"% of run time( in its loop body)? \(", f.message) and f.cost_share >= 0.005
 
 
 def test_expectations_parse() -> None:

@@ -31,7 +31,9 @@ def test_hot_reported_cold_not() -> None:
     fs = findings_for_file("f.py", SRC, lines, total_cpu=1.0)
     assert [(f.line, f.rule, f.severity) for f in fs] == [(4, "list-membership", "warning")]
     f = fs[0]
-    assert "60% of run time (0.60 s)" in f.message and "150 samples" in f.message
+    # a C operator's time may land on a later line of its loop body (the agent's sampler on Python >= 3.11):
+    # the whole body (lines 4-6) is its cost, and the message says so
+    assert "100% of run time in its loop body (1.00 s)" in f.message and "250 samples" in f.message
     assert f.data["fix_title"] is None and "changes it in the loop" in f.data["refusal"]
 
 

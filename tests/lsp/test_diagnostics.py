@@ -35,7 +35,7 @@ def test_hot_membership_is_a_warning_on_its_range() -> None:
     d = diags[0]
     assert d.severity == lsp.DiagnosticSeverity.Warning and d.code == "list-membership" and d.source == "heatlens"
     assert (d.range.start.line, d.range.start.character, d.range.end.character) == (4, 11, 23)
-    assert "70% of run time (0.70 s)" in d.message
+    assert "100% of run time in its loop body (1.00 s)" in d.message  # lines 5-6: the membership loop body
     assert d.data["fixTitle"].startswith("Test membership in a set")
 
 

@@ -72,6 +72,40 @@ def test_malformed_json_and_non_objects(server: Any) -> None:
     assert server.garbage == []
 
 
+def next_answer(w: Any, start: int, timeout: float = 30) -> Dict[str, Any]:
+    """The first response that arrived after the `start`-th one."""
+    deadline = time.monotonic() + timeout
+    while len(w.answers) <= start:
+        assert w.alive() and time.monotonic() < deadline, "no answer"
+        time.sleep(0.005)
+    return w.answers[start]
+
+
+@pytest.mark.parametrize("body,code", [
+    (b"{not json", -32700), (b"\xff\xfe\x00garbage", -32700), (b'{"jsonrpc": "2.0", "id": 9, "method": "heatlens/runs"', -32700),
+    (b"[1, 2, 3]", -32600), (b"42", -32600), (b"{}", -32600),
+])
+def test_unreadable_bodies_get_an_error_with_id_null(server: Any, body: bytes, code: int) -> None:
+    """JSON-RPC 2.0 §5: a parse error or an invalid request whose id cannot be known is answered with id null."""
+    start = len(server.answers)
+    server.write_raw(frame(body))
+    answer = next_answer(server, start)
+    assert "id" in answer and answer["id"] is None, answer
+    assert_error(answer, None, code)
+    assert not [n for n in server.notifications if n.get("method") == "window/showMessage"]  # no popup per bad message
+    assert probe(server) == 1
+
+
+def test_a_request_for_a_notification_method_is_answered_and_a_bad_notification_is_not(server: Any) -> None:
+    rid = server.request("initialized", {})
+    assert_error(server.wait(rid), rid, -32600)
+    start = len(server.answers)
+    server.notify("textDocument/didOpen", 5)  # notifications are never answered, not even with an error
+    server.notify("heatlens/runs", {"limit": 1})
+    assert probe(server) == 1
+    assert [a["id"] for a in server.answers[start:]] == [server._next]
+
+
 @pytest.mark.parametrize("delta", [-7, +9])
 def test_wrong_content_length_costs_a_frame_not_the_session(server: Any, delta: int) -> None:
     body = json.dumps({"jsonrpc": "2.0", "id": "lost", "method": "heatlens/runs", "params": {}}).encode()

@@ -28,6 +28,7 @@ class Wire:
         self.responses: Dict[Any, Dict[str, Any]] = {}
         self.notifications: List[Dict[str, Any]] = []
         self.garbage: List[bytes] = []  # bodies that were not JSON (must stay empty)
+        self.answers: List[Dict[str, Any]] = []  # every response in arrival order (to count them per id)
         self._next = 0
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -60,6 +61,7 @@ class Wire:
             with self._lock:
                 if "method" not in msg:  # a response (an error about an unreadable id may carry none)
                     self.responses[msg.get("id")] = msg
+                    self.answers.append(msg)
                 elif "id" in msg:  # a request from the server (progress create, refresh, configuration)
                     self._answer_server_request(msg)
                 else:

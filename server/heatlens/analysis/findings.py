@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import attrs
 
 from heatlens.analysis.candidates import Candidate, detect
 from heatlens.mapping.rollup import same_file
-from heatlens.mapping.source_index import index_for
+from heatlens.mapping.source_index import SourceIndex, index_for
 from heatlens.model import Finding, FunctionStats, LineStats, Profile
 
 
@@ -144,10 +144,27 @@ def evidence(c: Candidate, cost: float, samples: int, hits: Optional[int], calls
     return f"{samples} samples" if samples else "measured"
 
 
-def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: float,
-               functions: Iterable[FunctionStats], th: Thresholds, extra: float = 0.0) -> Optional[Finding]:
-    funcs = list(functions)
+# Patterns whose cost is a C operator, not a call (`x in list`, `s += t`, `xs = xs + [..]`). An in-process
+# sampler on Python >= 3.11 sees such time only at the interpreter's next check point, often a later line of
+# the same loop body (see the agent's sampler notes), so these are charged with the rest of their loop body.
+OPERATOR_RULES = frozenset({"list-membership", "str-concat-loop", "list-concat"})
+
+
+def cost_span(c: Candidate, index: Optional[SourceIndex]) -> Tuple[int, int]:
+    """The lines whose measured time is this candidate's cost."""
     first, last = c.cost_lines
+    if c.rule in OPERATOR_RULES and index is not None and index.parsed:
+        loops = index.loops_at(c.line)
+        if loops:
+            last = max(last, loops[-1].end_line)
+    return first, last
+
+
+def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: float,
+               functions: Iterable[FunctionStats], th: Thresholds, extra: float = 0.0,
+               index: Optional[SourceIndex] = None) -> Optional[Finding]:
+    funcs = list(functions)
+    first, last = cost_span(c, index)
     stats = [lines[n] for n in range(first, last + 1) if n in lines]
     cost = sum(s.cpu for s in stats)
     samples = sum(s.samples for s in stats)
@@ -163,7 +180,8 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
         sev = "information"
     what = evidence(c, cost, samples, hits, calls)
     bound = "up to " if c.data.get("max_severity") else ""
-    message = f"{c.summary}: {bound}{share * 100:.0f}% of run time ({_fmt_seconds(cost)}), {what}; {c.advice}"
+    where = " in its loop body" if (first, last) != tuple(c.cost_lines) else ""
+    message = f"{c.summary}: {bound}{share * 100:.0f}% of run time{where} ({_fmt_seconds(cost)}), {what}; {c.advice}"
     if share < 0.01:
         message = message.replace(f"{share * 100:.0f}%", f"{share * 100:.1f}%", 1)
     if c.fix_title is None and c.refusal:
@@ -172,7 +190,7 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
         rule=c.rule, message=message, file=path, line=c.line, end_line=c.end_line, severity=sev,
         cost_seconds=cost, cost_share=share,
         data={"key": c.key, "col": c.col, "end_col": c.end_col, "fix_title": c.fix_title, "refusal": c.refusal,
-              "cost_lines": list(c.cost_lines), "samples": samples, "hits": hits, **c.data},
+              "cost_lines": [first, last], "samples": samples, "hits": hits, **c.data},
     )
 
 
@@ -182,8 +200,9 @@ def findings_for_file(path: str, source: str, lines: Dict[int, LineStats], total
     funcs = list(functions)
     out = []
     cands = detect(source, path)
+    index = index_for(path, source) if any(c.rule in OPERATOR_RULES for c in cands) else None
     for c, extra in zip(cands, library_seconds(cands, lines, funcs, path, source)):
-        f = to_finding(c, path, lines, total_cpu, funcs, th, extra)
+        f = to_finding(c, path, lines, total_cpu, funcs, th, extra, index)
         if f is not None:
             out.append(f)
     return out

@@ -8,6 +8,7 @@ own types, every field is always written (no "omit if default"), so that clients
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional, Type, Union
 
 import attrs
@@ -15,7 +16,8 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from lsprotocol import types as lsp
 from pygls.protocol import LanguageServerProtocol, default_converter
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError
+from pygls.protocol import JsonRPCProtocol
 
 PROFILE = "heatlens/profile"
 CANCEL = "heatlens/cancel"
@@ -348,14 +350,40 @@ class HeatlensProtocol(LanguageServerProtocol):
         """pygls drops a request whose params do not fit its type without answering; JSON-RPC wants an
         error with the request's id, so that the client is never left waiting (tests/reliability)."""
         try:
-            return super().structure_message(data)
+            message = super().structure_message(data)
         except JsonRpcException as exc:
             rid = data.get("id")
             if "method" in data and isinstance(rid, (int, str)) and not isinstance(rid, bool):
                 self._send_response(rid, None, JsonRpcInvalidParams(f"Invalid params for {data['method']!r}").to_response_error())
-            elif "method" in data:
-                self._send_response(None, None, JsonRpcInvalidRequest("Invalid request id").to_response_error())  # type: ignore[arg-type]
+            elif "method" in data and "id" in data:  # a notification (no id) is never answered
+                send_null_id_error(self, JsonRpcInvalidRequest("Invalid request id"))
             raise exc
+        if "jsonrpc" in data and "method" in data and "id" in data and not hasattr(message, "id"):
+            # a request (it has an id) for a notification method: pygls would run it and never answer
+            self._send_response(data["id"], None, JsonRpcInvalidRequest(f"{data['method']!r} is a notification, not a request").to_response_error())
+            raise JsonRpcInvalidRequest()
+        return message
+
+    def handle_message(self, message: Any) -> None:
+        # the body was JSON but no JSON-RPC object (`[1]`, `42`, `{}`): -32600 with id null (JSON-RPC 2.0 §5)
+        if not hasattr(message, "jsonrpc"):
+            send_null_id_error(self, JsonRpcInvalidRequest("Invalid Request: not a JSON-RPC message object"))
+            return
+        super().handle_message(message)
+
+
+def answer_unreadable(protocol: JsonRPCProtocol, error: Exception) -> bool:
+    """A body that is not JSON (or not UTF-8) gets `-32700 Parse error` with id null, as JSON-RPC 2.0 asks;
+    pygls only logs it. True when `error` was such a parse error."""
+    if not isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+        return False
+    send_null_id_error(protocol, JsonRpcParseError(f"Parse error: {error}"))
+    return True
+
+
+def send_null_id_error(protocol: JsonRPCProtocol, error: JsonRpcException) -> None:
+    # pygls' own response type omits a None id, but JSON-RPC wants `"id": null` when the id is unknown
+    protocol._send_data({"jsonrpc": "2.0", "id": None, "error": {"code": error.code, "message": error.message}})
 
 
 def to_wire(converter: cattrs.Converter, value: Any) -> Any:

@@ -13,6 +13,7 @@ import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, cast
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -25,7 +26,7 @@ from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
 from heatlens.lsp.protocol import (
-    HEAT, STATE, HeatlensProtocol, ProfileSummary, StateParams, heatlens_converter,
+    HEAT, STATE, HeatlensProtocol, ProfileSummary, StateParams, answer_unreadable, heatlens_converter,
 )
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.positions import client_len
@@ -68,6 +69,15 @@ class HeatlensServer(LanguageServer):
 
     def show(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # An unreadable message from the read loop (source JsonRpcException) was already answered when it
+        # had an id (HeatlensProtocol) or gets -32700 here; pygls would also pop a window/showMessage in the
+        # editor for each one: a flood under hostile traffic. Handler bugs still show.
+        if answer_unreadable(self.protocol, error) or source is JsonRpcException:
+            log.warning("unreadable message: %s", error or type(error).__name__)
+            return
+        super().report_server_error(error, source)
 
     # ---- documents and views -------------------------------------------------------------------
 
