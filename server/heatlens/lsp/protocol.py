@@ -360,8 +360,13 @@ class HeatlensProtocol(LanguageServerProtocol):
             raise exc
         if "jsonrpc" in data and "method" in data and "id" in data and not hasattr(message, "id"):
             # a request (it has an id) for a notification method: pygls would run it and never answer
-            self._send_response(data["id"], None, JsonRpcInvalidRequest(f"{data['method']!r} is a notification, not a request").to_response_error())
-            raise JsonRpcInvalidRequest()
+            error = JsonRpcInvalidRequest(f"{data['method']!r} is a notification, not a request")
+            rid = data["id"]
+            if isinstance(rid, (int, str)) and not isinstance(rid, bool):
+                self._send_response(rid, None, error.to_response_error())
+            else:
+                send_null_id_error(self, error)
+            raise error
         return message
 
     def handle_message(self, message: Any) -> None:
