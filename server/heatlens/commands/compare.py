@@ -14,7 +14,8 @@ import sys
 from typing import List, Optional, Tuple
 
 from heatlens.analysis.regression import IMPROVEMENT, REGRESSION, Change, Comparison, compare
-from heatlens.commands.history import add_store_arguments, fmt_mb, fmt_seconds, open_cli_store, table
+from heatlens.commands.history import add_store_arguments, fmt_mb, open_cli_store, table
+from heatlens.reports.document import seconds as fmt_seconds
 from heatlens.model import Profile
 from heatlens.store import Store, StoreError
 

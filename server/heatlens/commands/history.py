@@ -11,6 +11,7 @@ from typing import List, Optional
 
 import attrs
 
+from heatlens.reports.document import seconds
 from heatlens.store import FunctionPoint, RunRow, Store, StoreError, open_store
 
 
@@ -43,16 +44,6 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     parser.set_defaults(func=main)
 
 
-def fmt_seconds(value: Optional[float]) -> str:
-    if value is None:
-        return "-"
-    if value >= 100:
-        return f"{value:.0f} s"
-    if value >= 1:
-        return f"{value:.2f} s"
-    return f"{value * 1000:.1f} ms"
-
-
 def fmt_mb(value: Optional[float]) -> str:
     if value is None:
         return "-"
@@ -78,7 +69,7 @@ def render_runs(rows: List[RunRow]) -> str:
     if not rows:
         return "no runs stored yet: `heatlens run SCRIPT` records one"
     header = ["id", "started", "target", "backend", "duration", "cpu", "peak mem", "commit", "group", "status"]
-    body = [[str(r.id), fmt_time(r.started_at), r.target, r.backend or "-", fmt_seconds(r.wall), fmt_seconds(r.cpu),
+    body = [[str(r.id), fmt_time(r.started_at), r.target, r.backend or "-", seconds(r.wall), seconds(r.cpu),
              fmt_mb(r.peak_mem_mb), (r.git_commit or "-")[:8], (r.group_id or "-")[:8], r.failure_kind]
             for r in rows]
     return table(header, body)
@@ -88,7 +79,7 @@ def render_function(file: str, qualname: str, points: List[FunctionPoint]) -> st
     if not points:
         return f"no stored run measured {qualname} in {file}"
     header = ["run", "started", "line", "self", "total", "calls", "alloc", "commit"]
-    body = [[str(p.run_id), fmt_time(p.started_at), str(p.line), fmt_seconds(p.self_time), fmt_seconds(p.total_time),
+    body = [[str(p.run_id), fmt_time(p.started_at), str(p.line), seconds(p.self_time), seconds(p.total_time),
              "-" if p.calls is None else str(p.calls), fmt_mb(p.mem_alloc_mb), (p.git_commit or "-")[:8]]
             for p in points]
     return f"{qualname} ({file})\n" + table(header, body)

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+from heatlens.reports.document import seconds  # noqa: F401  (one number style for reports and editor)
+
 
 def pct(share: float) -> str:
     return f"{share * 100:.1f}%"
-
-
-def seconds(value: float) -> str:
-    if value >= 100:
-        return f"{value:.0f} s"
-    if value >= 1:
-        return f"{value:.2f} s"
-    if value >= 0.001:
-        return f"{value * 1000:.1f} ms"
-    if value > 0:
-        return f"{value * 1e6:.0f} µs"
-    return "0 s"
 
 
 def mb(value: float) -> str:
