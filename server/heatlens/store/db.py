@@ -14,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Iterator, List, Optional
 
@@ -75,7 +76,7 @@ class Store:
         with self._guard("open"):
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = self._check_version()  # read-only checks first: never write into a file that isn't ours
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._switch_to_wal()
             self._conn.execute("PRAGMA synchronous = FULL")  # a saved run survives power loss, not only a kill
             if version < schema.SCHEMA_VERSION:
                 with self._transaction():
@@ -83,6 +84,19 @@ class Store:
                     current = self._conn.execute("PRAGMA user_version").fetchone()[0]
                     if current < schema.SCHEMA_VERSION:
                         schema.migrate(self._conn, current)
+
+    def _switch_to_wal(self) -> None:
+        # Changing the journal mode can fail at once with "database is locked" while another process creates
+        # or migrates the same new file: SQLite's busy handler does not cover it, so wait here.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _check_version(self) -> int:
         version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
