@@ -8,10 +8,11 @@ backend's format.
 from __future__ import annotations
 
 import abc
+import json
 import os
 import subprocess
 from pathlib import Path
-from typing import ClassVar, Dict, List, Optional
+from typing import Any, ClassVar, Dict, List, Optional
 
 import attrs
 
@@ -132,3 +133,17 @@ def resolve_path(path: str, cwd: Optional[str]) -> str:
     if not path or path.startswith("<"):
         return path
     return os.path.normpath(os.path.join(cwd or os.getcwd(), path))
+
+
+def read_json_object(path: Path, what: str) -> Dict[str, Any]:
+    """A backend's JSON output file as a dict; BackendOutputError (naming `what`) when it is missing or bad."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as exc:
+        raise BackendOutputError(f"{what} wrote no output ({exc})") from exc
+    except ValueError as exc:
+        raise BackendOutputError(f"{what}'s output is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BackendOutputError(f"{what}'s output is not a JSON object")
+    return data

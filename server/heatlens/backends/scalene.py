@@ -13,11 +13,10 @@ two-line loop), while the stacks and the line sums agree.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target, UnsupportedTarget
+from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target, UnsupportedTarget, read_json_object
 from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
 from heatlens.model import FileProfile, Frame, FunctionStats, LineStats, Profile, RunMeta, StackSample
 
@@ -168,14 +167,7 @@ class ScaleneBackend(Backend):
         return argv + ["---", *target.args]
 
     def read(self, out_dir: Path, meta: RunMeta) -> Profile:
-        try:
-            data = json.loads((out_dir / OUTPUT).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise BackendOutputError(f"Scalene wrote no profile ({exc})") from exc
-        except ValueError as exc:
-            raise BackendOutputError(f"Scalene's profile is not valid JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise BackendOutputError("Scalene's profile is not a JSON object")
+        data = read_json_object(out_dir / OUTPUT, "Scalene")
         profile = parse_profile(data)
         notes = profile.meta.notes
         profile.meta = meta

@@ -11,12 +11,11 @@ ring buffer (`--tracer_entries`) overflowed, and then the *earliest* events are 
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
+from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target, read_json_object
 from heatlens.backends.pyinstrument import FrameTable, merge_stacks
 from heatlens.model import ExceptionRecord, Frame, FunctionStats, Profile, RunMeta, StackSample, TimelineEvent
 
@@ -230,15 +229,7 @@ class VizTracerBackend(Backend):
         return argv + list(target.args)
 
     def read(self, out_dir: Path, meta: RunMeta) -> Profile:
-        try:
-            with open(out_dir / OUTPUT, encoding="utf-8") as f:
-                data = json.load(f)
-        except OSError as exc:
-            raise BackendOutputError(f"VizTracer wrote no trace ({exc})") from exc
-        except ValueError as exc:
-            raise BackendOutputError(f"VizTracer's trace is not valid JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise BackendOutputError("VizTracer's trace is not a JSON object")
+        data = read_json_object(out_dir / OUTPUT, "VizTracer")
         profile = parse_trace(data)
         notes = profile.meta.notes
         profile.meta = meta
