@@ -127,9 +127,12 @@ class Builder:
 
 
 def write_atomic(path: str, data: Dict[str, Any]) -> None:
+    # One C-level encode, one write: json.dump's chunk-by-chunk writes each wait for the GIL, which a
+    # CPU-bound target holds for a whole switch interval (5 ms), so a write could take seconds.
+    text = json.dumps(data, separators=(",", ":"))
     tmp = "%s.%d.tmp" % (path, os.getpid())
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, separators=(",", ":"))
+        f.write(text)
     os.replace(tmp, path)
 
 

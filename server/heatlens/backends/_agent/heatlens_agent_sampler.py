@@ -104,6 +104,7 @@ class Sampler(MemoryMixin, WallMixin):
         self._carry = b""
         self._agent_mark = '"%s' % AGENT_DIR
         self._stop = threading.Event()
+        self.next_write = 0.0  # when the next periodic write is due (seconds since t0)
         self._wall: Optional[threading.Thread] = None
         self._statfd = self._open("/proc/self/status", os.O_RDONLY)
         self._clearfd = self._open("/proc/self/clear_refs", os.O_WRONLY)
@@ -182,6 +183,12 @@ class Sampler(MemoryMixin, WallMixin):
         p = time.process_time()
         try:
             self._window(frame, t, p)
+            # A CPU-bound target can starve the wall thread of the GIL for seconds: then the handler, which
+            # always runs, takes over the periodic (crash-proof) writes.
+            now = time.perf_counter() - self.t0
+            if now >= self.next_write + 0.5:
+                self.next_write = now + 0.5
+                self.writer(self, False)
         finally:
             self._main_end = time.thread_time()
             self._busy = False

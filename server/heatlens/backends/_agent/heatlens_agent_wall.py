@@ -20,7 +20,6 @@ class WallMixin:
 
     def _wall_loop(self) -> None:
         own = threading.get_ident()
-        next_write = 0.0
         while not self._stop.wait(_WALL_TICK):
             try:
                 self._wall_tick(own)
@@ -28,9 +27,9 @@ class WallMixin:
                 self._mem_tick(now)
                 if self.memory == "full" and now >= self.snap_next:
                     self._snapshot()
-                if now >= next_write:
+                if now >= self.next_write:
+                    self.next_write = now + 0.5
                     self.writer(self, False)
-                    next_write = now + 0.5
             except Exception as exc:  # never disturb the target; say why in the profile
                 self.notes.append("agent: wall sampler stopped: %r" % (exc,))
                 return
