@@ -101,3 +101,12 @@ def test_single_file_and_errors(tmp_path: Path) -> None:
     with pytest.raises(cg.CallGraphError):
         cg.build_static(str(tmp_path / "missing"))
     assert main(["callgraph", str(tmp_path / "missing"), "--run", "none"]) == 2
+
+
+def test_a_function_on_line_one_is_not_the_module(tmp_path: Path) -> None:
+    # cProfile names the script's `<module>` by its first line, which is also leaf's first line here
+    (tmp_path / "main.py").write_text(
+        "def leaf(x):\n    return x + 1\n\n\ndef main():\n    return sum(leaf(i) for i in range(21))\n\n\nmain()\n")
+    graph = cg.merge_run(cg.build_static(str(tmp_path)), _run(tmp_path, "cprofile"))
+    assert graph.nodes["main.leaf"].calls == 21 and graph.nodes["main.main"].calls == 1
+    assert graph.edges[("main", "main.main")].observed

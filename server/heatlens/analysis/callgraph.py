@@ -177,9 +177,12 @@ def build_static(target: str, raw: Optional[Dict[str, List[str]]] = None) -> Cal
 
 # ---- merge with a run ----------------------------------------------------------------------------
 
-def _runtime_node(graph: CallGraph, by_pos: Dict[Tuple[str, int], str], file: str, line: int) -> Optional[str]:
+def _runtime_node(graph: CallGraph, by_pos: Dict[Tuple[str, int], str], file: str, line: int,
+                  qualname: str = "") -> Optional[str]:
     """The static node a run-time function (file, co_firstlineno) belongs to, folding generator
     expressions, comprehensions and lambdas into their enclosing function."""
+    if qualname == "<module>":  # a function on line 1 shares the module's position
+        return by_pos.get((file, 0))
     hit = by_pos.get((file, line))
     if hit is not None:
         return hit
@@ -200,7 +203,8 @@ def _runtime_node(graph: CallGraph, by_pos: Dict[Tuple[str, int], str], file: st
 def merge_run(graph: CallGraph, profile: Profile) -> CallGraph:
     """Mark which functions ran (calls, self/total time) and which edges were taken, with their cost.
     Edges the run took that the static analysis missed (dynamic dispatch, callbacks) are added."""
-    by_pos = {(n.file, 1): n.id for n in graph.nodes.values() if n.kind == "module"}  # cProfile's <module>
+    by_pos = {(n.file, 0): n.id for n in graph.nodes.values() if n.kind == "module"}  # found by "<module>"
+    by_pos.update({(n.file, 1): n.id for n in graph.nodes.values() if n.kind == "module"})
     by_pos.update({(n.file, n.line): n.id for n in graph.nodes.values() if n.file and n.kind in ("function", "class")})
     for n in graph.nodes.values():
         if n.kind == "function":
@@ -209,7 +213,7 @@ def merge_run(graph: CallGraph, profile: Profile) -> CallGraph:
     graph.exact_calls = any(f.calls is not None for f in profile.functions)
     key_to_node: Dict[str, Optional[str]] = {}
     for fn in profile.functions:
-        nid = _runtime_node(graph, by_pos, fn.file, fn.line)
+        nid = _runtime_node(graph, by_pos, fn.file, fn.line, fn.qualname)
         key_to_node[fn.key] = nid
         if nid is None or graph.nodes[nid].kind != "function":
             continue
@@ -233,7 +237,7 @@ def merge_run(graph: CallGraph, profile: Profile) -> CallGraph:
 def _node_of_key(graph: CallGraph, by_pos: Dict[Tuple[str, int], str], key: str) -> Optional[str]:
     file, _, rest = key.rpartition(":")  # "file:line:qualname"; file may contain ':'
     file, _, line = file.rpartition(":")
-    return _runtime_node(graph, by_pos, file, int(line)) if line.isdigit() else None
+    return _runtime_node(graph, by_pos, file, int(line), rest) if line.isdigit() else None
 
 
 def _observe(graph: CallGraph, caller: Optional[str], callee: Optional[str], seconds: float) -> None:
@@ -252,7 +256,8 @@ def _merge_stacks(graph: CallGraph, by_pos: Dict[Tuple[str, int], str], profile:
     """Parent -> child pairs of sampled stacks (backends without caller/callee tables)."""
     if not profile.stacks or any(f.callees for f in profile.functions):
         return
-    frame_node = [None if fr.native else _runtime_node(graph, by_pos, fr.file, fr.line) for fr in profile.frames]
+    frame_node = [None if fr.native else _runtime_node(graph, by_pos, fr.file, fr.line, fr.name)
+                  for fr in profile.frames]
     for stack in profile.stacks:
         seen = set()
         chain = [frame_node[i] for i in stack.frames if 0 <= i < len(frame_node)]
