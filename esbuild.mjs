@@ -41,6 +41,8 @@ if (args.has('--wheel')) {
   cpSync(join(root, 'node_modules', 'speedscope', 'dist', 'release'), join(root, 'out', 'speedscope'),
     { recursive: true, filter: (src) => !/\.(txt|map)$/.test(src) || src.endsWith('release.txt') });
   cpSync(join(root, 'node_modules', 'speedscope', 'LICENSE'), join(root, 'out', 'speedscope', 'LICENSE'));
+  // Graphviz (wasm) is bundled into extension.js: its licence ships beside it
+  cpSync(join(root, 'node_modules', '@hpcc-js', 'wasm-graphviz', 'LICENSE'), join(root, 'out', 'LICENSE.wasm-graphviz'));
   if (args.has('--watch')) {
     await (await esbuild.context(options)).watch();
   } else {
