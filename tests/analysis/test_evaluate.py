@@ -22,7 +22,7 @@ def test_corpus_program(name: str) -> None:
     path = str(CORPUS / name)
     source = (CORPUS / name).read_text()
     profile, _ = profile_file(path)
-    findings = findings_of(profile, path, source)
+    findings = findings_of(profile, path, source, probe=True)
     s = score(path, source, findings)
     assert s.hot > 0 and s.missed == [], f"hot patterns not reported: {s.missed}"
     assert s.cold_reported == 0, "a cold decoy was reported"

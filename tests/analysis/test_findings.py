@@ -85,3 +85,36 @@ def test_library_time_follows_recorded_callers() -> None:
                            callers={"/p/f.py:3:hot": 0.4})
     fs = findings_for_file("/p/f.py", RE_TWO, {}, total_cpu=1.0, functions=[search])
     assert [(f.line, round(f.cost_seconds, 6)) for f in fs] == [(5, 0.4)]
+
+
+PURE = """def weight(level):
+    total = 0
+    for k in range(1, 300):
+        total += (level * k) % 11
+    return total
+
+
+def main(xs):
+    return [weight(x) for x in xs]
+"""
+
+
+def test_repeated_call_fix_only_under_the_probe_evidence() -> None:
+    from heatlens.analysis.argprobe import ArgStats, ProbeReport
+    from heatlens.analysis.findings import apply_probe, with_probe
+
+    lines = {n: LineStats(n, cpu_python=0.2, samples=50) for n in range(2, 6)}
+    [f] = [f for f in findings_for_file("m.py", PURE, lines, total_cpu=1.0) if f.rule == "repeated-call"]
+    assert f.data["fix_title"] is None and "measure argument repetition first" in f.message
+    assert f.data["def_line"] == 1 and f.data["cache_fix"]
+    good = ArgStats("m.py", 1, "weight", calls=12000, distinct=40, consistent=11960)
+    fixed = with_probe(f, good)
+    assert "argument probe: 12,000 calls, 40 distinct arguments, same result each time" in fixed.message
+    assert "no automatic fix" not in fixed.message and fixed.data["probe"]["calls"] == 12000
+    assert fixed.data["fix_title"].startswith("Cache `weight` with functools.lru_cache (assumes no side effects")
+    impure = with_probe(f, ArgStats("m.py", 1, "weight", calls=12000, distinct=40, consistent=11000, inconsistent=960))
+    assert impure.data["fix_title"] is None and "(no automatic fix: it is not pure" in impure.message
+    assert f.data["fix_title"] is None  # a copy: the original finding is unchanged
+    report = ProbeReport(True, [good])
+    assert apply_probe([f], report)[0].data["fix_title"] == fixed.data["fix_title"]
+    assert apply_probe([f], ProbeReport(True, []))[0] is f

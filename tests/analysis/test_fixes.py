@@ -6,6 +6,9 @@ from libcst.codemod import CodemodTest
 
 from heatlens.analysis.fixes import ApplyFix, fix_source
 
+# The argument probe's record of a function seen 1,000 times with 40 distinct arguments, same result each time.
+_PURE_EVIDENCE = {"file": "m.py", "line": 1, "qualname": "sq", "calls": 1000, "distinct": 40, "consistent": 960}
+
 
 class TestJoinFix(CodemodTest):
     TRANSFORM = ApplyFix
@@ -348,7 +351,13 @@ def sq(n):
 def total(xs):
     return sum(sq(x) for x in xs)
 """
-        self.assertCodemod(before, after, rule="repeated-call", line=1)
+        self.assertCodemod(before, after, rule="repeated-call", line=1, evidence=_PURE_EVIDENCE)
+        # without the argument probe's evidence (or with evidence against it) nothing is rewritten
+        self.assertCodemod(before, before, rule="repeated-call", line=1, expected_skip=True)
+        self.assertCodemod(before, before, rule="repeated-call", line=1, expected_skip=True,
+                           evidence=dict(_PURE_EVIDENCE, inconsistent=3))
+        self.assertCodemod(before, before, rule="repeated-call", line=1, expected_skip=True,
+                           evidence=dict(_PURE_EVIDENCE, distinct=900))
 
     def test_lru_cache_refused_for_impure(self) -> None:
         before = """

@@ -8,7 +8,8 @@ from typing import Dict, List, Optional, Tuple
 
 import attrs
 
-from heatlens.analysis.findings import Thresholds, findings_for_file
+from heatlens.analysis.argprobe import run_probe_sync, watches_for
+from heatlens.analysis.findings import Thresholds, apply_probe, findings_for_file
 from heatlens.model import Finding, Profile
 
 MARK = "# expect:"
@@ -93,10 +94,24 @@ def profile_file(path: str, timeout: float = 120.0) -> Tuple[Profile, str]:
     return result.profile, result.stdout
 
 
-def findings_of(profile: Profile, path: str, source: str, thresholds: Optional[Thresholds] = None) -> List[Finding]:
+def findings_of(profile: Profile, path: str, source: str, thresholds: Optional[Thresholds] = None,
+                probe: bool = False) -> List[Finding]:
+    """The findings of `path` in `profile`; with `probe`, the hot repeated-call findings are measured by
+    the argument probe (one more run of the program) and carry its evidence (and the cache fix, if safe)."""
+    import os
+
     from heatlens.mapping.rollup import same_file
 
     fp = next((f for f in profile.files if same_file(f.path, path)), None)
     if fp is None:
         return []
-    return findings_for_file(fp.path, source, fp.by_line(), profile.total_cpu, profile.functions, thresholds)
+    found = findings_for_file(fp.path, source, fp.by_line(), profile.total_cpu, profile.functions, thresholds)
+    watches = watches_for(found) if probe else []
+    if not watches:
+        return found
+    from heatlens.backends.base import Target
+
+    report = run_probe_sync(Target("script", path, cwd=os.path.dirname(path)), watches)
+    if not report.ok:
+        raise RuntimeError(f"the argument probe of {path} failed: {report.message}")
+    return apply_probe(found, report)

@@ -17,7 +17,9 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import attrs
 
+from heatlens.analysis.argprobe import ArgStats, ProbeReport, judge, to_data
 from heatlens.analysis.candidates import Candidate, detect
+from heatlens.analysis.fixes import cache_title
 from heatlens.mapping.rollup import same_file
 from heatlens.mapping.source_index import SourceIndex, index_for
 from heatlens.model import Finding, FunctionStats, LineStats, Profile
@@ -153,7 +155,7 @@ OPERATOR_RULES = frozenset({"list-membership", "str-concat-loop", "list-concat"}
 def cost_span(c: Candidate, index: Optional[SourceIndex]) -> Tuple[int, int]:
     """The lines whose measured time is this candidate's cost."""
     first, last = c.cost_lines
-    if c.rule in OPERATOR_RULES and index is not None and index.parsed:
+    if (c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat") and index is not None and index.parsed:
         loops = index.loops_at(c.line)
         if loops:
             last = max(last, loops[-1].end_line)
@@ -194,22 +196,56 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
     )
 
 
+def with_probe(f: Finding, stats: ArgStats) -> Finding:
+    """A repeated-call finding with the argument probe's evidence in its message and, when the probe shows
+    caching keeps behaviour (and the static preconditions held), the lru_cache fix offered (pure: a copy)."""
+    if f.rule != "repeated-call":
+        return f
+    verdict = judge(stats)
+    message, refusal = f.message, f.data.get("refusal")
+    if refusal:
+        message = message.replace(f" (no automatic fix: {refusal})", "")
+    data = dict(f.data, probe=to_data(stats))
+    message += f"; argument probe: {verdict.evidence}"
+    if verdict.ok and data.get("cache_fix"):  # cache_fix: the static preconditions held
+        data["fix_title"] = cache_title(str(data.get("function")), verdict.evidence)
+        data["refusal"] = None
+    else:
+        data["fix_title"] = None
+        data["refusal"] = verdict.reason if not verdict.ok else refusal
+        message += f" (no automatic fix: {data['refusal']})"
+    return attrs.evolve(f, message=message, data=data)
+
+
+def apply_probe(findings: List[Finding], report: Optional[ProbeReport]) -> List[Finding]:
+    """`with_probe` for every repeated-call finding the probe measured."""
+    if report is None:
+        return findings
+    out = []
+    for f in findings:
+        stats = report.stats_for(f.file, str(f.data.get("function"))) if f.rule == "repeated-call" else None
+        out.append(with_probe(f, stats) if stats is not None else f)
+    return out
+
+
 def findings_for_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu: float,
-                      functions: Iterable[FunctionStats] = (), thresholds: Optional[Thresholds] = None) -> List[Finding]:
+                      functions: Iterable[FunctionStats] = (), thresholds: Optional[Thresholds] = None,
+                      probe: Optional[ProbeReport] = None) -> List[Finding]:
     th = thresholds or Thresholds()
     funcs = list(functions)
     out = []
     cands = detect(source, path)
-    index = index_for(path, source) if any(c.rule in OPERATOR_RULES for c in cands) else None
+    index = index_for(path, source) if any(c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat"
+                                           for c in cands) else None
     for c, extra in zip(cands, library_seconds(cands, lines, funcs, path, source)):
         f = to_finding(c, path, lines, total_cpu, funcs, th, extra, index)
         if f is not None:
             out.append(f)
-    return out
+    return apply_probe(out, probe)
 
 
 def findings_for_profile(profile: Profile, read_source: Callable[[str], Optional[str]],
-                         thresholds: Optional[Thresholds] = None) -> List[Finding]:
+                         thresholds: Optional[Thresholds] = None, probe: Optional[ProbeReport] = None) -> List[Finding]:
     """Findings for every file of the run whose source `read_source(path)` can give (None: skipped)."""
     total = profile.total_cpu
     out: List[Finding] = []
@@ -219,5 +255,5 @@ def findings_for_profile(profile: Profile, read_source: Callable[[str], Optional
         source = read_source(fp.path)
         if source is None:
             continue
-        out.extend(findings_for_file(fp.path, source, fp.by_line(), total, profile.functions, thresholds))
+        out.extend(findings_for_file(fp.path, source, fp.by_line(), total, profile.functions, thresholds, probe))
     return out

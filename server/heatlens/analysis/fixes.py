@@ -7,13 +7,14 @@ makes the codemod skip the file (`SkipFile`), so nothing is rewritten. `fix_sour
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import attrs
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile, SkipReason, TransformSuccess, transform_module
 from libcst.codemod.visitors import AddImportsVisitor
 
+from heatlens.analysis.argprobe import from_data, judge
 from heatlens.analysis.candidates import Candidate, detect, detect_module, parse
 from heatlens.analysis.cstutil import apply_plan
 
@@ -28,9 +29,10 @@ def _pick(cands: List[Candidate], rule: str, line: int, col: Optional[int]) -> O
 class ApplyFix(CodemodCommand):
     DESCRIPTION = "Apply heatlens' fix for one detected anti-pattern"
 
-    def __init__(self, context: CodemodContext, rule: str, line: int, col: Optional[int] = None) -> None:
+    def __init__(self, context: CodemodContext, rule: str, line: int, col: Optional[int] = None,
+                 evidence: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(context)
-        self.rule, self.line, self.col = rule, line, col
+        self.rule, self.line, self.col, self.evidence = rule, line, col, evidence
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         mod = parse(tree.code)  # a fresh tree with positions; the edit plan refers to its nodes
@@ -41,6 +43,10 @@ class ApplyFix(CodemodCommand):
             raise SkipFile(f"no {self.rule} finding at line {self.line}")
         if cand.plan is None:
             raise SkipFile(f"no safe fix: {cand.refusal or 'advice only'}")
+        if cand.rule == "repeated-call":  # caching is applied only under the argument probe's evidence
+            verdict = judge(from_data(self.evidence)) if self.evidence else None
+            if verdict is None or not verdict.ok:
+                raise SkipFile(f"no safe fix: {verdict.reason if verdict else cand.refusal}")
         for module in cand.plan.imports:
             AddImportsVisitor.add_needed_import(self.context, module)
         return apply_plan(mod.tree, cand.plan)
@@ -57,11 +63,15 @@ class FixResult:
     reason: str = ""  # why not, when not ok
 
 
-def fix_source(source: str, rule: str, line: int, col: Optional[int] = None) -> FixResult:
-    """Apply the fix of the `rule` candidate at `line` (and `col`) of `source`."""
+def fix_source(source: str, rule: str, line: int, col: Optional[int] = None,
+               evidence: Optional[Dict[str, Any]] = None) -> FixResult:
+    """Apply the fix of the `rule` candidate at `line` (and `col`) of `source`; `evidence` is the argument
+    probe's record of the function (`ArgStats` as data), which a repeated-call fix requires."""
     cand = _pick(detect(source), rule, line, col)
     title = cand.fix_title or "" if cand is not None else ""
-    result = transform_module(ApplyFix(CodemodContext(), rule=rule, line=line, col=col), source)
+    if cand is not None and rule == "repeated-call" and evidence:
+        title = cache_title(str(cand.data.get("function")), judge(from_data(evidence)).evidence)
+    result = transform_module(ApplyFix(CodemodContext(), rule=rule, line=line, col=col, evidence=evidence), source)
     if isinstance(result, TransformSuccess):
         fixed = result.code
         try:
@@ -73,3 +83,7 @@ def fix_source(source: str, rule: str, line: int, col: Optional[int] = None) -> 
     if getattr(result, "skip_reason", None) is SkipReason.OTHER and not reason:
         reason = "not applicable"
     return FixResult(False, source, title, str(reason))
+
+
+def cache_title(function: str, evidence: str) -> str:
+    return f"Cache `{function}` with functools.lru_cache (assumes no side effects; the probe saw {evidence})"

@@ -9,6 +9,7 @@ import libcst as cst
 
 from heatlens.analysis import cstutil as u
 from heatlens.analysis.candidates import Candidate, Module, Site, rule
+from heatlens.analysis.quadratic_fixes import is_list_var, plan_list_concat, plan_sum_lists
 from heatlens.analysis.rules_loops import hoist_loop
 
 # method -> how many positional arguments (pattern included) map 1:1 onto the compiled pattern's method
@@ -192,21 +193,22 @@ def quadratic(mod: Module) -> List[Candidate]:
                 and len(node.args) == 2 and isinstance(node.args[1].value, cst.List) and not node.args[1].value.elements:
             c = _cand(mod, site, node, "quadratic-idiom", "`sum(..., [])` concatenates lists one by one (quadratic)",
                       "itertools.chain.from_iterable is linear", what="sum-lists")
-            arg = node.args[0].value
-            c.plan = u.Plan(imports=["itertools"])
-            c.plan.edits[node] = lambda _upd, arg=arg: u.expr(f"list(itertools.chain.from_iterable({u.code(arg)}))")
-            c.fix_title = "Flatten with itertools.chain.from_iterable (assumes the items are lists)"
+            plan_sum_lists(mod, c, node)
             out.append(c)
         if not [lp for lp in site.loops if isinstance(lp.node, u.LOOP_TYPES)]:
             continue
         if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
                 and isinstance(node.value, cst.BinaryOperation) and isinstance(node.value.operator, cst.Add) \
                 and isinstance(node.value.left, cst.Name) and node.value.left.value == node.targets[0].target.value \
-                and isinstance(node.value.right, (cst.List, cst.ListComp)):
+                and isinstance(node.value.right, (cst.List, cst.ListComp, cst.Name)):
             name = node.targets[0].target.value
-            out.append(_cand(mod, site, node, "quadratic-idiom", f"`{name} = {name} + [...]` copies the list every iteration",
-                             f"`{name}.append(...)`/`extend` is amortized O(1) (if nothing else holds the old list)",
-                             what="list-concat"))
+            if isinstance(node.value.right, cst.Name) and not is_list_var(site, name):
+                continue  # `total = total + n`: numbers, not lists
+            c = _cand(mod, site, node, "quadratic-idiom", f"`{name} = {name} + ...` copies the list every iteration",
+                      f"`{name}.append(...)`/`extend` is amortized O(1) (if nothing else holds the old list)",
+                      what="list-concat")
+            plan_list_concat(mod, site, c, node, name)
+            out.append(c)
         elif isinstance(node, cst.Call):
             f = node.func
             fname = u.code(f)
@@ -317,7 +319,7 @@ def repeated_call(mod: Module) -> List[Candidate]:
             rule="repeated-call", line=line, col=col, end_line=end_line, end_col=end_col, cost_lines=(span[0], span[2]),
             summary=f"`{name}` is called in a loop (line {mod.line(node)})",
             advice="if it sees the same arguments again, caching its results avoids recomputing them",
-            data={"function": name}, loop_depth=len(site.loops),
+            data={"function": name, "def_line": mod.line(fn)}, loop_depth=len(site.loops),
         )
         out.append(cand)
         if why is not None:
@@ -329,5 +331,11 @@ def repeated_call(mod: Module) -> List[Candidate]:
         plan = u.Plan(imports=["functools"])
         plan.edits[fn] = lambda upd: upd.with_changes(decorators=[cst.Decorator(u.expr("functools.lru_cache(maxsize=None)"))])
         cand.plan = plan
-        cand.fix_title = f"Cache `{name}` with functools.lru_cache (assumes it is pure and its arguments are hashable)"
+        # The codemod exists, but it is offered only under the argument probe's evidence (findings.with_probe):
+        # repeated arguments, hashable, and the same result for the same arguments.
+        cand.data["cache_fix"] = f"Cache `{name}` with functools.lru_cache"
+        cand.refusal = NEEDS_PROBE
     return out
+
+
+NEEDS_PROBE = "caching needs evidence: measure argument repetition first (the argument probe)"

@@ -16,7 +16,10 @@ from pygls.uris import to_fs_path
 
 from heatlens.analysis.fixes import FixResult, fix_source
 from heatlens.lsp.annotations import DocView
-from heatlens.lsp.features.diagnostics import current_range, diagnostic, findings_for_data
+from heatlens.analysis.findings import Thresholds
+from heatlens.lsp.features import probe_args
+from heatlens.lsp.features.diagnostics import current_range, diagnostic, findings_for_data, thresholds_of
+from heatlens.lsp.features.probe_args import measure_action, measure_command, wants_probe
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
@@ -42,15 +45,22 @@ def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
     return not (a.end.line < b.start.line or b.end.line < a.start.line)
 
 
-def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range) -> List[lsp.CodeAction]:
+def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
+                 thresholds: Optional[Thresholds] = None) -> List[lsp.CodeAction]:
+    """Quick fixes for the findings over `rng` that reach `thresholds` (the settings' diagnostics
+    thresholds: an action is offered exactly where a diagnostic is shown)."""
     if view is None:
         return []
     out = []
-    for f in findings_for_data(view.data):
+    for f in findings_for_data(view.data, thresholds):
         where = current_range(view, f)
-        if not f.data.get("fix_title") or where is None or not _overlaps(where, rng):
+        if where is None or not _overlaps(where, rng):
             continue
-        res = fix_source(text, f.rule, where.start.line + 1, where.start.character)
+        if wants_probe(f):
+            out.append(measure_action(uri, f, diagnostic(view, f)))
+        if not f.data.get("fix_title"):
+            continue
+        res = fix_source(text, f.rule, where.start.line + 1, where.start.character, evidence=f.data.get("probe"))
         if not res.ok:
             continue
         diag = diagnostic(view, f)
@@ -62,12 +72,14 @@ def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range) -
     return out
 
 
-def fix_lenses(uri: str, view: Optional[DocView]) -> List[lsp.CodeLens]:
+def fix_lenses(uri: str, view: Optional[DocView], thresholds: Optional[Thresholds] = None) -> List[lsp.CodeLens]:
     if view is None:
         return []
     out = []
-    for f in findings_for_data(view.data):
+    for f in findings_for_data(view.data, thresholds):
         where = current_range(view, f)
+        if where is not None and wants_probe(f):
+            out.append(lsp.CodeLens(range=lsp.Range(start=where.start, end=where.start), command=measure_command(uri, f)))
         if not f.data.get("fix_title") or where is None:
             continue
         args = [uri, f.rule, where.start.line, where.start.character]
@@ -80,11 +92,23 @@ def fix_lenses(uri: str, view: Optional[DocView]) -> List[lsp.CodeLens]:
 
 
 def _fix_for(ls: "HeatlensServer", args: Any) -> tuple:
-    uri, rule, line, col = args
+    uri, rule, line, col = args[:4]
     doc = ls.document(uri)
     if doc is None:
         return uri, None, FixResult(False, "", reason="the document is not open")
-    return uri, doc, fix_source(doc.source, rule, int(line) + 1, int(col))
+    return uri, doc, fix_source(doc.source, rule, int(line) + 1, int(col), evidence=_evidence(ls, uri, rule, int(line)))
+
+
+def _evidence(ls: "HeatlensServer", uri: str, rule: str, line: int) -> Optional[Dict[str, Any]]:
+    """The argument probe's record for the repeated-call finding on `line` (0-based), if it ran."""
+    view = ls.view(uri)
+    if rule != "repeated-call" or view is None:
+        return None
+    for f in findings_for_data(view.data):
+        where = current_range(view, f)
+        if f.rule == rule and where is not None and where.start.line == line and f.data.get("probe"):
+            return dict(f.data["probe"])
+    return None
 
 
 async def apply_fix(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
@@ -145,13 +169,16 @@ def register(server: "HeatlensServer") -> None:
     def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:  # type: ignore[no-untyped-def]
         uri = params.text_document.uri
         doc = ls.document(uri)
-        return code_actions(uri, doc.source, ls.view(uri), params.range) if doc is not None else []
+        if doc is None:
+            return []
+        return code_actions(uri, doc.source, ls.view(uri), params.range, thresholds_of(ls.settings))
 
 
 
 def register_commands(server: "HeatlensServer") -> None:
     """The lenses' commands through workspace/executeCommand; registered at initialize for every client
     (unlike `heatlens.profileFile`, no client implements them itself, whatever clientCommands says)."""
+    probe_args.register_commands(server)
     if APPLY_FIX in server.protocol.fm.commands:
         return
 

@@ -9,13 +9,15 @@ no longer describes the code there.
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import attrs
 from lsprotocol import types as lsp
 
 from heatlens.analysis import leaks
-from heatlens.analysis.findings import Thresholds, findings_for_file, severity
+from heatlens.analysis.argprobe import ProbeReport
+from heatlens.analysis.findings import Thresholds, apply_probe, findings_for_file, severity
 from heatlens.lsp.annotations import DocView, FileData
 from heatlens.model import Finding
 
@@ -52,11 +54,28 @@ def graded(findings: List[Finding], th: Thresholds) -> List[Finding]:
     return out
 
 
+# The argument probe's latest report per file with the text it ran (features/probe_args.py runs it):
+# repeated-call findings of that file, while its run's text is that text, carry its evidence and the cache
+# fix where the evidence allows it (an edited and re-run file needs a new measurement).
+probe_reports: Dict[str, Tuple[str, ProbeReport]] = {}
+
+
+def probe_key(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _probe_for(data: FileData) -> Optional[ProbeReport]:
+    hit = probe_reports.get(probe_key(data.path))
+    if hit is None or (data.source is not None and data.source != hit[0]):
+        return None
+    return hit[1]
+
+
 def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
-    """Anti-patterns (graded by `thresholds`, default: the defaults), then memory leaks (found from the
-    run's memory over time, not the source: the pipeline stores them in the profile without a "key", so
-    they never stand in for the anti-patterns)."""
-    anti = graded(_anti_patterns(data), thresholds or Thresholds())
+    """Anti-patterns (graded by `thresholds`, default: the defaults; with the argument probe's evidence
+    where it ran), then memory leaks (found from the run's memory over time, not the source: the pipeline
+    stores them in the profile without a "key", so they never stand in for the anti-patterns)."""
+    anti = apply_probe(graded(_anti_patterns(data), thresholds or Thresholds()), _probe_for(data))
     return anti + [f for f in data.findings if f.rule == leaks.RULE]
 
 

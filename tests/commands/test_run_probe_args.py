@@ -1,0 +1,27 @@
+"""`heatlens run --probe-args`: a real agent run, then the argument probe's run of the hot repeated-call
+findings' functions; the stored findings carry its evidence and the cache fix only where it is safe."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from heatlens.commands import run as run_cmd
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "antipatterns"
+
+
+def test_probe_args_evidence_in_the_findings(capfd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    prog = tmp_path / "memo_scores.py"
+    shutil.copy(CORPUS / "memo_scores.py", prog)
+    out = tmp_path / "report.json"
+    code = run_cmd.main(["--backend", "agent", "--timeout", "120", "--no-store", "--probe-args", "--report", "all",
+                         "--output", str(out), str(prog)])
+    err = capfd.readouterr().err
+    assert code == 0, err
+    assert "argument probe: level_weight: 5,000 calls, 25 distinct arguments, same result each time; lru_cache offered" in err
+    assert "argument probe: stamp_weight:" in err and "no cache: it is not pure" in err
+    assert "argument probe: span_weight:" in err and "no cache: unhashable arguments" in err
+    text = json.dumps(json.loads(out.read_text()))
+    assert "argument probe: 5,000 calls, 25 distinct arguments" in text
