@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from heatlens_test_pythons import version_of, with_monitoring
 
 from heatlens.analysis.argprobe import ArgStats, Watch, judge, run_probe, run_probe_sync, watches_for
 from heatlens.backends.base import Target
@@ -34,6 +35,12 @@ class Box:
     def area(self, w, h):
         return w * h
 
+class Grid:
+    def cell(self, i):
+        return i * 2
+
+GRID = Grid()
+
 def unwatched(n):
     return n
 
@@ -41,7 +48,7 @@ total = 0
 for i in range(3000):
     total += sq(i % 40) + span([i % 3, 5]) + len(pairs(i % 2)) + unwatched(i)
     total += named(i % 4, 1, 2, scale=2, b=1, a2=2) + named(i % 4, 1, 2, a2=2, b=1, scale=2)
-    total += Box().area(i % 3, 2)
+    total += Box().area(i % 3, 2) + GRID.cell(i % 7)
 print(sum(stamp(i % 5) for i in range(2000)) > 0)
 print(total, sys.argv[1:])
 sys.exit(4)
@@ -52,26 +59,31 @@ def _lines(src: str) -> dict:
     return {ln.split("(")[0][4:]: i for i, ln in enumerate(src.splitlines(), 1) if ln.lstrip().startswith("def ")}
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+# this interpreter, and one with sys.monitoring (the probe's 3.12+ mechanism) when this one lacks it
+PYTHONS = [sys.executable] + ([with_monitoring()] if sys.version_info < (3, 12) and with_monitoring() else [])
+
+
+@pytest.fixture(scope="module", params=PYTHONS, ids=lambda p: "py%d.%d" % (version_of(p) or (0, 0)))
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     d = tmp_path_factory.mktemp("probe")
     path = d / "prog.py"
     path.write_text(PROG)
     lines = _lines(PROG)
     watches = [Watch(str(path), lines[n], n) for n in ("sq", "stamp", "span", "pairs", "named")]
-    watches.append(Watch(str(path), 0, "Box.area"))  # by qualified name
-    return path, run_probe_sync(Target("script", str(path), args=["x", "y"], cwd=str(d)), watches, timeout=120)
+    watches += [Watch(str(path), 0, "Box.area"), Watch(str(path), 0, "Grid.cell")]  # by qualified name
+    target = Target("script", str(path), args=["x", "y"], cwd=str(d), python=request.param)
+    return path, run_probe_sync(target, watches, timeout=120), version_of(request.param)
 
 
 def test_runs_the_program_as_python_would(report) -> None:  # type: ignore[no-untyped-def]
-    _, rep = report
+    _, rep, version = report
     assert rep.ok, rep.message
     assert rep.exit_code == 4 and rep.stdout.splitlines()[-1].endswith("['x', 'y']")
-    assert rep.mechanism == ("sys.monitoring" if sys.version_info >= (3, 12) else "sys.setprofile")
+    assert rep.mechanism == ("sys.monitoring" if version >= (3, 12) else "sys.setprofile")
 
 
 def test_pure_function_with_few_arguments_is_cached(report) -> None:  # type: ignore[no-untyped-def]
-    path, rep = report
+    path, rep, _ = report
     s = rep.stats_for(str(path), "sq")
     assert s is not None and (s.calls, s.distinct, s.inconsistent, s.unhashable) == (3000, 40, 0, 0)
     assert s.consistent == 3000 - 40 and s.top[0] == ["(0, 2)", 75]
@@ -81,7 +93,7 @@ def test_pure_function_with_few_arguments_is_cached(report) -> None:  # type: ig
 
 
 def test_impure_unhashable_and_mutable_results_are_refused(report) -> None:  # type: ignore[no-untyped-def]
-    path, rep = report
+    path, rep, _ = report
     stamp, span, pairs = (rep.stats_for(str(path), n) for n in ("stamp", "span", "pairs"))
     assert stamp is not None and stamp.calls == 2000 and stamp.distinct == 5 and stamp.inconsistent > 0
     assert stamp.mismatches and not judge(stamp).ok and "not pure" in judge(stamp).reason
@@ -91,12 +103,15 @@ def test_impure_unhashable_and_mutable_results_are_refused(report) -> None:  # t
 
 
 def test_keywords_in_any_order_are_one_argument_tuple(report) -> None:  # type: ignore[no-untyped-def]
-    path, rep = report
+    path, rep, _ = report
     s = rep.stats_for(str(path), "named")
     assert s is not None and s.calls == 6000 and s.distinct == 4 and s.inconsistent == 0
     area = rep.stats_for(str(path), "Box.area")
     assert area is not None and area.calls == 3000  # a method matched by qualified name; `self` differs
+    # a fresh Box per call is a new argument even where CPython reuses the freed object's address
     assert area.distinct == 3000
+    cell = rep.stats_for(str(path), "Grid.cell")
+    assert cell is not None and (cell.calls, cell.distinct) == (3000, 7)  # one instance: `self` repeats
 
 
 def test_judgement_thresholds() -> None:

@@ -20,12 +20,61 @@ import json
 import os
 import sys
 import threading
+import weakref
 
 MAX_KEYS = 200000  # distinct argument tuples remembered per function; beyond, counted as new
 REPR_LIMIT = 4096  # longer reprs are hashed but the shown text is cut
 SHOWN = 60
 _CO_GEN = 0x20 | 0x100 | 0x200  # generator, coroutine, async generator
 _MUTABLE = (list, dict, set, bytearray)
+
+
+class Identities:
+    """Stable names for arguments compared by identity (default __eq__/__hash__): their repr shows an address
+    that a later object may reuse, so two different objects would look like one repeated argument. Each live
+    object gets a serial; a weakref forgets it when the object dies (no reference kept: lifetimes unchanged)."""
+
+    def __init__(self):
+        self.serial = {}  # id -> (serial, weakref)
+        self.next = 0
+
+    def name(self, value):
+        kind = type(value)
+        if kind.__hash__ is not object.__hash__ or kind.__eq__ is not object.__eq__:
+            return None
+        slot = self.serial.get(id(value))
+        if slot is not None and slot[1]() is value:
+            return slot[0]
+        self.next += 1
+        try:
+            ref = weakref.ref(value, lambda _r, i=id(value), n=self.next: self._forget(i, n))
+        except TypeError:  # no weakref slot: cannot tell it from a later object at the same address
+            return "%s#%d" % (kind.__qualname__, self.next)
+        self.serial[id(value)] = ("%s#%d" % (kind.__qualname__, self.next), ref)
+        return self.serial[id(value)][0]
+
+    def _forget(self, ident, n):
+        slot = self.serial.get(ident)
+        if slot is not None and slot[0].endswith("#%d" % n):
+            del self.serial[ident]
+
+    def key_text(self, values):
+        """repr of the argument tuple with identity-compared objects replaced by their serial names."""
+        names = [self.name(v) for v in values]
+        if not any(names):
+            return repr(values)
+        return repr(tuple(_Named(n) if n else v for v, n in zip(values, names)))
+
+
+class _Named:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "<%s>" % self.name  # unquoted: no string argument can look the same
+
+
+IDENTITIES = Identities()
 
 
 class Stats:
@@ -49,7 +98,7 @@ class Stats:
         except TypeError:
             self.unhashable += 1
         try:
-            text = repr(values)
+            text = IDENTITIES.key_text(values)
         except Exception:
             self.unknown += 1
             return None
