@@ -1,6 +1,7 @@
 """"Measure complexity": lenses on hinted functions (pure), then end to end through a real LSP client: the
-command times a quadratic function in a subprocess, its result shows as a lens until the file changes,
-and errors reach the user as window/showMessage."""
+command times a quadratic function in a subprocess, its result shows as a lens while the function's source
+is unchanged (stale once it changes), is stored and shows again after a daemon restart, and errors reach
+the user as window/showMessage."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _titles(lenses: List[lsp.CodeLens]) -> List[str]:
     return [l.command.title for l in lenses]
 
 
-def test_lenses_on_hinted_functions_and_results_while_the_text_is_unchanged(tmp_path: Path) -> None:
+def test_lenses_on_hinted_functions_and_results_while_the_function_is_unchanged(tmp_path: Path) -> None:
     path = str(tmp_path / "quad.py")
     results = Results()
     lenses = complexity_lenses("file:///q.py", path, QUAD_SRC, results)
@@ -51,7 +52,11 @@ def test_lenses_on_hinted_functions_and_results_while_the_text_is_unchanged(tmp_
     results.put(path, "pairs", QUAD_SRC, "≈ O(n²) (R² 1.00, n=50…800)")
     assert _titles(complexity_lenses("file:///q.py", path, QUAD_SRC, results)) == [
         "Measure complexity", "≈ O(n²) (R² 1.00, n=50…800)", "Measure complexity"]
-    assert "≈ O(n²) (R² 1.00, n=50…800)" not in _titles(complexity_lenses("file:///q.py", path, QUAD_SRC + "\n", results))
+    # editing elsewhere keeps the result; editing the function marks it stale
+    assert "≈ O(n²) (R² 1.00, n=50…800)" in _titles(complexity_lenses("file:///q.py", path, QUAD_SRC + "\nX = 1\n", results))
+    edited = _titles(complexity_lenses("file:///q.py", path, QUAD_SRC.replace("c += i ^ j", "c += i | j"), results))
+    assert "≈ O(n²) (R² 1.00, n=50…800)" not in edited
+    assert "stale: ≈ O(n²) (R² 1.00, n=50…800) (function changed since measured)" in edited
     assert complexity_lenses("file:///p.py", path, "def f(n):\n    return n\n", results) == []
 
 
@@ -60,7 +65,8 @@ async def _lenses(client: Any, uri: str) -> List[lsp.CodeLens]:
         lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
 
 
-async def test_measure_complexity_shows_quadratic_until_the_file_changes(client: Any) -> None:
+async def test_measure_complexity_shows_quadratic_until_the_function_changes_and_after_a_restart(
+        client: Any, spawn: Any) -> None:
     path = client.root / "quad.py"
     path.write_text(QUAD_SRC)
     uri = client.open(path)
@@ -77,11 +83,21 @@ async def test_measure_complexity_shows_quadratic_until_the_file_changes(client:
     assert [(l.range.start.line, l.command.title) for l in shown] == [(lens.range.start.line, result["summary"])]
     assert client.refreshes["codeLens"] > refreshes  # the client is told to ask again
 
-    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=QUAD_SRC + "\nX = 1\n")]))
-    titles = _titles(await _lenses(client, uri))
-    assert "Measure complexity" in titles and not any(t.startswith("≈") for t in titles)
+    assert isinstance(result["stored"], int)
+
+    # a new daemon on the same workspace (and store) shows the stored result again
+    second = await spawn(client.root)
+    second.open(path)
+    again = [l for l in await _lenses(second, uri) if l.command.title.startswith("≈")]
+    assert [(l.range.start.line, l.command.title) for l in again] == [(lens.range.start.line, result["summary"])]
+
+    for c in (client, second):  # editing the function's body: the result is stale, in both daemons
+        c.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=QUAD_SRC.replace("c += i ^ j", "c += i | j"))]))
+        titles = _titles(await _lenses(c, uri))
+        assert "Measure complexity" in titles and not any(t.startswith("≈") for t in titles)
+        assert ("stale: " + result["summary"] + " (function changed since measured)") in titles
 
 
 async def test_a_failing_function_is_reported_as_a_message(client: Any) -> None:

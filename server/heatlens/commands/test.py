@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from heatlens import classify
 from heatlens.analysis import pytests
 from heatlens.backends.base import BackendOptions
-from heatlens.model import Profile
+from heatlens.model import Failure, FailureKind, Profile
 from heatlens.reports import document as doc
 from heatlens.reports.attribution import make_scope
-from heatlens.run import RunOptions
+from heatlens.run import RunOptions, RunResult
 
 MAX_TESTS = 200
 
@@ -24,7 +24,9 @@ def register(sub: Any) -> None:
         description="Collect the tests pytest selects for TESTS (files, folders or node ids such as "
         "tests/test_x.py::test_y; default: the whole suite) in the target's interpreter, then profile each test "
         "in its own run (`python -m pytest NODEID` under the backend). Each run is stored as `pytest::NODEID`, "
-        "all of them in one group.",
+        "all of them in one group. With --workers N the tests run in parallel with pytest-xdist (`pytest -n N`): "
+        "every worker profiles its tests with cProfile and heatlens merges the workers' records into one stored "
+        "run of the whole suite (`pytest -n N`) besides the per-test runs.",
     )
     parser.add_argument("tests", nargs="*", metavar="TESTS", help="what pytest should select")
     parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR (as pytest -k)")
@@ -37,6 +39,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--store", default=None, metavar="PATH", help="the store's database")
     parser.add_argument("--no-store", action="store_true", help="do not store the runs")
     parser.add_argument("--max-tests", type=int, default=MAX_TESTS, help="refuse to run more (default %(default)s)")
+    parser.add_argument("--workers", "-n", type=int, default=0, metavar="N",
+                        help="run the tests in N pytest-xdist workers (needs pytest-xdist in the target's "
+                             "interpreter; profiles with cProfile in each worker, --backend is not used)")
     parser.set_defaults(func=run)
 
 
@@ -70,13 +75,47 @@ def run(args: argparse.Namespace) -> int:
                      _top_function(prof, root), f"#{run_id}" if run_id is not None else "-"])
         print(f"heatlens: {test.nodeid}: {rows[-1][1]}", file=sys.stderr)
 
-    pytests.profile_tests_sync(nodeids, options, args.python, cwd, done)
+    combined = ""
+    if args.workers > 0:
+        try:
+            combined = _parallel(args, nodeids, cwd, root, group, done)
+        except pytests.PytestError as exc:
+            print(f"heatlens test: {exc}", file=sys.stderr)
+            return 2
+    else:
+        pytests.profile_tests_sync(nodeids, options, args.python, cwd, done)
     sys.stdout.write(doc.to_text([
-        doc.Heading("heatlens test"),
+        doc.Heading("heatlens test" + (f" ({args.workers} workers, whole run {combined})" if combined else "")),
         doc.Table(["test", "result", "wall", "CPU", "top function of your code", "run"], rows,
                   ["l", "l", "r", "r", "l", "r"]),
     ]))
     return 1 if failed else 0
+
+
+def _parallel(args: argparse.Namespace, nodeids: List[str], cwd: str, root: str, group: str,
+              done: Callable[[pytests.TestRun], None]) -> str:
+    """`--workers N`: one xdist run; per-test runs go to `done`, the merged run is stored too ("#id")."""
+    from heatlens.analysis import pytests_parallel
+
+    if args.backend != "auto":
+        print("heatlens: --workers profiles with cProfile in each worker; --backend is not used", file=sys.stderr)
+    par = pytests_parallel.profile_parallel_sync(nodeids, args.workers, args.python, cwd, args.timeout)
+    if not par.tests:
+        raise pytests.PytestError(f"no test ran under pytest -n {args.workers} (exit {par.returncode}): "
+                                  + " | ".join(par.output.strip().splitlines()[-4:]))
+    for test in par.tests:
+        if test.result.profile is not None:
+            test.result.profile.meta.project_root = root
+        done(test)
+    ran = {t.nodeid for t in par.tests}
+    for nodeid in (n for n in nodeids if n not in ran):  # e.g. a worker that crashed: say which tests have no result
+        print(f"heatlens: {nodeid}: no result from the workers (pytest exit {par.returncode})", file=sys.stderr)
+        done(pytests.TestRun(nodeid, RunResult(None, Failure(FailureKind.NONZERO_EXIT, "no result from the workers"))))
+    if par.combined is None or args.no_store:
+        return "not stored"
+    par.combined.meta.project_root = root
+    run_id = _store(pytests.TestRun(par.combined.meta.target, RunResult(par.combined, Failure())), root, args.store, group)
+    return f"#{run_id}" if run_id is not None else "not stored"
 
 
 def _store(test: pytests.TestRun, root: str, db: Optional[str], group: str) -> Optional[int]:

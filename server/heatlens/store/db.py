@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 from heatlens.model import Profile
-from heatlens.store import queries, schema
+from heatlens.store import complexity, queries, schema
+from heatlens.store.complexity import ComplexityRow
 from heatlens.store.queries import FunctionPoint, RunRow
 
 STORE_DIR = ".heatlens"
@@ -163,7 +164,24 @@ class Store:
             victims = queries.retention_victims(self._conn, keep_last, max_age_days)
             return queries.delete_runs(self._conn, victims)
 
+    def save_complexity(self, row: ComplexityRow) -> int:
+        """Store one big-O measurement (store/complexity.py); returns its id."""
+        with self._guard("save complexity"), self._transaction():
+            return complexity.insert(self._conn, row)
+
     # -- reading ------------------------------------------------------------------------------------
+    def complexity_results(self, file: Optional[str] = None, qualname: Optional[str] = None,
+                           limit: int = 50) -> List[ComplexityRow]:
+        """Stored big-O measurements, newest first; `file` is matched by real path."""
+        key = os.path.realpath(file) if file else None
+        with self._guard("list complexity"):
+            return complexity.select(self._conn, key, qualname, limit)
+
+    def latest_complexity(self, file: str) -> "dict[str, ComplexityRow]":
+        """The newest measurement of each function of `file` (by real path)."""
+        with self._guard("read complexity"):
+            return complexity.latest_per_function(self._conn, os.path.realpath(file))
+
     def load(self, run_id: int) -> Profile:
         with self._guard("load"):
             found = queries.load_blob(self._conn, int(run_id))

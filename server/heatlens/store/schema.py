@@ -7,6 +7,7 @@ History:
 - v1: `runs` with the profile blob inline, `functions` rows for history queries.
 - v2: blobs moved to `profiles` (with a codec, so they can be compressed) so that listing runs never
   reads blobs; runs gain `group_id` (repeated runs), `failure_message`, `target_key`, `saved_at`.
+- v3: `complexity`: stored big-O measurements (store/complexity.py); earlier tables unchanged.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable, Dict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Tables a heatlens store has; a database whose user_version is 0 but holds other tables is not ours.
-OUR_TABLES = {"runs", "functions", "profiles"}
+OUR_TABLES = {"runs", "functions", "profiles", "complexity"}
 
 V1_DDL = """
 CREATE TABLE runs (
@@ -104,12 +105,18 @@ def _to_v2(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+def _to_v3(conn: sqlite3.Connection) -> None:
+    from heatlens.store import complexity
+
+    complexity.create(conn)
+
+
 def _statements(script: str) -> list:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
 # MIGRATIONS[n] upgrades a database at version n to n + 1. Add one per schema change.
-MIGRATIONS: Dict[int, Callable[[sqlite3.Connection], None]] = {0: _to_v1, 1: _to_v2}
+MIGRATIONS: Dict[int, Callable[[sqlite3.Connection], None]] = {0: _to_v1, 1: _to_v2, 2: _to_v3}
 
 
 def migrate(conn: sqlite3.Connection, current: int) -> int:

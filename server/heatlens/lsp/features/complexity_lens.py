@@ -2,7 +2,8 @@
 
 `heatlens.measureComplexity` times the function at growing sizes in a subprocess of the target's
 interpreter (analysis/complexity.py) and fits growth models. The result, "≈ O(n²) (R² 0.99, n=10…100k)",
-then shows as a lens on the function for as long as the document's text is the one that was measured.
+is saved in the project's store and shows as a lens on the function, also after a daemon restart, for as
+long as the function's source is the one that was measured ("stale: …" once it changes).
 It holds the one-at-a-time job slot (a profile running beside it would distort the timings), and
 `heatlens/cancel` or cancelling its progress kills the timing process.
 """
@@ -10,16 +11,16 @@ It holds the one-at-a-time job slot (a profile running beside it would distort t
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set, Tuple
 
 import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
+from heatlens.analysis.complexity_record import function_hash, function_sources, source_hash
 from heatlens.lsp.annotations import path_key
 from heatlens.lsp.jobs import JobBusy
 from heatlens.lsp.progress import PhaseProgress
@@ -33,25 +34,48 @@ MEASURE_COMPLEXITY = "heatlens.measureComplexity"
 TITLE = "Measure complexity"
 BUSY_TITLE = "Measuring complexity…"
 RESULT_COMMAND = ""  # the result lens is informational
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+STALE_PREFIX = "stale: "
+STALE_SUFFIX = " (function changed since measured)"
 
 
 @attrs.define
 class Results:
-    """Measured summaries per (file, qualname), each valid for the text it was measured on."""
+    """Measured results per (file, qualname), each valid for the function's source it was measured on.
 
-    done: Dict[Tuple[str, str], Tuple[str, str]] = attrs.Factory(dict)  # -> (text hash, summary)
+    Filled by measurements of this daemon and, on the first lens request for a file, from the store, so a
+    result survives a daemon restart; a result whose function has changed since shows as stale."""
+
+    done: Dict[Tuple[str, str], Tuple[str, str]] = attrs.Factory(dict)  # -> (function source hash, summary)
     running: Set[Tuple[str, str]] = attrs.Factory(set)
+    store_of: Optional[Callable[[], Any]] = None  # the project's store, or None when it cannot be opened
+    loaded: Set[str] = attrs.Factory(set)  # path keys whose stored results were read
 
     def put(self, path: str, qualname: str, text: str, summary: str) -> None:
-        self.done[(path_key(path), qualname)] = (text_hash(text), summary)
+        self.done[(path_key(path), qualname)] = (function_hash(path, text, qualname) or "", summary)
 
-    def get(self, path: str, qualname: str, text: str) -> str:
+    def load(self, path: str) -> None:
+        """Read the stored results of `path` once (blocking: lenses run off the event loop)."""
+        key = path_key(path)
+        if key in self.loaded or self.store_of is None:
+            return
+        self.loaded.add(key)
+        try:
+            store = self.store_of()
+            stored = store.latest_complexity(path) if store is not None else {}
+        except Exception:  # a broken store costs the stored lenses, never the lens request
+            log.warning("reading stored complexity results of %s failed", path, exc_info=True)
+            return
+        for qualname, row in stored.items():
+            self.done.setdefault((key, qualname), (row.source_hash, row.summary))
+
+    def get(self, path: str, qualname: str, text: str, hashes: Optional[Dict[str, str]] = None) -> Tuple[str, bool]:
+        """(summary, current): current is False when the function's source changed since it was measured.
+        `hashes`: qualname -> source hash of `text`, when the caller computed them for every function."""
         hit = self.done.get((path_key(path), qualname))
-        return hit[1] if hit is not None and hit[0] == text_hash(text) else ""
+        if hit is None:
+            return "", False
+        now = hashes.get(qualname) if hashes is not None else function_hash(path, text, qualname)
+        return hit[1], hit[0] == now
 
 
 _RESULTS: Dict[int, Results] = {}
@@ -59,7 +83,10 @@ _RESULTS: Dict[int, Results] = {}
 
 def results_of(ls: Any) -> Results:
     """The server's results (one server per process; keyed so tests' servers never share them)."""
-    return _RESULTS.setdefault(id(ls), Results())
+    results = _RESULTS.setdefault(id(ls), Results())
+    if results.store_of is None and getattr(ls, "history", None) is not None:
+        results.store_of = ls.history.store
+    return results
 
 
 def _range(line: int) -> lsp.Range:
@@ -77,15 +104,18 @@ def complexity_lenses(uri: str, path: str, text: str, results: Results) -> List[
     except Exception:  # a file that does not parse (mid-edit) simply has no lenses
         log.debug("finding the hinted functions of %s failed", path, exc_info=True)
         return []
+    results.load(path)
+    hashes = {q: source_hash(src) for q, src in function_sources(path, text).items()}
     out = []
     for qualname, line in hinted:
         busy = (path_key(path), qualname) in results.running
         out.append(lsp.CodeLens(range=_range(max(0, line - 1)), command=lsp.Command(
             title=BUSY_TITLE if busy else TITLE, command=MEASURE_COMPLEXITY, arguments=[uri, qualname])))
-        summary = results.get(path, qualname, text)
+        summary, current = results.get(path, qualname, text, hashes)
         if summary:
-            out.append(lsp.CodeLens(range=_range(max(0, line - 1)), command=lsp.Command(title=summary, command=RESULT_COMMAND),
-                                    data={"qualname": qualname}))
+            title = summary if current else STALE_PREFIX + summary + STALE_SUFFIX
+            out.append(lsp.CodeLens(range=_range(max(0, line - 1)), command=lsp.Command(title=title, command=RESULT_COMMAND),
+                                    data={"qualname": qualname, "stale": not current}))
     return out
 
 
@@ -158,7 +188,8 @@ async def measure_complexity(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
             else:
                 summary = summary_text(result)
                 results.put(path, qualname, text, summary)
-                outcome = {"ok": True, "summary": summary, "label": result.label}
+                outcome = {"ok": True, "summary": summary, "label": result.label,
+                           "stored": await asyncio.to_thread(_save, ls, result, text)}
     finally:
         progress.end(outcome.get("summary") or outcome.get("reason") or "failed")
         cancelled.cancel()
@@ -169,6 +200,20 @@ async def measure_complexity(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
         ls.notify_state("idle")
         ls.refresh()
     return outcome
+
+
+def _save(ls: "HeatlensServer", result: Any, text: str) -> Optional[int]:
+    """Keep the result in the project's store (id), so it shows again after a restart; None if not stored."""
+    from heatlens.analysis.complexity_record import to_row
+
+    store = ls.history.store()
+    if store is None:
+        return None
+    try:
+        return int(store.save_complexity(to_row(result, text, "editor")))
+    except Exception:  # StoreError, a full disk: the lens still shows this session's result
+        log.warning("storing the complexity of %s failed", result.function, exc_info=True)
+        return None
 
 
 def register(server: "HeatlensServer") -> None:
