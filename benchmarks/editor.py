@@ -9,7 +9,10 @@
    The same is measured for a real agent run of the same file (data on the lines that were sampled).
 2. hover / codeLens / inlayHint: client-observed round trip of >= 200 requests each, with that profile loaded.
 3. didChange re-anchor: a one-line insertion at the top, then a hover: the client-observed time from sending
-   didChange to the hover answer, and from didChange to the re-anchored heat notification.
+   didChange to the hover answer, and from didChange to the re-anchored heat notification. The client opts
+   in to heat deltas (`heatlens/heatDelta`) like the VS Code extension does.
+   Counts that do not depend on the machine's load: lens builds per codeLens request, heat entries sent
+   per edit (the daemon's `heatlens/debugCounters` and the notifications received).
 4. Daemon RSS (psutil): idle after initialize, with the big profile, and after 100 real agent runs.
 """
 
@@ -68,7 +71,41 @@ def _client() -> Any:
         from conftest import make_client  # the test suite's typed heatlens client (pytest-lsp)
     finally:
         sys.path.pop(0)
-    return make_client()
+    from heatlens.lsp import protocol as hp
+
+    client = make_client()
+
+    @client.feature(hp.HEAT_DELTA)
+    def on_delta(ls: Any, params: Any) -> None:
+        ls.heat.append(params)  # into the same timed log as full heat
+
+    return client
+
+
+async def _initialize(client: Any, root: Path, options: Dict[str, Any]) -> None:
+    """The test client's initialize, plus the experimental capability that asks for heat deltas."""
+    from lsprotocol import types as lsp
+    from pygls.uris import from_fs_path
+
+    from heatlens.lsp import protocol as hp
+
+    sys.path.insert(0, str(HERE.parent / "tests" / "lsp"))
+    try:
+        from conftest import capabilities
+    finally:
+        sys.path.pop(0)
+    caps = capabilities()
+    caps.experimental = {hp.HEAT_DELTAS_CAPABILITY: True}
+    client.root = root
+    uri = from_fs_path(str(root)) or ""
+    client.init_result = await client.initialize_session(lsp.InitializeParams(
+        capabilities=caps, root_uri=uri, workspace_folders=[lsp.WorkspaceFolder(uri=uri, name="ws")],
+        initialization_options=options))
+
+
+async def _counters(client: Any) -> Dict[str, int]:
+    got = await client.protocol.send_request_async("heatlens/debugCounters", None)
+    return {k: int(getattr(got, k)) for k in ("codeLensBuilds", "heatFull", "heatDelta")}
 
 
 class HeatLog(list):
@@ -108,7 +145,7 @@ async def _requests(client: Any, uri: str, n: int, lines: int) -> Dict[str, List
 async def _reanchor(client: Any, timed: HeatLog, uri: str, edits: int) -> Dict[str, List[float]]:
     from lsprotocol import types as lsp
 
-    out: Dict[str, List[float]] = {"didChange_then_hover": [], "didChange_to_heat": []}
+    out: Dict[str, List[float]] = {"didChange_then_hover": [], "didChange_to_heat": [], "heat_entries": []}
     for k in range(edits):
         before = len(timed.arrivals)
         t = time.perf_counter()
@@ -127,6 +164,7 @@ async def _reanchor(client: Any, timed: HeatLog, uri: str, edits: int) -> Dict[s
             await asyncio.sleep(0.002)
         if len(timed.arrivals) > before:
             out["didChange_to_heat"].append(timed.arrivals[before][1] - t)
+            out["heat_entries"].append(float(len(timed.arrivals[before][2].lines)))
     return out
 
 
@@ -156,8 +194,17 @@ async def _full_session(client: Any, timed: HeatLog, uri: str, end_file: Path, s
     result["rss_loaded_mb"] = _rss_mb(pid)
     n = 3 if tiny else 20 if quick else 250
     log(f"  editor: {n} hover / codeLens / inlayHint requests")
+    c0 = await _counters(client)
     result["requests_s"] = await _requests(client, uri, n, result["lines"])
+    c1 = await _counters(client)
     result["reanchor_s"] = await _reanchor(client, timed, uri, 2 if tiny else 5 if quick else 30)
+    c2 = await _counters(client)
+    edits = len(result["reanchor_s"]["didChange_then_hover"])
+    result["counts"] = {
+        "codeLens_requests": n, "codeLens_builds": c1["codeLensBuilds"] - c0["codeLensBuilds"],
+        "edits": edits, "heat_full_on_edits": c2["heatFull"] - c1["heatFull"], "heat_delta_on_edits": c2["heatDelta"] - c1["heatDelta"],
+        "heat_entries_per_edit": median(result["reanchor_s"]["heat_entries"]) if result["reanchor_s"]["heat_entries"] else None,
+    }
     runs = 1 if tiny else 3 if quick else 100
     log(f"  editor: {runs} profile runs of a small program (agent) for RSS")
     for _ in range(runs):
@@ -191,7 +238,7 @@ async def _bench(root: Path, quick: bool, log: Callable[[str], None], tiny: bool
     result: Dict[str, Any] = {"lines": len(source.splitlines())}
     try:
         # thresholds 0: every line with data is painted and hinted, the worst case for publishing
-        await client.start(root, {} if default_thresholds else {"heatThreshold": 0.0, "hintThreshold": 0.0})
+        await _initialize(client, root, {} if default_thresholds else {"heatThreshold": 0.0, "hintThreshold": 0.0})
         pid = client._server.pid
         await asyncio.sleep(0.5)
         result["rss_idle_mb"] = _rss_mb(pid)
@@ -239,7 +286,7 @@ def inprocess_costs(n_edits: int = 200) -> Dict[str, float]:
     composing one edit into the line map (the re-anchor itself), and building the document's heat
     notification afterwards (every painted line, threshold 0). Microseconds, median."""
     from heatlens.lsp.annotations import Annotations, files_of, path_key
-    from heatlens.lsp.features.heat import heat_params
+    from heatlens.lsp.features.heat import delta_params, edit_of, heat_params
 
     path = "/bench/big_module.py"
     source = generate_source()
@@ -248,7 +295,7 @@ def inprocess_costs(n_edits: int = 200) -> Dict[str, float]:
     ann.add_run(list(files_of(profile, 1, lambda _p, _h: source, indexed=False)))
     key = path_key(path)
     ann.attach(key, source)
-    edits, heats = [], []
+    edits, heats, deltas = [], [], []
     for _ in range(n_edits):
         t = time.perf_counter()
         ann.edit(key, 0, 0, 0, 0, "# inserted line\n")
@@ -256,8 +303,13 @@ def inprocess_costs(n_edits: int = 200) -> Dict[str, float]:
         t = time.perf_counter()
         params = heat_params("file:///bench/big_module.py", 1, ann.view(key), 0.0)
         heats.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        edit = edit_of(0, 0, "# inserted line\n", ann.line_count(key) or 0)
+        delta = delta_params("file:///bench/big_module.py", 1, ann.view(key), [edit] if edit else [], [], 0.0)
+        deltas.append(time.perf_counter() - t)
     return {"edit_us": median(edits) * 1e6, "edit_p99_us": percentile(edits, 99) * 1e6,
-            "heat_build_us": median(heats) * 1e6, "heat_lines": float(len(params.lines))}
+            "heat_build_us": median(heats) * 1e6, "heat_lines": float(len(params.lines)),
+            "delta_build_us": median(deltas) * 1e6, "delta_lines": float(len(delta.lines))}
 
 
 def summarize(raw: Dict[str, Any]) -> Dict[str, Any]:
@@ -266,7 +318,7 @@ def summarize(raw: Dict[str, Any]) -> Dict[str, Any]:
            for k, v in req.items() if v}
     re_ = raw.get("reanchor_s", {})
     reanchor = {k: {"p50_ms": median(v) * 1000, "p99_ms": percentile(v, 99) * 1000, "max_ms": max(v) * 1000, "n": len(v)}
-                for k, v in re_.items() if v}
+                for k, v in re_.items() if v and k != "heat_entries"}
     pub = raw.get("publish_s", [])
     return {
         "lines": raw.get("lines"), "heat_lines": raw.get("heat_lines"),
@@ -275,7 +327,7 @@ def summarize(raw: Dict[str, Any]) -> Dict[str, Any]:
         "server_internal": internal_timers(raw.get("server_log", ""), raw.get("big_runs", [])),
         "requests": out, "reanchor": reanchor, "rss_idle_mb": raw.get("rss_idle_mb"),
         "rss_loaded_mb": raw.get("rss_loaded_mb"), "rss_after_runs_mb": raw.get("rss_after_runs_mb"),
-        "runs_for_rss": raw.get("runs_for_rss"),
+        "runs_for_rss": raw.get("runs_for_rss"), "counts": raw.get("counts"),
     }
 
 

@@ -14,12 +14,23 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { BootstrapError, checkServer, resolveServer } from './bootstrap';
-import { HeatNotification, HeatParams, parseHeat, StateNotification, StateParams } from './protocol';
+import {
+  HEAT_DELTAS_CAPABILITY,
+  HeatDeltaNotification,
+  HeatDeltaParams,
+  HeatNotification,
+  HeatParams,
+  parseHeat,
+  parseHeatDelta,
+  StateNotification,
+  StateParams,
+} from './protocol';
 import { PythonInterpreter } from './python';
 import { parseSettings, Parsed } from './settings';
 
 export interface ClientEvents {
   onHeat(params: HeatParams): void;
+  onHeatDelta(params: HeatDeltaParams): void;
   onState(params: StateParams): void;
   onRunning(running: boolean): void;
 }
@@ -180,6 +191,20 @@ export class HeatlensClient implements vscode.Disposable {
       const params = parseHeat(raw);
       if (params) this.events.onHeat(params);
       else this.log.warn(`ignored a malformed heatlens/heat: ${JSON.stringify(raw).slice(0, 200)}`);
+    });
+    client.onNotification(HeatDeltaNotification, (raw) => {
+      const params = parseHeatDelta(raw);
+      if (params) this.events.onHeatDelta(params);
+      else this.log.warn(`ignored a malformed heatlens/heatDelta: ${JSON.stringify(raw).slice(0, 200)}`);
+    });
+    // ask for heat deltas after edits instead of the whole file's heat on every keystroke
+    client.registerFeature({
+      fillClientCapabilities: (caps) => {
+        caps.experimental = { ...(caps.experimental ?? {}), [HEAT_DELTAS_CAPABILITY]: true };
+      },
+      getState: () => ({ kind: 'static' }),
+      initialize: () => undefined,
+      clear: () => undefined,
     });
     client.onNotification(StateNotification, (params) => this.events.onState(params));
     client.onDidChangeState((e) => this.events.onRunning(e.newState === State.Running));

@@ -14,6 +14,8 @@ import { FlameGraphView } from './views/flamegraph';
 import { HistoryView } from './views/history';
 import { ReportView } from './views/report';
 import { exportRun } from './views/export';
+import { callGraphView } from './callGraphView';
+import { resourcesView } from './resourcesView';
 
 export const BACKENDS: { name: string; detail: string }[] = [
   { name: 'auto', detail: 'the best backend available in the target interpreter' },
@@ -59,6 +61,8 @@ export class Commands {
       reg('heatlens.compareWithPrevious', () => this.withClient((c) => this.compareWithPrevious(c))),
       reg('heatlens.showHistory', () => this.withClient((c) => this.history.show(c))),
       reg('heatlens.export', () => this.withClient((c) => exportRun(c))),
+      reg('heatlens.showCallGraph', (arg) => this.withClient((c) => callGraphView.show(c, this.targetOf(arg)))),
+      reg('heatlens.showResources', () => this.withClient((c) => resourcesView.show(c))),
       reg('heatlens.restartServer', async () => (await this.trusted()) && this.client.restart()),
       reg('heatlens.showLogs', () => this.log.show()),
     ];

@@ -1,8 +1,8 @@
 // Paints `heatlens/heat` onto editors: a background tint and a gutter bar per heat level, overview-ruler
 // marks, and dimmed stale lines. Colors are theme colors contributed in package.json.
 import * as vscode from 'vscode';
-import { BUCKETS, gutterSvg, planHeat } from './heat';
-import type { HeatLine, HeatParams } from './protocol';
+import { applyHeatDelta, BUCKETS, gutterSvg, planHeat } from './heat';
+import type { HeatDeltaParams, HeatLine, HeatParams } from './protocol';
 
 const GUTTER = { light: '#e8490f', dark: '#ff7b39', stale: '#9a9a9a' };
 
@@ -42,8 +42,20 @@ export class HeatDecorations implements vscode.Disposable {
   update(params: HeatParams): void {
     if (params.lines.length === 0) this.heat.delete(params.uri);
     else this.heat.set(params.uri, params.lines);
+    this.repaint(params.uri);
+  }
+
+  /** A `heatlens/heatDelta` (after an edit): move the held heat by its edits, set its lines, repaint. */
+  applyDelta(params: HeatDeltaParams): void {
+    const lines = applyHeatDelta(this.heat.get(params.uri) ?? [], params);
+    if (lines.length === 0) this.heat.delete(params.uri);
+    else this.heat.set(params.uri, lines);
+    this.repaint(params.uri);
+  }
+
+  private repaint(uri: string): void {
     for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.uri.toString() === params.uri) this.paint(editor);
+      if (editor.document.uri.toString() === uri) this.paint(editor);
     }
   }
 

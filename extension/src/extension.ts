@@ -2,9 +2,11 @@
 // Nothing of the workspace runs here: the daemon only reads; profiling asks for workspace trust first.
 import * as vscode from 'vscode';
 import { ErrorOnce, HeatlensClient } from './client';
+import { callGraphView } from './callGraphView';
 import { Commands } from './commands';
 import { HeatDecorations } from './decorations';
 import { PythonInterpreter } from './python';
+import { resourcesView } from './resourcesView';
 import { parseSettings } from './settings';
 import { StatusItem } from './status';
 import { FlameGraphView } from './views/flamegraph';
@@ -23,6 +25,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   await python.init();
   client = new HeatlensClient(context, log, python, errors, {
     onHeat: (params) => heat.update(params),
+    onHeatDelta: (params) => heat.applyDelta(params),
     onState: (params) => {
       void vscode.commands.executeCommand('setContext', 'heatlens.profiling', params.state === 'profiling');
       if (params.state === 'profiling') status.profiling(params.target ?? '');
@@ -43,6 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     flame,
     report,
     history,
+    callGraphView,
+    resourcesView,
     ...commands.register(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('heatlens.heat') || e.affectsConfiguration('heatlens.heatThreshold')) {

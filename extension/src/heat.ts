@@ -1,5 +1,5 @@
 // Heat bucketing: which lines get which of the ~5 heat levels. Pure (decorations.ts paints them).
-import type { HeatLine } from './protocol';
+import type { HeatDeltaParams, HeatLine } from './protocol';
 
 export const BUCKETS = 5;
 
@@ -49,4 +49,25 @@ export function gutterSvg(bucket: number, color: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16">` +
     `<rect x="${16 - w}" y="0" width="${w}" height="16" fill="${color}"/></svg>`;
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}
+
+/**
+ * A `heatlens/heatDelta` applied to the heat held for its document: each edit drops the heat of the lines it
+ * replaced and moves the lines after them; then the delta's lines are set (replacing any entry of that line).
+ * Mirrors `apply_delta` in server/heatlens/lsp/features/heat.py. Sorted by line.
+ */
+export function applyHeatDelta(held: readonly HeatLine[], delta: HeatDeltaParams): HeatLine[] {
+  let byLine = new Map<number, HeatLine>(held.map((h) => [h.line, h]));
+  for (const e of delta.edits) {
+    const shift = e.inserted - e.removed;
+    const end = e.line + e.removed;
+    const next = new Map<number, HeatLine>();
+    for (const [n, h] of byLine) {
+      if (n < e.line) next.set(n, h);
+      else if (n >= end) next.set(n + shift, { ...h, line: n + shift });
+    }
+    byLine = next;
+  }
+  for (const h of delta.lines) byLine.set(h.line, h);
+  return [...byLine.values()].sort((a, b) => a.line - b.line);
 }

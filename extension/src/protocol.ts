@@ -1,6 +1,8 @@
 // The custom messages of the heatlens daemon (docs/protocol.md), mirrored from
 // server/heatlens/lsp/protocol.py. Wire names are camelCase; lines 0-based; times in seconds; shares 0..1.
 import { NotificationType, ProgressToken, RequestType } from 'vscode-languageserver-protocol';
+import type { CallGraphResult } from './callGraphRender';
+import type { ResourcesResult } from './resourcesPlot';
 
 export interface ProfileParams {
   uri?: string;
@@ -114,6 +116,24 @@ export interface HeatParams {
   lines: HeatLine[];
 }
 
+/** `removed` lines from `line` were replaced by `inserted` lines (the following lines move by the difference). */
+export interface HeatEdit {
+  line: number;
+  removed: number;
+  inserted: number;
+}
+
+/** After an edit: replay `edits` on the heat held for `uri`, then set each of `lines` (by line number). */
+export interface HeatDeltaParams {
+  uri: string;
+  version: number | null;
+  edits: HeatEdit[];
+  lines: HeatLine[];
+}
+
+/** Key of ClientCapabilities.experimental by which a client asks for `heatlens/heatDelta` after edits. */
+export const HEAT_DELTAS_CAPABILITY = 'heatlensHeatDeltas';
+
 export interface StateParams {
   state: 'idle' | 'profiling';
   target?: string;
@@ -150,7 +170,10 @@ export interface ExportParams {
 }
 export const ExportRequest = new RequestType<ExportParams, { path: string; bytes: number }, void>('heatlens/export');
 export const ExportFormatsRequest = new RequestType<Record<string, never>, { formats: string[] }, void>('heatlens/exportFormats');
+export const CallGraphRequest = new RequestType<{ uri?: string; runId?: number }, CallGraphResult, void>('heatlens/callgraph');
+export const ResourcesRequest = new RequestType<{ runId?: number }, ResourcesResult, void>('heatlens/resources');
 export const HeatNotification = new NotificationType<HeatParams>('heatlens/heat');
+export const HeatDeltaNotification = new NotificationType<HeatDeltaParams>('heatlens/heatDelta');
 export const StateNotification = new NotificationType<StateParams>('heatlens/state');
 
 /** Every custom method this client speaks, by direction (a test checks it against docs/protocol.md). */
@@ -165,8 +188,10 @@ export const CLIENT_REQUESTS = [
   HistoryRequest,
   ExportRequest,
   ExportFormatsRequest,
+  CallGraphRequest,
+  ResourcesRequest,
 ].map((r) => r.method);
-export const SERVER_NOTIFICATIONS = [HeatNotification, StateNotification].map((n) => n.method);
+export const SERVER_NOTIFICATIONS = [HeatNotification, HeatDeltaNotification, StateNotification].map((n) => n.method);
 
 /** Progress phases the server reports on the profile request's work-done token. */
 export const PHASES = ['starting', 'running', 'reading', 'mapping'] as const;
@@ -191,6 +216,22 @@ export function parseHeat(raw: unknown): HeatParams | undefined {
     });
   }
   return { uri: r.uri, version: num(r.version) ? r.version : null, lines };
+}
+
+/** Defensive reading of a `heatlens/heatDelta` payload: undefined if any edit is malformed (the delta
+ * cannot be replayed then), malformed lines dropped like in `parseHeat`. */
+export function parseHeatDelta(raw: unknown): HeatDeltaParams | undefined {
+  const base = parseHeat(raw);
+  const r = raw as Record<string, unknown> | undefined;
+  if (!base || !Array.isArray(r?.edits)) return undefined;
+  const count = (v: unknown): v is number => num(v) && Number.isInteger(v) && v >= 0;
+  const edits: HeatEdit[] = [];
+  for (const e of r.edits as unknown[]) {
+    const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+    if (!count(o.line) || !count(o.removed) || !count(o.inserted)) return undefined;
+    edits.push({ line: o.line, removed: o.removed, inserted: o.inserted });
+  }
+  return { uri: base.uri, version: base.version, edits, lines: base.lines };
 }
 
 /** A failure worth telling the user about (a cancelled run is the user's own doing). */

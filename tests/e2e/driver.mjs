@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioBootstrap, scenarioMain, scenarioUntrusted } from './scenarios.mjs';
+import { scenarioViews } from './scenarios_views.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -290,6 +291,14 @@ async function main() {
       } catch (err) {
         result.errors.push(`bootstrap: ${String(err && err.message ? err.message : err).slice(0, 500)}`);
         await makeContext(page, run).shot('bootstrap-failure');
+      }
+    } else if (opts.scenario === 'views') {
+      const page = await newPage();
+      try {
+        await scenarioViews(makeContext(page, run), helpers);
+      } catch (err) {
+        result.errors.push(`views: ${String(err && err.message ? err.message : err).slice(0, 500)}`);
+        await makeContext(page, run).shot('views-failure');
       }
     } else {
       throw new Error(`unknown scenario ${opts.scenario}`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Open the workbench on `folder` and answer the workspace-trust prompt. */
-async function openWorkbench(c, base, folder, trust) {
+export async function openWorkbench(c, base, folder, trust) {
   const { page } = c;
   await page.goto(`${base}/?folder=${folder}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
@@ -22,7 +22,7 @@ async function focusWorkbench(page) {
 }
 
 /** Open a file of the workspace by clicking it in the explorer (as a user would). */
-async function openFile(page, name) {
+export async function openFile(page, name) {
   await page.keyboard.press('Escape');
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
   const group = page.locator('.editor-group-container.active');
@@ -31,7 +31,7 @@ async function openFile(page, name) {
 }
 
 /** Run a command from the command palette by its exact label. */
-async function runCommand(page, label) {
+export async function runCommand(page, label) {
   await focusWorkbench(page);
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
@@ -53,7 +53,7 @@ async function frameTexts(page) {
   return texts;
 }
 
-const editorLine = (page, text) => page.locator('.monaco-editor .view-lines .view-line', { hasText: text }).first();
+export const editorLine = (page, text) => page.locator('.monaco-editor .view-lines .view-line', { hasText: text }).first();
 
 /** Whole-line decoration backgrounds and gutter icons drawn at the vertical position of the line showing `text`. */
 async function decorationsOn(page, text) {
@@ -83,7 +83,7 @@ async function decorationsOn(page, text) {
   }, box.y);
 }
 
-async function waitFor(fn, ms, what) {
+export async function waitFor(fn, ms, what) {
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {
@@ -106,7 +106,7 @@ async function functionLenses(page) {
   }, LENS_RE.source);
 }
 
-async function profileAndWaitForLens(c, file) {
+export async function profileAndWaitForLens(c, file) {
   const { page } = c;
   await runCommand(page, 'Heatlens: Profile this file');
   const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: `profiling ${file}` }).first();
@@ -177,6 +177,48 @@ export async function scenarioMain(c, { base, processesWith }) {
     await c.shot('hover');
     await page.keyboard.press('Escape');
     return text.replace(/\s+/g, ' ').slice(0, 200);
+  });
+
+  await c.check('edits move the heat with the code and dim the edited line (heat deltas)', async () => {
+    const grey = (t) => /128,\s*128,\s*128/.test(t);
+    // the editor re-renders lines while text changes: a line briefly missing reads as "not yet"
+    const heat = async () => {
+      const d = await decorationsOn(page, 'the hot line').catch(() => ({ tints: [] }));
+      return { hot: d.tints.some((t) => !grey(t)), stale: d.tints.some(grey) };
+    };
+    const yOf = async (text) => (await editorLine(page, text).boundingBox({ timeout: 2_000 }).catch(() => null))?.y ?? -1;
+    const y0 = await yOf('the hot line');
+    // a new line above the hot line: its heat moves down with it, the new line gets none
+    await editorLine(page, 'def hot(n)').click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('# typed above');
+    await waitFor(async () => (await yOf('the hot line')) > y0 && (await heat()).hot, 10_000, 'the heat on the moved hot line');
+    const typed = await decorationsOn(page, 'typed above');
+    if (typed.tints.length) throw new Error(`the typed line has heat: ${JSON.stringify(typed)}`);
+    // typing on the hot line dims it as stale; undoing the typing brings its heat back
+    await editorLine(page, 'the hot line').click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' edited');
+    await waitFor(async () => {
+      const h = await heat();
+      return h.stale && !h.hot;
+    }, 10_000, 'the edited hot line dimmed as stale');
+    await c.shot('edited-line-stale');
+    await page.keyboard.press('Escape'); // a word-completion popup would take the undo
+    await page.keyboard.press('Control+Z');
+    await waitFor(async () => {
+      const h = await heat();
+      return h.hot && !h.stale;
+    }, 10_000, 'the heat back after undo');
+    await page.keyboard.press('Escape');
+    // undo the typed line too (the editor may need several steps: the words, the Enter)
+    for (let i = 0; i < 8 && (await yOf('the hot line')) !== y0; i++) {
+      await page.keyboard.press('Control+Z');
+      await sleep(400);
+    }
+    await waitFor(async () => (await yOf('the hot line')) === y0 && (await heat()).hot, 10_000, 'the original text with its heat');
+    return 'moved with an inserted line, stale while edited, hot again after undo';
   });
 
   await c.check('flame graph webview opens with the profile', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BUCKET_BOUNDS, BUCKETS, bucketOf, gutterSvg, planHeat } from '../../extension/src/heat';
+import { applyHeatDelta, BUCKET_BOUNDS, BUCKETS, bucketOf, gutterSvg, planHeat } from '../../extension/src/heat';
+import { parseHeatDelta } from '../../extension/src/protocol';
 
 test('bucketOf: below the threshold or zero gets no heat', () => {
   assert.equal(bucketOf(0, 0.01), 0);
@@ -64,4 +65,34 @@ test('gutterSvg: a data URI whose bar widens with the level', () => {
   const ws = [1, 2, 3, 4, 5].map(width);
   for (let i = 1; i < ws.length; i++) assert.ok(ws[i] > ws[i - 1], `widths ${ws}`);
   assert.ok(ws[4] <= 16);
+});
+
+test('applyHeatDelta drops the replaced lines, moves the following ones, then sets the delta lines', () => {
+  const h = (line: number, cpuShare: number, stale = false) => ({ line, cpuShare, memMb: 0, stale });
+  const held = [h(0, 0.1), h(3, 0.5), h(4, 0.2), h(9, 0.3)];
+  // two lines inserted at the top, then line 5 (the old line 3) retyped: stale, still hot
+  const out = applyHeatDelta(held, {
+    uri: 'file:///a.py',
+    version: 2,
+    edits: [
+      { line: 0, removed: 1, inserted: 3 },
+      { line: 5, removed: 1, inserted: 1 },
+    ],
+    lines: [h(2, 0.1), h(5, 0.5, true)],
+  });
+  assert.deepEqual(out, [h(2, 0.1), h(5, 0.5, true), h(6, 0.2), h(11, 0.3)]);
+  // deleting lines 5..6 leaves nothing of them; the held array itself is never changed
+  assert.deepEqual(applyHeatDelta(out, { uri: 'file:///a.py', version: 3, edits: [{ line: 5, removed: 2, inserted: 1 }], lines: [] }), [
+    h(2, 0.1),
+    h(10, 0.3),
+  ]);
+  assert.equal(held[1].line, 3);
+});
+
+test('parseHeatDelta refuses a delta whose edits cannot be replayed', () => {
+  const ok = parseHeatDelta({ uri: 'file:///a', version: 1, edits: [{ line: 0, removed: 1, inserted: 2 }], lines: [{ line: 1, cpuShare: 0.2 }] });
+  assert.deepEqual(ok?.edits, [{ line: 0, removed: 1, inserted: 2 }]);
+  assert.deepEqual(ok?.lines, [{ line: 1, cpuShare: 0.2, memMb: 0, stale: false }]);
+  assert.equal(parseHeatDelta({ uri: 'file:///a', edits: [{ line: -1, removed: 1, inserted: 1 }], lines: [] }), undefined);
+  assert.equal(parseHeatDelta({ uri: 'file:///a', lines: [] }), undefined);
 });

@@ -36,4 +36,4 @@ def test_profile_request_params_from_the_wire() -> None:
 def test_every_request_in_the_doc_has_a_type() -> None:
     assert set(hp.REQUESTS) == {hp.PROFILE, hp.CANCEL, hp.CLEAR, hp.RUNS, hp.REPORT, hp.FLAMEGRAPH, hp.COMPARE, hp.HISTORY,
                                  hp.EXPORT, hp.EXPORT_FORMATS}
-    assert set(hp.NOTIFICATIONS) == {hp.HEAT, hp.STATE}
+    assert set(hp.NOTIFICATIONS) == {hp.HEAT, hp.HEAT_DELTA, hp.STATE}

@@ -194,7 +194,9 @@ def test_undo_of_typing_is_stale_until_revalidated() -> None:
     assert ed.lines[hot] == ed.old[hot]
     assert ed.map.is_stale(hot)  # documented choice: edits are not compared with history
     now = ed.lines
-    assert ed.map.revalidate(lambda n: now[n] if n < len(now) else None) == 1
+    fresh: list = []
+    assert ed.map.revalidate(lambda n: now[n] if n < len(now) else None, fresh) == 1
+    assert fresh == [hot]  # the current line that became fresh (what a heat delta re-sends)
     assert not ed.map.is_stale(hot)
     assert [s.kind for s in ed.map.segments()] == [KEPT]
     ed.check()

@@ -64,6 +64,7 @@ class FileData:
     source: Optional[str] = None  # the text as run, when known (enables line-diff recovery)
     parsed: bool = False  # False: only line-level data (no function spans)
     findings: List[Finding] = attrs.Factory(list)  # the run's findings in this file (profiled lines)
+    exceptions: Dict[int, List[Tuple[str, int]]] = attrs.Factory(dict)  # profiled line -> [(type, times raised)]
 
     def share(self, stats: LineStats) -> float:
         return stats.cpu / self.total_cpu if self.total_cpu > 0 else 0.0
@@ -134,7 +135,19 @@ def file_data(
         functions=_functions(fp, profile, index, total), sha256=fp.sha256, source=source,
         parsed=bool(index is not None and index.parsed),
         findings=[f for f in profile.findings if rollup.same_file(f.file, fp.path)],
+        exceptions=raised_by_line(profile, fp.path),
     )
+
+
+def raised_by_line(profile: Profile, path: str) -> Dict[int, List[Tuple[str, int]]]:
+    """Exceptions raised per profiled line of `path` (most raised first), for the line hover."""
+    out: Dict[int, List[Tuple[str, int]]] = {}
+    for rec in profile.exceptions:
+        if rec.line > 0 and rec.count > 0 and rollup.same_file(rec.file, path):
+            out.setdefault(rec.line, []).append((rec.type, rec.count))
+    for items in out.values():
+        items.sort(key=lambda tc: -tc[1])
+    return out
 
 
 def run_total(profile: Profile) -> float:
@@ -338,11 +351,18 @@ class Annotations:
         linemap.apply_full(text)
         return True
 
-    def revalidate(self, path: str, current_line: Callable[[int], Optional[str]]) -> None:
-        """Un-stale lines whose text is back to what was profiled (an undo)."""
+    def revalidate(self, path: str, current_line: Callable[[int], Optional[str]]) -> List[int]:
+        """Un-stale lines whose text is back to what was profiled (an undo); returns their current lines."""
+        fresh: List[int] = []
         linemap = self.maps.get(path)
         if linemap is not None:
-            linemap.revalidate(current_line)
+            linemap.revalidate(current_line, fresh)
+        return fresh
+
+    def line_count(self, path: str) -> Optional[int]:
+        """Lines of the open document as its map knows them (None without a map)."""
+        linemap = self.maps.get(path)
+        return None if linemap is None else linemap.line_count
 
     def close(self, path: str) -> None:
         self.maps.pop(path, None)

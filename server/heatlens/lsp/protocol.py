@@ -29,7 +29,11 @@ COMPARE = "heatlens/compare"
 HISTORY = "heatlens/history"
 EXPORT = "heatlens/export"
 EXPORT_FORMATS = "heatlens/exportFormats"
+CALLGRAPH = "heatlens/callgraph"  # heatlens.lsp.views: results are plain dicts, params untyped
+RESOURCES = "heatlens/resources"
 HEAT = "heatlens/heat"
+HEAT_DELTA = "heatlens/heatDelta"  # sent instead of a full heat after an edit, to clients that opt in
+HEAT_DELTAS_CAPABILITY = "heatlensHeatDeltas"  # key of ClientCapabilities.experimental that opts in
 STATE = "heatlens/state"
 PROFILE_FILE_COMMAND = "heatlens.profileFile"
 
@@ -242,6 +246,26 @@ class HeatParams:
 
 
 @attrs.define
+class HeatEdit:
+    """`removed` lines from `line` (0-based) were replaced by `inserted` lines: the heat of the removed
+    lines is dropped, the lines after them move by `inserted - removed`."""
+
+    line: int
+    removed: int
+    inserted: int
+
+
+@attrs.define
+class HeatDeltaParams:
+    """Apply `edits` in order to the heat held for `uri`, then set each of `lines` (by line number)."""
+
+    uri: str
+    version: Optional[int] = None
+    edits: List[HeatEdit] = attrs.Factory(list)
+    lines: List[HeatLine] = attrs.Factory(list)
+
+
+@attrs.define
 class StateParams:
     state: str = "idle"  # "idle" | "profiling"
     target: Optional[str] = None
@@ -297,7 +321,7 @@ REQUESTS: Dict[str, Any] = {
     EXPORT: (ExportParams, ExportResult),
     EXPORT_FORMATS: (ExportFormatsParams, ExportFormatsResult),
 }
-NOTIFICATIONS: Dict[str, Any] = {HEAT: HeatParams, STATE: StateParams}
+NOTIFICATIONS: Dict[str, Any] = {HEAT: HeatParams, HEAT_DELTA: HeatDeltaParams, STATE: StateParams}
 
 _MESSAGE_TYPES: Dict[str, type] = {}
 _RESULT_TYPES: Dict[str, type] = {}
@@ -313,7 +337,7 @@ for _method, _params in NOTIFICATIONS.items():
 WIRE_TYPES: List[type] = [
     ProfileParams, FailureInfo, Hotspot, ProfileSummary, CancelParams, CancelResult, ClearParams,
     RunsParams, RunInfo, RunsResult, ReportParams, ReportResult, FlamegraphParams, FlamegraphResult,
-    HeatLine, HeatParams, StateParams,
+    HeatLine, HeatParams, HeatEdit, HeatDeltaParams, StateParams,
     CompareParams, ChangeInfo, FunctionChange, CompareResult, HistoryParams, HistoryRun, HistoryResult,
     ExportParams, ExportResult, ExportFormatsParams, ExportFormatsResult,
 ]

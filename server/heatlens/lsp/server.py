@@ -10,7 +10,7 @@ import asyncio
 import fnmatch
 import logging
 import os
-from typing import Any, Callable, Dict, Iterable, List, Optional, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, cast
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
@@ -26,13 +26,16 @@ from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
 from heatlens.lsp.protocol import (
-    HEAT, STATE, HeatlensProtocol, ProfileSummary, StateParams, answer_unreadable, heatlens_converter,
+    HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, STATE, HeatEdit, HeatlensProtocol, ProfileSummary, StateParams,
+    answer_unreadable, heatlens_converter,
 )
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.positions import client_len
 from heatlens.mapping.source_index import index_for
 
 log = logging.getLogger(__name__)
+
+DEBUG_COUNTERS = "heatlens/debugCounters"
 
 
 class HeatlensServer(LanguageServer):
@@ -51,6 +54,10 @@ class HeatlensServer(LanguageServer):
         # Called in a worker thread with each file's full data of a new run before it is published: the
         # place for slow pure work (e.g. anti-pattern analysis) that doc_hooks then find cached.
         self.prepare_hooks: List[Callable[[FileData], None]] = []
+        self.heat_deltas = False  # the client applies heatlens/heatDelta (experimental capability)
+        self.lens_cache = code_lens.LensCache()
+        self.counters: Dict[str, int] = {"heatFull": 0, "heatDelta": 0}  # for tests and benchmarks
+        self._lines: Dict[str, Tuple[str, Sequence[str]]] = {}  # uri -> (source, its lines)
 
     # ---- settings and roots --------------------------------------------------------------------
 
@@ -91,6 +98,21 @@ class HeatlensServer(LanguageServer):
         path = to_fs_path(uri)
         return self.annotations.view(path_key(path)) if path else None
 
+    def lines_of(self, doc: TextDocument) -> Sequence[str]:
+        """`doc.lines`, split once per text (pygls splits the whole source on every access)."""
+        source = doc.source
+        hit = self._lines.get(doc.uri)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        lines = doc.lines
+        self._lines[doc.uri] = (source, lines)
+        return lines
+
+    def forget(self, uri: str) -> None:
+        """Drop what is cached for a closed document."""
+        self.lens_cache.invalidate(uri)
+        self._lines.pop(uri, None)
+
     def attach(self, uri: str) -> Optional[DocView]:
         doc = self.document(uri)
         path = to_fs_path(uri)
@@ -104,7 +126,22 @@ class HeatlensServer(LanguageServer):
         doc = self.document(uri)
         version = doc.version if doc is not None else None
         view = self.view(uri)
+        self.lens_cache.invalidate(uri)
         self.protocol.notify(HEAT, heat.heat_params(uri, version, view, self.settings.heat_threshold))
+        self.counters["heatFull"] += 1
+        self.run_doc_hooks(uri, view)
+
+    def send_heat_delta(self, uri: str, edits: List[HeatEdit], fresh: List[int]) -> None:
+        """After edits: only what changed (see features/heat.py), to a client that applies deltas."""
+        doc = self.document(uri)
+        version = doc.version if doc is not None else None
+        view = self.view(uri)
+        self.lens_cache.invalidate(uri)
+        self.protocol.notify(HEAT_DELTA, heat.delta_params(uri, version, view, edits, fresh, self.settings.heat_threshold))
+        self.counters["heatDelta"] += 1
+        self.run_doc_hooks(uri, view)
+
+    def run_doc_hooks(self, uri: str, view: Optional[DocView]) -> None:
         for hook in self.doc_hooks:
             try:
                 hook(self, uri, view)
@@ -194,6 +231,8 @@ def initialize(ls: HeatlensServer, params: lsp.InitializeParams) -> None:
     if root:
         ls.project_root = root
     ls.apply_settings(params.initialization_options)
+    experimental = getattr(params.capabilities, "experimental", None)
+    ls.heat_deltas = isinstance(experimental, dict) and experimental.get(HEAT_DELTAS_CAPABILITY) is True
     if not ls.settings.client_commands:
         from heatlens.lsp import commands
 
@@ -231,24 +270,37 @@ def did_change(ls: HeatlensServer, params: lsp.DidChangeTextDocumentParams) -> N
     if not path:
         return
     key = path_key(path)
+    ls.lens_cache.invalidate(uri)
     if ls.annotations.view(key) is None:
         return
+    # With a client that applies deltas, send the edits as line replacements plus the touched lines'
+    # heat (O(edit)), not the whole file's heat (O(file) to build, send and paint) on every keystroke.
+    edits: Optional[List[HeatEdit]] = [] if ls.heat_deltas else None
     for change in params.content_changes:
         if isinstance(change, lsp.TextDocumentContentChangePartial):
             r = change.range
+            if edits is not None:
+                edit = heat.edit_of(r.start.line, r.end.line, change.text, ls.annotations.line_count(key) or 0)
+                edits = None if edit is None else edits + [edit]
             ls.annotations.edit(key, r.start.line, r.start.character, r.end.line, r.end.character, change.text)
         else:
+            edits = None
             ls.annotations.replace(key, change.text)
+    fresh: List[int] = []
     doc = ls.document(uri)
     if doc is not None:
-        lines = doc.lines
-        ls.annotations.revalidate(key, lambda n: lines[n].rstrip("\r\n") if 0 <= n < len(lines) else None)
-    ls.send_heat(uri)
+        lines = ls.lines_of(doc)
+        fresh = ls.annotations.revalidate(key, lambda n: lines[n].rstrip("\r\n") if 0 <= n < len(lines) else None)
+    if edits is None:
+        ls.send_heat(uri)
+    else:
+        ls.send_heat_delta(uri, edits, fresh)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
+    ls.forget(params.text_document.uri)
     if path:
         ls.annotations.close(path_key(path))
 
@@ -258,7 +310,9 @@ async def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[l
     uri = params.text_document.uri
     view = ls.view(uri)
     deltas = ls.comparison.lens_suffixes(view) if ls.comparison is not None else None
-    return code_lens.code_lenses(uri, view, deltas=deltas) + code_actions.fix_lenses(uri, view) + await _source_lenses(ls, uri)
+    doc = ls.document(uri)
+    own = ls.lens_cache.lenses(uri, doc.version if doc is not None else None, view, deltas)
+    return own + code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings)) + await _source_lenses(ls, uri)
 
 
 async def _source_lenses(ls: HeatlensServer, uri: str) -> List[lsp.CodeLens]:
@@ -268,8 +322,15 @@ async def _source_lenses(ls: HeatlensServer, uri: str) -> List[lsp.CodeLens]:
     if doc is None or not path or doc.language_id not in (None, "python"):
         return []
     text, results = doc.source, complexity_lens.results_of(ls)
-    return await asyncio.to_thread(lambda: pytest_lens.profile_test_lenses(uri, path, text)
-                                   + complexity_lens.complexity_lenses(uri, path, text, results))
+
+    def build() -> List[lsp.CodeLens]:
+        return pytest_lens.profile_test_lenses(uri, path, text) + complexity_lens.complexity_lenses(uri, path, text, results)
+
+    # Most files are neither test files nor carry complexity hints: then both answer at once without a
+    # parse, and a thread hop (two wake-ups, ms each on a loaded machine) would be the request's main cost.
+    if not pytest_lens.is_test_file(path) and "heatlens:" not in text:
+        return build()
+    return await asyncio.to_thread(build)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -286,7 +347,7 @@ def on_inlay_hint(ls: HeatlensServer, params: lsp.InlayHintParams) -> List[lsp.I
     doc = ls.document(uri)
     if view is None or doc is None:
         return []
-    lines = doc.lines
+    lines = ls.lines_of(doc)
     codec = ls.workspace.position_codec
 
     def line_end(n: int) -> Optional[int]:
@@ -296,8 +357,15 @@ def on_inlay_hint(ls: HeatlensServer, params: lsp.InlayHintParams) -> List[lsp.I
     return inlay_hints.inlay_hints(view, params.range.start.line, last, ls.settings.hint_threshold, line_end)
 
 
+@server.feature(DEBUG_COUNTERS)
+def on_debug_counters(ls: HeatlensServer, params: Any) -> Dict[str, int]:
+    """Counts of work done (lens builds, full and delta heat sent): for tests and benchmarks."""
+    return {"codeLensBuilds": ls.lens_cache.builds, **ls.counters}
+
+
 def custom_handlers() -> Dict[str, Any]:
     from heatlens.lsp import requests  # registers heatlens/* on `server`
+    from heatlens.lsp import views  # noqa: F401  registers heatlens/callgraph and heatlens/resources
 
     return requests.HANDLERS
 

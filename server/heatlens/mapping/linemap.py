@@ -130,9 +130,10 @@ class LineMap:
         self._total = len(new_lines)
         self._index = None
 
-    def revalidate(self, current_line: Callable[[int], Optional[str]]) -> int:
+    def revalidate(self, current_line: Callable[[int], Optional[str]], fresh_lines: Optional[List[int]] = None) -> int:
         """Un-stale stale lines whose current text (`current_line(new_line)`, None if unknown) equals their
-        old text again, e.g. after an undo. Costs O(stale lines). Returns how many became fresh."""
+        old text again, e.g. after an undo. Costs O(stale lines). Returns how many became fresh; their
+        current lines are appended to `fresh_lines` when given."""
         fresh = 0
         out: List[Segment] = []
         new_start = 0
@@ -144,6 +145,8 @@ class LineMap:
                     old = seg.old_start + off
                     ok = current_line(new_start + off) == self._old[old]
                     fresh += ok
+                    if ok and fresh_lines is not None:
+                        fresh_lines.append(new_start + off)
                     out.append(Segment(KEPT if ok else STALE, old, 1))
             new_start += seg.length
         if fresh:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from lsprotocol import types as lsp
 
@@ -48,3 +48,38 @@ def code_lenses(
             data={"qualname": fn.qualname},
         ))
     return lenses
+
+
+class LensCache:
+    """The function lenses of each document, built once per (document version, run data, line map,
+    comparison deltas): clients ask for lenses again on every scroll and refresh, and a big file has a
+    thousand of them. The server also drops a document's entry on each edit and publish, since the line
+    map is changed in place."""
+
+    def __init__(self) -> None:
+        self._entries: Dict[str, Tuple[Tuple[Any, ...], List[lsp.CodeLens]]] = {}
+        self.builds = 0  # how many times lenses were built (exposed for tests and benchmarks)
+
+    def lenses(
+        self, uri: str, version: Optional[int], view: Optional[DocView], deltas: Optional[Dict[str, str]] = None
+    ) -> List[lsp.CodeLens]:
+        key = (version, view.data if view else None, view.linemap if view else None,
+               tuple(sorted(deltas.items())) if deltas else ())
+        hit = self._entries.get(uri)
+        if hit is not None and _same_key(hit[0], key):
+            return list(hit[1])
+        built = code_lenses(uri, view, deltas=deltas)
+        self.builds += 1
+        self._entries[uri] = (key, built)
+        return list(built)
+
+    def invalidate(self, uri: Optional[str] = None) -> None:
+        if uri is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(uri, None)
+
+
+def _same_key(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> bool:
+    # data and map by identity (the objects are held by the entry, so an id cannot be reused meanwhile)
+    return a[0] == b[0] and a[1] is b[1] and a[2] is b[2] and a[3] == b[3]

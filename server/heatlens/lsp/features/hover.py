@@ -66,13 +66,22 @@ def function_table(fn: FunctionData) -> List[str]:
     return rows
 
 
+def raised_row(view: DocView, line: int) -> List[str]:
+    """The "raised" row of 0-based current `line`: exceptions raised there (caught or not) and how often."""
+    old = view.old(line)
+    raised = view.data.exceptions.get(old) if old is not None else None
+    return ["| raised | " + ", ".join(f"`{t}` ×{count(n)}" for t, n in raised) + " |"] if raised else []
+
+
 def hover_markdown(view: DocView, line: int, extra: Optional[Dict[str, List[str]]] = None) -> Optional[str]:
     """The hover text for 0-based current `line`, None when nothing was measured there. `extra`: qualname ->
     Markdown lines added under the function's table (the comparison with another run)."""
     line_view = view.line_at(line)
     fn_hit = view.function_at(line)
     if line_view is None and fn_hit is None:
-        return None
+        # a line where exceptions are raised may have no CPU samples of its own (3.11's sampler)
+        rows = raised_row(view, line)
+        return "\n".join([f"**heatlens** · line {view.old(line)} as profiled", "", "| | |", "|---|---|", *rows]) if rows else None
     run = f" · run #{view.data.run_id}" if view.data.run_id is not None else ""
     parts: List[str] = []
     if fn_hit is not None:
@@ -90,6 +99,7 @@ def hover_markdown(view: DocView, line: int, extra: Optional[Dict[str, List[str]
         parts.append(f"**heatlens** · line {line_view.old_line} as profiled{run if not parts else ''}")
         parts.append("")
         parts.extend(line_table(line_view))
+        parts.extend(raised_row(view, line))
         if line_view.stale:
             parts.extend(["", STALE_NOTE])
     return "\n".join(parts)

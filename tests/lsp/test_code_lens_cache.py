@@ -1,0 +1,82 @@
+"""Function lenses are built once per (document version, run): repeated requests reuse them, an edit or a
+new run rebuilds them, and after an edit they sit on the moved functions. Builds are counted by the
+daemon itself (`heatlens/debugCounters`)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from lsprotocol import types as lsp
+import pytest
+
+from heatlens.lsp.annotations import DocView, FileData
+from heatlens.lsp.features.code_lens import LensCache
+from heatlens.mapping.linemap import LineMap
+
+
+async def _builds(client: Any) -> int:
+    counters = await client.protocol.send_request_async("heatlens/debugCounters", None)
+    return int(counters.codeLensBuilds)
+
+
+async def _function_lenses(client: Any, uri: str) -> Dict[int, str]:
+    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    return {l.range.start.line: l.command.title for l in lenses if l.data and "qualname" in l.data}
+
+
+@pytest.mark.asyncio
+async def test_lenses_are_reused_until_an_edit_or_a_new_run(client: Any) -> None:
+    hot = client.root / "hot.py"
+    uri = client.open(hot)
+    summary = await client.profile(uri=uri, backend="agent")
+    assert summary.failure.kind == "ok", summary.failure
+    first = await _function_lenses(client, uri)
+    def_hot = client.line_of(hot, "def hot(")
+    assert def_hot in first and "CPU" in first[def_hot]
+    built = await _builds(client)
+    for _ in range(3):
+        assert await _function_lenses(client, uri) == first
+    assert await _builds(client) == built  # same version, same run: no rebuild
+
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[lsp.TextDocumentContentChangePartial(
+            range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0)),
+            text="# one\n# two\n")],
+    ))
+    moved = await _function_lenses(client, uri)
+    assert moved == {line + 2: title for line, title in first.items()}  # moved with the code, same titles
+    assert await _builds(client) == built + 1
+    assert await _function_lenses(client, uri) == moved
+    assert await _builds(client) == built + 1
+
+    summary = await client.profile(uri=uri, backend="agent")
+    assert summary.failure.kind == "ok", summary.failure
+    await _function_lenses(client, uri)
+    assert await _builds(client) > built + 1  # a new run's data: rebuilt
+
+
+def _data(source: str) -> FileData:
+    from heatlens.lsp.annotations import FunctionData
+
+    fn = FunctionData(qualname="f", line=2, def_line=2, end_line=3, seconds=1.0, share=0.5, own_seconds=1.0)
+    return FileData(path="/nowhere/c.py", run_id=1, total_cpu=2.0, lines={}, functions=[fn], sha256=None, source=source)
+
+
+def test_cache_keys_on_version_data_map_and_deltas() -> None:
+    source = "import x\ndef f():\n    pass\n"
+    cache = LensCache()
+    data, linemap = _data(source), LineMap.from_text(source)
+    view = DocView(data, linemap)
+    a = cache.lenses("u", 1, view)
+    b = cache.lenses("u", 1, DocView(data, linemap))  # a new view object of the same data and map
+    assert cache.builds == 1 and [l.command.title for l in a] == [l.command.title for l in b]
+    cache.lenses("u", 2, view)  # a new version
+    cache.lenses("u", 2, DocView(_data(source), linemap))  # a new run's data
+    cache.lenses("u", 2, DocView(view.data, LineMap.from_text(source)))  # re-anchored
+    assert cache.builds == 4
+    with_delta: List[Any] = cache.lenses("u", 2, DocView(view.data, linemap), {"f": "▼ −38% vs previous"})
+    assert cache.builds == 5 and with_delta[1].command.title.endswith("▼ −38% vs previous")
+    cache.invalidate("u")
+    cache.lenses("u", 2, DocView(view.data, linemap), {"f": "▼ −38% vs previous"})
+    assert cache.builds == 6
