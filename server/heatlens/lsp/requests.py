@@ -70,6 +70,21 @@ def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[Fi
     return run_id, list(files_of(profile, run_id, profiling.read_source, indexed=False))
 
 
+async def refine_then_analyse(ls: HeatlensServer, datas: List[FileData]) -> None:
+    """Publish the function roll-ups at once, then run the slow prepare hooks (anti-pattern analysis:
+    seconds for a big file) in a worker thread and publish the documents' diagnostics after them; until
+    then the diagnostics hook leaves those files alone rather than analysing on the event loop."""
+    keys = {path_key(d.path) for d in datas}
+    ls.analysing |= keys
+    try:
+        ls.refine_files(datas)
+        hooks = list(ls.prepare_hooks)
+        await asyncio.to_thread(prepared, datas, hooks)
+    finally:
+        ls.analysing -= keys
+    ls.run_doc_hooks_for(d.path for d in datas)
+
+
 async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Optional[str] = None) -> ProfileSummary:
     """Run one profile end to end; the handler of `heatlens/profile` and of `heatlens.profileFile`.
     `label` (e.g. `pytest::NODEID`) names the run instead of the target's command line."""
@@ -108,10 +123,10 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
             # Function spans need the LibCST index (cached per source hash, pre-warmed on didOpen).
             prof = result.profile
             wanted = ls.index_wanted()
-            hooks = list(ls.prepare_hooks)
-            datas = await asyncio.to_thread(lambda: prepared(files_of(prof, run_id, profiling.read_source, wanted), hooks))
-            ls.refine_files(datas)
-            log.info("run %s: function roll-ups published after %.1f ms", run_id, (time.perf_counter() - mapping_started) * 1000)
+            datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source, wanted)))
+            await refine_then_analyse(ls, datas)
+            log.info("run %s: function roll-ups and diagnostics published after %.1f ms", run_id,
+                     (time.perf_counter() - mapping_started) * 1000)
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)
         duration = result.wall_time or (result.profile.meta.wall_time if result.profile else 0.0) or time.monotonic() - started
         summary = profiling.summary(run_id, target, backend, duration, result.failure, profiling.hotspots(datas, ls.roots()))

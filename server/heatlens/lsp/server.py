@@ -10,7 +10,7 @@ import asyncio
 import fnmatch
 import logging
 import os
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
@@ -54,6 +54,7 @@ class HeatlensServer(LanguageServer):
         # Called in a worker thread with each file's full data of a new run before it is published: the
         # place for slow pure work (e.g. anti-pattern analysis) that doc_hooks then find cached.
         self.prepare_hooks: List[Callable[[FileData], None]] = []
+        self.analysing: Set[str] = set()  # path keys whose prepare hooks are running: doc hooks wait for them
         self.heat_deltas = False  # the client applies heatlens/heatDelta (experimental capability)
         self.lens_cache = code_lens.LensCache()
         self.counters: Dict[str, int] = {"heatFull": 0, "heatDelta": 0}  # for tests and benchmarks
@@ -147,6 +148,18 @@ class HeatlensServer(LanguageServer):
                 hook(self, uri, view)
             except Exception:  # one feature's bug must not stop the others from publishing
                 log.exception("document hook %r failed for %s", hook, uri)
+
+    def run_doc_hooks_for(self, paths: Iterable[str]) -> None:
+        """The doc hooks (diagnostics) of the open documents among `paths`, heat unchanged."""
+        wanted = {path_key(p) for p in paths}
+        try:
+            uris = list(self.workspace.text_documents)
+        except RuntimeError:
+            return
+        for uri in uris:
+            path = to_fs_path(uri)
+            if path and path_key(path) in wanted:
+                self.run_doc_hooks(uri, self.view(uri))
 
     def publish_open(self, paths: Optional[Iterable[str]] = None, reanchor: bool = True) -> None:
         """Re-anchor and send heat for open documents (those of `paths`, default all), then ask the client

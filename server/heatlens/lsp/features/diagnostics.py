@@ -18,7 +18,7 @@ from lsprotocol import types as lsp
 from heatlens.analysis import leaks
 from heatlens.analysis.argprobe import ProbeReport
 from heatlens.analysis.findings import Thresholds, apply_probe, findings_for_file, severity
-from heatlens.lsp.annotations import DocView, FileData
+from heatlens.lsp.annotations import DocView, FileData, path_key
 from heatlens.model import Finding
 
 if TYPE_CHECKING:
@@ -133,6 +133,8 @@ def diagnostics(view: Optional[DocView], thresholds: Optional[Thresholds] = None
 
 def publish(ls: "HeatlensServer", uri: str, view: Optional[DocView]) -> None:
     """A `doc_hooks` entry: publish the document's diagnostics whenever its annotations change."""
+    if view is not None and path_key(view.data.path) in ls.analysing:
+        return  # published when the analysis in the worker thread is done (requests.refine_then_analyse)
     doc = ls.document(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
         uri=uri, diagnostics=diagnostics(view, thresholds_of(ls.settings)), version=doc.version if doc is not None else None))
