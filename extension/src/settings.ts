@@ -11,6 +11,8 @@ export interface ServerSettings {
   python: string;
   timeout: number;
   memoryLimitMb: number;
+  memory: string; // off | sampled | full
+  exceptions: boolean; // count caught exceptions on Python < 3.12 too (slows calls)
   heatThreshold: number;
   hintThreshold: number;
   userCode: string[];
@@ -38,6 +40,8 @@ export const DEFAULT_SERVER: ServerSettings = {
   python: '',
   timeout: 300,
   memoryLimitMb: 0,
+  memory: 'sampled',
+  exceptions: false,
   heatThreshold: 0.01,
   hintThreshold: 0.02,
   userCode: [],
@@ -47,6 +51,7 @@ export const DEFAULT_SERVER: ServerSettings = {
 };
 
 const BACKEND_RE = /^[a-z][a-z0-9_-]*$/;
+const MEMORY_MODES = ['off', 'sampled', 'full'];
 
 /** Read every setting; a value of the wrong type or out of range falls back to its default. */
 export function parseSettings(cfg: ConfigReader, interpreter = ''): Parsed {
@@ -93,12 +98,19 @@ export function parseSettings(cfg: ConfigReader, interpreter = ''): Parsed {
     problems.push(`heatlens.backend ${JSON.stringify(backend)} is not a backend name; using "auto"`);
     backend = 'auto';
   }
+  let memory = str('memory', DEFAULT_SERVER.memory);
+  if (!MEMORY_MODES.includes(memory)) {
+    problems.push(`heatlens.memory must be one of ${MEMORY_MODES.join(', ')}; using "${DEFAULT_SERVER.memory}"`);
+    memory = DEFAULT_SERVER.memory;
+  }
   const pythonOverride = str('python', '');
   const server: ServerSettings = {
     backend,
     python: pythonOverride || interpreter,
     timeout: numIn('timeout', DEFAULT_SERVER.timeout, 1, 7 * 24 * 3600),
     memoryLimitMb: numIn('memoryLimitMb', DEFAULT_SERVER.memoryLimitMb, 0, Number.MAX_SAFE_INTEGER),
+    memory,
+    exceptions: bool('exceptions', DEFAULT_SERVER.exceptions),
     heatThreshold: numIn('heatThreshold', DEFAULT_SERVER.heatThreshold, 0, 1),
     hintThreshold: numIn('hintThreshold', DEFAULT_SERVER.hintThreshold, 0, 1),
     userCode: strList('userCode'),

@@ -27,12 +27,14 @@ test('valid values pass through', () => {
     reader({
       backend: 'scalene', timeout: 30, memoryLimitMb: 512, heatThreshold: 0.05, hintThreshold: 0.1,
       userCode: ['lib/**'], storePath: '/tmp/h.db', 'diagnostics.warningShare': 0.1, 'diagnostics.infoShare': 0.01,
-      serverPython: '/srv/venv/bin/python', args: ['--n', '3'], 'heat.enabled': false,
+      serverPython: '/srv/venv/bin/python', args: ['--n', '3'], 'heat.enabled': false, memory: 'full', exceptions: true,
     }),
   );
   assert.equal(p.server.backend, 'scalene');
   assert.equal(p.server.timeout, 30);
   assert.equal(p.server.memoryLimitMb, 512);
+  assert.equal(p.server.memory, 'full');
+  assert.equal(p.server.exceptions, true);
   assert.equal(p.server.heatThreshold, 0.05);
   assert.deepEqual(p.server.userCode, ['lib/**']);
   assert.deepEqual(p.server.diagnostics, { warningShare: 0.1, infoShare: 0.01 });
@@ -42,7 +44,7 @@ test('valid values pass through', () => {
 
 test('bad values fall back to defaults, each with one visible problem line', () => {
   const p = parseSettings(
-    reader({ backend: 'rm -rf /', timeout: -5, heatThreshold: 2, userCode: 'x', 'heat.enabled': 'yes', python: 42 }),
+    reader({ backend: 'rm -rf /', timeout: -5, heatThreshold: 2, userCode: 'x', 'heat.enabled': 'yes', python: 42, memory: 'all' }),
   );
   assert.equal(p.server.backend, 'auto');
   assert.equal(p.server.timeout, DEFAULT_SERVER.timeout);
@@ -50,7 +52,8 @@ test('bad values fall back to defaults, each with one visible problem line', () 
   assert.deepEqual(p.server.userCode, []);
   assert.equal(p.client.heatEnabled, true);
   assert.equal(p.server.python, '');
-  assert.equal(p.problems.length, 6, p.problems.join('\n'));
+  assert.equal(p.server.memory, 'sampled');
+  assert.equal(p.problems.length, 7, p.problems.join('\n'));
   assert.ok(p.problems.some((l) => l.startsWith('heatlens.timeout')));
 });
 
@@ -68,6 +71,9 @@ test('every setting the client reads is declared in package.json, and every decl
   assert.equal(props['heatlens.heatThreshold'].default, DEFAULT_SERVER.heatThreshold);
   assert.equal(props['heatlens.hintThreshold'].default, DEFAULT_SERVER.hintThreshold);
   assert.equal(props['heatlens.backend'].default, DEFAULT_SERVER.backend);
+  assert.equal(props['heatlens.memory'].default, DEFAULT_SERVER.memory);
+  assert.deepEqual(props['heatlens.memory'].enum, ['off', 'sampled', 'full']);
+  assert.equal(props['heatlens.exceptions'].default, DEFAULT_SERVER.exceptions);
 });
 
 test('splitArgs handles quotes and escapes without expanding anything', () => {
