@@ -17,7 +17,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import register_lsp_features
 from pytest_lsp.protocol import LanguageClientProtocol
 
-from heatlens.lsp import protocol as hp
+from heatlens.lsp import jsonrpc, protocol as hp
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lsp"
 SERVER_COMMAND = [sys.executable, "-m", "heatlens", "serve"]  # `heatlens serve`, as editors start it
@@ -28,10 +28,10 @@ class HeatClientProtocol(LanguageClientProtocol):
     """The test client's side of the typed custom messages."""
 
     def get_message_type(self, method: str) -> Any:
-        return hp._MESSAGE_TYPES.get(method) or super().get_message_type(method)
+        return jsonrpc.MESSAGE_TYPES.get(method) or super().get_message_type(method)
 
     def get_result_type(self, method: str) -> Any:
-        return hp._RESULT_TYPES.get(method) or super().get_result_type(method)
+        return jsonrpc.RESULT_TYPES.get(method) or super().get_result_type(method)
 
 
 class HeatClient(LanguageClient):
@@ -110,7 +110,7 @@ def capabilities() -> lsp.ClientCapabilities:
 
 
 def make_client() -> HeatClient:
-    client = HeatClient(protocol_cls=HeatClientProtocol, converter_factory=hp.heatlens_converter)
+    client = HeatClient(protocol_cls=HeatClientProtocol, converter_factory=jsonrpc.heatlens_converter)
     register_lsp_features(client)
     client.heat = []
     client.states = []

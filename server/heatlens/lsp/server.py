@@ -25,10 +25,8 @@ from heatlens.lsp.compare import CompareState
 from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat, hover, inlay_hints, pytest_lens
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
-from heatlens.lsp.protocol import (
-    HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, STATE, HeatEdit, HeatlensProtocol, ProfileSummary, StateParams,
-    answer_unreadable, heatlens_converter,
-)
+from heatlens.lsp.jsonrpc import HeatlensProtocol, answer_unreadable, heatlens_converter
+from heatlens.lsp.protocol import HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, STATE, HeatEdit, ProfileSummary, StateParams
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.positions import client_len
 from heatlens.mapping.source_index import index_for
