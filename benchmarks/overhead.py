@@ -21,7 +21,10 @@ from benchmarks.common import PYTHON, WORKLOADS, children_cpu, geomean, median, 
 
 WORKLOAD_NAMES = ["call_heavy", "nested_loops", "alloc_heavy", "numpy_native", "io_sleep", "threads", "nbody",
                   "json_tasks"]
-FULL_SCALE, QUICK_SCALE = 1.5, 0.02
+# Scale 3 makes every CPU-bound workload 3-4 s of CPU unprofiled, so start-up (measured apart) does not dominate;
+# io_sleep is mostly blocked time and is already 5 s of wall at 1.5.
+FULL_SCALE, QUICK_SCALE = 3.0, 0.02
+SCALE_FACTOR = {"io_sleep": 0.5}
 # A profiled run is stopped at CAP x the workload's unprofiled time (at least MIN_CAP_S): its ratio is then
 # reported as ">= CAP". Without a cap, tracemalloc or VizTracer on one workload would take the whole budget.
 CAP, MIN_CAP_S = 4.0, 15.0
@@ -187,8 +190,8 @@ def run(quick: bool = False, reps: Optional[int] = None, log: Callable[[str], No
     tools = ["none"] + [t for t in tools_available() if t != "none" and (tools is None or t in tools)]
     names = workloads or WORKLOAD_NAMES
     scale = QUICK_SCALE if quick else FULL_SCALE
-    reps = reps or (1 if quick else 2)
-    programs = [(n, str(WORKLOADS / f"{n}.py"), [repr(scale)]) for n in names]
+    reps = reps or (1 if quick else 3)
+    programs = [(n, str(WORKLOADS / f"{n}.py"), [repr(scale * SCALE_FACTOR.get(n, 1.0))]) for n in names]
     timeout = 60.0 if quick else 300.0
     log(f"overhead: {len(names)} workloads x {len(tools)} tools x {reps} repetitions (scale {scale})")
     t0 = time.perf_counter()

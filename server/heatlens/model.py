@@ -227,6 +227,23 @@ class ImportRecord:
 
 
 @attrs.define
+class ProcessInfo:
+    """One process of the run (the target, or a child it started) as its own profiler saw it."""
+
+    pid: int
+    parent_pid: Optional[int] = None
+    name: str = ""  # multiprocessing's name ("SpawnPoolWorker-1") where it has one
+    start: str = "main"  # "main" (the target), "fork" or "exec" (a child)
+    argv: List[str] = attrs.Factory(list)  # the process's command line
+    cpu_time: float = 0.0  # its CPU seconds (user + system), measured by the process itself
+    wall_time: float = 0.0
+    samples: int = 0
+    sampled_cpu: float = 0.0  # CPU seconds attributed to its lines (part of the combined line data)
+    exit_code: Optional[int] = None
+    complete: bool = True  # False: it was killed before its final write (its last periodic one is used)
+
+
+@attrs.define
 class Finding:
     """A measured anti-pattern or analysis result, anchored to a source range."""
 
@@ -258,6 +275,7 @@ class Profile:
     gc: Optional[GcStats] = None  # where the backend watches the collector (agent)
     imports: List[ImportRecord] = attrs.Factory(list)  # where the backend times imports (agent)
     extras: Dict[str, Any] = attrs.Factory(dict)  # named side data, e.g. {"pstats": bytes}
+    processes: Optional[List[ProcessInfo]] = None  # the target and its profiled children, where known (agent)
     schema_version: int = SCHEMA_VERSION
 
     def file(self, path: str) -> Optional[FileProfile]:

@@ -280,6 +280,32 @@ def test_missing_script_message_matches_python(tmp_path: Path) -> None:
     assert plain.returncode == 2 and (got.returncode, got.stderr) == (plain.returncode, plain.stderr)
 
 
+STDOUT_UNDER_SIGNALS = """import sys
+line = "x" * ((1 << 20) - 1) + "\\n"
+for _ in range(100):
+    sys.stdout.write(line)
+sys.stdout.write("END")
+"""
+
+
+def test_stdout_to_a_slow_pipe_is_intact(tmp_path: Path) -> None:
+    # While the main thread sleeps in a blocking pipe write, the agent's own wall thread is what uses CPU:
+    # had it blocked SIGPROF, the kernel would deliver the timer's signal to the main thread, interrupting
+    # that write, and an unbuffered stdout then drops the unwritten rest (lost in about half the runs).
+    script = tmp_path / "writer.py"
+    script.write_text(STDOUT_UNDER_SIGNALS)
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = BACKENDS["agent"].command(Target("script", str(script)), PY, out, BackendOptions())
+    for _ in range(3):
+        # unbuffered (python -u, as many CI systems set): a write interrupted part-way is not retried
+        env = {"PYTHONPATH": AGENT_DIR, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, env=env, cwd=str(tmp_path), timeout=120)
+        got = len(proc.stdout)
+        assert proc.returncode == 0
+        assert got == 100 * (1 << 20) + 3
+
+
 # ---- adapter (pure) -------------------------------------------------------------------------------------
 def test_convert_resolves_names_and_splits_time(tmp_path: Path) -> None:
     src = tmp_path / "m.py"
@@ -317,12 +343,29 @@ def test_resolve_without_source_falls_back_to_name() -> None:
     assert resolve(index, "f", 2) == ("f", 1)
 
 
-def test_target_killed_on_timeout_leaves_its_last_periodic_profile(tmp_path: Path) -> None:
+def test_target_stopped_on_timeout_writes_its_profile_at_the_sigterm(tmp_path: Path) -> None:
+    # The runner sends SIGTERM (then SIGKILL after a grace period) on timeout: the agent writes its final
+    # profile at the SIGTERM and the target still ends by that signal.
     prog = tmp_path / "forever.py"
     prog.write_text("def spin():\n    while True:\n        pass\nspin()\n")
     result = profile_target_sync(Target(kind="script", value=str(prog), cwd=str(tmp_path)),
                                  RunOptions(backend="agent", timeout=3))
     assert result.failure.kind is FailureKind.TIMEOUT
     p = result.profile
-    assert p is not None and any("final write" in n for n in p.meta.notes)
+    assert p is not None and any("stopped by SIGTERM" in n for n in p.meta.notes), p.meta.notes
+    assert p.meta.exit_code == -15
+    assert function(p, "spin", prog).total_time > 0.5 * p.total_cpu
+
+
+def test_killed_target_leaves_its_last_periodic_profile(tmp_path: Path) -> None:
+    # SIGKILL (no chance of a final write): the newest periodic snapshot, whichever writer made it
+    prog = tmp_path / "killme.py"
+    prog.write_text("import os, signal, time\n"
+                    "def spin(s):\n    end = time.process_time() + s\n    while time.process_time() < end:\n        pass\n"
+                    "spin(1.2)\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    result = profile_target_sync(Target(kind="script", value=str(prog), cwd=str(tmp_path)),
+                                 RunOptions(backend="agent", timeout=60))
+    assert result.failure.kind is FailureKind.SIGNAL
+    p = result.profile
+    assert p is not None and any("final write" in n for n in p.meta.notes), p.meta.notes
     assert function(p, "spin", prog).total_time > 0.5 * p.total_cpu

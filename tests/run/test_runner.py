@@ -233,3 +233,5 @@ async def test_timeout_keeps_what_the_agent_recorded():
     assert result.profile is not None and result.profile.meta.failure.kind is FailureKind.TIMEOUT
     lines = result.profile.file(str(TARGETS / "forever.py")).lines
     assert sum(s.samples for s in lines) > 0  # the busy loop was sampled before the kill
+    # the runner's SIGTERM (before its SIGKILL) let the agent write its final profile
+    assert any("stopped by SIGTERM" in n for n in result.profile.meta.notes), result.profile.meta.notes

@@ -14,12 +14,12 @@ time went, waiting included.
 from __future__ import annotations
 
 import functools
-import json
 import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from heatlens.analysis.leaks import tracks_from_snapshots
+from heatlens.backends import agent_children
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
 from heatlens.model import (
     ExceptionRecord, FileProfile, Frame, FunctionStats, GcStats, ImportRecord, LineStats, MemorySample, Profile,
@@ -29,6 +29,8 @@ from heatlens.model import (
 AGENT_DIR = str(Path(__file__).parent / "_agent")
 OUTPUT = "agent.json"
 ORIG_PYTHONPATH_VAR = "HEATLENS_AGENT_PYTHONPATH"
+CHILD_DIR_VAR = "HEATLENS_AGENT_DIR"  # as in _agent/heatlens_agent_children.py
+CHILD_OPTS_VAR = "HEATLENS_AGENT_CHILD_OPTIONS"
 _MB = float(1 << 20)
 _CO_NEWLOCALS = 0x2
 
@@ -131,19 +133,28 @@ class AgentBackend(Backend):
         # The runner puts these PYTHONPATH entries before the user's; the agent restores the user's own
         # value for the target (and its children) from ORIG_PYTHONPATH_VAR.
         orig = target.env.get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
-        return {"PYTHONPATH": AGENT_DIR, ORIG_PYTHONPATH_VAR: orig}
+        env = {"PYTHONPATH": AGENT_DIR, ORIG_PYTHONPATH_VAR: orig}
+        if options.exceptions:  # read by the agent's watch_exceptions (heatlens_agent_exceptions.ENV)
+            env["HEATLENS_AGENT_EXCEPTIONS"] = "trace"
+        if options.children:  # see _agent/heatlens_agent_children.py
+            folder = Path(out_dir) / agent_children.CHILDREN
+            folder.mkdir(parents=True, exist_ok=True)
+            env[CHILD_DIR_VAR] = str(folder)
+            env[CHILD_OPTS_VAR] = "%r,%s" % (float(options.sample_interval), options.memory)
+        return env
 
     def read(self, out_dir: Path, meta: RunMeta) -> Profile:
         path = Path(out_dir) / OUTPUT
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BackendOutputError("the agent wrote no profile (the target ended before its first write)") from None
-        except (OSError, ValueError) as exc:
-            raise BackendOutputError(f"unreadable agent output: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != "heatlens-agent":
-            raise BackendOutputError("not a heatlens agent profile")
-        return convert(data, meta)
+        data = agent_children.read_latest(path)
+        if data is None:
+            if path.exists():
+                raise BackendOutputError("unreadable agent output (not a heatlens agent profile)")
+            raise BackendOutputError("the agent wrote no profile (the target ended before its first write)")
+        children = agent_children.read_children(Path(out_dir) / agent_children.CHILDREN)
+        profile = convert(agent_children.merge(data, children), meta)
+        profile.processes = [agent_children.process_info(d) for d in [data, *children]]
+        meta.notes += [n for n in agent_children.notes(children) if n not in meta.notes]
+        return profile
 
 
 def _index_for(path: str, sources: Dict[str, str]) -> Optional[Index]:
@@ -331,4 +342,6 @@ def _fill_meta(meta: RunMeta, am: Dict[str, Any], profile: Profile) -> None:
     notes = list(NOTES) + list(am.get("notes", []))
     if not am.get("complete", True):
         notes.append("agent: the target ended before the agent's final write; this is its last periodic snapshot")
+    elif am.get("signal"):
+        notes.append(f"agent: the target was stopped by {am['signal']}; the profile was written at that moment")
     meta.notes = meta.notes + [n for n in notes if n not in meta.notes]

@@ -56,6 +56,8 @@ class BackendOptions:
     # "full": exact allocation tracking where the backend has it (tracemalloc, Scalene), at a cost
     memory: str = "sampled"
     log_args: bool = False  # record function arguments / return values where the backend can
+    children: bool = True  # profile the target's Python child processes too where the backend can (agent)
+    exceptions: bool = False  # count caught exceptions too where that costs (the agent before Python 3.12)
     extra_args: List[str] = attrs.Factory(list)  # passed to the backend itself
 
 

@@ -109,6 +109,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--report", choices=REPORT_KINDS, default="summary", help="which report (default: summary)")
     parser.add_argument("--output", default=None, metavar="FILE", help="write the report to FILE (.txt, .md or .json)")
     parser.add_argument("--memory", choices=("off", "sampled", "full"), default="sampled", help="memory attribution (default: sampled)")
+    parser.add_argument("--probe-args", action="store_true", help="then run the program once more under the argument "
+                        "probe for its hot repeated-call findings (offers lru_cache only on that evidence)")
+    parser.add_argument("--no-children", dest="children", action="store_false",
+                        help="do not profile the target's Python child processes (agent; on by default)")
+    parser.add_argument("--exceptions", action="store_true",
+                        help="count caught exceptions per line on Python < 3.12 too (agent trace hook: slows calls)")
     from heatlens.store.record import add_run_arguments  # --repeat, --batch, --store, --no-store (store helper)
 
     add_run_arguments(parser)
@@ -267,6 +273,27 @@ def attach_findings(profile: Profile) -> None:
     profile.findings.extend(leaks.leak_findings(profile))  # needs the "full" memory mode's series
 
 
+def probe_findings(profile: Profile, target: Target, timeout: Optional[float]) -> None:
+    """`--probe-args`: measure the arguments of the hot repeated-call findings' functions in another run
+    (analysis/argprobe.py) and put the evidence (and the cache fix, where it is safe) in the findings."""
+    from heatlens.analysis.argprobe import judge, run_probe_sync, watches_for
+    from heatlens.analysis.findings import apply_probe
+
+    watches = watches_for(profile.findings)
+    if not watches:
+        print("heatlens: --probe-args: no hot repeated-call finding to probe", file=sys.stderr)
+        return
+    report = run_probe_sync(target, watches, timeout)
+    if not report.ok:
+        print(f"heatlens: --probe-args: {report.message}", file=sys.stderr)
+        return
+    profile.findings = apply_probe(profile.findings, report)
+    for s in report.functions:
+        v = judge(s)
+        print(f"heatlens: argument probe: {s.qualname}: {v.evidence}; "
+              + ("lru_cache offered" if v.ok else f"no cache: {v.reason}"), file=sys.stderr)
+
+
 def run_command(args: argparse.Namespace) -> int:
     from heatlens.store import record  # saving runs, --repeat and --batch live with the store
 
@@ -284,12 +311,15 @@ def run_command(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         memory_limit_mb=args.memory_limit,
         project_root=args.project_root,
-        backend_options=BackendOptions(memory=args.memory),
+        backend_options=BackendOptions(memory=args.memory, exceptions=getattr(args, "exceptions", False),
+                                       children=getattr(args, "children", True)),
         stream=_echo,
     )
     result = asyncio.run(_run_with_interrupts(target, options))
     if result.profile is not None:
         attach_findings(result.profile)
+        if getattr(args, "probe_args", False) and result.failure.ok:
+            probe_findings(result.profile, target, args.timeout)
     record.record_run(args, result)
     failure = result.failure
     code = EXIT_CODES[failure.kind]

@@ -13,6 +13,7 @@ from heatlens.model import FunctionStats, Profile
 from heatlens.reports import attribution as at
 from heatlens.reports import collectors
 from heatlens.reports import document as doc
+from heatlens.reports import processes
 from heatlens.reports.source import SourceCache, line_context
 
 TOP_N = 10
@@ -149,6 +150,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         "memory": at.peak_memory(profile),
         "resources": resources.profile_summary(profile),
         "collectors": collectors.summarize(profile, scope.display),
+        "processes": processes.summarize(profile),
     }
     data["recommendations"] = recommendations(scope, data)
     return data
@@ -318,6 +320,7 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
     ]))
     out += resources.blocks(data.get("resources"))
     out += collectors.blocks(data.get("collectors"))
+    out += processes.blocks(data.get("processes"))
     if data["recommendations"]:
         out.append(doc.Heading("Recommendations", 2))
         out.append(doc.Bullets(data["recommendations"]))

@@ -5,8 +5,10 @@
 
 Runs the target as `python script.py` (or -m / -c) would: a fresh `__main__` module, sys.argv, sys.path[0],
 `__file__`, the same traceback text and exit status on errors. Writes its profile as JSON (the target may
-not have msgpack) to OUT.json atomically every 0.5 s and at exit (atexit, SystemExit, uncaught
-exceptions, os._exit), so a crash or a kill still leaves a profile. Never writes to stdout/stderr.
+not have msgpack): every 0.5 s atomically to OUT.json.part-<writer> (one file per writer, so none waits
+for another), and at the end to OUT.json (atexit, SystemExit, uncaught exceptions, os._exit, SIGTERM), so
+a crash or a kill still leaves a profile. Never writes to stdout/stderr. Child processes:
+heatlens_agent_children.
 How CPU, wall and memory are measured: see heatlens_agent_sampler; GC and imports: heatlens_agent_collectors.
 """
 
@@ -21,6 +23,7 @@ import time
 import types
 from typing import Any, Dict, List, Optional, Tuple
 
+import heatlens_agent_children as children
 import heatlens_agent_output as output
 from heatlens_agent_collectors import GcWatch, ImportTimer
 from heatlens_agent_frames import frame_text
@@ -40,41 +43,51 @@ class Agent:
         self.exception: Optional[Dict[str, Any]] = None
         self.exceptions: Dict[Tuple[str, str, int, str], int] = {}
         self.done = False
+        self.finished = False
         self.sigint = False
-        self._lock = threading.Lock()
+        self.signum = 0  # a stop signal (SIGTERM) that ends the process once the final profile is written
+        self.role = "main"  # "main", or how a child started: "fork" or "exec" (heatlens_agent_children)
+        self.ppid = os.getppid()
+        self.children_dir = os.environ.get(children.CHILD_DIR_VAR) or None
         self._real_exit = os._exit
         self.gc = GcWatch()
         self.imports = ImportTimer(AGENT_DIR)
 
     # ---- output ----------------------------------------------------------------------------------------
     def write(self, sampler: Sampler, final: bool) -> None:
-        if os.getpid() != sampler.pid or not self._lock.acquire(blocking=final):
+        # No lock: each periodic writer (the signal handler, the wall thread) has a file of its own and the
+        # final write goes to the output itself, so a writer starved of the GIL holds no other back.
+        if os.getpid() != sampler.pid:
             return
-        try:
-            cpu = sum(v[0] + v[1] for v in list(sampler.cpu.values()))
-            n = sum(v[2] for v in list(sampler.cpu.values()))
-            notes = list(sampler.notes)
-            if sampler.memory == "sampled":
-                notes.append("memory: RSS-delta attribution (approximate for small objects; frees land on the line running)")
-            meta = {
-                "pid": sampler.pid, "python": output.python_version(), "executable": sys.executable,
-                "argv": [self.value, *self.args], "kind": self.kind, "cwd": self.builder.cwd,
-                "started": sampler.started, "wall": time.perf_counter() - sampler.t0,
-                "cpu": time.process_time(), "memory": sampler.memory, "interval_requested": sampler.interval,
-                "interval": cpu / n if n else None, "samples": n, "discarded": sampler.discarded,
-                "complete": final, "exit_code": self.exit_code, "notes": notes,
-            }
-            data = self.builder.build(sampler, meta)
-            data["exception"] = self.exception
-            data["gc"] = self.gc.data()
-            data["imports"] = self.imports.data()
-            data["exceptions"] = [
-                [f, ln, name, typ, c] for (f, name, ln, typ), c in list(self.exceptions.items())
-                if not f.startswith(AGENT_DIR + os.sep)
-            ]
-            output.write_atomic(self.out, data)
-        finally:
-            self._lock.release()
+        path = self.out
+        if not final:
+            main = threading.current_thread() is threading.main_thread()
+            path = output.part_path(self.out, "main" if main else "wall")
+        cpu = sum(v[0] + v[1] for v in list(sampler.cpu.values()))
+        n = sum(v[2] for v in list(sampler.cpu.values()))
+        notes = list(sampler.notes)
+        if sampler.memory == "sampled":
+            notes.append("memory: RSS-delta attribution (approximate for small objects; frees land on the line running)")
+        meta = {
+            "pid": sampler.pid, "python": output.python_version(), "executable": sys.executable,
+            "argv": [self.value, *self.args], "kind": self.kind, "cwd": self.builder.cwd,
+            "started": sampler.started, "wall": time.perf_counter() - sampler.t0,
+            "cpu": time.process_time(), "memory": sampler.memory, "interval_requested": sampler.interval,
+            "interval": cpu / n if n else None, "samples": n, "discarded": sampler.discarded,
+            "complete": final, "exit_code": self.exit_code, "notes": notes,
+            "role": self.role, "ppid": self.ppid, "name": _process_name(),
+            "cmdline": list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+            "signal": "SIGTERM" if self.signum else None,
+        }
+        data = self.builder.build(sampler, meta)
+        data["exception"] = self.exception
+        data["gc"] = self.gc.data()
+        data["imports"] = self.imports.data()
+        data["exceptions"] = [
+            [f, ln, name, typ, c] for (f, name, ln, typ), c in list(self.exceptions.items())
+            if not f.startswith(AGENT_DIR + os.sep)
+        ]
+        output.write_atomic(path, data)
 
     def finish(self, exit_code: Optional[int] = None) -> None:
         if self.done or os.getpid() != self.sampler.pid:
@@ -92,8 +105,27 @@ class Agent:
         self.imports.remove()
         self.sampler.stop()
         self.write(self.sampler, True)
+        self.finished = True
+        if self.signum:
+            children.die_by(self.signum)
         if self.sigint:
             _die_by_sigint()  # python ends by SIGINT after an uncaught ^C, once atexit is done
+
+    def start_in_place(self) -> None:
+        """Profile the interpreter this runs in (an exec'd child): it runs its own main module."""
+        atexit.register(self.finish)
+        os._exit = self._os_exit
+        children.install(self)
+        self.watch_exceptions()
+        self.begin()
+
+    def begin(self) -> None:
+        try:
+            self.sampler.start()
+        except OSError:  # e.g. the output folder is not writable: run the target anyway, unprofiled
+            self.sampler.enabled = False
+        self.gc.install()
+        self.imports.install()
 
     def _os_exit(self, status: int) -> None:
         try:
@@ -105,7 +137,17 @@ class Agent:
     def watch_exceptions(self) -> None:
         mon = getattr(sys, "monitoring", None)
         if mon is None:
-            self.sampler.notes.append("exceptions: only the uncaught one before Python 3.12 (no sys.monitoring)")
+            if os.environ.get("HEATLENS_AGENT_EXCEPTIONS") == "trace":  # opt-in trace hook: costs per call
+                sys.path.insert(0, AGENT_DIR)  # the agent's folder is off sys.path by now (the target's view)
+                try:
+                    import heatlens_agent_exceptions as trace_exc
+                finally:
+                    sys.path.remove(AGENT_DIR)
+                trace_exc.install(self.exceptions)
+                self.sampler.notes.append(trace_exc.NOTE)
+                return
+            self.sampler.notes.append("exceptions: only the uncaught one before Python 3.12 (no sys.monitoring; "
+                                      "--exceptions counts them with a trace hook)")
             return
         try:
             mon.use_tool_id(mon.PROFILER_ID, "heatlens")
@@ -132,13 +174,9 @@ class Agent:
     def run(self) -> None:
         atexit.register(self.finish)  # registered first, so it runs after the target's own atexit handlers
         os._exit = self._os_exit
+        children.install(self)
         self.watch_exceptions()
-        try:
-            self.sampler.start()
-        except OSError:  # e.g. the output folder is not writable: run the target anyway, unprofiled
-            self.sampler.enabled = False
-        self.gc.install()
-        self.imports.install()
+        self.begin()
         try:
             self._run_target()
         except SystemExit as exc:
@@ -253,6 +291,12 @@ def _poll_join() -> None:
         pending[0].join(0.05)
 
 
+def _process_name() -> str:
+    """multiprocessing's name for this process ("SpawnPoolWorker-1"), when it is loaded."""
+    mp = sys.modules.get("multiprocessing.process")
+    return str(getattr(getattr(mp, "_current_process", None), "name", "") or "")
+
+
 def _die_by_sigint() -> None:
     import signal
 
@@ -295,6 +339,9 @@ def _restore_environment() -> None:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = orig
+    if os.environ.get(children.CHILD_DIR_VAR):  # the target's Python children start an agent of their own
+        user = os.environ.get("PYTHONPATH", "")
+        os.environ["PYTHONPATH"] = children.SITE_DIR + (os.pathsep + user if user else "")
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != AGENT_DIR]
     if not sys.path or sys.path[0] != os.getcwd():
         sys.path.insert(0, os.getcwd())  # python -m puts the cwd first; -c and scripts replace it

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import threading
 from typing import Any, Dict, List, Tuple
 
 from heatlens_agent_collectors import WRAPPER_FILE
@@ -129,11 +130,19 @@ class Builder:
 def write_atomic(path: str, data: Dict[str, Any]) -> None:
     # One C-level encode, one write: json.dump's chunk-by-chunk writes each wait for the GIL, which a
     # CPU-bound target holds for a whole switch interval (5 ms), so a write could take seconds.
+    # The temporary file is the writer's own (process and thread): concurrent writers never share one, so
+    # none waits for another (a writer starved of the GIL cannot hold the others back).
     text = json.dumps(data, separators=(",", ":"))
-    tmp = "%s.%d.tmp" % (path, os.getpid())
+    tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def part_path(path: str, slot: str) -> str:
+    """Where the periodic writer `slot` ("main": the signal handler, "wall": the wall thread) puts its
+    snapshots; the final write goes to `path` itself, so no late periodic write can replace it."""
+    return "%s.part-%s" % (path, slot)
 
 
 def python_version() -> str:

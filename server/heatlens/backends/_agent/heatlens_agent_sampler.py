@@ -183,10 +183,11 @@ class Sampler(MemoryMixin, WallMixin):
         p = time.process_time()
         try:
             self._window(frame, t, p)
-            # A CPU-bound target can starve the wall thread of the GIL for seconds: then the handler, which
-            # always runs, takes over the periodic (crash-proof) writes.
+            # A CPU-bound target can starve the wall thread of the GIL for seconds, so whichever of the two
+            # comes first when a periodic (crash-proof) write is due makes it, each to a file of its own
+            # (see Agent.write): while the target runs Python code, that is this handler, which always runs.
             now = time.perf_counter() - self.t0
-            if now >= self.next_write + 0.5:
+            if now >= self.next_write:
                 self.next_write = now + 0.5
                 self.writer(self, False)
         finally:

@@ -5,6 +5,7 @@ same thread drives the memory series, snapshots and the periodic (crash-proof) w
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
@@ -20,6 +21,12 @@ class WallMixin:
 
     def _wall_loop(self) -> None:
         own = threading.get_ident()
+        # The runner's SIGTERM must land on the main thread (its handler writes the final profile). SIGPROF
+        # is NOT blocked here: the kernel gives the timer's signal to the thread using the CPU; blocked here,
+        # it goes to the main thread even while that sleeps in a blocking write to a pipe, and CPython then
+        # loses part of what the target writes (tests/backends/test_agent.py::test_stdout_intact...).
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         while not self._stop.wait(_WALL_TICK):
             try:
                 self._wall_tick(own)
