@@ -13,6 +13,7 @@ export interface ServerSettings {
   memoryLimitMb: number;
   memory: string; // off | sampled | full
   exceptions: boolean; // count caught exceptions on Python < 3.12 too (slows calls)
+  children: boolean; // profile the target's Python child processes too
   heatThreshold: number;
   hintThreshold: number;
   userCode: string[];
@@ -42,6 +43,7 @@ export const DEFAULT_SERVER: ServerSettings = {
   memoryLimitMb: 0,
   memory: 'sampled',
   exceptions: false,
+  children: true,
   heatThreshold: 0.01,
   hintThreshold: 0.02,
   userCode: [],
@@ -111,6 +113,7 @@ export function parseSettings(cfg: ConfigReader, interpreter = ''): Parsed {
     memoryLimitMb: numIn('memoryLimitMb', DEFAULT_SERVER.memoryLimitMb, 0, Number.MAX_SAFE_INTEGER),
     memory,
     exceptions: bool('exceptions', DEFAULT_SERVER.exceptions),
+    children: bool('children', DEFAULT_SERVER.children),
     heatThreshold: numIn('heatThreshold', DEFAULT_SERVER.heatThreshold, 0, 1),
     hintThreshold: numIn('hintThreshold', DEFAULT_SERVER.hintThreshold, 0, 1),
     userCode: strList('userCode'),

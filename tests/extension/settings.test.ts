@@ -27,7 +27,7 @@ test('valid values pass through', () => {
     reader({
       backend: 'scalene', timeout: 30, memoryLimitMb: 512, heatThreshold: 0.05, hintThreshold: 0.1,
       userCode: ['lib/**'], storePath: '/tmp/h.db', 'diagnostics.warningShare': 0.1, 'diagnostics.infoShare': 0.01,
-      serverPython: '/srv/venv/bin/python', args: ['--n', '3'], 'heat.enabled': false, memory: 'full', exceptions: true,
+      serverPython: '/srv/venv/bin/python', args: ['--n', '3'], 'heat.enabled': false, memory: 'full', exceptions: true, children: false,
     }),
   );
   assert.equal(p.server.backend, 'scalene');
@@ -35,6 +35,7 @@ test('valid values pass through', () => {
   assert.equal(p.server.memoryLimitMb, 512);
   assert.equal(p.server.memory, 'full');
   assert.equal(p.server.exceptions, true);
+  assert.equal(p.server.children, false);
   assert.equal(p.server.heatThreshold, 0.05);
   assert.deepEqual(p.server.userCode, ['lib/**']);
   assert.deepEqual(p.server.diagnostics, { warningShare: 0.1, infoShare: 0.01 });
@@ -74,6 +75,7 @@ test('every setting the client reads is declared in package.json, and every decl
   assert.equal(props['heatlens.memory'].default, DEFAULT_SERVER.memory);
   assert.deepEqual(props['heatlens.memory'].enum, ['off', 'sampled', 'full']);
   assert.equal(props['heatlens.exceptions'].default, DEFAULT_SERVER.exceptions);
+  assert.equal(props['heatlens.children'].default, DEFAULT_SERVER.children);
 });
 
 test('splitArgs handles quotes and escapes without expanding anything', () => {

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
 
-from heatlens.lsp.settings import DiagnosticsSettings, Settings, parse_settings
+from heatlens.lsp.settings import Settings, parse_settings, settings_to_wire
+
+DOC = Path(__file__).parents[2] / "docs" / "protocol.md"
 
 
 def test_defaults_match_the_protocol_doc() -> None:
     s, problems = parse_settings({})
-    assert problems == []
-    assert s == Settings(backend="auto", python="", timeout=300, memory_limit_mb=0, heat_threshold=0.01,
-                         hint_threshold=0.02, user_code=[], store_path="", diagnostics=DiagnosticsSettings(0.02, 0.005),
-                         client_commands=False)
+    assert problems == [] and s == Settings()
+    table = DOC.read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    documented = {}
+    for row in re.finditer(r"^\| `(\w+)` \| `([^`]*)` \|", table, re.M):
+        documented[row.group(1)] = json.loads(row.group(2))
+    wire = settings_to_wire(s)
+    flat = {k: v for k, v in wire.items() if k != "diagnostics"}
+    assert documented == flat  # every setting documented, with the parser's default
+    assert wire["diagnostics"] == {"warningShare": 0.02, "infoShare": 0.005}
 
 
 def test_valid_values_and_the_heatlens_section() -> None:

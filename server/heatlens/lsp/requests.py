@@ -48,7 +48,7 @@ def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
         timeout=timeout if timeout and timeout > 0 else None,
         memory_limit_mb=s.memory_limit_mb or None,
         project_root=ls.project_root,
-        backend_options=BackendOptions(memory=s.memory, exceptions=s.exceptions),
+        backend_options=BackendOptions(memory=s.memory, exceptions=s.exceptions, children=s.children),
     )
 
 
