@@ -53,6 +53,32 @@ def test_parse_size_mb_rejects(text):
         run_cmd.parse_size_mb(text)
 
 
+@pytest.mark.parametrize("text,seconds", [("0.005", 0.005), ("5ms", 0.005), ("200us", 0.0002), ("1s", 1.0)])
+def test_parse_interval(text, seconds):
+    assert run_cmd.parse_interval(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["0", "fast", "2s", "10us"])
+def test_parse_interval_rejects(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        run_cmd.parse_interval(text)
+
+
+def test_interval_reaches_the_agent(tmp_path):
+    # the agent records the interval it was asked for; 20 ms is above the kernel's timer tick
+    prog = tmp_path / "spin.py"
+    prog.write_text("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5:\n    pass\n")
+    store, out = tmp_path / "h.db", tmp_path / "run.json"
+    done = subprocess.run([sys.executable, "-m", "heatlens", "run", "--store", str(store), "--backend", "agent",
+                           "--interval", "20ms", str(prog)], cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-m", "heatlens", "export", "latest", "--store", str(store), "--format", "json",
+                           "-o", str(out)], cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["sample_interval"] == pytest.approx(0.02, rel=0.35)  # measured: CPU per sample
+
+
 def test_parse_timeout():
     assert run_cmd.parse_timeout("2.5") == 2.5
     assert run_cmd.parse_timeout("0") is None and run_cmd.parse_timeout("none") is None

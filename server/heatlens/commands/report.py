@@ -16,7 +16,8 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="FILE", help="read this msgpack profile file instead of the store")
     parser.add_argument("--project-root", metavar="DIR",
                         help="what counts as your code, and where the store is (default: current directory)")
-    parser.add_argument("--db", metavar="FILE", help="the store's database (default: ROOT/.heatlens/heatlens.db)")
+    parser.add_argument("--store", "--db", dest="db", metavar="PATH",
+                        help="the store's database (default: ROOT/.heatlens/heatlens.db)")
 
 
 def register(sub: Any) -> None:

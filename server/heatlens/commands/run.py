@@ -79,6 +79,19 @@ def parse_size_mb(text: str) -> int:
     return mb
 
 
+def parse_interval(text: str) -> float:
+    """A sampling interval: seconds, or with a unit ("5ms", "200us")."""
+    t = text.strip().lower()
+    scale = 1e-3 if t.endswith("ms") else 1e-6 if t.endswith("us") else 1.0
+    try:
+        value = float(t[:-2] if scale != 1.0 else t.rstrip("s")) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an interval: {text!r} (e.g. 0.005, 5ms)") from None
+    if not 1e-4 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("the sampling interval must be between 100us and 1s")
+    return value
+
+
 def parse_timeout(text: str) -> Optional[float]:
     """Seconds; "0" or "none" means no limit."""
     if text.strip().lower() in ("0", "none", "off"):
@@ -109,6 +122,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--report", choices=REPORT_KINDS, default="summary", help="which report (default: summary)")
     parser.add_argument("--output", default=None, metavar="FILE", help="write the report to FILE (.txt, .md or .json)")
     parser.add_argument("--memory", choices=("off", "sampled", "full"), default="sampled", help="memory attribution (default: sampled)")
+    parser.add_argument("--interval", type=parse_interval, default=0.001, metavar="T",
+                        help="sampling interval of the samplers (agent, py-spy, pyinstrument), e.g. 5ms (default 1ms; "
+                        "the agent's CPU timer ticks at the kernel's rate, 4 ms at HZ=250)")
     parser.add_argument("--probe-args", action="store_true", help="then run the program once more under the argument "
                         "probe for its hot repeated-call findings (offers lru_cache only on that evidence)")
     parser.add_argument("--no-children", dest="children", action="store_false",
@@ -312,7 +328,8 @@ def run_command(args: argparse.Namespace) -> int:
         memory_limit_mb=args.memory_limit,
         project_root=args.project_root,
         backend_options=BackendOptions(memory=args.memory, exceptions=getattr(args, "exceptions", False),
-                                       children=getattr(args, "children", True)),
+                                       children=getattr(args, "children", True),
+                                       sample_interval=getattr(args, "interval", 0.001)),
         stream=_echo,
     )
     result = asyncio.run(_run_with_interrupts(target, options))
