@@ -15,19 +15,7 @@ from heatlens.analysis.fixes import ApplyFix, fix_source
 class TestSumLists(CodemodTest):
     TRANSFORM = ApplyFix
 
-    def test_flatten(self) -> None:
-        before = """
-def flat(xs):
-    return sum(xs, [])
-"""
-        after = """
-import itertools
-
-def flat(xs):
-    return list(itertools.chain.from_iterable(xs))
-"""
-        self.assertCodemod(before, after, rule="quadratic-idiom", line=2)
-
+    # the plain rewrite is tests/analysis/test_fixes.py::TestIdiomFixes::test_sum_of_lists
     def test_refused_when_sum_or_itertools_is_rebound(self) -> None:
         for bind in ("from mylib import sum\n", "itertools = None\n", "def sum(xs, start):\n    return start\n"):
             before = f"{bind}\ndef flat(xs):\n    return sum(xs, [])\n"

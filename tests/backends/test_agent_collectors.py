@@ -4,12 +4,11 @@ known: tests/fixtures/deeper/collect/. Counts are exact; times only have floors 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from heatlens_test_pythons import with_monitoring
 
 from heatlens.backends.agent import AGENT_DIR, ORIG_PYTHONPATH_VAR, convert
 from heatlens.backends.base import Target
@@ -70,23 +69,9 @@ def test_summary_section(gc_run: Profile) -> None:
     assert "slow_mod" in text and "gen 2" in text
 
 
-def _python312() -> str:
-    """A Python >= 3.12 on PATH, or among pyenv's installed versions."""
-    candidates = [shutil.which(n) or "" for n in ("python3.13", "python3.12")]
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
-        candidates += sorted(str(p) for p in Path(root).glob("versions/3.1[2-9]*/bin/python3")) if root else []
-    for found in candidates:
-        ok = found and subprocess.run([found, "-c", "import sys; sys.monitoring"], capture_output=True).returncode == 0
-        if ok:
-            return found
-    return ""
-
-
-@pytest.mark.skipif(sys.version_info < (3, 12) and not _python312(), reason="needs a Python >= 3.12")
+@pytest.mark.skipif(not with_monitoring(), reason="needs a Python >= 3.12")
 def test_raised_exceptions_counted_on_312(tmp_path: Path) -> None:
-    python = sys.executable if sys.version_info >= (3, 12) else _python312()
+    python = with_monitoring()
     out = tmp_path / "agent.json"
     prog = COLLECT / "raises.py"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": AGENT_DIR, ORIG_PYTHONPATH_VAR: ""}

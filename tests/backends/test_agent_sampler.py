@@ -4,7 +4,6 @@ under faulthandler's at-signal stack dumps (Python >= 3.11), on this interpreter
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 import pytest
+from heatlens_test_pythons import other_interpreters
 
 from heatlens.backends.agent import AGENT_DIR
 from heatlens.backends.base import BackendOptions, Target
@@ -36,30 +36,6 @@ def _runs(n: int, python: str = "") -> List[Tuple[FailureKind, Optional[str], Li
         return list(pool.map(one, range(n)))
 
 
-def _version(python: str) -> Optional[Tuple[int, int]]:
-    try:
-        out = subprocess.run([python, "-c", "import sys; print(*sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=30).stdout.split()
-        return int(out[0]), int(out[1])
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
-        return None
-
-
-def _other_interpreters() -> List[Tuple[str, Tuple[int, int]]]:
-    """Other CPython 3.9+ found on PATH or under pyenv, one per version (not this one's)."""
-    found = {}
-    candidates = [shutil.which("python3.%d" % m) for m in range(9, 15)]
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    if root.is_dir():
-        candidates += [str(p / "bin" / "python") for p in sorted(root.iterdir())]
-    for c in candidates:
-        if c and os.access(c, os.X_OK):
-            v = _version(c)
-            if v is not None and v >= (3, 9) and v != tuple(sys.version_info[:2]) and v not in found:
-                found[v] = c
-    return sorted((p, v) for v, p in found.items())
-
-
 def test_crashy_program_never_dies_by_a_signal() -> None:
     # Before the fix: 6 of 60 runs died by SIGSEGV on 3.11 (35/60 on 3.12, 43/60 on 3.13).
     results = _runs(40)
@@ -69,7 +45,7 @@ def test_crashy_program_never_dies_by_a_signal() -> None:
     assert all(any((PYTHON_ONLY if safe else WITH_DUMPS) in n for n in notes) for _, _, notes in results)
 
 
-@pytest.mark.parametrize("python,version", _other_interpreters() or [pytest.param("", (0, 0), marks=pytest.mark.skip("no other Python found"))])
+@pytest.mark.parametrize("python,version", other_interpreters() or [pytest.param("", (0, 0), marks=pytest.mark.skip("no other Python found"))])
 def test_other_interpreters_never_die_by_a_signal(python: str, version: Tuple[int, int]) -> None:
     # 12 runs: at 3.12/3.13's old crash rates (> 50 %) a regression shows at once; 3.9/3.10 keep the
     # faulthandler dumps, which 60 + 40 runs there never crashed.

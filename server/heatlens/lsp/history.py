@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+
+from pygls.exceptions import JsonRpcInvalidParams
 
 from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.profiling import read_source
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
+    from heatlens.model import Profile
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,26 @@ class History:
                 log.exception("cannot open the store")
                 self.ls.show(f"heatlens: runs will not be kept: {exc}")
         return self._store
+
+    def store_or_fail(self) -> Any:
+        """The store for a request that needs it: a JSON-RPC error when there is none."""
+        store = self.store()
+        if store is None:
+            raise JsonRpcInvalidParams("the heatlens store is not available")
+        return store
+
+    async def load_run(self, run_id: Optional[int]) -> "Tuple[int, Profile]":
+        """A stored run for a request (None: the newest), off the event loop; JSON-RPC errors otherwise."""
+        store = self.store_or_fail()
+        if run_id is None:
+            rows = await asyncio.to_thread(store.runs, 1)
+            if not rows:
+                raise JsonRpcInvalidParams("no runs yet: profile something first")
+            run_id = rows[0].id
+        try:
+            return run_id, await asyncio.to_thread(store.load, run_id)
+        except Exception as exc:
+            raise JsonRpcInvalidParams(f"cannot load run {run_id}: {exc}") from exc
 
     def start(self) -> None:
         self.task = asyncio.ensure_future(self._load())

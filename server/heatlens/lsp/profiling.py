@@ -48,6 +48,15 @@ def in_site_packages(path: str) -> bool:
     return "site-packages" in parts or "dist-packages" in parts
 
 
+def saved(path: str, text: str) -> bool:
+    """Whether the file on disk is the editor's text: what a subprocess would run is what the user sees."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read() == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def read_source(path: str, sha256: Optional[str]) -> Optional[str]:
     """The file's text if it still has the hash it was run with (None if unknown or changed)."""
     try:

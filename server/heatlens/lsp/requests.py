@@ -177,40 +177,19 @@ def on_clear(ls: HeatlensServer, params: Optional[ClearParams]) -> None:
         key = path_key(path)
     cleared = ls.annotations.clear(key)
     ls.comparison = None  # lenses and hovers stop showing "vs previous"
-    uris = [u for u in ls.workspace.text_documents if (to_fs_path(u) and path_key(to_fs_path(u) or "") in cleared)]
-    for uri in uris:
+    for uri in ls.open_uris(cleared):
         ls.send_heat(uri)  # empty lines: the client clears its heat
     ls.refresh()
-
-
-def _store_or_fail(ls: HeatlensServer) -> Any:
-    store = ls.history.store()
-    if store is None:
-        raise JsonRpcInvalidParams("the heatlens store is not available")
-    return store
 
 
 @server.feature(RUNS)
 async def on_runs(ls: HeatlensServer, params: Optional[RunsParams]) -> RunsResult:
     limit = params.limit if params is not None and params.limit else 50
-    rows = await asyncio.to_thread(_store_or_fail(ls).runs, limit)
+    rows = await asyncio.to_thread(ls.history.store_or_fail().runs, limit)
     return RunsResult(runs=[
         RunInfo(run_id=r.id, target=r.target, backend=r.backend, started_at=r.started_at, duration=r.wall, failure=r.failure_kind)
         for r in rows
     ])
-
-
-async def _load(ls: HeatlensServer, run_id: Optional[int]) -> Tuple[int, Profile]:
-    store = _store_or_fail(ls)
-    if run_id is None:
-        rows = await asyncio.to_thread(store.runs, 1)
-        if not rows:
-            raise JsonRpcInvalidParams("no runs yet: profile something first")
-        run_id = rows[0].id
-    try:
-        return run_id, await asyncio.to_thread(store.load, run_id)
-    except Exception as exc:
-        raise JsonRpcInvalidParams(f"cannot load run {run_id}: {exc}") from exc
 
 
 @server.feature(REPORT)
@@ -221,7 +200,7 @@ async def on_report(ls: HeatlensServer, params: Optional[ReportParams]) -> Repor
     kind = params.kind or "summary"
     if kind not in REPORT_KINDS:
         raise JsonRpcInvalidParams(f"unknown report kind {kind!r}; choose one of {', '.join(REPORT_KINDS)}")
-    _run_id, prof = await _load(ls, params.run_id)
+    _run_id, prof = await ls.history.load_run(params.run_id)
     text = await asyncio.to_thread(render, prof, kind, "md", ls.project_root, ls.settings.user_code)
     return ReportResult(markdown=text)
 
@@ -230,7 +209,7 @@ async def on_report(ls: HeatlensServer, params: Optional[ReportParams]) -> Repor
 async def on_flamegraph(ls: HeatlensServer, params: Optional[FlamegraphParams]) -> FlamegraphResult:
     from heatlens.reports.export_speedscope import to_speedscope
 
-    run_id, prof = await _load(ls, (params or FlamegraphParams()).run_id)
+    run_id, prof = await ls.history.load_run((params or FlamegraphParams()).run_id)
     doc: Dict[str, Any] = await asyncio.to_thread(to_speedscope, prof)
     return FlamegraphResult(speedscope=doc, name=f"run {run_id}: {prof.meta.target}")
 
@@ -241,7 +220,7 @@ async def on_compare(ls: HeatlensServer, params: Optional[CompareParams]) -> Com
     from heatlens.analysis.regression import compare
 
     params = params or CompareParams()
-    store = _store_or_fail(ls)
+    store = ls.history.store_or_fail()
 
     shown = {d.run_id for d in ls.annotations.files.values()}
     wanted, hooks = ls.index_wanted(), list(ls.prepare_hooks)
@@ -269,7 +248,7 @@ async def on_compare(ls: HeatlensServer, params: Optional[CompareParams]) -> Com
 async def on_history(ls: HeatlensServer, params: Optional[HistoryParams]) -> HistoryResult:
     params = params or HistoryParams()
     limit = params.limit if params.limit else 50
-    rows = await asyncio.to_thread(_store_or_fail(ls).runs, limit, params.target)
+    rows = await asyncio.to_thread(ls.history.store_or_fail().runs, limit, params.target)
     return HistoryResult(runs=[compare_mod.history_run(r) for r in rows])
 
 
@@ -287,7 +266,7 @@ async def on_export(ls: HeatlensServer, params: Optional[ExportParams]) -> Expor
     params = params or ExportParams()
     if not params.path:
         raise JsonRpcInvalidParams("no output path given")
-    _run_id, prof = await _load(ls, params.run_id)
+    _run_id, prof = await ls.history.load_run(params.run_id)
     try:
         return await asyncio.to_thread(write_export, prof, params.format, params.path, ls.project_root)
     except Exception as exc:  # unknown format, a directory, a missing parent: the message says which

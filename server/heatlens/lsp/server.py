@@ -147,30 +147,29 @@ class HeatlensServer(LanguageServer):
             except Exception:  # one feature's bug must not stop the others from publishing
                 log.exception("document hook %r failed for %s", hook, uri)
 
-    def run_doc_hooks_for(self, paths: Iterable[str]) -> None:
-        """The doc hooks (diagnostics) of the open documents among `paths`, heat unchanged."""
-        wanted = {path_key(p) for p in paths}
-        try:
-            uris = list(self.workspace.text_documents)
-        except RuntimeError:
-            return
-        for uri in uris:
-            path = to_fs_path(uri)
-            if path and path_key(path) in wanted:
-                self.run_doc_hooks(uri, self.view(uri))
-
-    def publish_open(self, paths: Optional[Iterable[str]] = None, reanchor: bool = True) -> None:
-        """Re-anchor and send heat for open documents (those of `paths`, default all), then ask the client
-        to refresh lenses and hints if it can."""
+    def open_uris(self, paths: Optional[Iterable[str]] = None) -> List[str]:
+        """The open documents (those of `paths`, default all)."""
         wanted = None if paths is None else {path_key(p) for p in paths}
         try:
             uris = list(self.workspace.text_documents)
         except RuntimeError:
-            return
+            return []
+        out = []
         for uri in uris:
             path = to_fs_path(uri)
-            if not path or (wanted is not None and path_key(path) not in wanted):
-                continue
+            if path and (wanted is None or path_key(path) in wanted):
+                out.append(uri)
+        return out
+
+    def run_doc_hooks_for(self, paths: Iterable[str]) -> None:
+        """The doc hooks (diagnostics) of the open documents among `paths`, heat unchanged."""
+        for uri in self.open_uris(paths):
+            self.run_doc_hooks(uri, self.view(uri))
+
+    def publish_open(self, paths: Optional[Iterable[str]] = None, reanchor: bool = True) -> None:
+        """Re-anchor and send heat for open documents (those of `paths`, default all), then ask the client
+        to refresh lenses and hints if it can."""
+        for uri in self.open_uris(paths):
             if reanchor:
                 self.attach(uri)
             self.send_heat(uri)

@@ -18,7 +18,6 @@ from heatlens.analysis import callgraph as cg
 from heatlens.analysis.resources import summarize
 from heatlens.lsp.protocol import CALLGRAPH, RESOURCES
 from heatlens.lsp.server import HeatlensServer, server  # first: it imports requests, then this module
-from heatlens.lsp.requests import _load
 from heatlens.model import Profile
 
 MAX_NODES = 400  # beyond this the view keeps the functions that ran and their neighbours (graphviz stays fast)
@@ -120,7 +119,7 @@ def _run_id(params: Any) -> Optional[int]:
 async def on_callgraph(ls: HeatlensServer, params: Any) -> Dict[str, Any]:
     uri = _param(params, "uri")
     uri_path = to_fs_path(uri) if isinstance(uri, str) and uri else None
-    run_id, prof = await _load(ls, _run_id(params))
+    run_id, prof = await ls.history.load_run(_run_id(params))
     try:
         target = graph_target(prof, ls.project_root, uri_path)
         return await asyncio.to_thread(callgraph_payload, prof, run_id, target)
@@ -130,5 +129,5 @@ async def on_callgraph(ls: HeatlensServer, params: Any) -> Dict[str, Any]:
 
 @server.feature(RESOURCES)
 async def on_resources(ls: HeatlensServer, params: Any) -> Dict[str, Any]:
-    run_id, prof = await _load(ls, _run_id(params))
+    run_id, prof = await ls.history.load_run(_run_id(params))
     return resources_payload(prof, run_id)

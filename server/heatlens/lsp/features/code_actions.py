@@ -17,6 +17,7 @@ from pygls.uris import to_fs_path
 from heatlens.analysis.fixes import FixResult, fix_source
 from heatlens.lsp.annotations import DocView
 from heatlens.analysis.findings import Thresholds
+from heatlens.lsp import profiling
 from heatlens.lsp.features import probe_args
 from heatlens.lsp.features.diagnostics import current_range, diagnostic, findings_for_data, thresholds_of
 from heatlens.lsp.features.probe_args import measure_action, measure_command, wants_probe
@@ -131,12 +132,7 @@ async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any
     if not res.ok or doc is None or not path:
         ls.show(f"heatlens: no fix applied: {res.reason}", lsp.MessageType.Warning)
         return {"applied": False, "reason": res.reason}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            saved = fh.read() == doc.source
-    except OSError:
-        saved = False
-    if not saved:
+    if not profiling.saved(path, doc.source):
         reason = "save the file first: verification runs the file as saved"
         ls.show(f"heatlens: {reason}", lsp.MessageType.Warning)
         return {"applied": False, "reason": reason}

@@ -15,6 +15,7 @@ from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from heatlens.analysis.argprobe import Watch, judge, run_probe
+from heatlens.lsp import profiling
 from heatlens.lsp.features import diagnostics
 from heatlens.model import Finding
 
@@ -49,12 +50,7 @@ async def measure_args(ls: "HeatlensServer", args: List[Any]) -> Dict[str, Any]:
     doc = ls.document(uri)
     if not path or doc is None:
         return {"ok": False, "reason": "the document is not open"}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            saved = fh.read() == doc.source
-    except OSError:
-        saved = False
-    if not saved:
+    if not profiling.saved(path, doc.source):
         reason = "save the file first: the probe runs the file as saved"
         ls.show(f"heatlens: {reason}", lsp.MessageType.Warning)
         return {"ok": False, "reason": reason}
