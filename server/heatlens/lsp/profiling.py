@@ -91,6 +91,20 @@ def failure_info(failure: Optional[Failure]) -> FailureInfo:
     return FailureInfo(kind=kind, message=failure.message)
 
 
+_ANONYMOUS = {"<listcomp>": "list comprehension", "<dictcomp>": "dict comprehension", "<setcomp>": "set comprehension",
+              "<genexpr>": "generator expression", "<lambda>": "lambda"}
+
+
+def readable(qualname: str) -> str:
+    """A qualified name as a person writes it: `hot.<locals>.<listcomp>` -> `hot (list comprehension)`,
+    `outer.<locals>.inner` -> `outer.inner`."""
+    parts = qualname.split(".<locals>.")
+    kind = _ANONYMOUS.get(parts[-1])
+    if kind is None:
+        return ".".join(parts)
+    return f"{'.'.join(parts[:-1])} ({kind})" if len(parts) > 1 else kind
+
+
 def hotspots(datas: Iterable[FileData], roots: Iterable[str], limit: int = HOTSPOTS) -> List[Hotspot]:
     """The run's hottest lines in the user's files, named by their function."""
     roots = list(roots)
@@ -104,7 +118,7 @@ def hotspots(datas: Iterable[FileData], roots: Iterable[str], limit: int = HOTSP
     out = []
     for share, data, line in spots[:limit]:
         owner = [f for f in data.functions if f.line <= line <= f.end_line]
-        name = owner[-1].qualname if owner else f"{os.path.basename(data.path)}:{line}"
+        name = readable(owner[-1].qualname) if owner else f"{os.path.basename(data.path)}:{line}"
         out.append(Hotspot(uri=from_fs_path(data.path) or data.path, line=line - 1, name=name, share=round(share, 5)))
     return out
 
