@@ -276,9 +276,10 @@ def internal_timers(text: str, big_runs: List[int]) -> Dict[str, List[float]]:
     """The daemon's own timers (from its log) for the runs of the big profile."""
     heat = {int(r): float(ms) for r, ms in re.findall(r"run (\d+): stored and published \d+ files in ([0-9.]+) ms", text)}
     rollups = {int(r): float(ms) for r, ms in re.findall(r"run (\d+): function roll-ups published after ([0-9.]+) ms", text)}
+    diags = {int(r): float(ms) for r, ms in re.findall(r"run (\d+): diagnostics published after ([0-9.]+) ms", text)}
     return {"store_and_heat_ms": [heat[r] for r in big_runs if r in heat],
-            "function_rollups_ms": [rollups[r] for r in big_runs if r in rollups]}
-    return result
+            "function_rollups_ms": [rollups[r] for r in big_runs if r in rollups],
+            "diagnostics_ms": [diags[r] for r in big_runs if r in diags]}
 
 
 def inprocess_costs(n_edits: int = 200) -> Dict[str, float]:

@@ -201,7 +201,8 @@ def editor_md(ed: Dict[str, Any]) -> List[str]:
               f"max {fmt(ed['publish_ms']['max'], 0)} ms over {ed['publish_ms']['n']} runs ({ed.get('heat_lines')} heat lines)",
               f"- the daemon's own timers for those runs: store + heat published "
               f"{', '.join(fmt(x, 0) for x in si.get('store_and_heat_ms', []))} ms; function roll-ups (LibCST index) published after "
-              f"{', '.join(fmt(x, 0) for x in si.get('function_rollups_ms', []))} ms",
+              f"{', '.join(fmt(x, 0) for x in si.get('function_rollups_ms', []))} ms; anti-pattern diagnostics (analysed in a "
+              f"worker thread after the roll-ups) after {', '.join(fmt(x, 0) for x in si.get('diagnostics_ms', [])) or '–'} ms",
               f"- with the default thresholds ({(ed.get('default_thresholds') or {}).get('heat_lines')} painted lines): "
               f"median {fmt(((ed.get('default_thresholds') or {}).get('publish_ms') or {}).get('median'), 0)} ms",
               f"- the same for a real agent run of that file (heat on the sampled lines only): "

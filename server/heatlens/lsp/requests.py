@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -70,7 +70,7 @@ def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[Fi
     return run_id, list(files_of(profile, run_id, profiling.read_source, indexed=False))
 
 
-async def refine_then_analyse(ls: HeatlensServer, datas: List[FileData]) -> None:
+async def refine_then_analyse(ls: HeatlensServer, datas: List[FileData], done: Callable[[str], None]) -> None:
     """Publish the function roll-ups at once, then run the slow prepare hooks (anti-pattern analysis:
     seconds for a big file) in a worker thread and publish the documents' diagnostics after them; until
     then the diagnostics hook leaves those files alone rather than analysing on the event loop."""
@@ -78,11 +78,13 @@ async def refine_then_analyse(ls: HeatlensServer, datas: List[FileData]) -> None
     ls.analysing |= keys
     try:
         ls.refine_files(datas)
+        done("function roll-ups")
         hooks = list(ls.prepare_hooks)
         await asyncio.to_thread(prepared, datas, hooks)
     finally:
         ls.analysing -= keys
     ls.run_doc_hooks_for(d.path for d in datas)
+    done("diagnostics")
 
 
 async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Optional[str] = None) -> ProfileSummary:
@@ -124,9 +126,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
             prof = result.profile
             wanted = ls.index_wanted()
             datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source, wanted)))
-            await refine_then_analyse(ls, datas)
-            log.info("run %s: function roll-ups and diagnostics published after %.1f ms", run_id,
-                     (time.perf_counter() - mapping_started) * 1000)
+            await refine_then_analyse(ls, datas, lambda what: log.info(
+                "run %s: %s published after %.1f ms", run_id, what, (time.perf_counter() - mapping_started) * 1000))
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)
         duration = result.wall_time or (result.profile.meta.wall_time if result.profile else 0.0) or time.monotonic() - started
         summary = profiling.summary(run_id, target, backend, duration, result.failure, profiling.hotspots(datas, ls.roots()))
