@@ -24,7 +24,7 @@ WORKLOAD_NAMES = ["call_heavy", "nested_loops", "alloc_heavy", "numpy_native", "
 # Scale 3 makes the CPU-bound workloads 3-4.5 s unprofiled, so start-up (measured apart) does not dominate;
 # numpy runs its BLAS on both cores (scale 3: 1 s of wall) and io_sleep is mostly blocked (4.3 s at 1.5).
 FULL_SCALE, QUICK_SCALE = 3.0, 0.02
-SCALE_FACTOR = {"io_sleep": 0.5, "numpy_native": 3.3, "call_heavy": 1.15}
+SCALE_FACTOR = {"io_sleep": 0.5, "numpy_native": 3.7, "call_heavy": 1.15}
 # A profiled run is stopped at CAP x the workload's unprofiled time (at least MIN_CAP_S): its ratio is then
 # reported as ">= CAP". Without a cap, tracemalloc or VizTracer on one workload would take the whole budget.
 CAP, MIN_CAP_S = 4.0, 15.0
