@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { callGraphHtml, CallGraphResult, renderDot } from './callGraphRender';
 import { CallGraphRequest } from './protocol';
+import { besidePanel, nonce } from './views/panel';
 
-const nonce = (): string => [...Array(32)].map(() => Math.floor(Math.random() * 36).toString(36)).join('');
 
 export class CallGraphView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -20,22 +20,15 @@ export class CallGraphView implements vscode.Disposable {
     const g = await client.sendRequest(CallGraphRequest, uri && uri.scheme === 'file' ? { uri: uri.toString() } : {});
     const svg = await renderDot(g.dot);
     this.graph = g;
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        'heatlens.callGraph',
-        'Call graph',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-        { enableScripts: true, localResourceRoots: [] },
-      );
-      this.panel.onDidDispose(() => (this.panel = undefined));
-      this.panel.webview.onDidReceiveMessage((msg: { type?: string; id?: string }) => {
+    const fresh = !this.panel;
+    const panel = (this.panel = besidePanel(this.panel, 'heatlens.callGraph', 'Call graph', true, () => (this.panel = undefined)));
+    if (fresh) {
+      panel.webview.onDidReceiveMessage((msg: { type?: string; id?: string }) => {
         if (msg.type === 'open' && msg.id) void this.open(msg.id);
       });
-    } else {
-      this.panel.reveal(vscode.ViewColumn.Beside);
     }
-    this.panel.title = `Call graph: run ${g.runId}`;
-    this.panel.webview.html = callGraphHtml(g, svg, this.panel.webview.cspSource, nonce());
+    panel.title = `Call graph: run ${g.runId}`;
+    panel.webview.html = callGraphHtml(g, svg, panel.webview.cspSource, nonce());
   }
 
   private async open(id: string): Promise<void> {

@@ -2,6 +2,7 @@
 // memory timeline beside them (`heatlens/resources`), as a static page of inline SVG plots (resourcesPlot.ts).
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
+import { besidePanel } from './views/panel';
 import { ResourcesRequest } from './protocol';
 import { resourcesHtml } from './resourcesPlot';
 
@@ -10,19 +11,9 @@ export class ResourcesView implements vscode.Disposable {
 
   async show(client: LanguageClient): Promise<void> {
     const result = await client.sendRequest(ResourcesRequest, {});
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        'heatlens.resources',
-        'Resource usage',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-        { enableScripts: false, localResourceRoots: [] },
-      );
-      this.panel.onDidDispose(() => (this.panel = undefined));
-    } else {
-      this.panel.reveal(vscode.ViewColumn.Beside);
-    }
-    this.panel.title = `Resource usage: run ${result.runId}`;
-    this.panel.webview.html = resourcesHtml(result, this.panel.webview.cspSource);
+    const panel = (this.panel = besidePanel(this.panel, 'heatlens.resources', 'Resource usage', false, () => (this.panel = undefined)));
+    panel.title = `Resource usage: run ${result.runId}`;
+    panel.webview.html = resourcesHtml(result, panel.webview.cspSource);
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { FlamegraphRequest } from '../protocol';
+import { nonce } from './panel';
 
 /** `(path/to/file.py:12)` or `(file.py:12:4)` at the end of a stack line -> file and 1-based line. */
 export function parseFileLine(text: string): { file: string; line: number } | undefined {
@@ -14,7 +15,6 @@ export function parseFileLine(text: string): { file: string; line: number } | un
   return m ? { file: m[1], line: Number(m[2]) } : undefined;
 }
 
-const nonce = (): string => [...Array(32)].map(() => Math.floor(Math.random() * 36).toString(36)).join('');
 
 export class FlameGraphView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;

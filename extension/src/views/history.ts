@@ -2,6 +2,7 @@
 // The page is static HTML built by historyPlot.ts: no scripts, nothing loaded from the network.
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
+import { besidePanel } from './panel';
 import { HistoryRequest } from '../protocol';
 import { historyHtml } from './historyPlot';
 
@@ -12,18 +13,8 @@ export class HistoryView implements vscode.Disposable {
 
   async show(client: LanguageClient): Promise<void> {
     const result = await client.sendRequest(HistoryRequest, { limit: HISTORY_LIMIT });
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        'heatlens.history',
-        'Heatlens history',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-        { enableScripts: false, localResourceRoots: [] },
-      );
-      this.panel.onDidDispose(() => (this.panel = undefined));
-    } else {
-      this.panel.reveal(vscode.ViewColumn.Beside);
-    }
-    this.panel.webview.html = historyHtml(result?.runs ?? [], this.panel.webview.cspSource);
+    const panel = (this.panel = besidePanel(this.panel, 'heatlens.history', 'Heatlens history', false, () => (this.panel = undefined)));
+    panel.webview.html = historyHtml(result?.runs ?? [], panel.webview.cspSource);
   }
 
   dispose(): void {
