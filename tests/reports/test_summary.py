@@ -92,7 +92,7 @@ def test_failure_is_reported_first():
     assert data["run"]["failure"]["kind"] == "timeout"
     assert data["recommendations"][0].startswith("The run ended with timeout (ran past 5 s)")
     assert any("Only 40 samples" in r for r in data["recommendations"])
-    assert "failure:   timeout: ran past 5 s" in render(prof, "summary", "text", project_root="/proj")
+    assert "failure: timeout: ran past 5 s" in render(prof, "summary", "text", project_root="/proj")
 
 
 def test_function_only_profile_uses_function_time(profile):

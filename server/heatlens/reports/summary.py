@@ -14,6 +14,7 @@ from heatlens.reports import attribution as at
 from heatlens.reports import collectors
 from heatlens.reports import document as doc
 from heatlens.reports import processes
+from heatlens.reports import time_account
 from heatlens.reports.source import SourceCache, line_context
 
 TOP_N = 10
@@ -137,6 +138,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         "project_root": scope.project_root,
         "basis": basis,
         "total_seconds": total,
+        "time_account": time_account.account(profile.meta.wall_time, profile.meta.cpu_time, total, basis),
         "samples": sum(s.samples for f in profile.files for s in f.lines),
         "split": {c: {"seconds": v, "share": _share(v, total)} for c, v in split.items()},
         "top_functions": [function_row(scope, f, fn_total) for f in mine[:TOP_N]],
@@ -266,7 +268,6 @@ def header_blocks(data: Dict[str, Any]) -> List[doc.Block]:
     run = data["run"]
     backend = " ".join(x for x in (run["backend"], run["backend_version"]) if x) or "-"
     items = [("target", run["target"] or "-"), ("backend", backend)]
-    items += [("wall time", doc.seconds(run["wall_time"] or None)), ("CPU time", doc.seconds(run["cpu_time"] or None))]
     if run["failure"]:
         f = run["failure"]
         where = f" at {f['file']}:{f['line']}" if f["file"] else ""
@@ -277,7 +278,8 @@ def header_blocks(data: Dict[str, Any]) -> List[doc.Block]:
 def blocks(data: Dict[str, Any]) -> List[doc.Block]:
     out: List[doc.Block] = [doc.Heading("heatlens summary")]
     out += header_blocks(data)
-    out.append(doc.Para(f"Shares are of {doc.seconds(data['total_seconds'])} measured as {data['basis']}."))
+    # one labelled line whose parts add up, not three bare totals (wall, CPU, measured) side by side
+    out.append(doc.Para("Time: " + time_account.sentence(data["time_account"])))
     out.append(doc.Heading("Where the time went", 2))
     labels = {"user": "your code", "library": "libraries", "stdlib": "stdlib", "native": "native code",
               "heatlens": "heatlens itself", "other": "other"}
