@@ -125,16 +125,21 @@ async def _requests(client: Any, uri: str, n: int, lines: int) -> Dict[str, List
 
     rng = random.Random(1)
     doc = lsp.TextDocumentIdentifier(uri=uri)
-    out: Dict[str, List[float]] = {"hover": [], "codeLens": [], "inlayHint": []}
+    out: Dict[str, List[float]] = {"hover": [], "codeLens": [], "inlayHint": [], "codeLensResolve": []}
     for _ in range(n):
         line = rng.randrange(lines)
         t = time.perf_counter()
         await client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=line, character=4)))
         out["hover"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=doc))
+        lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=doc))
         out["codeLens"].append(time.perf_counter() - t)
         start = rng.randrange(max(1, lines - 60))
+        # the titles of one screen (60 lines), resolved at once as VS Code does for the visible lenses
+        screen = [l for l in lenses or [] if l.command is None and start <= l.range.start.line <= start + 60]
+        t = time.perf_counter()
+        await asyncio.gather(*(client.code_lens_resolve_async(l) for l in screen))
+        out["codeLensResolve"].append(time.perf_counter() - t)
         t = time.perf_counter()
         await client.text_document_inlay_hint_async(lsp.InlayHintParams(
             text_document=doc, range=lsp.Range(start=lsp.Position(line=start, character=0), end=lsp.Position(line=start + 60, character=0))))

@@ -82,6 +82,12 @@ class HeatClient(LanguageClient):
         result = await asyncio.wait_for(self.protocol.send_request_async(hp.PROFILE, hp.ProfileParams(**params)), TIMEOUT)
         return result  # type: ignore[no-any-return]
 
+    async def lenses(self, uri: str) -> List[lsp.CodeLens]:
+        """The document's code lenses as an editor shows them: each one without a command resolved
+        (`codeLens/resolve`), as VS Code and Neovim do for the lenses on screen."""
+        lenses = await self.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        return [l if l.command is not None else await self.code_lens_resolve_async(l) for l in lenses or []]
+
     def open(self, path: Path, version: int = 1) -> str:
         uri = from_fs_path(str(path))
         assert uri

@@ -50,6 +50,10 @@ if not summary then return fail('profile failed: ' .. vim.inspect(err)) end
 out('summary', summary)
 
 lenses = request('textDocument/codeLens', { textDocument = tdi })
+-- function lenses come as ranges; their titles by codeLens/resolve, as vim.lsp.codelens does on screen
+for i, lens in ipairs(lenses or {}) do
+  if lens.command == nil then lenses[i] = request('codeLens/resolve', lens) end
+end
 out('lenses', lenses)
 local def_line = tonumber(os.getenv('HEATLENS_DEF_LINE'))
 local hot_line = tonumber(os.getenv('HEATLENS_HOT_LINE'))

@@ -31,7 +31,7 @@ async def _state(client: Any, uri: str, version: int) -> Dict[str, Any]:
         if heat.version == version:
             break
         seen = len(client.heat)
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     hints = await client.text_document_inlay_hint_async(lsp.InlayHintParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri),
         range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=500, character=0))))
@@ -126,7 +126,7 @@ async def test_clear_removes_annotations_and_heat(client: Any) -> None:
     seen = len(client.heat)
     await client.protocol.send_request_async(hp.CLEAR, hp.ClearParams(uri=uri))
     assert (await client.wait_heat(uri, after=seen)).lines == []
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     assert [l.command.title for l in lenses] == ["Profile this file"]
 
 

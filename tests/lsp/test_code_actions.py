@@ -139,7 +139,7 @@ async def test_apply_fix_and_verify_command(client: Any) -> None:
     summary = await client.profile(uri=uri)
     assert summary.failure.kind == "ok"
     await _wait_diags(client, uri)
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     verify = [lens for lens in lenses if lens.command and lens.command.command == APPLY_FIX_AND_VERIFY]
     assert verify
     line = client.line_of(path, "job = queue.pop(0)")

@@ -20,7 +20,7 @@ async def _builds(client: Any) -> int:
 
 
 async def _function_lenses(client: Any, uri: str) -> Dict[int, str]:
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     return {l.range.start.line: l.command.title for l in lenses if l.data and "qualname" in l.data}
 
 
@@ -63,20 +63,45 @@ def _data(source: str) -> FileData:
     return FileData(path="/nowhere/c.py", run_id=1, total_cpu=2.0, lines={}, functions=[fn], sha256=None, source=source)
 
 
-def test_cache_keys_on_version_data_map_and_deltas() -> None:
+def test_cache_keys_on_version_data_and_map_not_deltas() -> None:
     source = "import x\ndef f():\n    pass\n"
     cache = LensCache()
     data, linemap = _data(source), LineMap.from_text(source)
     view = DocView(data, linemap)
     a = cache.lenses("u", 1, view)
     b = cache.lenses("u", 1, DocView(data, linemap))  # a new view object of the same data and map
-    assert cache.builds == 1 and [l.command.title for l in a] == [l.command.title for l in b]
+    assert cache.builds == 1 and [l.range for l in a] == [l.range for l in b]
     cache.lenses("u", 2, view)  # a new version
     cache.lenses("u", 2, DocView(_data(source), linemap))  # a new run's data
     cache.lenses("u", 2, DocView(view.data, LineMap.from_text(source)))  # re-anchored
     assert cache.builds == 4
-    with_delta: List[Any] = cache.lenses("u", 2, DocView(view.data, linemap), {"f": "▼ −38% vs previous"})
-    assert cache.builds == 5 and with_delta[1].command.title.endswith("▼ −38% vs previous")
+    cache.lenses("u", 2, DocView(view.data, linemap), {"f": "▼ −38% vs previous"})  # deltas: at resolve
+    assert cache.builds == 5  # the map differs from the previous call's, not because of the deltas
+    cache.lenses("u", 2, DocView(view.data, linemap), {"f": "▼ −10% vs previous"})
+    assert cache.builds == 5
     cache.invalidate("u")
-    cache.lenses("u", 2, DocView(view.data, linemap), {"f": "▼ −38% vs previous"})
+    cache.lenses("u", 2, DocView(view.data, linemap))
     assert cache.builds == 6
+
+
+@pytest.mark.asyncio
+async def test_an_edit_inside_a_function_stales_its_lens_like_the_hints(client: Any) -> None:
+    hot = client.root / "hot.py"
+    uri = client.open(hot)
+    summary = await client.profile(uri=uri, backend="agent")
+    assert summary.failure.kind == "ok", summary.failure
+    def_hot, hot_line = client.line_of(hot, "def hot("), client.line_of(hot, "# HOT LINE")
+    assert "stale" not in (await _function_lenses(client, uri))[def_hot]
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[lsp.TextDocumentContentChangePartial(
+            range=lsp.Range(start=lsp.Position(line=hot_line, character=8), end=lsp.Position(line=hot_line, character=8)),
+            text="t = 0; ")],
+    ))
+    hints = await client.text_document_inlay_hint_async(lsp.InlayHintParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri),
+        range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=100, character=0))))
+    assert any(h.position.line == hot_line and "(stale)" in str(h.label) for h in hints)
+    lenses = await _function_lenses(client, uri)
+    assert "· stale since your edit at " in lenses[def_hot]
+    assert "stale" not in lenses[client.line_of(hot, "def cold(")]

@@ -61,7 +61,7 @@ def test_lens_suffix_reads_the_sign_and_the_verdict() -> None:
 
 
 async def _lenses(client: HeatClient, uri: str) -> List[lsp.CodeLens]:
-    return list(await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri))) or [])
+    return await client.lenses(uri)
 
 
 def _title(lenses: List[lsp.CodeLens], line: int) -> str:

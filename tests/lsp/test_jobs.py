@@ -87,7 +87,7 @@ async def test_second_profile_refused_and_heatlens_cancel_kills_the_tree(client:
     summary = await first
     assert summary.failure.kind == "cancelled"
     assert await _gone(procs), "target or its child survived the cancel"
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     assert lenses  # still serving
 
 
@@ -147,7 +147,7 @@ async def test_function_level_backends_get_function_lenses(client: Any, backend:
     summary = await client.profile(uri=uri, backend=backend)
     assert summary.failure.kind == "ok", summary.failure
     assert summary.backend == backend
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     titles = {l.range.start.line: l.command.title for l in lenses if l.command}
     hot_line = next(i for i, t in enumerate((client.root / "hot.py").read_text().splitlines()) if t.startswith("def hot"))
     cold_line = next(i for i, t in enumerate((client.root / "hot.py").read_text().splitlines()) if t.startswith("def cold"))

@@ -66,7 +66,7 @@ async def test_profile_this_test_stores_a_run_hot_in_the_tested_function(client:
     path = client.root / "test_work.py"
     path.write_text(TEST_SRC)
     uri = client.open(path)
-    lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    lenses = await client.lenses(uri)
     lens = next(l for l in lenses if l.command.title == "Profile this test" and l.command.arguments[1] == "test_busy")
     assert pytest_lens.PROFILE_TEST in client.init_result.capabilities.execute_command_provider.commands
 

@@ -31,7 +31,7 @@ async def profiled(module_client: Any) -> Dict[str, Any]:
 
 
 def _lenses(client: Any, uri: str) -> Any:
-    return client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    return client.lenses(uri)
 
 
 def _share(title: str) -> float:

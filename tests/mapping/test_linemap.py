@@ -359,3 +359,19 @@ def test_random_edits_keep_fresh_lines_identical(script: Tuple[str, List[Step]])
                 assert not same
     assert all(s.length > 0 for s in ed.map.segments())
     assert all(s.kind != NEW or s.old_start == -1 for s in ed.map.segments())
+
+
+def test_span_changed_and_when_an_edit_touched_it() -> None:
+    m = LineMap([f"l{i}" for i in range(10)])
+    m.clock = lambda: 5.0
+    m.apply(0, 0, 0, 0, "top\n")  # above every span: moves, changes nothing
+    assert not m.span_changed(2, 5) and m.edited_at(2, 5) is None
+    m.clock = lambda: 7.0
+    m.apply(5, 0, 5, 0, "inserted\n")  # current line 5 = old 4: a line inside old 2..5
+    assert m.span_changed(2, 5) and not m.span_changed(6, 9) and not m.span_changed(0, 3)
+    assert m.edited_at(2, 5) == 7.0
+    m.clock = lambda: 9.0
+    m.apply(5, 0, 5, 3, "again")  # the same place later: the first time is kept
+    assert m.edited_at(2, 5) == 7.0 and m.first_edit_at == 5.0
+    m.apply(9, 0, 10, 0, "")  # delete old line 7 (current 9) whole: its span changed, no line stale
+    assert m.span_changed(6, 9) and m.edited_at(6, 9) == 9.0

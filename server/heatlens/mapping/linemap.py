@@ -27,6 +27,7 @@ R0..Rk from current lines start_line..end_line:
 from __future__ import annotations
 
 import bisect
+import time
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import attrs
@@ -70,6 +71,10 @@ class LineMap:
         self._segs: List[Segment] = [Segment(KEPT, 0, len(self._old))] if self._old else []
         self._total = len(self._old)
         self._index: Optional[Tuple[List[int], List[int], List[MappedRun]]] = None
+        # (when, first old line, last old line) of each edited place, neighbours coalesced: the "since
+        # when" of a stale function. Typing in one place keeps one entry, so it grows with places, not keys.
+        self._edits: List[Tuple[float, int, int]] = []
+        self.clock: Callable[[], float] = time.time
 
     @classmethod
     def from_text(cls, old_text: str, codec: Optional[PositionCodec] = None) -> "LineMap":
@@ -90,6 +95,7 @@ class LineMap:
         k = len(pieces) - 1
         if not new_text and (sl, sc) == (el, ec):
             return
+        self._log_edit(self._nearest_old(sl, -1), self._nearest_old(el, 1))
         j = self._split_at(el + 1)
         i = self._split_at(sl)
         j = i + self._count_to(i, el + 1 - sl)
@@ -126,6 +132,7 @@ class LineMap:
         from heatlens.mapping.recover import diff_segments  # recover builds on this module
 
         new_lines = split_lines(new_text)
+        self._log_edit(0, len(self._old) - 1)
         self._segs = diff_segments(self._old, new_lines)
         self._total = len(new_lines)
         self._index = None
@@ -185,6 +192,21 @@ class LineMap:
         run = self._run_of(old)
         return run is None or run.stale
 
+    def span_changed(self, first: int, last: int) -> bool:
+        """True when any of old lines first..last was edited or deleted, or lines were inserted between
+        them: one kept run must still hold the whole span for its data to describe it."""
+        run = self._run_of(first)
+        return run is None or run.stale or last >= run.old_start + run.length
+
+    def edited_at(self, first: int, last: int) -> Optional[float]:
+        """When the earliest edit touching old lines first..last (or next to them) was made; None if none."""
+        times = [t for t, lo, hi in self._edits if lo <= last and hi >= first]
+        return min(times) if times else None
+
+    @property
+    def first_edit_at(self) -> Optional[float]:
+        return min((t for t, _, _ in self._edits), default=None)
+
     def new_to_old(self, new: int) -> Optional[int]:
         """Old line shown at current line `new` (stale ones included; check `is_stale`); None for lines
         added since the profile."""
@@ -220,6 +242,27 @@ class LineMap:
         if seg.kind != KEPT:
             return False
         return char >= client_len(self._old[seg.old_start + offset], self._codec)
+
+    def _nearest_old(self, line: int, step: int) -> int:
+        """The old line at current `line`, else of the nearest mapped line before (step -1) or after (+1)
+        it; -1 or the old line count when there is none."""
+        new_starts, _, _ = self._build_index()
+        i = bisect.bisect_right(new_starts, line) - 1
+        while 0 <= i < len(self._segs):
+            seg = self._segs[i]
+            if seg.kind != NEW:
+                off = min(max(line - new_starts[i], 0), seg.length - 1)
+                return seg.old_start + off
+            i += step
+        return -1 if step < 0 else len(self._old)
+
+    def _log_edit(self, lo: int, hi: int) -> None:
+        when = self.clock()
+        for n, (t, a, b) in enumerate(self._edits):
+            if a <= hi + 1 and b >= lo - 1:  # the same place again: widen it, keep the first time
+                self._edits[n] = (min(t, when), min(a, lo), max(b, hi))
+                return
+        self._edits.append((when, lo, hi))
 
     def _split_at(self, line: int) -> int:
         """Make a segment start at current `line`; return that segment's position."""
