@@ -134,3 +134,27 @@ def _module_name(entry: str) -> str:
     if ".cpython-" in entry or entry.endswith(".so"):  # _foo.cpython-311-x86_64-linux-gnu.so
         return entry.split(".", 1)[0]
     return entry
+
+
+SNIPPET_FILES = ("<string>",)  # where CPython puts the code of `python -c`
+
+
+def target_code(target: str, files: Sequence[str]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(pseudo files, folders) that are the user's code because the user asked to run them, beside what
+    lies under the project root: the snippet of `-c` ("<string>"), and for `-m pkg.mod` the folder of its
+    top package (or the module file), found among the profiled `files`. A library or stdlib module run
+    with -m stays what it is: only files otherwise "other" are counted as the user's (Scope.category)."""
+    if target == "-c":
+        return SNIPPET_FILES, ()
+    if not target.startswith("-m "):
+        return (), ()
+    parts = target[3:].strip().split(".")
+    tails = ["/".join(parts) + ".py", "/".join(parts) + "/__main__.py", "/".join(parts) + "/__init__.py"]
+    for path in files:
+        norm = _norm(path)
+        for tail in tails:
+            if norm.endswith("/" + tail):
+                base = norm[: -len(tail)]  # the folder on sys.path that holds the top package
+                top = base + parts[0] + ("" if len(parts) > 1 or tail != tails[0] else ".py")
+                return (), (top,)
+    return (), ()

@@ -34,6 +34,9 @@ class Scope:
     user_globs: Tuple[str, ...] = ()
     stdlib_dirs: Tuple[str, ...] = classify.DEFAULT_STDLIB_DIRS
     library_dirs: Tuple[str, ...] = classify.DEFAULT_LIBRARY_DIRS
+    # what the user asked to run (`-c` snippet, `-m` package) outside the root: theirs too (classify.target_code)
+    target_files: Tuple[str, ...] = ()
+    target_dirs: Tuple[str, ...] = ()
     _cache: Dict[str, str] = attrs.field(factory=dict, init=False, repr=False)
 
     def category(self, path: str) -> str:
@@ -42,6 +45,10 @@ class Scope:
             found = classify.classify_path(
                 path, self.project_root, self.user_globs, self.stdlib_dirs, self.library_dirs
             )
+            if found == classify.OTHER and (
+                path in self.target_files or any(path == d or path.startswith(d + "/") for d in self.target_dirs)
+            ):
+                found = classify.USER
             self._cache[path] = found
         return found
 
@@ -67,7 +74,9 @@ class Scope:
 def make_scope(profile: Profile, project_root: Optional[str] = None, user_globs: Sequence[str] = ()) -> Scope:
     """project_root: the argument, else the run's recorded root, else its cwd, else "" (all is yours)."""
     root = project_root or profile.meta.project_root or profile.meta.cwd or ""
-    return Scope(profile, os.path.normpath(root) if root else "", tuple(user_globs))
+    paths = [f.path for f in profile.files] + [f.file for f in profile.functions]
+    files, dirs = classify.target_code(profile.meta.target, paths)
+    return Scope(profile, os.path.normpath(root) if root else "", tuple(user_globs), target_files=files, target_dirs=dirs)
 
 
 def time_basis(profile: Profile) -> str:

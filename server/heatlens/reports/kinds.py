@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 from heatlens import classify
 from heatlens.reports import attribution as at
 from heatlens.reports import document as doc
+from heatlens.reports.mine import nothing_mine_hint
 from heatlens.reports.summary import _share, function_row, function_table
 
 # ---------------------------------------------------------------------------------------------- details
@@ -32,13 +33,14 @@ def build_details(scope: at.Scope) -> Dict[str, Any]:
             "functions": [function_row(scope, f, fn_total) for f in group],
         })
     out.sort(key=lambda m: m["self_seconds"], reverse=True)
-    return {"kind": "details", "modules": out}
+    return {"kind": "details", "modules": out, "why_empty": None if out else nothing_mine_hint(scope)}
 
 
 def details_blocks(data: Dict[str, Any]) -> List[doc.Block]:
     out: List[doc.Block] = [doc.Heading("heatlens details: your functions by module")]
     if not data["modules"]:
-        out.append(doc.Para("No function of your code was measured."))
+        why = data.get("why_empty")
+        out.append(doc.Para("No function of your code was measured." + (f" {why}" if why else "")))
     for module in data["modules"]:
         out.append(doc.Heading(
             f"{module['path']} — {doc.seconds(module['self_seconds'])} self, {doc.percent(module['self_share'])}", 2

@@ -13,6 +13,7 @@ from heatlens.model import FunctionStats, Profile
 from heatlens.reports import attribution as at
 from heatlens.reports import collectors
 from heatlens.reports import document as doc
+from heatlens.reports.mine import nothing_mine_hint
 from heatlens.reports import processes
 from heatlens.reports import time_account
 from heatlens.reports.source import SourceCache, line_context
@@ -154,6 +155,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         "collectors": collectors.summarize(profile, scope.display),
         "processes": processes.summarize(profile),
     }
+    data["why_nothing_mine"] = nothing_mine_hint(scope)
     data["recommendations"] = recommendations(scope, data)
     return data
 
@@ -286,6 +288,8 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
     rows = [[labels[c], doc.seconds(v["seconds"]), doc.percent(v["share"])]
             for c, v in data["split"].items() if v["seconds"] > 0 or c in ("user", "library", "stdlib", "native")]
     out.append(doc.Table(["", "time", "share"], rows, ["l", "r", "r"]))
+    if data.get("why_nothing_mine"):
+        out.append(doc.Para(data["why_nothing_mine"]))
     out.append(doc.Heading("Top functions of your code", 2))
     out.append(function_table(data["top_functions"]))
     out.append(doc.Heading("Top lines of your code", 2))
