@@ -60,7 +60,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert pyspy.parse_raw_line("a (x.py:1);b (x.py:2) 7") == (["a (x.py:1)", "b (x.py:2)"], 7)
     assert pyspy.parse_raw_line("garbage") is None
     text = (
-        "thread (5);<module> (<string>:26);_status (<string>:4) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+        "thread (5);<module> (<string>:40);_status (<string>:5) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
         "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"
         "thread (7): Thread-1 (spin);spin (/w.py:5) 3\n"
     )
@@ -71,7 +71,7 @@ def test_frame_parsing_edge_cases() -> None:
     ]
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
-        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:11);"
+        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:25);"
         "run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);_run_code (<frozen runpy>:88);"
         "<module> (/p/x.py:3);PyNumber_Add (libpython3.11.so.1.0) 4\nthread (5);gc_collect_main (libpython3.11.so.1.0) 2\n"
     )
@@ -89,21 +89,15 @@ def test_command_runs_the_launcher_under_pyspy_under_the_wrapper(tmp_path: Path)
         return
     target = Target("script", "/p/x.py", args=["--flag", "-m"])
     argv = pyspy.PySpyBackend().command(target, "/py", tmp_path, BackendOptions(sample_interval=0.002))
-    assert argv[:3] == [sys.executable, "-c", pyspy.WRAPPER]
+    assert argv[:4] == [sys.executable, pyspy.WRAPPER, str(tmp_path), "1"]  # memory steps on
     rest = argv[argv.index("record") :]
     assert rest[rest.index("-r") + 1] == "500" and rest[rest.index("-f") + 1] == "raw"
+    assert "--nonblocking" in rest and "--subprocesses" in rest  # never pause the target; children too
     assert rest[rest.index("--") :] == [
-        "--",
-        "/py",
-        "-c",
-        pyspy.LAUNCHER,
-        str(tmp_path / pyspy.STATUS),
-        "500",
-        "script",
-        "/p/x.py",
-        "--flag",
-        "-m",
+        "--", "/py", "-c", pyspy.LAUNCHER, str(tmp_path / pyspy.STATUS), "500", "script", "/p/x.py", "--flag", "-m",
     ]
+    quiet = pyspy.PySpyBackend().command(target, "/py", tmp_path, BackendOptions(memory="off", children=False))
+    assert quiet[3] == "0" and "--subprocesses" not in quiet
 
 
 def test_missing_binary_gives_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

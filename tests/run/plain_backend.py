@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Optional, Tuple
 
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
 from heatlens.model import FileProfile, Profile, RunMeta
@@ -67,16 +67,17 @@ class MissingBackend(PlainBackend):
     requirement = "heatlens-no-such-profiler==1.0"
 
 
-def pick(name: str, python: str, real: Callable[[str, str], Backend]) -> Backend:
+def pick(name: str, python: str, real: Callable[..., Tuple[Backend, Optional[str]]],
+         memory: str = "sampled") -> Tuple[Backend, Optional[str]]:
     if name == "plain":
-        return PlainBackend()
+        return PlainBackend(), None
     if name == "plain-silent":
-        return PlainBackend(write=False)
+        return PlainBackend(write=False), None
     if name == "missing":
         backend = MissingBackend()
         backend.check_available(python)
-        return backend
-    return real(name, python)
+        return backend, None
+    return real(name, python, memory)
 
 
 def install(monkeypatch: Any) -> None:
@@ -84,5 +85,5 @@ def install(monkeypatch: Any) -> None:
     from heatlens.run import runner
 
     real = runner.pick_backend
-    monkeypatch.setattr(runner, "pick_backend", lambda name, python: pick(name, python, real))
+    monkeypatch.setattr(runner, "pick_backend", lambda name, python, memory="sampled": pick(name, python, real, memory))
 

@@ -21,6 +21,8 @@ MIN_GROWTH_MB = 1.0  # climb over the tail below this: not worth a diagnostic
 TAIL = 0.5  # the last half of the run decides: a cache fills early, a leak keeps going
 MIN_RISING = 0.7  # share of tail steps that do not go down
 MIN_R2 = 0.6
+MIN_RISES = 3  # separate rises over the tail: one late allocation is not a leak
+MAX_SINGLE_RISE = 0.6  # no single rise may be most of the climb
 _FLAT_MB = 1e-3  # steps smaller than this count as "not down" (allocator noise)
 
 
@@ -74,8 +76,15 @@ def assess(file: str, line: int, times: Sequence[float], live_mb: Sequence[float
     is_leak = (
         n >= MIN_SNAPSHOTS and slope > 0 and growth >= min_growth_mb and rising >= MIN_RISING and r2 >= MIN_R2
         and growth >= 0.1 * final  # the climb is a real part of what is live, not jitter on a big cache
+        and _spread(steps)  # a steady climb, not one allocation made late in the run
     )
     return is_leak, leak
+
+
+def _spread(steps: Sequence[float]) -> bool:
+    """At least MIN_RISES separate rises, none of them most of the climb."""
+    rises = [d for d in steps if d > _FLAT_MB]
+    return len(rises) >= MIN_RISES and max(rises) <= MAX_SINGLE_RISE * sum(rises)
 
 
 def detect(times: Sequence[float], tracks: Sequence[LineMemoryTrack],

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 from heatlens.backends.base import Backend, BackendUnavailable
 
 BACKEND_MODULES: List[str] = [
-    "heatlens.backends.agent",  # first: the zero-install default
+    "heatlens.backends.pyspy",  # first: the default, exact lines from outside the process
+    "heatlens.backends.agent",  # the in-process fallback, stdlib only
     "heatlens.backends.scalene",
     "heatlens.backends.pyinstrument",
     "heatlens.backends.viztracer",
     "heatlens.backends.cprofile",
-    "heatlens.backends.pyspy",
 ]
 
-DEFAULT_BACKEND = "agent"
-# Where the agent cannot sample CPU (no setitimer: Windows), in this order of preference.
+DEFAULT_BACKEND = "pyspy"  # exact lines, read from outside the process
+FALLBACK_BACKEND = "agent"  # in-process, stdlib only: where the exact sampler cannot attach
+# Where the agent cannot sample CPU either (no setitimer: Windows), in this order of preference.
 _FALLBACKS = ["pyinstrument", "cprofile"]
 
 BACKENDS: Dict[str, Backend] = {}
@@ -70,20 +72,52 @@ def available_backends(python: str) -> List[str]:
     return names
 
 
-def choose_auto(python: str) -> Backend:
-    """The best backend for `python`: the built-in agent.
+def exact_sampler_unavailable() -> Optional[str]:
+    """Why the out-of-process sampler cannot read a target here, or None when it can (as far as can be told
+    without trying: a container's seccomp profile shows only at run time, and then the run says so)."""
+    from heatlens.backends.pyspy import find_pyspy
 
-    Why the agent and not "the fanciest profiler installed": measured here it is both the cheapest and the
-    most accurate option that also gives memory. It needs only the target's stdlib (nothing to install,
-    so it is always available), costs about 1.0-1.1x wall time with sampled memory (Scalene 2.4-3x,
-    pyinstrument and cProfile up to 5.7x on call-heavy code, VizTracer up to 13x), attributes CPU to
-    lines within about 1 pp of ground truth with a python/native split, and covers every thread.
-    py-spy is as cheap but has no memory data and needs ptrace rights; Scalene's memory-on line
-    attribution was off by ~10 pp. Only where the agent cannot sample CPU (no `setitimer`: Windows) does
-    auto fall back to pyinstrument, then cProfile (stdlib).
+    if find_pyspy() is None:
+        return "py-spy is not installed beside heatlens"
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if sys.platform == "darwin" and not root:
+        return "macOS lets a profiler read another process's memory only as root"
+    scope = _ptrace_scope()
+    if scope == 3:
+        return "the kernel forbids reading other processes (kernel.yama.ptrace_scope = 3)"
+    if scope == 2 and not root:
+        return "kernel.yama.ptrace_scope = 2 allows it only with CAP_SYS_PTRACE"
+    return None
+
+
+def _ptrace_scope() -> int:
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            return int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def choose_auto_with_reason(python: str, memory: str = "sampled") -> Tuple[Backend, Optional[str]]:
+    """The backend `auto` means for `python`, and why it is not the exact sampler when it is not.
+
+    The default reads the true current line from outside (py-spy): an in-process signal handler only runs
+    at the interpreter's check points, which moved time to loop ends and callers by 20-47 pp on programs
+    written elsewhere (docs/architecture.md has the measurements and the alternatives). The in-process
+    agent is used where the exact sampler cannot attach, and for `--memory full` (tracemalloc sees each
+    allocation's own traceback, which no sampler can), saying so.
     """
-    if sys.platform != "win32" or DEFAULT_BACKEND not in BACKENDS:
-        return get_backend(DEFAULT_BACKEND)
+    if memory == "full":
+        return get_backend(FALLBACK_BACKEND), (
+            "--memory full: the in-process agent traces every allocation (tracemalloc); its CPU lines come "
+            "from an in-process sampler, which can move time to the end of loop bodies and into callers")
+    reason = exact_sampler_unavailable()
+    if reason is None:
+        return get_backend(DEFAULT_BACKEND), None
+    note = (f"Lines are approximate: the exact sampler cannot run here ({reason}), so the in-process agent "
+            "measured this run; it can move time to the end of loop bodies and into callers")
+    if sys.platform != "win32":
+        return get_backend(FALLBACK_BACKEND), note
     for name in _FALLBACKS:
         backend = BACKENDS.get(name)
         if backend is None:
@@ -92,5 +126,10 @@ def choose_auto(python: str) -> Backend:
             backend.check_available(python)
         except BackendUnavailable:
             continue
-        return backend
-    return get_backend(DEFAULT_BACKEND)
+        return backend, note
+    return get_backend(FALLBACK_BACKEND), note
+
+
+def choose_auto(python: str, memory: str = "sampled") -> Backend:
+    """The best backend for `python` (see choose_auto_with_reason)."""
+    return choose_auto_with_reason(python, memory)[0]

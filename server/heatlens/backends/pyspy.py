@@ -1,101 +1,58 @@
-"""py-spy 0.4 adapter: `py-spy record -f raw` samples the target from outside the process.
+"""py-spy 0.4 adapter, the default backend: `py-spy record -f raw` samples the target from outside.
 
-py-spy is a binary in the daemon's environment (not the target's): it reads the target's memory, so
-lines are where the CPU really was, at ~1.0x overhead. Raw output lines are
-`frame;frame;... count` (root → leaf) with a frame `qualname (file:line)`, `line` being the line
-executing in that frame (not the function's first line); `-t` puts `thread (tid)` first.
+py-spy is a binary in the daemon's environment (not the target's): it reads the target's memory, so each
+line's time is where the CPU really was (an in-process signal handler only runs at the interpreter's check
+points, which moves time to the ends of loop bodies and into callers: docs/architecture.md). Sampling is
+non-blocking (the target is never paused) at the run's interval.
 
-py-spy exits 0 whatever the target did, so the target runs under a tiny stdlib-only launcher (`-c`)
-that records its pid and exit status in `out_dir` (its own frames are stripped from the stacks), and
-py-spy itself runs under a wrapper in the daemon's interpreter that exits with that status, so that the
-runner classifies the target's failures as with any other backend.
+The target runs under a tiny stdlib-only launcher (pyspy_launcher.py, `-c`) that records its pid, exit
+status and own CPU time in `out_dir` (its frames are stripped from the stacks); py-spy runs under a
+daemon-side wrapper (pyspy_wrapper.py) that keeps py-spy's chatter out of the program's stdout, reads memory
+steps on exact lines, and exits with the target's status, so that failures are classified as with any
+backend. Parsing the raw format: pyspy_parse.py; memory per line: pyspy_memory.py.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
-from heatlens.backends.base import (
-    Backend,
-    BackendOptions,
-    BackendOutputError,
-    BackendUnavailable,
-    Target,
-    resolve_path,
+from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, Target
+from heatlens.backends.pyinstrument import functions_from_stacks
+from heatlens.backends.pyspy_memory import attribute
+from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
+    LAUNCHER,
+    parse_frame,
+    parse_raw,
+    parse_raw_line,
+    program_line,
+    strip_launcher,
 )
-from heatlens.backends.agent import anchor_function
-from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
-from heatlens.model import FileProfile, Frame, LineStats, Profile, RunMeta, StackSample
+from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 
 OUTPUT = "pyspy.txt"
 STATUS = "pyspy-status.txt"
+MEMORY = "pyspy-memory.json"  # written by the wrapper
 REQUIREMENT = "py-spy==0.4.3"
+# Daemon side: py-spy's own output away from the program's stdout, memory steps read on exact lines, and the
+# target's exit status as its own.
+WRAPPER = str(Path(__file__).parent / "pyspy_wrapper.py")
+_OVERCOUNT = 1.05  # sampled "active" time beyond the program's own CPU time by more than this is rescaled
 
 NOTES = [
-    "py-spy samples from outside the process: each line's time is where the CPU was.",
+    "Exact lines: py-spy samples from outside the process, so each line's time is where the CPU was.",
     "py-spy does not split Python from native time (without --native): line CPU is reported as Python.",
-    "py-spy gives the executing line, not a function's first line: functions are re-anchored at their "
-    "first (decorator) line by compiling their source; where it cannot be read, at the first line sampled.",
 ]
-
-# Runs the target as `python script|-m mod|-c code args` would, recording "pid exit_code rate" (code -1
-# while it runs, so a killed target leaves -1). Stdlib only; its frames are stripped in `strip_launcher`.
-LAUNCHER = """\
-import os, runpy, sys
-_st, _rate, _kind, _value = sys.argv[1:5]
-def _status(code):
-    with open(_st, "w") as f:
-        f.write("%d %d %s\\n" % (os.getpid(), code, _rate))
-_status(-1)
-try:
-    if _kind == "script":
-        sys.argv = [_value] + sys.argv[5:]
-        sys.path[0] = os.path.dirname(os.path.abspath(_value))
-        runpy.run_path(_value, run_name="__main__")
-    elif _kind == "module":
-        sys.argv = [_value] + sys.argv[5:]
-        sys.path[0] = os.getcwd()
-        runpy.run_module(_value, run_name="__main__", alter_sys=True)
-    else:
-        sys.argv = ["-c"] + sys.argv[5:]
-        exec(compile(_value, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
-except SystemExit as e:
-    _status(0 if e.code is None else e.code if isinstance(e.code, int) else 1)
-    raise
-except BaseException:
-    _status(1)
-    raise
-else:
-    _status(0)
-"""
-
-# Daemon side: run py-spy (argv[2:]), then exit as the target did (argv[1] is the launcher's status). When
-# the program never started, or py-spy failed while the program ran fine, exit 0: reading py-spy's
-# output then says what went wrong (a backend failure, not the program's).
-WRAPPER = """\
-import subprocess, sys
-subprocess.call(sys.argv[2:])
-try:
-    with open(sys.argv[1]) as f:
-        code = int(f.read().split()[1])
-except (OSError, ValueError, IndexError):
-    code = 0
-if code < 0:
-    sys.stderr.write("heatlens: the program ended without exiting normally (a signal or os._exit); "
-                     "py-spy does not report how\\n")
-    sys.exit(1)
-sys.exit(code)
-"""
-
-_FRAME = re.compile(r"^(?P<name>.*) \((?P<file>.*):(?P<line>\d+)\)$")
-_NATIVE = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*)\)$")
-# `thread (tid)`, or `thread (tid): name` once the program has imported threading
-_THREAD = re.compile(r"^thread \((?P<tid>0x[0-9a-fA-F]+|\d+)\)(?:: (?P<name>.*))?$")
+MEMORY_NOTE = (
+    "Memory per line: resident-memory steps (2 MiB) read from outside, each charged to the line running when "
+    "it was seen; frees go back to the most recent allocations. Untouched zero pages are not resident, and "
+    "an allocation over before its line could be read lands on a later line: --memory full traces each one."
+)
 
 
 def find_pyspy() -> Optional[str]:
@@ -104,118 +61,6 @@ def find_pyspy() -> Optional[str]:
     if local.is_file():
         return str(local)
     return shutil.which("py-spy")
-
-
-def parse_raw_line(line: str) -> Optional[Tuple[List[str], int]]:
-    """(frames root→leaf, count) of one raw line; None for a blank or malformed line."""
-    line = line.strip()
-    stack, sep, count = line.rpartition(" ")
-    if not sep or not count.isdigit():
-        return None
-    return stack.split(";"), int(count)
-
-
-def parse_frame(text: str) -> Tuple[str, str, int, bool]:
-    """(qualname, file, current line, native) of one py-spy frame."""
-    m = _FRAME.match(text)
-    if m:
-        return m["name"], m["file"], int(m["line"]), False
-    m = _NATIVE.match(text)
-    if m:
-        return m["name"], m["file"], 0, True
-    return text, "", 0, True
-
-
-# Lines of LAUNCHER that run the program: a sample elsewhere in the launcher is the launcher's own.
-_RUN_LINES = {n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_" in text or "exec(compile(" in text}
-
-_SCRIPT_LINE = next(n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_path(" in text)
-
-
-def strip_launcher(frames: List[Tuple[str, str, int, bool]]) -> List[Tuple[str, str, int, bool]]:
-    """Drop the launcher's `<module> (<string>)` frame and the runpy frames under the program; a stack
-    that is only the launcher's (start-up, writing the status) becomes empty. With --native, the
-    interpreter's own native entry frames above the launcher go too."""
-    first = next((i for i, f in enumerate(frames) if not f[3]), None)
-    if first is None:
-        return []  # native frames only: the interpreter starting or shutting down
-    if frames[first][1] == "<frozen site>" or frames[first][1].startswith("<frozen importlib"):
-        return []  # interpreter start-up (site, .pth files), before the launcher; threads start elsewhere
-    if frames[first][0] != "<module>" or frames[first][1] != "<string>":
-        return frames
-    frames = frames[first:]
-    if frames[0][2] not in _RUN_LINES:
-        return []
-    k = 1
-    while k < len(frames) and (frames[k][1] == "<frozen runpy>" or frames[k][1].endswith("runpy.py")):
-        k += 1
-    if frames[0][2] == _SCRIPT_LINE and k < len(frames) and frames[k][1].startswith("<frozen importlib"):
-        return []  # run_path importing pkgutil for itself, which `python script.py` does not do
-    return frames[k:]
-
-
-def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int]]:
-    """(pid, exit code, sampling rate) that the launcher wrote; exit code None while unknown (killed)."""
-    try:
-        pid_s, code_s, rate_s = (out_dir / STATUS).read_text().split()
-        pid, code, rate = int(pid_s), int(code_s), int(rate_s)
-    except (OSError, ValueError):
-        return None, None, None
-    return pid, (None if code < 0 else code), rate
-
-
-def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int]) -> Profile:
-    """A Profile (line samples, stacks, functions) from py-spy's raw output."""
-    weight = 1.0 / rate
-    parsed: List[Tuple[str, List[Tuple[str, str, int, bool]], int]] = []
-    first_line: Dict[Tuple[str, str], int] = {}
-    items = [item for item in map(parse_raw_line, text.splitlines()) if item is not None]
-    # py-spy names a thread only in some samples (once it has read threading's table): name them all
-    named = {int(m["tid"], 0): m["name"] for m in (_THREAD.match(i[0][0]) for i in items) if m and m["name"]}
-    for names, count in items:
-        thread = "MainThread"
-        tm = _THREAD.match(names[0]) if names else None
-        if tm:
-            names = names[1:]
-            tid = int(tm["tid"], 0)
-            thread = named.get(tid) or ("MainThread" if main_tid is None or tid == main_tid else f"thread {tid}")
-        frames = strip_launcher([parse_frame(n) for n in names if n])
-        frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
-        if not frames:
-            continue  # interpreter start-up or shutdown, before/after the program
-        parsed.append((thread, frames, count))
-        for q, f, ln, native in frames:
-            if not native:  # a module's code starts at line 1
-                first_line[(f, q)] = 1 if q == "<module>" else min(ln, first_line.get((f, q), ln))
-    # py-spy names the executing line only: re-anchor each function at its co_firstlineno (first decorator
-    # line) and qualname, compiled from the source; the smallest sampled line stays where that fails
-    anchored = {key: (key[1], line) if key[1] == "<module>" else anchor_function(key[0], key[1], line)
-                for key, line in first_line.items()}
-    table = FrameTable()
-    stacks: List[StackSample] = []
-    lines: Dict[str, Dict[int, LineStats]] = {}
-    for thread, frames, count in parsed:
-        indices = [
-            table.add(Frame(name=q, file="", line=0, native=True) if native
-                      else Frame(name=anchored[(f, q)][0], file=f, line=anchored[(f, q)][1]))
-            for q, f, ln, native in frames
-        ]
-        python = [fr for fr in frames if not fr[3]]
-        leaf_line = python[-1][2] if python else 0
-        stacks.append(StackSample(frames=indices, weight=count * weight, thread=thread, leaf_line=leaf_line))
-        if python:
-            _, file, line, _ = python[-1]
-            stats = lines.setdefault(file, {}).setdefault(line, LineStats(line=line))
-            if frames[-1][3]:  # --native: time below the last Python frame is native code it called
-                stats.cpu_native += count * weight
-            else:
-                stats.cpu_python += count * weight
-            stats.samples += count
-    stacks = merge_stacks(stacks)
-    files = [FileProfile(path=p, lines=sorted(ls.values(), key=lambda s: s.line)) for p, ls in sorted(lines.items())]
-    return Profile(
-        files=files, frames=table.frames, stacks=stacks, functions=functions_from_stacks(table.frames, stacks)
-    )
 
 
 def _rate(options: BackendOptions) -> int:
@@ -232,31 +77,14 @@ class PySpyBackend(Backend):
         binary = find_pyspy()
         if binary is None:
             raise BackendUnavailable(*_missing())
+        rate = str(_rate(options))
+        record = [binary, "record", "-f", "raw", "-r", rate, "--nonblocking", "--full-filenames", "-t"]
+        if options.children:
+            record.append("--subprocesses")
         return [
-            sys.executable,
-            "-c",
-            WRAPPER,
-            str(out_dir / STATUS),
-            binary,
-            "record",
-            "-f",
-            "raw",
-            "-r",
-            str(_rate(options)),
-            "--full-filenames",
-            "-t",
-            "-o",
-            str(out_dir / OUTPUT),
-            *options.extra_args,
-            "--",
-            python,
-            "-c",
-            LAUNCHER,
-            str(out_dir / STATUS),
-            str(_rate(options)),
-            target.kind,
-            target.value,
-            *target.args,
+            sys.executable, WRAPPER, str(out_dir), "0" if options.memory == "off" else "1",
+            *record, "-o", str(out_dir / OUTPUT), *options.extra_args,
+            "--", python, "-c", LAUNCHER, str(out_dir / STATUS), rate, target.kind, target.value, *target.args,
         ]
 
     def check_available(self, python: str) -> None:
@@ -274,7 +102,7 @@ class PySpyBackend(Backend):
         return out.stdout.split()[-1] if out.returncode == 0 and out.stdout.split() else ""
 
     def read(self, out_dir: Path, meta: RunMeta) -> Profile:
-        pid, exit_code, recorded_rate = read_status(out_dir)
+        pid, exit_code, recorded_rate, own_cpu = read_status(out_dir)
         try:
             text = (out_dir / OUTPUT).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
@@ -294,7 +122,67 @@ class PySpyBackend(Backend):
                 f"py-spy took no sample inside the program: it ran too briefly (py-spy samples every "
                 f"{1000 / rate:g} ms and cannot attach to programs that end within ~20 ms)"
             )
+        _cap_to_cpu(profile, own_cpu)
+        _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
         return profile
+
+
+def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[float]]:
+    """(pid, exit code, sampling rate, the program's own CPU seconds) that the launcher wrote; exit code
+    None while unknown (killed); CPU None when the launcher did not get to write it."""
+    try:
+        fields = (out_dir / STATUS).read_text().split()
+        pid, code, rate = int(fields[0]), int(fields[1]), int(fields[2])
+        cpu = float(fields[3]) if len(fields) > 3 and code >= 0 else None
+    except (OSError, ValueError, IndexError):
+        return None, None, None, None
+    return pid, (None if code < 0 else code), rate, cpu
+
+
+def _cap_to_cpu(profile: Profile, own_cpu: Optional[float]) -> None:
+    """Seen from outside, a thread that is runnable but waiting for a core looks active: on a busy machine
+    the samples can add up to more than the CPU the program used. Scale them to it (shares are kept)."""
+    sampled = sum(s.weight for s in profile.stacks)
+    if not own_cpu or sampled <= own_cpu * _OVERCOUNT:
+        return
+    scale = own_cpu / sampled
+    for stack in profile.stacks:
+        stack.weight *= scale
+    for f in profile.files:
+        for line in f.lines:
+            line.cpu_python *= scale
+            line.cpu_native *= scale
+    profile.functions = functions_from_stacks(profile.frames, profile.stacks)
+    profile.meta.notes.append(
+        f"py-spy saw {sampled:.2f} s of activity for {own_cpu:.2f} s of CPU the program used (threads waiting "
+        f"for a core look active from outside): line times were scaled to the CPU time."
+    )
+
+
+def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # memory off, not Linux, or the wrapper was killed: CPU only
+    found = attribute(data.get("events", []), data.get("series", []), lambda frames: program_line(frames, cwd))
+    files = {f.path: f for f in profile.files}
+    for (path_, line), mem in found.lines.items():
+        fp = files.get(path_)
+        if fp is None:  # a file py-spy never sampled CPU in: add it so its memory shows
+            fp = files[path_] = FileProfile(path=path_)
+            profile.files.append(fp)
+        by_line = fp.by_line()
+        stats = by_line.get(line)
+        if stats is None:
+            stats = LineStats(line=line)
+            fp.lines.append(stats)
+            fp.lines.sort(key=lambda s: s.line)
+        stats.mem_alloc_mb, stats.mem_peak_mb, stats.mem_net_mb = mem.alloc_mb, mem.peak_mb, mem.live_mb
+    profile.memory_series = found.series
+    profile.memory_snapshot_times = found.snapshot_times
+    profile.line_memory_series = found.tracks
+    if MEMORY_NOTE not in profile.meta.notes:
+        profile.meta.notes.append(MEMORY_NOTE)
 
 
 def _missing() -> Tuple[str, str]:

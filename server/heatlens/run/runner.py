@@ -83,22 +83,24 @@ def git_commit(cwd: str) -> Optional[str]:
     return commit if out.returncode == 0 and commit else None
 
 
-def pick_backend(name: str, python: str) -> Backend:
-    """The backend called `name` ("auto": the best one available in `python`), checked to be runnable.
+def pick_backend(name: str, python: str, memory: str = "sampled") -> Tuple[Backend, Optional[str]]:
+    """The backend called `name` ("auto": the best one available in `python`), checked to be runnable, and
+    a note for the report when `auto` had to fall back from the exact sampler.
 
     Raises BackendUnavailable (with the install command when there is one).
     """
     from heatlens import backends  # the registry; imported late so the runner loads without it
 
+    note = None
     if name in ("", "auto"):
-        backend = backends.choose_auto(python)
+        backend, note = backends.choose_auto_with_reason(python, memory)
     else:
         try:
             backend = backends.get_backend(name)
         except (KeyError, ValueError) as exc:  # the registry's UnknownBackend lists the known names
             raise BackendUnavailable(str(exc).strip("'\"") or f"unknown backend {name!r}") from exc
     backend.check_available(python)
-    return backend
+    return backend, note
 
 
 def backend_markers(backend: Backend) -> Tuple[str, ...]:
@@ -146,10 +148,13 @@ async def profile_target(
         return early(Failure(FailureKind.TARGET_NOT_FOUND, f"Cannot run {target.display}: {exc}."))
     meta.interpreter = python
     try:
-        backend = await asyncio.to_thread(pick_backend, options.backend, python)
+        backend, auto_note = await asyncio.to_thread(
+            pick_backend, options.backend, python, options.backend_options.memory)
     except BackendUnavailable as exc:
         return early(Failure(FailureKind.BACKEND_MISSING, _missing_message(exc), install_command=exc.install_command))
     meta.backend = backend.name
+    if auto_note:
+        meta.notes.append(auto_note)
     if cancel is not None and cancel.is_set():
         return early(Failure(FailureKind.CANCELLED, f"The run of {target.display} was cancelled before it started."))
 

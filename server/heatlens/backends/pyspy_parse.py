@@ -1,0 +1,186 @@
+"""Reading py-spy 0.4's raw output: `frame;frame;... count` per distinct stack (root → leaf).
+
+A frame is `qualname (file:line)`, `line` being the line executing in that frame (not the function's first
+line); `-t` puts `thread (tid)` first and `--subprocesses` puts `process PID:"command line"` frames before it
+(one per generation; the command line may span several lines of the file). The target runs under the
+launcher (pyspy_launcher.py, as `-c`), whose own frames are stripped here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from heatlens.backends.agent import anchor_function
+from heatlens.backends.base import resolve_path
+from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
+from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
+
+LAUNCHER = (Path(__file__).parent / "pyspy_launcher.py").read_text(encoding="utf-8")
+
+PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
+
+_FRAME = re.compile(r"^(?P<name>.*) \((?P<file>.*):(?P<line>\d+)\)$")
+_NATIVE = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*)\)$")
+# `thread (tid)`, or `thread (tid): name` once the program has imported threading
+_THREAD = re.compile(r"^thread \((?P<tid>0x[0-9a-fA-F]+|\d+)\)(?:: (?P<name>.*))?$")
+_PROCESS = re.compile(r'^process (?P<pid>\d+):"(?P<cmd>.*)"$', re.S)
+_COUNT = re.compile(r" \d+$")
+
+# Lines of LAUNCHER that run the program: a sample elsewhere in the launcher is the launcher's own.
+_RUN_LINES = {n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_" in text or "exec(compile(" in text}
+_SCRIPT_LINE = next(n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_path(" in text)
+
+
+def parse_raw_line(line: str) -> Optional[Tuple[List[str], int]]:
+    """(frames root→leaf, count) of one raw record; None for a blank or malformed one."""
+    line = line.strip()
+    stack, sep, count = line.rpartition(" ")
+    if not sep or not count.isdigit():
+        return None
+    return _split_frames(stack), int(count)
+
+
+def _split_frames(stack: str) -> List[str]:
+    """Frames of a record; a `process` frame's quoted command line may itself contain ';'."""
+    out: List[str] = []
+    while stack.startswith("process "):
+        end = stack.find('";')
+        if end < 0:
+            return out + [stack]
+        out.append(stack[: end + 1])
+        stack = stack[end + 2 :]
+    return out + (stack.split(";") if stack else [])
+
+
+def records(text: str) -> List[str]:
+    """The raw file's records: a command line with newlines continues on the next physical lines."""
+    out: List[str] = []
+    pending = ""
+    for line in text.splitlines():
+        pending = f"{pending}\n{line}" if pending else line
+        if _COUNT.search(pending) or not pending.startswith("process "):
+            out.append(pending)
+            pending = ""
+    return out
+
+
+def parse_frame(text: str) -> PyFrame:
+    """(qualname, file, current line, native) of one py-spy frame."""
+    m = _FRAME.match(text)
+    if m:
+        return m["name"], m["file"], int(m["line"]), False
+    m = _NATIVE.match(text)
+    if m:
+        return m["name"], m["file"], 0, True
+    return text, "", 0, True
+
+
+def strip_launcher(frames: List[PyFrame]) -> List[PyFrame]:
+    """Drop the launcher's `<module> (<string>)` frame and the runpy frames under the program; a stack
+    that is only the launcher's (start-up, writing the status) becomes empty. With --native, the
+    interpreter's own native entry frames above the launcher go too."""
+    first = next((i for i, f in enumerate(frames) if not f[3]), None)
+    if first is None:
+        return []  # native frames only: the interpreter starting or shutting down
+    if frames[first][1] == "<frozen site>" or frames[first][1].startswith("<frozen importlib"):
+        return []  # interpreter start-up (site, .pth files), before the launcher; threads start elsewhere
+    if frames[first][0] != "<module>" or frames[first][1] != "<string>":
+        return frames
+    frames = frames[first:]
+    if frames[0][2] not in _RUN_LINES:
+        return []
+    k = 1
+    while k < len(frames) and (frames[k][1] == "<frozen runpy>" or frames[k][1].endswith("runpy.py")):
+        k += 1
+    if frames[0][2] == _SCRIPT_LINE and k < len(frames) and frames[k][1].startswith("<frozen importlib"):
+        return []  # run_path importing pkgutil for itself, which `python script.py` does not do
+    return frames[k:]
+
+
+def _strip_startup(frames: List[PyFrame]) -> List[PyFrame]:
+    first = next((f for f in frames if not f[3]), None)
+    if first is None or first[1] == "<frozen site>" or first[1].startswith("<frozen importlib"):
+        return []
+    return frames
+
+
+def program_line(frames: List[Tuple[str, str, int]], cwd: Optional[str]) -> Optional[Tuple[str, int]]:
+    """(file, line) of the innermost Python frame of the program in a stack read by `py-spy dump`."""
+    stack = strip_launcher([(q, f, ln, False) for q, f, ln in frames])
+    if not stack:
+        return None
+    _, file, line, _ = stack[-1]
+    return resolve_path(file, cwd), line
+
+
+def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int]) -> Profile:
+    """A Profile (line samples, stacks, functions, processes seen) from py-spy's raw output."""
+    weight = 1.0 / rate
+    parsed: List[Tuple[str, List[PyFrame], int]] = []
+    first_line: Dict[Tuple[str, str], int] = {}
+    items = [item for item in map(parse_raw_line, records(text)) if item is not None]
+    processes: Dict[int, str] = {}
+    pids: List[Optional[int]] = []
+    for i, (names, count) in enumerate(items):  # `process` frames: keep the innermost pid, drop the frames
+        k, pid = 0, None
+        while k < len(names) and names[k].startswith("process "):
+            m = _PROCESS.match(names[k])
+            if m:
+                pid = int(m["pid"])
+                processes.setdefault(pid, m["cmd"])
+            k += 1
+        items[i] = (names[k:], count)
+        pids.append(pid)
+    # py-spy names a thread only in some samples (once it has read threading's table): name them all
+    named = {int(m["tid"], 0): m["name"] for m in (_THREAD.match(i[0][0]) for i in items if i[0]) if m and m["name"]}
+    for (names, count), pid in zip(items, pids):
+        thread = "MainThread"
+        tm = _THREAD.match(names[0]) if names else None
+        if tm:
+            names = names[1:]
+            tid = int(tm["tid"], 0)
+            thread = named.get(tid) or ("MainThread" if main_tid is None or tid in (main_tid, pid) else f"thread {tid}")
+        frames = [parse_frame(n) for n in names if n]
+        child = pid is not None and main_tid is not None and pid != main_tid
+        frames = _strip_startup(frames) if child else strip_launcher(frames)  # a child's `-c` is its own code
+        frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
+        if not frames:
+            continue  # interpreter start-up or shutdown, before/after the program
+        parsed.append((thread, frames, count))
+        for q, f, ln, native in frames:
+            if not native:  # a module's code starts at line 1
+                first_line[(f, q)] = 1 if q == "<module>" else min(ln, first_line.get((f, q), ln))
+    # py-spy names the executing line only: re-anchor each function at its co_firstlineno (first decorator
+    # line) and qualname, compiled from the source; the smallest sampled line stays where that fails
+    anchored = {key: (key[1], line) if key[1] == "<module>" else anchor_function(key[0], key[1], line)
+                for key, line in first_line.items()}
+    table = FrameTable()
+    stacks: List[StackSample] = []
+    lines: Dict[str, Dict[int, LineStats]] = {}
+    for thread, frames, count in parsed:
+        indices = [
+            table.add(Frame(name=q, file="", line=0, native=True) if native
+                      else Frame(name=anchored[(f, q)][0], file=f, line=anchored[(f, q)][1]))
+            for q, f, ln, native in frames
+        ]
+        python = [fr for fr in frames if not fr[3]]
+        leaf_line = python[-1][2] if python else 0
+        stacks.append(StackSample(frames=indices, weight=count * weight, thread=thread, leaf_line=leaf_line))
+        if python:
+            _, file, line, _ = python[-1]
+            stats = lines.setdefault(file, {}).setdefault(line, LineStats(line=line))
+            if frames[-1][3]:  # --native: time below the last Python frame is native code it called
+                stats.cpu_native += count * weight
+            else:
+                stats.cpu_python += count * weight
+            stats.samples += count
+    stacks = merge_stacks(stacks)
+    files = [FileProfile(path=p, lines=sorted(ls.values(), key=lambda s: s.line)) for p, ls in sorted(lines.items())]
+    profile = Profile(
+        files=files, frames=table.frames, stacks=stacks, functions=functions_from_stacks(table.frames, stacks)
+    )
+    if len(processes) > 1:
+        profile.extras["pyspy_processes"] = {str(pid): cmd for pid, cmd in processes.items()}
+    return profile

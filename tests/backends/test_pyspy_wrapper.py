@@ -1,0 +1,95 @@
+"""The default backend's run, as a user gets it: py-spy's chatter never reaches the program's output, memory
+lands on the lines that made it, leaks are found in the default mode, and the CPU never exceeds what the
+program used. Real py-spy, real subprocesses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from heatlens.analysis import leaks
+from heatlens.backends import pyspy
+from heatlens.backends.base import BackendOptions, Target
+from heatlens.model import FailureKind, Profile, StackSample
+
+import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
+
+EXACT = Path(__file__).parents[1] / "fixtures" / "exact"
+needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None, reason="py-spy binary not installed")
+
+
+def marked(path: Path, mark: str) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.rstrip().endswith(f"# {mark}"))
+
+
+def target(name: str) -> Target:
+    return Target("script", str(EXACT / name), cwd=str(EXACT))
+
+
+@needs_pyspy
+def test_program_output_is_byte_identical_with_and_without_heatlens() -> None:
+    plain = subprocess.run([sys.executable, str(EXACT / "chatty.py")], capture_output=True, cwd=EXACT)
+    run = H.run(pyspy.PySpyBackend(), target("chatty.py"))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    assert "py-spy" not in run.stdout and "Sampling process" not in run.stdout
+    # the program's own lines, in order (tick counts depend on speed, so compare the shape)
+    assert run.stdout.splitlines()[-1] == plain.stdout.decode().splitlines()[-1] == "end"
+    assert all(line.startswith("tick ") for line in run.stdout.splitlines()[:-1])
+    assert all(line.startswith("err ") for line in run.stderr.splitlines())
+
+
+@needs_pyspy
+def test_memory_lands_on_the_lines_that_made_it() -> None:
+    path = EXACT / "memory_sites.py"
+    run = H.run(pyspy.PySpyBackend(), target("memory_sites.py"))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    lines = run.profile.file(str(path)).by_line()
+    kept, transient, churn = (lines.get(marked(path, m)) for m in ("KEPT", "TRANSIENT", "CHURN"))
+    assert kept is not None and 0.75 * 160 <= kept.mem_net_mb <= 1.1 * 160, kept  # 160 MB kept
+    assert transient is not None and transient.mem_peak_mb >= 0.5 * 120 and transient.mem_net_mb < 10, transient
+    assert churn is None or churn.mem_net_mb < 10  # allocates a lot, keeps nothing
+    assert min(lines.values(), key=lambda s: -s.mem_net_mb).line == marked(path, "KEPT")
+    assert any("resident-memory steps" in n for n in run.profile.meta.notes)
+
+
+@needs_pyspy
+def test_a_steady_leak_is_found_in_the_default_mode_and_a_plateau_is_not() -> None:
+    leak = H.run(pyspy.PySpyBackend(), target("steady_leak.py"))
+    found = leaks.detect_in_profile(leak.profile)
+    assert [(Path(k.file).name, k.line) for k in found][:1] == [("steady_leak.py", marked(EXACT / "steady_leak.py", "LEAK"))]
+    plateau = H.run(pyspy.PySpyBackend(), target("plateau.py"))
+    assert plateau.failure.kind is FailureKind.OK and leaks.detect_in_profile(plateau.profile) == []
+
+
+@needs_pyspy
+def test_memory_off_records_cpu_only() -> None:
+    run = H.run(pyspy.PySpyBackend(), target("memory_sites.py"), BackendOptions(memory="off"))
+    assert run.failure.kind is FailureKind.OK
+    assert all(s.mem_alloc_mb == 0 for f in run.profile.files for s in f.lines)
+    assert run.profile.memory_series == []
+
+
+def test_sampled_activity_beyond_the_programs_cpu_is_scaled_to_it() -> None:
+    profile = pyspy.parse_raw("thread (5);<module> (/p/x.py:3) 800\nthread (5);f (/p/x.py:7) 400\n", 100.0, "/", 5)
+    assert sum(s.weight for s in profile.stacks) == pytest.approx(12.0)
+    pyspy._cap_to_cpu(profile, 6.0)  # the program used 6 s of CPU: py-spy counted waiting threads as active
+    assert sum(s.weight for s in profile.stacks) == pytest.approx(6.0)
+    lines = profile.files[0].by_line()
+    assert (lines[3].cpu, lines[7].cpu) == (pytest.approx(4.0), pytest.approx(2.0))  # shares kept
+    assert "scaled to the CPU time" in profile.meta.notes[-1]
+    same = Profile(stacks=[StackSample(frames=[], weight=1.0)])
+    pyspy._cap_to_cpu(same, 1.0)
+    assert same.stacks[0].weight == 1.0 and not same.meta.notes
+
+
+def test_subprocess_records_with_multiline_command_lines_parse() -> None:
+    text = (
+        'process 10:"python app.py";thread (10);<module> (<string>:25);<module> (/p/app.py:4) 5\n'
+        'process 10:"python app.py";process 11:"python -c s=0\nfor i in range(9): s+=i";thread (11): MainThread;'
+        "<module> (<string>:2) 7\n"
+    )
+    profile = pyspy.parse_raw(text, 100.0, "/", 10)
+    assert {f.path: [s.samples for s in f.lines] for f in profile.files} == {"/p/app.py": [5], "<string>": [7]}
+    assert profile.extras["pyspy_processes"] == {"10": "python app.py", "11": "python -c s=0\nfor i in range(9): s+=i"}
