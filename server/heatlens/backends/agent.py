@@ -5,10 +5,11 @@ adapter runs in the daemon. The agent writes frames as (file, co_name) plus the 
 each (file, co_name, line) is resolved to the function's qualified name and `co_firstlineno` (its first
 decorator line) by compiling the source once (cached per file and mtime).
 
-Model mapping: `cpu_python`/`cpu_native` are CPU seconds; `cpu_system` is time the thread was blocked on
-that line (I/O, sleep, locks, waiting for the GIL: wall - CPU - time runnable but not running), and
-`wall` = CPU + blocked. Stack weights count the same (CPU + blocked), so flame graphs show where the
-time went, waiting included.
+Model mapping: `cpu_python`/`cpu_native` are CPU seconds (kernel time included: the per-thread clocks
+count it); `cpu_system` stays 0. Time a thread was blocked on a line (I/O, sleep, locks, waiting for the
+GIL: wall - CPU - time runnable but not running) is only in that line's `wall` (= CPU + blocked). Stack
+weights and function times are CPU only: blocked time added to them made a main thread that waits on
+`f.result()` rank among the hottest functions, and "CPU" totals exceed the process's CPU time.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ _CO_NEWLOCALS = 0x2
 NOTES = [
     "agent: CPU sampled at the kernel's timer tick (often 4 ms) with exact per-thread CPU weights; a "
     "line's native time is a heuristic (long C calls, or a C call on the sampled line)",
-    "agent: a line's system time is time blocked on it (I/O, sleep, locks, waiting for the GIL), not kernel CPU",
+    "agent: time blocked on a line (I/O, sleep, locks, waiting for the GIL) is in its wall time only, "
+    "never in CPU, functions or call stacks",
 ]
+UNATTRIBUTED_SHARE = 0.1  # of the processes' CPU: more than this not given to any line is worth a note
 
 Index = Dict[str, List[Tuple[int, Set[int], str]]]
 
@@ -154,7 +157,28 @@ class AgentBackend(Backend):
         profile = convert(agent_children.merge(data, children), meta)
         profile.processes = [agent_children.process_info(d) for d in [data, *children]]
         meta.notes += [n for n in agent_children.notes(children) if n not in meta.notes]
+        note = unattributed_note([data, *children])
+        if note:
+            meta.notes.append(note)
         return profile
+
+
+def unattributed_note(outputs: List[Dict[str, Any]]) -> str:
+    """A note when much of the processes' CPU (as they measured it, less the agent's own) went to no line:
+    the profile's shares are then of the part that was seen. "" when nearly all of it was attributed."""
+    cpu = own = seen = 0.0
+    for data in outputs:
+        m = data.get("meta", {})
+        cpu += float(m.get("cpu") or 0.0)
+        own += float(m.get("agent_cpu") or 0.0)
+        seen += sum(float(s.get("python", 0.0)) + float(s.get("native", 0.0)) for s in data.get("stacks", []))
+    target = cpu - own
+    missing = target - seen
+    if target <= 0 or missing <= max(0.05, UNATTRIBUTED_SHARE * target):
+        return ""
+    return ("agent: %.2f s of the %.2f s of CPU the program used (%.0f%%) is not attributed to any line "
+            "(start-up before sampling, threads the agent cannot read); shares are of the %.2f s attributed"
+            % (missing, target, 100.0 * missing / target, seen))
 
 
 def _index_for(path: str, sources: Dict[str, str]) -> Optional[Index]:
@@ -205,14 +229,15 @@ def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
         if not path:
             continue
         py, nat, blocked = float(s["python"]), float(s["native"]), float(s["blocked"])
-        weight = py + nat + blocked
+        weight = py + nat  # CPU only: see the module's docstring
         leaf, leaf_line = path[-1]
         st = line_stats(frames[leaf].file, leaf_line)
         st.cpu_python += py
         st.cpu_native += nat
-        st.cpu_system += blocked
-        st.wall += weight
+        st.wall += weight + blocked
         st.samples += int(s.get("samples", 0))
+        if weight <= 0:
+            continue
         stacks.append(StackSample(frames=[f for f, _ in path], weight=weight, thread=s.get("thread", "MainThread"),
                                   leaf_line=leaf_line))
         _add_functions(functions, frames, [f for f, _ in path], weight)

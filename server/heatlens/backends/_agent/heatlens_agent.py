@@ -52,6 +52,8 @@ class Agent:
         self._real_exit = os._exit
         self.gc = GcWatch()
         self.imports = ImportTimer(AGENT_DIR)
+        self.tracer: Any = None  # the exception trace hook (before 3.12, on request)
+        self.term_handler: Any = None  # our SIGTERM handler, when installed (heatlens_agent_children)
 
     # ---- output ----------------------------------------------------------------------------------------
     def write(self, sampler: Sampler, final: bool) -> None:
@@ -74,6 +76,7 @@ class Agent:
             "started": sampler.started, "wall": time.perf_counter() - sampler.t0,
             "cpu": time.process_time(), "memory": sampler.memory, "interval_requested": sampler.interval,
             "interval": cpu / n if n else None, "samples": n, "discarded": sampler.discarded,
+            "agent_cpu": sampler.own_cpu,
             "complete": final, "exit_code": self.exit_code, "notes": notes,
             "role": self.role, "ppid": self.ppid, "name": _process_name(),
             "cmdline": list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
@@ -115,9 +118,34 @@ class Agent:
         """Profile the interpreter this runs in (an exec'd child): it runs its own main module."""
         atexit.register(self.finish)
         os._exit = self._os_exit
-        children.install(self)
+        children.install(self, main=False)
         self.watch_exceptions()
         self.begin()
+
+    def leave(self) -> None:
+        """In a forked child that is not profiled: the program runs as it would without the agent."""
+        self.done = self.finished = True
+        if os._exit == self._os_exit:
+            os._exit = self._real_exit
+        self._stop_exceptions()
+        self.gc.remove()
+        self.imports.remove()
+        self.sampler.release_signals()
+        self.sampler.close_inherited()
+
+    def _stop_exceptions(self) -> None:
+        mon = getattr(sys, "monitoring", None)
+        if mon is not None:
+            try:
+                if mon.get_tool(mon.PROFILER_ID) == "heatlens":
+                    mon.set_events(mon.PROFILER_ID, 0)
+                    mon.register_callback(mon.PROFILER_ID, mon.events.RAISE, None)
+                    mon.free_tool_id(mon.PROFILER_ID)
+            except Exception:
+                pass
+        elif self.tracer is not None:
+            self.tracer.remove()
+            self.tracer = None
 
     def begin(self) -> None:
         try:
@@ -143,7 +171,7 @@ class Agent:
                     import heatlens_agent_exceptions as trace_exc
                 finally:
                     sys.path.remove(AGENT_DIR)
-                trace_exc.install(self.exceptions)
+                self.tracer = trace_exc.install(self.exceptions)
                 self.sampler.notes.append(trace_exc.NOTE)
                 return
             self.sampler.notes.append("exceptions: only the uncaught one before Python 3.12 (no sys.monitoring; "

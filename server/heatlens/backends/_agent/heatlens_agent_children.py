@@ -9,9 +9,10 @@ children off); each child writes `<folder>/<pid>.json` (final) and `<pid>.json.p
   - exec'd Pythons (multiprocessing "spawn", the forkserver itself, subprocess.run([sys.executable, ...])):
     the agent puts `childsite/` first on the target's PYTHONPATH; its sitecustomize (chained to the
     user's own) calls `start_child` before the child's main module runs.
-SIGTERM (the runner's timeout and cancel send it before SIGKILL; multiprocessing's Pool.terminate sends
-it to its workers): unless the target handles SIGTERM itself, the agent writes its final profile, then
-lets the signal end the process as it would have.
+SIGTERM (the runner's timeout and cancel send it before SIGKILL): unless the target handles SIGTERM itself,
+the agent of the main process writes its final profile, then lets the signal end the process as it would
+have. Children keep the program's own SIGTERM handling (Pool.terminate sends SIGTERM to its workers; see
+_after_fork): one ended by it keeps its last periodic write.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import Any, Dict
 
 CHILD_DIR_VAR = "HEATLENS_AGENT_DIR"  # where children write their profiles; unset: children not profiled
 CHILD_OPTS_VAR = "HEATLENS_AGENT_CHILD_OPTIONS"  # "interval,memory" for the children's samplers
@@ -37,15 +38,36 @@ def die_by(signum: int) -> None:
     os.kill(os.getpid(), signum)
 
 
-def install(agent: Any) -> None:
-    """SIGTERM -> final write, and the fork hook when children are profiled. Main thread only."""
+def install(agent: Any, main: bool = True) -> None:
+    """SIGTERM -> final write (the main process only), and the fork hooks. Main thread only."""
+    if main:
+        try:
+            if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+                handler = agent.term_handler = lambda signum, frame: _on_term(agent)
+                signal.signal(signal.SIGTERM, handler)
+        except (ValueError, OSError):  # not the main thread, or no such signal here
+            pass
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent,
+                            after_in_child=lambda: _after_fork(agent))
+
+
+# SIGTERM is blocked in the forking thread across fork(): a SIGTERM sent to the new child before its hook
+# has put the program's own handler back stays pending, and is delivered (default action) once it has.
+_MASKS = {}  # type: Dict[int, Any]
+
+
+def _before_fork() -> None:
     try:
-        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-            signal.signal(signal.SIGTERM, lambda signum, frame: _on_term(agent))
-    except (ValueError, OSError):  # not the main thread, or no such signal here
+        _MASKS[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):
         pass
-    if agent.children_dir and hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=lambda: _after_fork(agent))
+
+
+def _after_fork_parent() -> None:
+    mask = _MASKS.pop(threading.get_ident(), None)
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _on_term(agent: Any) -> None:
@@ -66,13 +88,24 @@ def _on_term(agent: Any) -> None:
 
 
 def _after_fork(agent: Any) -> None:
-    """In a forked child: a fresh profile of its own, from here on."""
+    """In a forked child: the program's own signal handlers back (a Python-level SIGTERM handler makes
+    multiprocessing's Pool.terminate hang: CPython can lose a signal that lands while a C call such as
+    sem_wait loops internally, 5 of 16 runs of a plain pool program); then a fresh profile of its own
+    when children are profiled, else the agent steps out of the way."""
+    mask = _MASKS.pop(threading.get_ident(), None)
     try:
-        if agent.done or not agent.sampler.enabled:
-            return
-        _reset(agent, child_path(agent.children_dir, os.getpid()), "fork")
+        term = getattr(agent, "term_handler", None)
+        if term is not None and signal.getsignal(signal.SIGTERM) is term:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if agent.children_dir and not agent.done and agent.sampler.enabled:
+            _reset(agent, child_path(agent.children_dir, os.getpid()), "fork")
+        else:
+            agent.leave()
     except Exception:  # never break the target's fork
         pass
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending SIGTERM ends the child now
 
 
 def _reset(agent: Any, out: str, role: str) -> None:
@@ -81,6 +114,8 @@ def _reset(agent: Any, out: str, role: str) -> None:
     from heatlens_agent_sampler import AGENT_DIR, Sampler
 
     old = agent.sampler
+    old.release_signals()
+    old.close_inherited()
     me = threading.current_thread()
     if hasattr(me, "_set_native_id"):  # Python < 3.12 keeps the parent's thread id after a fork: the wall
         me._set_native_id()  # sampler would read the wrong /proc task and count run-queue waits as blocked
@@ -94,9 +129,6 @@ def _reset(agent: Any, out: str, role: str) -> None:
     new = Sampler(out, old.interval, old.memory, agent.write)
     if old.main_ident == threading.get_ident():  # forked by the main thread: the same agent frames below
         new.main_base, new.main_root = old.main_base, old.main_root
-    for fd in (old._statfd, old._clearfd):  # /proc/self opened in the parent: the parent's files
-        if fd >= 0:
-            os.close(fd)
     agent.sampler = new
     agent.begin()
 

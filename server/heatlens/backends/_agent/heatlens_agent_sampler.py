@@ -43,7 +43,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from heatlens_agent_entry import EntryMapper
-from heatlens_agent_frames import frame_text, thread_cpu
+from heatlens_agent_frames import StackMixin, ThreadClocks, frame_text, native_id
 from heatlens_agent_memory import SNAPSHOT_EVERY, MemoryMixin
 from heatlens_agent_wall import WallMixin
 
@@ -63,7 +63,7 @@ def dumps_are_safe(version: Tuple[int, ...] = tuple(sys.version_info[:2])) -> bo
     return tuple(version[:2]) < _FIRST_UNSAFE and os.environ.get("HEATLENS_AGENT_SAMPLER") != "python"
 
 
-class Sampler(MemoryMixin, WallMixin):
+class Sampler(MemoryMixin, WallMixin, StackMixin):
     def __init__(self, out_path: str, interval: float, memory: str, writer: Any) -> None:
         self.out_path = out_path
         self.interval = max(interval, 0.0005)
@@ -88,9 +88,12 @@ class Sampler(MemoryMixin, WallMixin):
         self.main_root = ""  # the outermost of those, as faulthandler writes it
         self.enabled = False
         self._busy = False
-        self._tcpu: Dict[int, float] = {}
+        self._tcpu: Dict[int, float] = {}  # native thread id -> its CPU at the last handler
+        self._clocks = ThreadClocks()  # the handler's; the wall thread has its own (_wclocks)
+        self._wclocks = ThreadClocks()
+        self.own_cpu = 0.0  # the handler's and the wall thread's CPU: the agent's own cost
         self._last: Dict[int, str] = {}  # thread -> its last stack, to recognise its dumps after it ends
-        self._wcpu: Dict[int, float] = {}
+        self._wcpu: Dict[int, float] = {}  # the wall thread's, by native thread id
         self._wlast: Dict[int, float] = {}
         self._wrq: Dict[int, float] = {}
         self._bacc: Dict[int, float] = {}
@@ -98,6 +101,7 @@ class Sampler(MemoryMixin, WallMixin):
         self._call_offsets: Dict[Any, frozenset] = {}
         self._dump_fd = -1
         self._timer = False  # the SIGPROF timer runs
+        self._prof_prev: Any = None  # SIGPROF's handler before ours
         self.dumping = False  # faulthandler dumps the stack at each signal (else: the Python handler alone)
         self._entry = EntryMapper(frame_text)
         self._dump_off = 0
@@ -136,7 +140,7 @@ class Sampler(MemoryMixin, WallMixin):
         self.dumping = hasattr(faulthandler, "register") and dumps_are_safe()
         self._p_prev = time.process_time()
         self._t_prev = self._main_end = time.thread_time()
-        signal.signal(signal.SIGPROF, self._on_prof)
+        self._prof_prev = signal.signal(signal.SIGPROF, self._on_prof)
         if self.dumping:
             path = "%s.%d.dump" % (self.out_path, self.pid)
             self._dump_fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -173,6 +177,36 @@ class Sampler(MemoryMixin, WallMixin):
         self._mem_tick(time.perf_counter() - self.t0, force=True)
         if self.memory == "full":
             self._snapshot()
+        self._clocks.close()
+
+    def release_signals(self) -> None:
+        """SIGPROF back to what it was before the agent (a forked child inherits our handlers)."""
+        if not self._timer:
+            return
+        self._timer = False
+        if self.dumping:
+            try:
+                faulthandler.unregister(signal.SIGPROF)
+            except (RuntimeError, ValueError):
+                pass
+        try:
+            if signal.getsignal(signal.SIGPROF) == self._on_prof:
+                signal.signal(signal.SIGPROF, self._prof_prev if self._prof_prev is not None else signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass
+
+    def close_inherited(self) -> None:
+        """In a forked child: this sampler's descriptors name the parent's files and tasks."""
+        self.enabled = False
+        self._clocks.close()
+        self._wclocks.close()
+        for fd in (self._statfd, self._clearfd, self._dump_fd):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._statfd = self._clearfd = self._dump_fd = -1
 
     # ---- CPU -------------------------------------------------------------------------------------------
     def _on_prof(self, signum: int, frame: Any) -> None:
@@ -192,6 +226,7 @@ class Sampler(MemoryMixin, WallMixin):
                 self.writer(self, False)
         finally:
             self._main_end = time.thread_time()
+            self.own_cpu += self._main_end - t
             self._busy = False
 
     def _read_dumps(self) -> str:
@@ -214,7 +249,7 @@ class Sampler(MemoryMixin, WallMixin):
 
     def _window(self, frame: Any, t_main: float, p_now: float, final: bool = False) -> None:
         """Give each thread's CPU used since the last handler to its stacks dumped in between."""
-        dumps = _STACK.findall(self._read_dumps())
+        dumps = [b for b in map(self._strip_callbacks, _STACK.findall(self._read_dumps())) if b]
         wall_ident = self._wall.ident if self._wall is not None else None
         d_main = t_main - self._main_end
         handler = self._main_end - self._t_prev
@@ -234,22 +269,29 @@ class Sampler(MemoryMixin, WallMixin):
             else:
                 per.setdefault(tid, []).append(body)
         used = 0.0
-        if wall_ident is not None:
-            c = thread_cpu(wall_ident)
-            if c is not None:
-                used += c - self._tcpu.get(wall_ident, 0.0)
-                self._tcpu[wall_ident] = c
+        seen = set()
+        wall_nid = getattr(self._wall, "native_id", None)
+        c = self._clocks.cpu(wall_nid)
+        if c is not None:
+            d = c - self._tcpu.get(wall_nid, 0.0)  # it started with the sampler: all of it is ours
+            used += d
+            self.own_cpu += d
+            self._tcpu[wall_nid] = c
+            seen.add(wall_nid)
         best: Tuple[float, List[str]] = (0.0, [])
         for tid, fr in current.items():
             if tid == self.main_ident:
                 d = d_main
             else:
-                c = thread_cpu(tid)
+                nid = native_id(tid)
+                c = self._clocks.cpu(nid)
                 if c is None:
-                    continue
-                d = c - self._tcpu.get(tid, 0.0)
-                self._tcpu[tid] = c
+                    continue  # not a threading thread, or gone: its CPU stays in `rest` below
+                d = c - self._tcpu.get(nid, 0.0)  # keyed by native id: idents are reused at once
+                self._tcpu[nid] = c
+                seen.add(nid)
             used += max(d, 0.0)
+            fr = self._below_callbacks(fr)
             bodies = per.get(tid, [])
             if d <= 0:
                 self.discarded += len(bodies)  # dumped while idle: the signal landed on a waiting thread
@@ -257,10 +299,8 @@ class Sampler(MemoryMixin, WallMixin):
             k = len(bodies)
             native = 0.0
             if not bodies:
-                if fr is None:
-                    continue
-                text = frame_text(fr)
-                if not self._ours(tid, text):
+                text = self.target_stack(tid, fr)
+                if text is None:
                     continue
                 bodies = [text]
                 if tid == self.main_ident and not self.dumping:
@@ -296,43 +336,15 @@ class Sampler(MemoryMixin, WallMixin):
             rest = 0.0
         for t in gone:
             self._last.pop(t, None)
-            self._tcpu.pop(t, None)
+        for nid in [n for n in self._tcpu if n not in seen]:
+            del self._tcpu[nid]
+        self._clocks.keep_only(seen)
         self._other += rest
         if self._other > 2 * self.interval and best[1]:
             self._add(self.main_ident, best[1], self._other, 1.0)
             self._other = 0.0
         if self.memory != "off":
             self._mem_window(best[1])
-
-    def _owner(self, body: str, current: Dict[int, Any], gone: Dict[int, str]) -> Optional[int]:
-        """Which thread a dump (it names none) came from: the main thread by the agent frames under the
-        target; others by the longest run of root frames shared with the thread's current stack.
-        None: the agent's own code was running."""
-        n = body.count(self._agent_mark)
-        if n:
-            ok = self.main_root and n == self.main_base and body.endswith(self.main_root)
-            return self.main_ident if ok else None
-        candidates = [t for t in current if t != self.main_ident or self.main_base < 0] + list(gone)
-        if len(candidates) <= 1:
-            return candidates[0] if candidates else None
-        lines = body.splitlines()
-        best, best_len = None, -1
-        for tid in candidates:
-            fr = current.get(tid)
-            text = gone[tid] if tid in gone else frame_text(fr) if fr is not None else ""
-            other = text.splitlines()
-            n = 0
-            while n < min(len(lines), len(other)) and lines[-1 - n] == other[-1 - n]:
-                n += 1
-            if n > best_len:
-                best, best_len = tid, n
-        return best
-
-    def _ours(self, tid: int, body: str) -> bool:
-        """Whether a stack is the target's: no agent frames (threads, atexit code), or in the main thread
-        exactly the agent frames that run the target underneath it (more: the agent itself is running)."""
-        n = body.count(self._agent_mark)
-        return n == 0 or (tid == self.main_ident and n == self.main_base)
 
     def _add(self, tid: int, bodies: List[str], d: float, native: float) -> None:
         share = d / len(bodies)

@@ -9,9 +9,6 @@ import signal
 import sys
 import threading
 import time
-from typing import Optional
-
-from heatlens_agent_frames import frame_text, thread_cpu
 
 _WALL_TICK = 0.01
 
@@ -44,40 +41,37 @@ class WallMixin:
     def _wall_tick(self, own: int) -> None:
         now = time.perf_counter()
         active = threading._active  # type: ignore[attr-defined]
+        seen = set()
         for tid, fr in sys._current_frames().items():
-            if tid == own:
-                continue
             th = active.get(tid)
-            if th is not None and tid not in self.names:
+            if tid == own or th is None:  # a thread threading does not know has no native id to read
+                continue
+            if tid not in self.names:
                 self.names[tid] = th.name
-            c = thread_cpu(tid)
-            last = self._wlast.get(tid)
-            self._wlast[tid] = now
-            if c is None or last is None:
-                if c is not None:
-                    self._wcpu[tid] = c
+            nid = getattr(th, "native_id", None)
+            got = self._wclocks.read(nid)  # by native id: reading an ended thread's clock fails, safely
+            if got is None:
                 continue
-            blocked = (now - last) - (c - self._wcpu.get(tid, c))
-            self._wcpu[tid] = c
-            if blocked > 0.0005 and th is not None and getattr(th, "native_id", None):
-                rq = self._runqueue(th.native_id)
-                if rq is not None:
-                    blocked -= rq - self._wrq.get(tid, rq)
-                    self._wrq[tid] = rq
-            acc = self._bacc.get(tid, 0.0) + blocked
+            seen.add(nid)
+            c, rq = got
+            last = self._wlast.get(nid)
+            self._wlast[nid] = now
+            if last is None:
+                self._wcpu[nid], self._wrq[nid] = c, rq
+                continue
+            # wall - CPU - waiting for a CPU (run queue) = blocked
+            blocked = (now - last) - (c - self._wcpu.get(nid, c)) - (rq - self._wrq.get(nid, rq))
+            self._wcpu[nid], self._wrq[nid] = c, rq
+            acc = self._bacc.get(nid, 0.0) + blocked
             if acc < 0.002:
-                self._bacc[tid] = acc
+                self._bacc[nid] = acc
                 continue
-            self._bacc[tid] = 0.0
-            text = frame_text(fr)
-            if not self._ours(tid, text):
+            self._bacc[nid] = 0.0
+            text = self.target_stack(tid, fr)
+            if text is None:
                 continue
             self.blocked[(tid, text)] = self.blocked.get((tid, text), 0.0) + acc
-
-    @staticmethod
-    def _runqueue(native_id: int) -> Optional[float]:
-        try:
-            with open("/proc/self/task/%d/schedstat" % native_id, "rb") as f:
-                return int(f.read().split()[1]) / 1e9
-        except (OSError, IndexError, ValueError):
-            return None
+        for d in (self._wcpu, self._wlast, self._wrq, self._bacc):
+            for nid in [n for n in d if n not in seen]:
+                del d[nid]
+        self._wclocks.keep_only(seen)
