@@ -19,6 +19,11 @@ def frame(body: bytes, length: Optional[int] = None) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length) + body
 
 
+def hashable(rid: Any) -> Any:
+    """A response's id as a key: a server that echoed an object or list id must not kill the reader."""
+    return json.dumps(rid, sort_keys=True) if isinstance(rid, (dict, list)) else rid
+
+
 class Wire:
     """`heatlens serve` as a subprocess; a reader thread collects every framed message it writes."""
 
@@ -60,7 +65,7 @@ class Wire:
                 continue
             with self._lock:
                 if "method" not in msg:  # a response (an error about an unreadable id may carry none)
-                    self.responses[msg.get("id")] = msg
+                    self.responses[hashable(msg.get("id"))] = msg
                     self.answers.append(msg)
                 elif "id" in msg:  # a request from the server (progress create, refresh, configuration)
                     self._answer_server_request(msg)
@@ -102,8 +107,8 @@ class Wire:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if rid in self.responses:
-                    return self.responses.pop(rid)
+                if hashable(rid) in self.responses:
+                    return self.responses.pop(hashable(rid))
             if self.proc.poll() is not None:
                 raise AssertionError(f"the server exited ({self.proc.returncode}) before answering {rid!r}")
             time.sleep(0.005)

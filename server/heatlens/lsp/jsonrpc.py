@@ -5,16 +5,24 @@ rather than a missing key."""
 
 from __future__ import annotations
 
-import json
+import contextvars
+import logging
 from typing import Any, Dict, Optional, Type, Union
 
 import attrs
 import cattrs
+from cattrs.v import format_exception
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from lsprotocol.types import ResponseError, ResponseErrorMessage
+from pygls.exceptions import JsonRpcInternalError
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol, default_converter
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 
+from heatlens.lsp import envelope
 from heatlens.lsp.protocol import NOTIFICATIONS, REQUESTS, WIRE_TYPES
+
+log = logging.getLogger(__name__)
 
 # ---- JSON-RPC envelopes (pygls builds and reads these by field name) -------------------------------
 
@@ -69,12 +77,28 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
+INT_MIN, INT_MAX = -2**31, 2**31 - 1  # LSP's `integer`
+
+
+def _lsp_int(value: Any, _: Any) -> Optional[int]:
+    """An integer as LSP defines it: no bool, float or string passed off as one, 32 bits (a limit of 2^63
+    reached SQLite as an OverflowError)."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not INT_MIN <= value <= INT_MAX:
+        raise ValueError(f"expected an integer in [{INT_MIN}, {INT_MAX}], got {value!r:.40}")
+    return value
+
+
 def register_wire_types(converter: cattrs.Converter) -> cattrs.Converter:
-    """camelCase both ways and never omit a field, for our types and their envelopes."""
+    """camelCase both ways and never omit a field, for our types and their envelopes; strict integers
+    in our params."""
     for cls in [*WIRE_TYPES, *MESSAGE_TYPES.values(), *RESULT_TYPES.values()]:
-        renames: Dict[str, Any] = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+        fields = attrs.fields(cls)
+        renames: Dict[str, Any] = {a.name: override(rename=_camel(a.name)) for a in fields}
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **renames))
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
+        strict = {a.name: override(rename=_camel(a.name), struct_hook=_lsp_int) for a in fields if a.type in (int, Optional[int], "int", "Optional[int]")}
+        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **{**renames, **strict}))
     return converter
 
 
@@ -83,7 +107,19 @@ def heatlens_converter() -> cattrs.Converter:
 
 
 class HeatlensProtocol(LanguageServerProtocol):
-    """pygls protocol that knows the types of heatlens' custom messages."""
+    """pygls protocol that knows the types of heatlens' custom messages and answers malformed or
+    out-of-turn traffic as JSON-RPC 2.0 and LSP ask (envelope.py decides; this class sends)."""
+
+    def __init__(self, server: Any, converter: cattrs.Converter) -> None:
+        super().__init__(server, converter)
+        self.initialized = False
+
+    def new_session(self) -> None:
+        """A new client (TCP): its life cycle starts over; the old one's pending requests are dropped."""
+        for future in list(self._request_futures.values()):
+            future.cancel()
+        self._request_futures.clear()
+        self._shutdown = self.initialized = False
 
     def get_message_type(self, method: str) -> Optional[Type[Any]]:  # type: ignore[override]
         return MESSAGE_TYPES.get(method) or super().get_message_type(method)
@@ -91,47 +127,104 @@ class HeatlensProtocol(LanguageServerProtocol):
     def get_result_type(self, method: str) -> Optional[Type[Any]]:  # type: ignore[override]
         return RESULT_TYPES.get(method) or super().get_result_type(method)
 
-    def structure_message(self, data: Dict[str, Any]) -> Any:
-        """pygls drops a request whose params do not fit its type without answering; JSON-RPC wants an
-        error with the request's id, so that the client is never left waiting (tests/reliability)."""
+    def handle_body(self, body: bytes) -> None:
+        """One frame's body: decoded once (only the top-level object is a message), checked, structured
+        and handled; every request among them is answered exactly once."""
+        data, rejection = envelope.decode(body)
+        rejection = rejection or envelope.check(data) or envelope.gate(data, self.initialized, self._shutdown)
+        if rejection is None and "method" in data and "id" in data and envelope.lone_surrogate(body, data):
+            rejection = envelope.Rejection(envelope.INVALID_PARAMS, "Invalid params: a string holds a lone UTF-16 surrogate", data["id"])
+        if rejection is not None:
+            self.reject(rejection, data)
+            return
         try:
-            message = super().structure_message(data)
+            message = self.structure_message(data)
         except JsonRpcException as exc:
-            rid = data.get("id")
-            if "method" in data and isinstance(rid, (int, str)) and not isinstance(rid, bool):
-                self._send_response(rid, None, JsonRpcInvalidParams(f"Invalid params for {data['method']!r}").to_response_error())
-            elif "method" in data and "id" in data:  # a notification (no id) is never answered
-                send_null_id_error(self, JsonRpcInvalidRequest("Invalid request id"))
-            raise exc
-        if "jsonrpc" in data and "method" in data and "id" in data and not hasattr(message, "id"):
+            log.warning("invalid message %r: %s", data.get("method", "(response)"), exc.message)
+            if "method" in data and "id" in data:
+                self._send_response(data["id"], None, exc.to_response_error())
+            return
+        if data.get("method") == "initialize":
+            self.initialized = True
+        self.handle_message(message)
+
+    def reject(self, rejection: envelope.Rejection, data: Any) -> None:
+        method = data.get("method") if isinstance(data, dict) else None
+        log.warning("rejected message %s: %s", repr(method)[:80] if method else "", rejection.message[:200])
+        if not rejection.answer:
+            return
+        if rejection.id is None:
+            send_null_id_error(self, JsonRpcException(rejection.message, rejection.code))
+        else:
+            self._send_response(rejection.id, None, ResponseError(code=rejection.code, message=rejection.message))
+
+    def structure_message(self, data: Dict[str, Any]) -> Any:
+        """The typed message of a checked envelope (pygls' version logs a traceback for each bad one)."""
+        method = data.get("method")
+        try:
+            if "id" in data and "error" in data:
+                return self._converter.structure(data, ResponseErrorMessage)
+            if "id" in data and method is None:
+                return self._converter.structure(data, self._result_types.pop(data["id"], None) or JsonRPCResponseMessage)
+            default = JsonRPCRequestMessage if "id" in data else JsonRPCNotification
+            message = self._converter.structure(data, self.get_message_type(method or "") or default)
+        except RecursionError as exc:
+            raise JsonRpcInvalidParams(f"Invalid params for {method!r}: nested too deeply") from exc
+        except Exception as exc:
+            raise JsonRpcInvalidParams(f"Invalid params for {method!r}: {_why(exc)}") from exc
+        if "id" in data and not hasattr(message, "id"):
             # a request (it has an id) for a notification method: pygls would run it and never answer
-            error = JsonRpcInvalidRequest(f"{data['method']!r} is a notification, not a request")
-            rid = data["id"]
-            if isinstance(rid, (int, str)) and not isinstance(rid, bool):
-                self._send_response(rid, None, error.to_response_error())
-            else:
-                send_null_id_error(self, error)
-            raise error
+            raise JsonRpcInvalidRequest(f"{method!r} is a notification, not a request")
         return message
 
-    def handle_message(self, message: Any) -> None:
-        # the body was JSON but no JSON-RPC object (`[1]`, `42`, `{}`): -32600 with id null (JSON-RPC 2.0 §5)
-        if not hasattr(message, "jsonrpc"):
-            send_null_id_error(self, JsonRpcInvalidRequest("Invalid Request: not a JSON-RPC message object"))
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        _METHOD.set(method_name)  # runs in the request's own context, which its result callback shares
+        super()._handle_request(msg_id, method_name, params)
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        """pygls answers any handler exception with -32603 and its traceback (in the answer and the log);
+        here an error that bad arguments raise answers -32602 and logs one line, and no answer carries a
+        traceback. A true bug still logs its traceback."""
+        if future.cancelled() or future.exception() is None:
+            super()._send_handler_result(future, msg_id=msg_id)
             return
-        super().handle_message(message)
+        self._request_futures.pop(msg_id, None)
+        exc, method = future.exception(), _METHOD.get()
+        if isinstance(exc, JsonRpcException):
+            log.warning("request %r (%s) failed: %s", msg_id, method, exc.message)
+            error = exc.to_response_error()
+        elif bad_arguments(method, exc):
+            log.warning("request %r (%s): invalid params: %s", msg_id, method, _why(exc))
+            error = ResponseError(code=envelope.INVALID_PARAMS, message=f"Invalid params for {method!r}: {_why(exc)}")
+        else:
+            log.error("request %r (%s) failed", msg_id, method, exc_info=exc)
+            error = ResponseError(code=JsonRpcInternalError.CODE, message=f"{type(exc).__name__}: {exc}"[:500])
+        self._send_response(msg_id, None, error)
 
 
-def answer_unreadable(protocol: JsonRPCProtocol, error: Exception) -> bool:
-    """A body that is not JSON (or not UTF-8) gets `-32700 Parse error` with id null, as JSON-RPC 2.0 asks;
-    pygls only logs it. True when `error` was such a parse error."""
-    if not isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
-        return False
-    send_null_id_error(protocol, JsonRpcParseError(f"Parse error: {error}"))
-    return True
+_METHOD: contextvars.ContextVar[str] = contextvars.ContextVar("heatlens_method", default="")
+# What a handler raises on arguments of the wrong shape, count or size (a command's are untyped).
+ARGUMENT_ERRORS = (TypeError, ValueError, IndexError, KeyError, AttributeError)
+
+
+def bad_arguments(method: str, exc: BaseException) -> bool:
+    if isinstance(exc, (OverflowError, UnicodeError)):  # a number or a string no file or database takes
+        return True
+    return method == "workspace/executeCommand" and isinstance(exc, ARGUMENT_ERRORS)
+
+
+def _why(exc: BaseException) -> str:
+    """One line on why structuring or a handler failed (cattrs nests the reasons)."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(exc, format_exception=_reason))[:300]
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+
+def _reason(exc: BaseException, type_: Any) -> str:
+    # our own checks (_lsp_int) say what they expected; cattrs' default would say "expected Optional"
+    return str(exc) if type(exc) is ValueError else format_exception(exc, type_)
 
 
 def send_null_id_error(protocol: JsonRPCProtocol, error: JsonRpcException) -> None:
     # pygls' own response type omits a None id, but JSON-RPC wants `"id": null` when the id is unknown
     protocol._send_data({"jsonrpc": "2.0", "id": None, "error": {"code": error.code, "message": error.message}})
-

@@ -25,7 +25,7 @@ from heatlens.lsp.compare import CompareState
 from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat, hover, inlay_hints, pytest_lens
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
-from heatlens.lsp.jsonrpc import HeatlensProtocol, answer_unreadable, heatlens_converter
+from heatlens.lsp.jsonrpc import HeatlensProtocol, heatlens_converter
 from heatlens.lsp.protocol import HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, STATE, HeatEdit, ProfileSummary, StateParams
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.positions import client_len
@@ -77,10 +77,9 @@ class HeatlensServer(LanguageServer):
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        # An unreadable message from the read loop (source JsonRpcException) was already answered when it
-        # had an id (HeatlensProtocol) or gets -32700 here; pygls would also pop a window/showMessage in the
-        # editor for each one: a flood under hostile traffic. Handler bugs still show.
-        if answer_unreadable(self.protocol, error) or source is JsonRpcException:
+        # Unreadable messages are answered and logged by the protocol (jsonrpc.py); pygls would also pop a
+        # window/showMessage in the editor for each one: a flood under hostile traffic. Handler bugs still show.
+        if source is JsonRpcException:
             log.warning("unreadable message: %s", error or type(error).__name__)
             return
         super().report_server_error(error, source)
