@@ -37,7 +37,8 @@ def default_path(project_root: str) -> Path:
 
 
 def _ensure_dir(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    # 0700/0600: the store keeps copies of the profiled sources; an existing folder keeps its mode
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
     if folder.name == STORE_DIR and not ignore.exists():
         try:
@@ -51,9 +52,19 @@ def open_store(project_root: str, path: Optional[str] = None) -> "Store":
     db_path = Path(path) if path else default_path(project_root)
     try:
         _ensure_dir(db_path.parent)
+        _create_private(db_path)
     except OSError as exc:
         raise StoreError(f"cannot create the folder of the heatlens store {db_path}: {exc}") from exc
     return Store(str(db_path), project_root)
+
+
+def _create_private(db_path: Path) -> None:
+    """Create a new database file 0600 before SQLite does (its default is 0644); SQLite gives the WAL and
+    shared-memory files the database file's mode."""
+    try:
+        os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 class Store:
