@@ -16,6 +16,10 @@ export function formatDuration(seconds: number): string {
   return `${m} min ${Math.round(seconds - m * 60)} s`;
 }
 
+/** How far a line sampler's lines can be trusted: the in-process agent only samples at the interpreter's
+ * check points, so its time can land later in a loop body or in the caller. */
+const LINE_EXACTNESS: Record<string, string> = { pyspy: 'exact lines', agent: 'in-process: approximate lines' };
+
 /** Text and detail of the status item for a state (pure, so the wording is tested). */
 export function describeRun(summary: ProfileSummary | undefined): { text: string; detail: string; error: boolean } {
   if (!summary) return { text: 'Heatlens: idle', detail: 'no run yet', error: false };
@@ -28,5 +32,7 @@ export function describeRun(summary: ProfileSummary | undefined): { text: string
   }
   const top = summary.hotspots[0];
   const hot = top ? ` · hottest ${top.name} ${formatShare(top.share)}` : '';
-  return { text: `Heatlens: ${name} ${formatDuration(summary.duration)}`, detail: `${summary.backend}${hot}`, error: false };
+  const exactness = LINE_EXACTNESS[summary.backend];
+  const detail = exactness ? `${summary.backend} (${exactness})` : summary.backend;
+  return { text: `Heatlens: ${name} ${formatDuration(summary.duration)}`, detail: `${detail}${hot}`, error: false };
 }

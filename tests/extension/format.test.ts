@@ -22,7 +22,9 @@ test('describeRun: idle, success with the hottest function, failure, cancelled',
   assert.deepEqual(describeRun(undefined), { text: 'Heatlens: idle', detail: 'no run yet', error: false });
   const ok = describeRun(run({ hotspots: [{ uri: 'file:///w/proj/hot.py', line: 3, name: 'busy', share: 0.7 }] }));
   assert.equal(ok.text, 'Heatlens: hot.py 2.35 s');
-  assert.equal(ok.detail, 'agent · hottest busy 70 %');
+  assert.equal(ok.detail, 'agent (in-process: approximate lines) · hottest busy 70 %');
+  assert.equal(describeRun(run({ backend: 'pyspy' })).detail, 'pyspy (exact lines)');
+  assert.equal(describeRun(run({ backend: 'scalene' })).detail, 'scalene');
   assert.equal(ok.error, false);
   const bad = describeRun(run({ failure: { kind: 'import_error', message: "No module named 'x'" } }));
   assert.equal(bad.text, 'Heatlens: hot.py failed (import_error)');
