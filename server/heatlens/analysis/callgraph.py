@@ -59,6 +59,7 @@ class CallGraph:
     edges: Dict[Tuple[str, str], Edge] = attrs.Factory(dict)
     merged: bool = False
     exact_calls: bool = False  # the run counted calls (deterministic profiler): "never ran" is certain
+    skipped: Dict[str, str] = attrs.Factory(dict)  # file -> why it was left out of the static analysis
 
     def never_ran(self) -> List[Node]:
         if not self.merged:
@@ -72,6 +73,7 @@ class CallGraph:
             "nodes": [attrs.asdict(n) for n in sorted(self.nodes.values(), key=lambda n: n.id)],
             "edges": [attrs.asdict(e) for e in sorted(self.edges.values(), key=lambda e: (e.caller, e.callee))],
             "never_ran": [n.id for n in self.never_ran()],
+            "skipped": dict(sorted(self.skipped.items())),
         }
 
 
@@ -100,11 +102,27 @@ def module_name(root: str, path: str) -> str:
     return rel[: -len(".__init__")] if rel.endswith(".__init__") else rel
 
 
+def unparsable(path: str) -> Optional[str]:
+    """Why Python cannot compile the file (None if it can). jarviscg dies on the whole project at one such
+    file (`AttributeError: 'NoneType' object has no attribute 'reset_counters'`), also on errors that only
+    the compiler's symbol table finds (`global x` after an assignment), so the test is a full compile."""
+    try:
+        with open(path, "rb") as f:
+            compile(f.read(), path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}" if exc.lineno else str(exc.msg)
+    except (ValueError, UnicodeError, OSError) as exc:  # null bytes, a wrong coding cookie, unreadable
+        return str(exc) or type(exc).__name__
+    return None
+
+
 def run_jarviscg(root: str, files: Sequence[str], timeout: float = JARVIS_TIMEOUT) -> Dict[str, List[str]]:
     """jarviscg's `{caller: [callees]}` for `files` (names relative to `root`), in a subprocess."""
     with tempfile.TemporaryDirectory(prefix="heatlens-cg-") as tmp:
         out = os.path.join(tmp, "cg.json")
-        argv = [sys.executable, "-c", "import sys; from jarviscg import cli; sys.exit(cli.main())",
+        # `-c` puts the project folder (cwd) first on sys.path: drop it, or a project file named like a
+        # module jarviscg imports (symtable.py, ast.py) would be imported in its place
+        argv = [sys.executable, "-c", "import sys; del sys.path[0]; from jarviscg import cli; sys.exit(cli.main())",
                 *files, "--package", root, "-o", out]
         try:
             proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=timeout)
@@ -135,10 +153,13 @@ def _indexes(files: Sequence[str]) -> Dict[str, object]:
 def build_static(target: str, raw: Optional[Dict[str, List[str]]] = None) -> CallGraph:
     """The static graph of `target` (a folder or a file); `raw` is jarviscg's output when already known."""
     root, files = project_files(target)
-    raw = raw if raw is not None else run_jarviscg(root, files)
+    skipped = {p: why for p in files if (why := unparsable(p)) is not None} if raw is None else {}
+    if skipped and len(skipped) == len(files):
+        raise CallGraphError(f"no Python file under {target} compiles (e.g. {next(iter(skipped))}: {next(iter(skipped.values()))})")
+    raw = raw if raw is not None else run_jarviscg(root, [p for p in files if p not in skipped])
     modules = {module_name(root, p): p for p in files}
     indexes = _indexes(files)
-    graph = CallGraph(root=root)
+    graph = CallGraph(root=root, skipped=skipped)
 
     def node(name: str) -> Node:
         if name in graph.nodes:

@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     except cg.CallGraphError as exc:
         print(f"heatlens callgraph: {exc}", file=sys.stderr)
         return 2
+    for path, why in graph.skipped.items():
+        print(f"heatlens callgraph: warning: skipped {os.path.relpath(path)} (it does not compile: {why})", file=sys.stderr)
     if args.profile or args.run != "none":
         try:
             profile = load_profile_file(args.profile) if args.profile else load_stored_run(args.run, root, args.db)
