@@ -94,3 +94,16 @@ def test_retention_flags_delete_old_runs(tmp_path: Path, capsys: pytest.CaptureF
     assert [r.split()[0] for r in out.strip().splitlines()[1:]] == ["3"]
     code, out, err = heatlens(capsys, "history", "--max-age-days", "0", "--project-root", str(tmp_path))
     assert "deleted 1 old run(s)" in err and "no runs stored yet" in out
+
+
+def test_group_names_are_shown_whole() -> None:
+    from heatlens.commands.history import render_runs
+    from heatlens.store.queries import RunRow
+
+    def row(n: int, group: str) -> RunRow:
+        return RunRow(id=n, group_id=group, target="t.py", target_key="t.py", argv=[], backend="agent", started_at=0.0,
+                      saved_at=0.0, wall=1.0, cpu=1.0, peak_mem_mb=None, git_commit=None, failure_kind="ok",
+                      failure_message="", interpreter="")
+
+    text = render_runs([row(1, "pytest-20261205T125102"), row(2, "pytest-20261205T125112")])
+    assert "pytest-20261205T125102" in text and "pytest-20261205T125112" in text

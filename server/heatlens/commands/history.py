@@ -69,8 +69,9 @@ def render_runs(rows: List[RunRow]) -> str:
     if not rows:
         return "no runs stored yet: `heatlens run SCRIPT` records one"
     header = ["id", "started", "target", "backend", "duration", "cpu", "peak mem", "commit", "group", "status"]
+    # group names whole: `pytest-20261205T125102` and `…T125112` differ only at the end
     body = [[str(r.id), fmt_time(r.started_at), r.target, r.backend or "-", seconds(r.wall), seconds(r.cpu),
-             fmt_mb(r.peak_mem_mb), (r.git_commit or "-")[:8], (r.group_id or "-")[:8], r.failure_kind]
+             fmt_mb(r.peak_mem_mb), (r.git_commit or "-")[:8], r.group_id or "-", r.failure_kind]
             for r in rows]
     return table(header, body)
 
