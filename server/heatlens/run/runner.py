@@ -30,7 +30,7 @@ from heatlens.backends.base import (
 from heatlens.model import Failure, FailureKind, Profile, RunMeta
 from heatlens.run import argv as argv_mod
 from heatlens.run.classify import Outcome, backend_failed, classify
-from heatlens.run.supervise import supervise
+from heatlens.run.supervise import Supervised, supervise
 
 PhaseCallback = Callable[[str], None]
 _HASH_LIMIT = 32 << 20  # don't hash files bigger than this (not source code)
@@ -189,15 +189,25 @@ async def _run(
     timeout = options.timeout if options.timeout and options.timeout > 0 else None
 
     phase("running")
-    try:
+    try:  # the run's reaper removes out_dir should heatlens die before sup.release()
         sup = await supervise(
             argv, env=env, cwd=t.cwd or os.getcwd(), token=token, timeout=timeout,
             memory_limit_mb=options.memory_limit_mb, output_cap=options.output_cap_bytes,
-            stream=options.stream, cancel=cancel,
+            stream=options.stream, cancel=cancel, cleanup_dir=str(out_dir),
         )
     except OSError as exc:
         return RunResult(None, Failure(FailureKind.TARGET_NOT_FOUND, f"Cannot start {argv[0]}: {exc}."))
+    try:
+        return await _read(t, original, options, backend, python, out_dir, meta, phase, sup, script, script_hash, timeout)
+    finally:
+        await sup.release()
 
+
+async def _read(
+    t: Target, original: Target, options: RunOptions, backend: Backend, python: str, out_dir: Path,
+    meta: RunMeta, phase: PhaseCallback, sup: Supervised, script: Optional[str], script_hash: Optional[str],
+    timeout: Optional[float],
+) -> RunResult:
     phase("reading")
     stderr = sup.stderr.text()
     failure = classify(Outcome(

@@ -1,28 +1,27 @@
 """Supervision of the target process: start, capture, limit, and kill the whole tree. Async.
 
+The target does not run as heatlens's child but as the child of a per-run reaper (reaper.py, driven by
+guard.py): a child subreaper that every orphaned descendant (setsid() children, double-forked daemons,
+multiprocessing workers and their resource tracker) is re-parented to, and that outlives heatlens: when
+heatlens dies, even by SIGKILL, the reaper kills the whole tree and removes the run's directory.
+
 The target runs in its own session (so its own process group), with stdin from /dev/null, optionally an
 address-space limit (RLIMIT_AS), a timeout and a cancel event. Output is captured with a size cap (head
-and tail kept) and optionally echoed live. When the run ends, for whatever reason, every process it left
-behind is stopped: the process group, every descendant seen while it ran (psutil polling), and every
-process that carries the run's token in its environment (this catches daemons that setsid() away and
-whose parent exited between two polls). SIGTERM first so backends can flush what they recorded, then
-SIGKILL after a grace period. A task cancellation (asyncio) kills at once with SIGKILL and re-raises.
-
-No prctl(PR_SET_CHILD_SUBREAPER): it is process-wide and would leave the daemon reaping orphans of
-unrelated children; the token scan finds escaped processes without it.
+and tail kept) and optionally echoed live. When the run ends, for whatever reason, the reaper stops every
+descendant: SIGTERM first so backends can flush what they recorded, then SIGKILL after a grace period.
+Then processes that carry the run's token in their environment but left the tree some other way are
+swept too (and, should the reaper be lost, every descendant seen while it ran: psutil polling). A task
+cancellation (asyncio) kills at once with SIGKILL and re-raises.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
-import resource
 import signal
-import subprocess
 import sys
 import time
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Awaitable, Callable, Collection, Dict, List, Mapping, Optional, Sequence
 
 import attrs
 import psutil
@@ -30,6 +29,7 @@ import psutil
 from heatlens.analysis.resources import ResourceRecorder
 from heatlens.model import ResourceSample
 from heatlens.run.argv import RUN_TOKEN_VAR
+from heatlens.run.guard import Guard
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 POLL_INTERVAL = 0.1  # seconds between process-tree polls (descendants, CPU, RSS)
@@ -73,6 +73,10 @@ class CappedBuffer:
         return bytes(self.head).decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
+async def _nothing_to_release() -> None:
+    return None
+
+
 @attrs.define
 class Supervised:
     """What happened to the process."""
@@ -90,6 +94,9 @@ class Supervised:
     oom_killed: bool = False  # the kernel's OOM killer fired during the run
     leftovers_killed: int = 0  # processes still alive after the target exited, then killed
     resources: List[ResourceSample] = attrs.Factory(list)  # RSS/CPU/threads/fds of the tree over time
+    # With `cleanup_dir`: lets the reaper go (it removes that directory); until then a heatlens that dies
+    # still has it removed. Without: already done.
+    release: Callable[[], Awaitable[None]] = _nothing_to_release
 
 
 def read_oom_kills() -> Optional[int]:
@@ -104,34 +111,34 @@ def read_oom_kills() -> Optional[int]:
     return None
 
 
-def _children_usage() -> Tuple[float, int]:
-    """(user + system CPU seconds, max RSS in bytes) of all reaped children of this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale
-
-
 class TreeWatch:
     """Polls the target's process tree: remembers every descendant, its CPU time, and the peak total RSS."""
 
-    def __init__(self, root_pid: int, token: str, since: float):
+    def __init__(self, root_pid: int, token: str, since: float, exclude: Collection[int] = (),
+                 group: Optional[int] = None):
         self.root_pid = root_pid
         self.token = token
         self.since = since
+        self.exclude = {os.getpid(), *exclude}  # heatlens and the reaper: watched through, never victims
+        self.group = root_pid if group is None else group  # the target's process group
         self.seen: Dict[int, psutil.Process] = {}
         self.cpu: Dict[int, float] = {}
         self.peak_rss = 0
         self.recorder = ResourceRecorder()
+        self.group_created = self._created(self.group)
+
+    @staticmethod
+    def _created(pid: int) -> Optional[float]:
         try:
-            self.root_created: Optional[float] = psutil.Process(root_pid).create_time()
+            return psutil.Process(pid).create_time()
         except psutil.Error:
-            self.root_created = None
+            return None
 
     def _group_is_ours(self) -> bool:
-        """Whether a process group numbered like the root can only be the run's own. The number stays
-        reserved while any member lives; it could be reused only once a new process got the root's pid."""
+        """Whether a process group numbered like the target can only be the run's own. The number stays
+        reserved while any member lives; it could be reused only once a new process got the target's pid."""
         try:
-            return psutil.Process(self.root_pid).create_time() == self.root_created
+            return psutil.Process(self.group).create_time() == self.group_created
         except psutil.NoSuchProcess:
             return True
         except psutil.Error:
@@ -145,6 +152,8 @@ class TreeWatch:
             return
         rss = threads = fds = alive = 0
         for p in procs:
+            if p.pid in self.exclude:
+                continue
             try:
                 with p.oneshot():
                     times = p.cpu_times()
@@ -170,16 +179,15 @@ class TreeWatch:
     def victims(self) -> List[psutil.Process]:
         """Every live process of this run: seen descendants, the process group, the token carriers."""
         found: Dict[int, psutil.Process] = {}
-        me = os.getpid()
         for p in self.seen.values():
-            if p.pid != me and p.is_running():  # is_running() also rejects a reused pid
+            if p.pid not in self.exclude and p.is_running():  # is_running() also rejects a reused pid
                 found[p.pid] = p
         group_ours = self._group_is_ours()
         for p in psutil.process_iter(["create_time"]):
-            if p.pid in found or p.pid == me or (p.info["create_time"] or 0) < self.since - 1.0:
+            if p.pid in found or p.pid in self.exclude or (p.info["create_time"] or 0) < self.since - 1.0:
                 continue
             try:
-                in_group = group_ours and os.getpgid(p.pid) == self.root_pid
+                in_group = group_ours and os.getpgid(p.pid) == self.group
                 if in_group or p.environ().get(RUN_TOKEN_VAR) == self.token:
                     found[p.pid] = p
             except (psutil.Error, OSError):
@@ -194,13 +202,8 @@ class TreeWatch:
         return alive
 
 
-def _signal_tree(proc: asyncio.SubprocessTransport, watch: TreeWatch, sig: int) -> int:
-    """Send `sig` to the process group and every other process of the run; how many were signalled."""
-    if proc.get_returncode() is None:
-        try:  # the group id is the root's pid (start_new_session); safe while the root is unreaped
-            os.killpg(proc.get_pid(), sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+def _signal_victims(watch: TreeWatch, sig: int) -> int:
+    """Send `sig` to every process of the run that psutil can find; how many were signalled."""
     victims = watch.victims()
     for p in victims:
         try:
@@ -210,38 +213,33 @@ def _signal_tree(proc: asyncio.SubprocessTransport, watch: TreeWatch, sig: int) 
     return len(victims)
 
 
-async def stop_tree(proc: asyncio.SubprocessTransport, watch: TreeWatch, grace: float = KILL_GRACE) -> int:
-    """SIGTERM the whole run, wait up to `grace`, then SIGKILL what is left; returns how many processes
-    were alive at the start (the root, if it still ran, and everything it left)."""
-    count = _signal_tree(proc, watch, signal.SIGTERM)
+async def sweep(watch: TreeWatch, grace: float = KILL_GRACE) -> int:
+    """SIGTERM what is left of the run outside the reaper's reach, wait up to `grace`, then SIGKILL it;
+    returns how many processes were alive at the start."""
+    count = _signal_victims(watch, signal.SIGTERM)
+    if not count:
+        return 0
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and (proc.get_returncode() is None or watch.victims()):
+    while time.monotonic() < deadline and watch.victims():
         await asyncio.sleep(0.05)
     for _ in range(5):  # a process may fork while it is being killed: repeat until nothing is left
-        if not _signal_tree(proc, watch, signal.SIGKILL) and proc.get_returncode() is not None:
+        if not _signal_victims(watch, signal.SIGKILL):
             break
         await asyncio.sleep(0.05)
     return count
 
 
-def kill_tree_now(proc: asyncio.SubprocessTransport, watch: TreeWatch) -> None:
-    """SIGKILL everything without awaiting (used while the task is being cancelled)."""
-    for _ in range(3):
-        if not _signal_tree(proc, watch, signal.SIGKILL):
-            break
-
-
 class _Protocol(asyncio.SubprocessProtocol):
-    """Captures both pipes into capped buffers and says when the process exited and when the pipes
-    closed (asyncio's Process.wait() waits for both, so a daemon holding stdout would hide the exit)."""
+    """Captures both pipes into capped buffers; says when the reaper exited and when both pipes closed
+    (the reaper lets go of them once the target started, so that is when the target's tree closed them)."""
 
     def __init__(self, out: CappedBuffer, err: CappedBuffer, stream: Optional[Stream]):
         loop = asyncio.get_running_loop()
         self.buffers = {1: out, 2: err}
         self.stream = stream
         self.exited: asyncio.Future[None] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-        self.exit_time: Optional[float] = None
+        self.drained: asyncio.Future[None] = loop.create_future()
+        self.open_pipes = {1, 2}
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         self.buffers[fd].add(data)
@@ -251,40 +249,14 @@ class _Protocol(asyncio.SubprocessProtocol):
             except Exception:  # a closed terminal must not stop the capture
                 self.stream = None
 
+    def pipe_connection_lost(self, fd: int, exc: Optional[Exception]) -> None:
+        self.open_pipes.discard(fd)
+        if not self.open_pipes and not self.drained.done():
+            self.drained.set_result(None)
+
     def process_exited(self) -> None:
-        self.exit_time = time.monotonic()
         if not self.exited.done():
             self.exited.set_result(None)
-
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _load_prctl() -> Optional[Callable[..., int]]:
-    """libc's prctl, looked up once in the parent (never between fork and exec); None off Linux."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-
-
-def _child_setup(limit_bytes: Optional[int]) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child between fork and exec: a syscall or two, nothing else
-        if _PRCTL is not None:  # the target dies with its supervisor, even when that is SIGKILLed
-            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if limit_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-
-    return apply
 
 
 async def supervise(
@@ -300,55 +272,62 @@ async def supervise(
     cancel: Optional[asyncio.Event] = None,
     on_started: Optional[Callable[[int], None]] = None,
     grace: float = KILL_GRACE,
+    cleanup_dir: Optional[str] = None,
 ) -> Supervised:
     """Run argv to the end (or the timeout, or cancel) and leave no process behind.
 
+    `cleanup_dir`: a directory the run's reaper removes should heatlens die before it calls
+    `Supervised.release()` (which the caller then must do, once it read what the run left there).
     Raises OSError when the process cannot be started at all.
     """
-    preexec = _child_setup(memory_limit_mb * (1 << 20) if memory_limit_mb else None)
     out, err = CappedBuffer(output_cap), CappedBuffer(output_cap)
     loop = asyncio.get_running_loop()
-    (cpu_before, maxrss_before), oom_before = _children_usage(), read_oom_kills()
-    started_at, t0 = time.time(), time.monotonic()
-    proc, protocol = await loop.subprocess_exec(
-        lambda: _Protocol(out, err, stream), *argv,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        cwd=cwd, env=dict(env), start_new_session=True, preexec_fn=preexec,
-    )
-    pid = proc.get_pid()
+    oom_before, started_at = read_oom_kills(), time.time()
+    protocols: List[_Protocol] = []
+
+    def new_protocol() -> _Protocol:
+        protocols.append(_Protocol(out, err, stream))
+        return protocols[-1]
+
+    guard = Guard()
+    limit = memory_limit_mb * (1 << 20) if memory_limit_mb else None
+    pid = await guard.start(new_protocol, argv, env=env, cwd=cwd, limit_bytes=limit, cleanup_dir=cleanup_dir)
+    t0, protocol = loop.time(), protocols[0]
     if on_started is not None:
         on_started(pid)
-    watch = TreeWatch(pid, token, started_at)
+    watch = TreeWatch(guard.reaper_pid, token, started_at, exclude=(guard.reaper_pid,), group=pid)
     watcher = asyncio.ensure_future(watch.run())
     cancelled_waiter = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
     timed_out = cancelled = False
-    leftovers = 0
     try:
-        waiting = {protocol.exited} | ({cancelled_waiter} if cancelled_waiter else set())
+        waiting = {guard.exited} | ({cancelled_waiter} if cancelled_waiter else set())
         done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if protocol.exited not in done:
+        if guard.exited not in done:
             cancelled, timed_out = cancelled_waiter in done, cancelled_waiter not in done
         watch.poll()
-        leftovers = await stop_tree(proc, watch, grace)
-        await protocol.exited
+        stopped = await guard.stop(grace)
+        leftovers = (stopped[0] if stopped else 0) + await sweep(watch, grace)
+        returncode = await guard.exited
         try:  # after the tree is gone the pipes close; a process we could not kill may hold them open
-            await asyncio.wait_for(asyncio.shield(protocol.closed), PIPE_DRAIN_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(protocol.drained), PIPE_DRAIN_TIMEOUT)
         except asyncio.TimeoutError:
             pass
     except BaseException:
-        kill_tree_now(proc, watch)
+        guard.kill_now()
+        _signal_victims(watch, signal.SIGKILL)
         raise
     finally:
         watcher.cancel()
         if cancelled_waiter is not None:
             cancelled_waiter.cancel()
-        proc.close()  # closes the pipes; kills the root only if it somehow still runs
-    wall = (protocol.exit_time or time.monotonic()) - t0
-    returncode = proc.get_returncode()
+    if cleanup_dir is None:
+        await guard.release()
+    if returncode is None:  # the reaper was lost before it reported: its own status is the best there is
+        returncode = guard.transport.get_returncode() if guard.transport is not None else None
+    wall = (guard.exit_time or loop.time()) - t0
     oom_after = read_oom_kills()
-    cpu_after, maxrss_after = _children_usage()
-    # ru_maxrss is a maximum over every child ever reaped: it only tells something when it grew now.
-    peak = max(watch.peak_rss, maxrss_after if maxrss_after > maxrss_before else 0)
+    cpu, maxrss = (stopped[1], stopped[2]) if stopped else (0.0, 0)
+    peak = max(watch.peak_rss, maxrss)
     return Supervised(
         pid=pid,
         returncode=returncode,
@@ -356,13 +335,14 @@ async def supervise(
         stderr=err,
         started_at=started_at,
         wall_time=wall,
-        cpu_time=max(cpu_after - cpu_before, sum(watch.cpu.values())),
+        cpu_time=max(cpu, sum(watch.cpu.values())),
         peak_rss_mb=peak / (1 << 20) if peak else None,
         timed_out=timed_out,
         cancelled=cancelled,
         oom_killed=oom_before is not None and oom_after is not None and oom_after > oom_before,
         leftovers_killed=0 if (timed_out or cancelled) else leftovers,
         resources=watch.recorder.samples(),
+        release=guard.release if cleanup_dir is not None else _nothing_to_release,
     )
 
 

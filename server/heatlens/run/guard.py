@@ -1,0 +1,162 @@
+"""heatlens's end of a run's reaper (reaper.py): start it with the target's argv, read what it reports,
+tell it to stop the tree, and let it go.
+
+The reaper holds the target's whole tree and outlives heatlens: if heatlens dies (even by SIGKILL) the
+control pipe reaches end of file and the reaper kills every descendant and removes the run's directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple
+
+REAPER = Path(__file__).with_name("reaper.py")
+START_TIMEOUT = 60.0  # seconds for the reaper to start the target (a loaded machine starts Python slowly)
+STOP_MARGIN = 10.0  # seconds beyond the grace before a silent reaper counts as lost
+
+Stopped = Tuple[int, float, int]  # (processes alive when the stop began, CPU seconds, peak RSS bytes)
+
+
+class _Status(asyncio.Protocol):
+    """Splits the reaper's status pipe into lines and hands them to the guard."""
+
+    def __init__(self, guard: "Guard"):
+        self.guard = guard
+        self.pending = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.pending += data
+        while b"\n" in self.pending:
+            line, self.pending = self.pending.split(b"\n", 1)
+            self.guard._message(line.decode("utf-8", "replace").split(" ", 3))
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.guard._lost()
+
+
+class Guard:
+    """One run's reaper. `started` resolves to the target's pid (or raises OSError), `exited` to its exit
+    code (negative: the signal), `stopped` to the reaper's report after `stop()`; None if it died."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.started: asyncio.Future[int] = loop.create_future()
+        self.exited: asyncio.Future[Optional[int]] = loop.create_future()
+        self.exit_time: Optional[float] = None
+        self.stopped: asyncio.Future[Optional[Stopped]] = loop.create_future()
+        self.ctl: Optional[int] = None
+        self.transport: Optional[asyncio.SubprocessTransport] = None
+
+    @property
+    def reaper_pid(self) -> int:
+        assert self.transport is not None
+        return self.transport.get_pid()
+
+    def _message(self, words: List[str]) -> None:
+        kind, args = words[0], words[1:]
+        if kind == "pid" and not self.started.done():
+            self.started.set_result(int(args[0]))
+        elif kind == "error" and not self.started.done():
+            self.started.set_exception(OSError(int(args[0]), " ".join(args[1:])))
+        elif kind == "exit" and not self.exited.done():
+            self.exit_time = asyncio.get_running_loop().time()
+            self.exited.set_result(int(args[0]))
+        elif kind == "stopped" and not self.stopped.done():
+            self.stopped.set_result((int(args[0]), float(args[1]), int(args[2])))
+
+    def _lost(self) -> None:
+        """The status pipe closed: the reaper exited (or was killed); nothing more will be reported."""
+        if not self.started.done():
+            self.started.set_exception(OSError("the run's reaper process could not start the target"))
+        if not self.exited.done():
+            self.exit_time = asyncio.get_running_loop().time()
+            self.exited.set_result(None)
+        if not self.stopped.done():
+            self.stopped.set_result(None)
+
+    async def start(
+        self, protocol_factory: Callable[[], asyncio.SubprocessProtocol], argv: Sequence[str], *,
+        env: Mapping[str, str], cwd: str, limit_bytes: Optional[int], cleanup_dir: Optional[str],
+    ) -> int:
+        """Start the reaper, which starts argv; returns the target's pid. Raises OSError as Popen would."""
+        loop = asyncio.get_running_loop()
+        ctl_r, ctl_w = os.pipe()  # non-inheritable: only the reaper gets ctl_r (pass_fds), nobody else ctl_w
+        st_r, st_w = os.pipe()
+        args = [sys.executable, "-I", "-S", str(REAPER), str(ctl_r), str(st_w), str(limit_bytes or 0),
+                cleanup_dir or "-", "--", *argv]
+        try:
+            transport, _ = await loop.subprocess_exec(
+                protocol_factory, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, cwd=cwd, env=dict(env), start_new_session=True, pass_fds=(ctl_r, st_w),
+            )
+        except BaseException:
+            os.close(ctl_w)
+            os.close(st_r)
+            raise
+        finally:
+            os.close(ctl_r)
+            os.close(st_w)
+        self.transport, self.ctl = transport, ctl_w
+        await loop.connect_read_pipe(lambda: _Status(self), os.fdopen(st_r, "rb", buffering=0))
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.started), START_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.kill_now()
+            raise OSError(f"the run's reaper did not start {argv[0]} within {START_TIMEOUT:.0f} s") from None
+        except OSError:
+            await self.release()  # it exits by itself; wait, so that no loop closes under its transport
+            raise
+        except BaseException:
+            self.kill_now()
+            raise
+
+    def _send(self, command: str) -> None:
+        if self.ctl is None:
+            return
+        try:
+            os.write(self.ctl, command.encode() + b"\n")
+        except OSError:  # the reaper is gone
+            pass
+
+    async def stop(self, grace: float) -> Optional[Stopped]:
+        """Have the reaper stop the whole tree (SIGTERM, `grace`, SIGKILL); its report, None if it is lost."""
+        self._send(f"stop {grace}")
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.stopped), grace + STOP_MARGIN)
+        except asyncio.TimeoutError:
+            return None
+
+    def kill_now(self) -> None:
+        """SIGKILL the tree at once and let the reaper go (used while the task is being cancelled)."""
+        self._send("stop 0")
+        self.release_now()
+
+    def release_now(self) -> None:
+        """Close the control pipe: the reaper stops what is left, removes the run's directory and exits."""
+        if self.ctl is not None:
+            os.close(self.ctl)
+            self.ctl = None
+        transport = self.transport
+        if transport is not None:  # close the transport once the reaper exited (closing earlier kills it)
+            if transport.get_returncode() is not None:
+                transport.close()
+            else:
+                protocol = transport.get_protocol()
+                exited = getattr(protocol, "exited", None)
+                if isinstance(exited, asyncio.Future):
+                    exited.add_done_callback(lambda _f: transport.close())
+
+    async def release(self, timeout: float = 5.0) -> None:
+        """`release_now` and wait (bounded) for the reaper to exit, so no event loop closes under it."""
+        self.release_now()
+        protocol = self.transport.get_protocol() if self.transport is not None else None
+        exited = getattr(protocol, "exited", None)
+        if isinstance(exited, asyncio.Future):
+            try:
+                await asyncio.wait_for(asyncio.shield(exited), timeout)
+            except asyncio.TimeoutError:
+                pass

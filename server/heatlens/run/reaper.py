@@ -1,0 +1,228 @@
+"""The run's reaper: a tiny stdlib-only process between heatlens and the target that outlives heatlens.
+
+    python -I -S reaper.py CTL_FD STATUS_FD LIMIT_BYTES CLEANUP_DIR -- ARGV...
+
+heatlens cannot clean up after a SIGKILL, and the target's descendants may setsid() or double-fork away
+from anything heatlens could find. So the reaper makes itself a child subreaper (Linux): every orphaned
+descendant is re-parented to it instead of to init, and "kill every descendant" becomes a walk of its
+own subtree. It starts ARGV in a new session (as heatlens did) with RLIMIT_AS = LIMIT_BYTES (0: none),
+then waits for commands on CTL_FD, whose write end only heatlens holds:
+
+    "stop GRACE"   SIGTERM every descendant, wait up to GRACE s, SIGKILL the rest, reap them
+    end of file    heatlens is gone or done: stop (short grace), remove CLEANUP_DIR ("-": none), exit
+
+and reports on STATUS_FD, one line each: "pid N" | "error ERRNO TEXT" (ARGV could not be started) |
+"exit CODE" (the target's, negative for a signal) | "stopped ALIVE CPU_S MAXRSS_BYTES" (how many
+descendants were alive when the stop began; CPU and peak RSS of every reaped descendant). A new parent
+(heatlens died while the pipe was shared) counts as end of file too. Run with -I -S: nothing from the
+target's environment (PYTHONPATH, site) is imported here.
+"""
+
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+EXIT_GRACE = 1.0  # seconds between SIGTERM and SIGKILL when heatlens is gone: nobody reads the profile
+KILL_ROUNDS_S = 5.0  # how long to keep SIGKILLing a tree that forks while it dies
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+PRCTL = _prctl()
+
+
+def descendants(root):
+    """{pid: state} of every process below `root` (Linux /proc); zombies included, state "Z"."""
+    children = {}
+    state = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return {}
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        fields = data[data.rfind(b")") + 2 :].split()  # the command name may hold spaces and parens
+        pid = int(name)
+        state[pid] = fields[0].decode()
+        children.setdefault(int(fields[1]), []).append(pid)
+    found = {}
+    todo = [root]
+    while todo:
+        for pid in children.get(todo.pop(), ()):
+            if pid not in found:
+                found[pid] = state[pid]
+                todo.append(pid)
+    return found
+
+
+class Reaper:
+    def __init__(self, ctl, status, cleanup_dir):
+        self.ctl, self.status, self.cleanup_dir = ctl, status, cleanup_dir
+        self.me, self.parent = os.getpid(), os.getppid()
+        self.child = None
+        self.gone = False
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # only to wake select() through the wakeup fd
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, *_):
+        self.gone = True
+
+    def say(self, line):
+        try:
+            os.write(self.status, (line + "\n").encode())
+        except OSError:  # heatlens is gone; the cleanup goes on without it
+            pass
+
+    def start(self, argv, limit):
+        def setup():  # in the child before exec; the reaper is single-threaded, so this is safe
+            if PRCTL is not None:
+                PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)  # a SIGKILLed reaper takes the target along
+            if limit:
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+        try:
+            self.child = subprocess.Popen(argv, start_new_session=True, preexec_fn=setup).pid
+        except OSError as exc:
+            self.say("error %d %s" % (exc.errno or 0, exc.strerror or exc))
+            return False
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)  # the capture pipes must close when the target's tree closes them
+        os.dup2(null, 2)
+        os.close(null)
+        self.say("pid %d" % self.child)
+        return True
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.child:
+                self.say("exit %d" % os.waitstatus_to_exitcode(status))
+
+    def wait(self, timeout):
+        """Sleep until a child changes state, a command arrives or `timeout` passes; the command bytes."""
+        try:
+            ready = select.select([self.ctl, self.wake_r], [], [], timeout)[0]
+        except InterruptedError:
+            return b""
+        if self.wake_r in ready:
+            try:
+                os.read(self.wake_r, 4096)
+            except BlockingIOError:
+                pass
+        if self.ctl in ready:
+            data = os.read(self.ctl, 4096)
+            if not data:
+                self.gone = True
+            return data
+        return b""
+
+    def live(self):
+        if PRCTL is None:  # no /proc walk: the target's process group is what can be found
+            return {self.child: "R"} if self.child and _exists(self.child) else {}
+        return descendants(self.me)
+
+    def signal_all(self, sig):
+        procs = self.live()
+        if PRCTL is None and self.child:
+            _kill(-self.child, sig)
+        for pid, state in procs.items():
+            if state != "Z":
+                _kill(pid, sig)
+        return procs
+
+    def stop(self, grace):
+        alive = sum(1 for s in self.signal_all(signal.SIGTERM).values() if s != "Z")
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            self.reap()
+            if not any(s != "Z" for s in self.live().values()):
+                break
+            self.wait(min(0.05, max(0.0, deadline - time.monotonic())))
+        deadline = time.monotonic() + KILL_ROUNDS_S
+        while time.monotonic() < deadline:  # zombies of killed parents are re-parented here, then reaped
+            self.reap()
+            if not self.signal_all(signal.SIGKILL):
+                break
+            time.sleep(0.01)
+        self.reap()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+        self.say("stopped %d %.6f %d" % (alive, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale))
+
+    def serve(self):
+        pending = b""
+        while not self.gone:
+            self.reap()
+            pending += self.wait(0.5)
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                words = line.split()
+                if words[:1] == [b"stop"]:
+                    self.stop(float(words[1]) if len(words) > 1 else EXIT_GRACE)
+            if os.getppid() != self.parent:
+                self.gone = True
+        self.stop(EXIT_GRACE)
+        if self.cleanup_dir != "-":
+            shutil.rmtree(self.cleanup_dir, ignore_errors=True)
+
+
+def _exists(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _kill(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def main(argv):
+    ctl, status, limit, cleanup_dir = int(argv[1]), int(argv[2]), int(argv[3]), argv[4]
+    target = argv[argv.index("--") + 1 :]
+    if PRCTL is not None:
+        PRCTL(_PR_SET_CHILD_SUBREAPER, 1)
+    reaper = Reaper(ctl, status, cleanup_dir)
+    if not reaper.start(target, limit):
+        return 127
+    reaper.serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
