@@ -58,3 +58,12 @@ def test_bigo_saves_and_lists_results(tmp_path: Path) -> None:
     text = _heatlens(tmp_path, "bigo", "--history", "--store", "s.db")
     assert text.returncode == 0
     assert "quad.py::pairs" in text.stdout and "stale (source changed)" in text.stdout and "O(n²)" in text.stdout
+
+
+def test_a_function_that_needs_input_without_a_factory_says_how_to_give_one(tmp_path: Path) -> None:
+    (tmp_path / "needs.py").write_text("def f(items):\n    return sorted(items)\n")
+    run = _heatlens(tmp_path, "bigo", "needs.py::f", "--sizes", "1k..100k", "--no-save")
+    assert run.returncode == 2
+    assert "TypeError: 'int' object is not iterable" in run.stderr
+    assert "--input make_input" in run.stderr and "# heatlens: input=make_input" in run.stderr
+    assert "Traceback" not in run.stderr

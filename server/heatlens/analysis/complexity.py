@@ -339,8 +339,20 @@ async def measure(
         except (OSError, ValueError):
             raise ComplexityError(f"the timing process failed (exit {sup.returncode}): {sup.stderr.text()[-2000:]}")
     if out.get("error"):
-        raise ComplexityError(f"{qualname} failed while being timed: {out['error']}")
+        raise ComplexityError(failure_message(qualname, str(out["error"]), spec["factory"]))
     return analyze(qualname, path, line, out["runs"])
+
+
+def failure_message(qualname: str, error: str, factory: Optional[str]) -> str:
+    """What went wrong while timing; without an input factory the function got the bare size n, which is
+    the usual cause of a TypeError (`'int' object is not iterable`): say how to give it real input."""
+    text = f"{qualname} failed while being timed: {error}"
+    if factory or not error.startswith("TypeError"):
+        return text
+    return (f"{text}\n{qualname} was called with the size n itself (an int), since no input factory was given. "
+            f"Give one that builds its argument for size n: `--input make_input` (make_input(n) in the same "
+            f"module returns the argument; `--args NAME` for a tuple of arguments), or the comment "
+            f"`# heatlens: input=make_input` above `def {qualname.rsplit('.', 1)[-1]}`.")
 
 
 def measure_sync(path: str, qualname: str, **kw: object) -> ComplexityResult:
