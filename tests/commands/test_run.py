@@ -29,7 +29,11 @@ _spec.loader.exec_module(plain_backend)
 
 @pytest.fixture(autouse=True)
 def backends(monkeypatch):
+    from heatlens import backends as registry
+
     plain_backend.install(monkeypatch)
+    for name in ("plain", "plain-silent", "missing"):  # known names for --backend; the runner picks them
+        monkeypatch.setitem(registry.BACKENDS, name, registry.BACKENDS["agent"])
 
 
 def leftovers(marker: str):
@@ -101,8 +105,8 @@ def test_heatlens_options_after_the_target_and_the_rest_to_the_target():
     t, args = target("--timeout", "5", "prog.py", "in.csv", "--report", "all", "-v", "--output=r.md", "--limit", "3")
     assert (t.kind, t.value, t.args) == ("script", "prog.py", ["in.csv", "-v", "--limit", "3"])
     assert (args.timeout, args.report, args.output) == (5.0, "all", "r.md")
-    t, args = target("--cwd", "/tmp", "-m", "pkg.tool", "--backend", "q", "x")
-    assert (t.kind, t.value, t.args, t.cwd, args.backend) == ("module", "pkg.tool", ["x"], "/tmp", "q")
+    t, args = target("--cwd", "/tmp", "-m", "pkg.tool", "--backend", "cprofile", "x")
+    assert (t.kind, t.value, t.args, t.cwd, args.backend) == ("module", "pkg.tool", ["x"], "/tmp", "cprofile")
     t, args = target("-c", "print(1)", "a", "--memory-limit", "1GiB")
     assert (t.kind, t.value, t.args, args.memory_limit) == ("code", "print(1)", ["a"], 1024)
     args = parse("--memory-limit", "2GiB", "--memory", "full", "--report", "raw", "x.py")
@@ -185,13 +189,30 @@ def test_failure_classes_with_the_default_backend(capfd, monkeypatch, argv, exit
 @pytest.mark.parametrize("backend, exit_code, words", [
     ("missing", 18, ["backend-missing", "pip install 'heatlens-no-such-profiler==1.0'", "--backend"]),
     ("plain-silent", 19, ["backend-failed", "--backend"]),
-    ("no-such-backend", 18, ["backend-missing", "no-such-backend", "agent"]),  # the registry lists the known ones
 ])
 def test_backend_failure_classes(capfd, backend, exit_code, words):
     code, _out, err = cli(capfd, "-c", "pass", backend=backend)
     assert code == exit_code, err
     for word in words:
         assert word in err
+
+
+def test_unknown_backend_is_a_usage_error_before_the_target_is_looked_at(capfd):
+    with pytest.raises(SystemExit) as exc:
+        run_cmd.main(["--backend", "nosuch", "no_such_file.py"])
+    err = capfd.readouterr().err
+    assert exc.value.code == run_cmd.EXIT_USAGE
+    assert "unknown backend 'nosuch'; known: auto, agent, " in err and "target-not-found" not in err
+
+
+def test_heatlens_options_after_the_program_are_named_in_a_warning(capsys):
+    t, args = target("bench.py", "--output", "x.json", "-n", "3", "--report=all")
+    assert t.args == ["-n", "3"] and args.output == "x.json"
+    err = capsys.readouterr().err
+    assert "warning: --output, --report after the program were taken as heatlens's own options" in err
+    assert "after `--` (heatlens run SCRIPT -- --output ...)" in err
+    target("bench.py", "-n", "3", "--", "--output", "x.json")
+    assert capsys.readouterr().err == ""  # nothing taken, nothing to warn about
 
 
 def test_exit_codes_are_distinct():

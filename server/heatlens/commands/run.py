@@ -23,12 +23,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 from heatlens.backends.base import BackendOptions, Target
+from heatlens.commands.run_args import parse_backend, parse_interval, parse_size_mb, parse_timeout  # noqa: F401  (tests: run_cmd.parse_*)
 from heatlens.model import Failure, FailureKind, Profile
 from heatlens.run import RunOptions, RunResult, profile_target
 
@@ -61,50 +61,6 @@ _HINTS: Dict[FailureKind, str] = {
     FailureKind.BACKEND_FAILED: "Use --backend to choose another backend.",
 }
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?)(b?)\s*$", re.IGNORECASE)
-
-
-def parse_size_mb(text: str) -> int:
-    """"2GiB", "1.5G", "512MB", "300" (MiB) -> MiB. KiB/MiB/GiB and bare K/M/G are binary, KB/MB/GB decimal."""
-    m = _SIZE.match(text)
-    if not m or (m.group(3) and not m.group(2)) or (m.group(4) and not m.group(2)):
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 512MiB or 2GiB)")
-    number, unit = float(m.group(1)), m.group(2).lower()
-    decimal = bool(m.group(4)) and not m.group(3)
-    power = "kmgt".index(unit) + 1 if unit else 2
-    size = number * (1000 if decimal else 1024) ** power if unit else number * (1 << 20)
-    mb = int(round(size / (1 << 20)))
-    if mb < 1:
-        raise argparse.ArgumentTypeError(f"size too small: {text!r}")
-    return mb
-
-
-def parse_interval(text: str) -> float:
-    """A sampling interval: seconds, or with a unit ("5ms", "200us")."""
-    t = text.strip().lower()
-    scale = 1e-3 if t.endswith("ms") else 1e-6 if t.endswith("us") else 1.0
-    try:
-        value = float(t[:-2] if scale != 1.0 else t.rstrip("s")) * scale
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an interval: {text!r} (e.g. 0.005, 5ms)") from None
-    if not 1e-4 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("the sampling interval must be between 100us and 1s")
-    return value
-
-
-def parse_timeout(text: str) -> Optional[float]:
-    """Seconds; "0" or "none" means no limit."""
-    if text.strip().lower() in ("0", "none", "off"):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the timeout cannot be negative")
-    return value or None
-
-
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "run",
@@ -113,7 +69,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog="Arguments after SCRIPT (or -m MODULE / -c CODE) go to the target, except heatlens's own long "
         "options; everything after -- goes to the target untouched.",
     )
-    parser.add_argument("--backend", default="auto", help="profiler backend (default: auto, the best one available)")
+    parser.add_argument("--backend", type=parse_backend, default="auto", help="profiler backend (default: auto, the best one available)")
     parser.add_argument("--timeout", type=parse_timeout, default=300.0, metavar="S", help="stop the target after S seconds (default 300; 0: no limit)")
     parser.add_argument("--memory-limit", type=parse_size_mb, default=None, metavar="SIZE", help="address-space limit for the target, e.g. 2GiB")
     parser.add_argument("--python", default="", metavar="P", help="interpreter that runs the target (default: this one)")
@@ -190,8 +146,20 @@ def apply_trailing_options(args: argparse.Namespace) -> argparse.Namespace:
         targets = (args.module, args.code, args.script)
         parser.parse_args(ours, namespace=args)  # argparse reports bad values and exits 2 as usual
         args.module, args.code, args.script = targets
+        print(trailing_warning(ours, options), file=sys.stderr)
     args.options_applied = True
     return args
+
+
+def trailing_warning(ours: List[str], options: Dict[str, argparse.Action]) -> str:
+    """Say which options after the target heatlens kept: a program with its own `--output` would
+    otherwise silently lose it."""
+    names = [w.split("=", 1)[0] for w in ours if w.split("=", 1)[0] in options]
+    listed = ", ".join(dict.fromkeys(names))
+    return (f"heatlens run: warning: {listed} after the program {'was' if len(names) == 1 else 'were'} taken as "
+            f"heatlens's own option{'' if len(names) == 1 else 's'}, not passed to the program; to pass "
+            f"{'it' if len(names) == 1 else 'them'} to the program, put {'it' if len(names) == 1 else 'them'} after `--` "
+            f"(heatlens run SCRIPT -- {ours[0]} ...).")
 
 
 class UsageError(Exception):

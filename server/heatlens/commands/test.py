@@ -10,6 +10,7 @@ from typing import Any, Callable, List, Optional
 from heatlens import classify
 from heatlens.analysis import pytests
 from heatlens.backends.base import BackendOptions
+from heatlens.commands.run_args import parse_backend
 from heatlens.model import Failure, FailureKind, Profile
 from heatlens.reports import document as doc
 from heatlens.reports.attribution import make_scope
@@ -30,7 +31,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("tests", nargs="*", metavar="TESTS", help="what pytest should select")
     parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR (as pytest -k)")
-    parser.add_argument("--backend", default="auto", help="profiler backend (default: auto)")
+    parser.add_argument("--backend", type=parse_backend, default="auto", help="profiler backend (default: auto)")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per test (default 300)")
     parser.add_argument("--python", default="", metavar="P", help="interpreter with pytest (default: this one)")
     parser.add_argument("--cwd", default=None, metavar="D", help="where pytest runs (default: here)")
