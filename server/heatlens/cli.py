@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from heatlens import __version__
 
-SUBCOMMANDS = ["run", "report", "history", "compare", "export", "serve", "bigo", "callgraph", "test"]
+SUBCOMMANDS = ["run", "attach", "report", "history", "compare", "export", "serve", "bigo", "callgraph", "test"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -115,8 +115,9 @@ def program_line(frames: List[Tuple[str, str, int]], cwd: Optional[str]) -> Opti
     return resolve_path(file, cwd), line
 
 
-def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int]) -> Profile:
-    """A Profile (line samples, stacks, functions, processes seen) from py-spy's raw output."""
+def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int], launcher: bool = True) -> Profile:
+    """A Profile (line samples, stacks, functions, processes seen) from py-spy's raw output; `launcher`:
+    the program ran under heatlens's launcher, whose frames go (not so for a process attached to)."""
     weight = 1.0 / rate
     parsed: List[Tuple[str, List[PyFrame], int]] = []
     first_line: Dict[Tuple[str, str], int] = {}
@@ -144,7 +145,8 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
             thread = named.get(tid) or ("MainThread" if main_tid is None or tid in (main_tid, pid) else f"thread {tid}")
         frames = [parse_frame(n) for n in names if n]
         child = pid is not None and main_tid is not None and pid != main_tid
-        frames = _strip_startup(frames) if child else strip_launcher(frames)  # a child's `-c` is its own code
+        own = child or not launcher  # a child's or an attached process's `-c` is its own code
+        frames = _strip_startup(frames) if own else strip_launcher(frames)
         frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
         if not frames:
             continue  # interpreter start-up or shutdown, before/after the program

@@ -25,7 +25,7 @@ import asyncio
 import os
 import signal
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.commands.run_args import parse_backend, parse_interval, parse_size_mb, parse_timeout  # noqa: F401  (tests: run_cmd.parse_*)
@@ -213,6 +213,11 @@ def _echo(name: str, chunk: bytes) -> None:
 
 async def _run_with_interrupts(target: Target, options: RunOptions) -> RunResult:
     """Run, turning Ctrl-C / SIGTERM into a graceful cancel (the tree is stopped, the profile read)."""
+    return await with_interrupts(lambda cancel: profile_target(target, options, cancel=cancel))
+
+
+async def with_interrupts(start: Callable[[asyncio.Event], Awaitable[RunResult]]) -> RunResult:
+    """`start(cancel)`, with Ctrl-C / SIGTERM setting `cancel` instead of killing heatlens."""
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -223,7 +228,7 @@ async def _run_with_interrupts(target: Target, options: RunOptions) -> RunResult
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
     try:
-        return await profile_target(target, options, cancel=cancel)
+        return await start(cancel)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
