@@ -284,6 +284,19 @@ export async function scenarioMain(c, { base, processesWith }) {
     return text.replace(/\s+/g, ' ').slice(0, 160);
   });
 
+  await c.check('heat on a loop body lands on the line that costs, not on its last line', async () => {
+    await openFile(page, 'loop_body.py');
+    await profileAndWaitForLens(c, 'loop_body.py');
+    const costly = await waitFor(async () => {
+      const d = await decorationsOn(page, 'the costly membership');
+      return d.tints.length ? d : null;
+    }, 20_000, 'heat on the membership line');
+    const last = await decorationsOn(page, 'the cheap last line');
+    await c.shot('loop-body-heat');
+    if (last.tints.length || last.gutter.length) throw new Error(`the loop's last line has heat: ${JSON.stringify(last)}`);
+    return `membership: tint ${costly.tints.join(',')}; last line of the body: none`;
+  });
+
   await c.check('cancel stops a long-running target (no process left)', async () => {
     await openFile(page, 'slow.py');
     const target = path.join(run.trusted, 'slow.py');

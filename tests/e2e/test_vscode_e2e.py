@@ -130,7 +130,7 @@ def test_vsix_ships_the_daemon(vsix: Path) -> None:
         assert "heatlens/__main__.py" in files and "heatlens/lsp/server.py" in files
         meta = next(n for n in files if n.endswith(".dist-info/METADATA"))
         requires = [line.split(":", 1)[1].strip() for line in w.read(meta).decode().splitlines() if line.startswith("Requires-Dist:")]
-    for dep in ("pygls==", "lsprotocol==", "libcst==", "msgpack=="):
+    for dep in ("pygls==", "lsprotocol==", "libcst==", "msgpack==", "py-spy=="):  # py-spy: the default sampler
         assert any(r.startswith(dep) for r in requires), f"{dep} missing from {requires}"
 
 
@@ -148,6 +148,7 @@ def test_vscode_profile_file_end_to_end(vsix: Path) -> None:
         "clicking a frame in the flame graph opens its source line",
         "report opens as rendered Markdown",
         "Profile with… runs the chosen backend and arguments",
+        "heat on a loop body lands on the line that costs, not on its last line",
         "cancel stops a long-running target (no process left)",
         "untrusted workspace refuses to profile",
         "granting trust starts Heatlens",
