@@ -177,6 +177,12 @@ class HeatlensProtocol(LanguageServerProtocol):
             raise JsonRpcInvalidRequest(f"{method!r} is a notification, not a request")
         return message
 
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        if not envelope.valid_id(msg_id):  # lsprotocol lets an object through as the id (unhashable)
+            log.warning("$/cancelRequest with an invalid id: %.80r", msg_id)
+            return
+        super()._handle_cancel_notification(msg_id)
+
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
         _METHOD.set(method_name)  # runs in the request's own context, which its result callback shares
         super()._handle_request(msg_id, method_name, params)
