@@ -124,6 +124,11 @@ class PySpyBackend(Backend):
             )
         _cap_to_cpu(profile, own_cpu)
         _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
+        if own_cpu is not None and meta.cpu_time > own_cpu:
+            # the runner measured the whole tree, py-spy included: report the program's own CPU
+            meta.notes.append(f"The program used {own_cpu:.2f} s of CPU; the sampler beside it {meta.cpu_time - own_cpu:.2f} s "
+                              "(on another core where there is one).")
+            meta.cpu_time = own_cpu
         return profile
 
 
