@@ -59,3 +59,20 @@ def test_cli_stores_one_run_per_test_in_one_group(demo: Path, capsys: pytest.Cap
         rows = store.runs()
         assert sorted(r.target for r in rows) == sorted("pytest::" + i for i in IDS[1:])
         assert rows[0].group_id and len(store.group(rows[0].group_id)) == 2
+
+
+def test_a_tests_time_is_its_call_with_start_up_apart() -> None:
+    record = {"nodeid": "t.py::test_x", "wall": 0.02, "cpu": 0.018, "call_wall": 0.014, "call_cpu": 0.013}
+    assert pytests.test_time(record, 2.5) == {"wall": 0.014, "cpu": 0.013, "startup": pytest.approx(2.48)}
+    assert pytests.test_time(record, None)["startup"] is None  # --workers: start-up is shared
+    assert pytests.test_time({"wall": 0.02, "cpu": 0.01}, None)["wall"] == 0.02  # an older plugin's record
+    assert pytests.test_time(None, 2.5) == {"wall": None, "cpu": None, "startup": None}
+
+
+def test_serial_runs_time_the_test_like_the_workers_do(demo: Path) -> None:
+    runs = pytests.profile_tests_sync(IDS[1:2], RunOptions(backend="cprofile", timeout=180), sys.executable, str(demo))
+    prof = runs[0].result.profile
+    assert prof is not None
+    took = prof.extras[pytests.TIME_KEY]
+    assert took["wall"] is not None and took["cpu"] is not None and took["startup"] is not None
+    assert took["wall"] + took["startup"] <= prof.meta.wall_time  # both parts of the one process

@@ -10,10 +10,14 @@ the user's tests.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import subprocess
+import tempfile
 import time
-from typing import Callable, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -22,6 +26,10 @@ from heatlens.run import RunOptions, RunResult, profile_target
 from heatlens.run.argv import resolve_interpreter
 
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider"]  # no .pytest_cache writes from profiling runs
+PLUGIN_DIR = str(Path(__file__).with_name("_pytest_plugin"))
+PLUGIN = "heatlens_pytest_profile"  # times each test (and, with --workers, profiles it): both modes alike
+OUT_VAR = "HEATLENS_PYTEST_OUT"
+TIME_KEY = "pytest_time"  # Profile.extras: the test's own time, and the process start-up apart
 _NODEID = re.compile(r"^\S+\.py::\S")
 
 
@@ -53,8 +61,44 @@ def collect(selection: Sequence[str], python: str = "", cwd: Optional[str] = Non
     return ids
 
 
-def target_for(nodeid: str, python: str = "", cwd: Optional[str] = None) -> Target:
-    return Target("module", "pytest", [*PYTEST_ARGS, nodeid], cwd=cwd, python=python)
+def plugin_env(out_dir: str, cprofile: bool) -> Dict[str, str]:
+    """Variables that load heatlens' pytest plugin into the target's pytest, the user's own kept."""
+    plugins = ",".join(p for p in (PLUGIN, os.environ.get("PYTEST_PLUGINS", "")) if p)
+    path = os.pathsep.join(p for p in (PLUGIN_DIR, os.environ.get("PYTHONPATH", "")) if p)
+    return {OUT_VAR: out_dir, "PYTEST_PLUGINS": plugins, "PYTHONPATH": path,
+            "HEATLENS_PYTEST_CPROFILE": "1" if cprofile else "0"}
+
+
+def target_for(nodeid: str, python: str = "", cwd: Optional[str] = None, timing_dir: Optional[str] = None) -> Target:
+    env = plugin_env(timing_dir, cprofile=False) if timing_dir else {}
+    return Target("module", "pytest", [*PYTEST_ARGS, nodeid], cwd=cwd, python=python, env=env)
+
+
+def read_records(folder: str) -> List[Dict[str, Any]]:
+    """The plugin's records (one per test) from every process that wrote into `folder`."""
+    records = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # a line torn by a crash
+                continue
+    return records
+
+
+def test_time(record: Optional[Dict[str, Any]], process_wall: Optional[float]) -> Dict[str, Optional[float]]:
+    """One definition of a test's time in both modes: its call (the test function, fixtures' setup and
+    teardown not included); `startup` is the rest of its own process (interpreter, pytest start-up,
+    collection), known only when the test ran alone in one (None with --workers, where it is shared)."""
+    if record is None:
+        return {"wall": None, "cpu": None, "startup": None}
+    wall = record.get("call_wall")
+    startup = None
+    if process_wall is not None and record.get("wall") is not None:
+        startup = max(process_wall - float(record["wall"]), 0.0)
+    return {"wall": wall if wall is not None else record.get("wall"),
+            "cpu": record.get("call_cpu") if record.get("call_cpu") is not None else record.get("cpu"),
+            "startup": startup}
 
 
 async def profile_tests(
@@ -64,10 +108,13 @@ async def profile_tests(
     """Profile each test in its own run, one after another; profiles are labelled `pytest::NODEID`."""
     runs = []
     for nodeid in nodeids:
-        result = await profile_target(target_for(nodeid, python, cwd), options)
+        with tempfile.TemporaryDirectory(prefix="heatlens-pytest-") as timing:
+            result = await profile_target(target_for(nodeid, python, cwd, timing), options)
+            record = next((r for r in read_records(timing) if r.get("nodeid") == nodeid), None)
         if result.profile is not None:
             result.profile.meta.target = f"pytest::{nodeid}"
             result.profile.extras["pytest_nodeid"] = nodeid
+            result.profile.extras[TIME_KEY] = test_time(record, result.profile.meta.wall_time or None)
         run = TestRun(nodeid, result)
         runs.append(run)
         if on_done is not None:

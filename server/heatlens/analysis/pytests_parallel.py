@@ -12,13 +12,11 @@ on how tests were spread over workers.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import pstats
 import secrets
 import subprocess
 import tempfile
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import attrs
@@ -28,10 +26,9 @@ from heatlens.backends.cprofile import parse_stats
 from heatlens.model import Failure, FailureKind, Profile, RunMeta
 from heatlens.run import RunResult
 from heatlens.run.argv import build_env, resolve_interpreter
-
-PLUGIN_DIR = str(Path(__file__).with_name("_pytest_plugin"))
-PLUGIN = "heatlens_pytest_profile"
-OUT_VAR = "HEATLENS_PYTEST_OUT"
+from heatlens.analysis.pytests import (  # noqa: F401  (OUT_VAR, PLUGIN, PLUGIN_DIR: names kept for callers)
+    OUT_VAR, PLUGIN, PLUGIN_DIR, TIME_KEY, plugin_env, read_records, test_time,
+)
 XDIST_MISSING = ("pytest-xdist is not installed in {python}; --workers needs it: "
                  "`{python} -m pip install pytest-xdist` (or install heatlens[backends] there)")
 
@@ -54,18 +51,6 @@ def check_xdist(python: str) -> None:
         raise PytestError(XDIST_MISSING.format(python=python))
 
 
-def read_records(folder: str) -> List[Dict[str, Any]]:
-    """Every worker's per-test records (a record whose line is torn by a crash is skipped)."""
-    records = []
-    for path in sorted(Path(folder).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                continue
-    return records
-
-
 def _stats(folder: str, names: Sequence[str]) -> Dict[Any, Any]:
     """The pstats tables named, added together by pstats itself (one table: one test)."""
     paths = [os.path.join(folder, n) for n in names if os.path.exists(os.path.join(folder, n))]
@@ -84,6 +69,7 @@ def test_profile(record: Dict[str, Any], folder: str, cwd: str, python: str) -> 
                    cwd=cwd, interpreter=python)
     profile = Profile(meta=meta, functions=parse_stats(_stats(folder, [record["pstats"]]), cwd))
     profile.extras.update(pytest_nodeid=nodeid, pytest_worker=record["worker"], pytest_outcome=record["outcome"])
+    profile.extras[TIME_KEY] = test_time(record, None)  # start-up is shared by the worker's tests
     return profile
 
 
@@ -119,8 +105,7 @@ async def profile_parallel(nodeids: Sequence[str], workers: int, python: str = "
     argv = ["-m", "pytest", *PYTEST_ARGS, "-n", str(int(workers)), *nodeids]
     with tempfile.TemporaryDirectory(prefix="heatlens-xdist-") as folder:
         token = secrets.token_hex(16)
-        plugins = ",".join(p for p in (PLUGIN, os.environ.get("PYTEST_PLUGINS", "")) if p)
-        env = build_env(os.environ, {}, {OUT_VAR: folder, "PYTEST_PLUGINS": plugins, "PYTHONPATH": PLUGIN_DIR}, token)
+        env = build_env(os.environ, {}, plugin_env(folder, cprofile=True), token)
         sup = await supervise([python, *argv], env=env, cwd=cwd, token=token, timeout=timeout)
         records = read_records(folder)
         order = {n: i for i, n in enumerate(nodeids)}

@@ -71,8 +71,11 @@ def run(args: argparse.Namespace) -> int:
         run_id = None if args.no_store else _store(test, root, args.store, group)
         prof = test.result.profile
         failed += 0 if test.passed else 1
+        took = pytests.test_time(None, None) if prof is None else prof.extras.get(pytests.TIME_KEY) or {}
+        startup = took.get("startup")
         rows.append([test.nodeid, "passed" if test.passed else test.result.failure.kind.value,
-                     doc.seconds(prof.meta.wall_time if prof else None), doc.seconds(prof.meta.cpu_time if prof else None),
+                     doc.seconds(took.get("wall")), doc.seconds(took.get("cpu")),
+                     doc.seconds(startup) if startup is not None else "shared" if args.workers > 0 else "-",
                      _top_function(prof, root), f"#{run_id}" if run_id is not None else "-"])
         print(f"heatlens: {test.nodeid}: {rows[-1][1]}", file=sys.stderr)
 
@@ -87,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
         pytests.profile_tests_sync(nodeids, options, args.python, cwd, done)
     sys.stdout.write(doc.to_text([
         doc.Heading("heatlens test" + (f" ({args.workers} workers, whole run {combined})" if combined else "")),
-        doc.Table(["test", "result", "wall", "CPU", "top function of your code", "run"], rows,
-                  ["l", "l", "r", "r", "l", "r"]),
+        doc.Table(["test", "result", "test wall", "test CPU", "start-up", "top function of your code", "run"], rows,
+                  ["l", "l", "r", "r", "r", "l", "r"]),
+        doc.Para("test wall / CPU: the test function's own call (fixtures' setup and teardown apart), the same "
+                 "with and without --workers; start-up: the rest of its process (interpreter, pytest, collection)."),
     ]))
     return 1 if failed else 0
 
