@@ -19,7 +19,9 @@ if (args.has('--wheel')) {
   const outDir = join(root, 'out', 'wheels');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  execFileSync(python, ['-m', 'pip', 'wheel', '--no-deps', '--disable-pip-version-check', '--no-build-isolation',
+  // an isolated build: pip installs [build-system].requires (setuptools >= 77 reads `license = "MIT"`),
+  // whatever setuptools the chosen interpreter happens to have
+  execFileSync(python, ['-m', 'pip', 'wheel', '--no-deps', '--disable-pip-version-check',
     '-q', '-w', outDir, root], { stdio: 'inherit', cwd: root });
   console.log('wheel:', readdirSync(outDir).join(', '));
 } else if (args.has('--tests')) {

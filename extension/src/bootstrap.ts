@@ -83,7 +83,7 @@ export async function resolveServer(opts: {
   if (!opts.basePython) {
     throw new BootstrapError(
       'no Python interpreter was found to create the Heatlens server environment',
-      'Install Python 3.9 or newer (with venv), select it in the Python extension or set "heatlens.python", then run "Heatlens: Restart server".',
+      'Install Python 3.10 or newer (with venv), select it in the Python extension or set "heatlens.python", then run "Heatlens: Restart server".',
     );
   }
   const venv = path.join(opts.storageDir, 'server-venv');
@@ -108,9 +108,9 @@ export async function resolveServer(opts: {
         try {
           const version = await run(opts.basePython, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], opts.log, 60_000);
           const [maj, min] = version.trim().split('.').map(Number);
-          if (maj < 3 || (maj === 3 && min < 9)) {
+          if (maj < 3 || (maj === 3 && min < 10)) {  // the daemon's deps (msgpack, cattrs) need 3.10
             throw new BootstrapError(
-              `${opts.basePython} is Python ${version.trim()}; Heatlens needs 3.9 or newer`,
+              `${opts.basePython} is Python ${version.trim()}; the Heatlens server needs 3.10 or newer (the profiled program may use 3.9)`,
               'Select a newer interpreter in the Python extension or set "heatlens.python", then run "Heatlens: Restart server".',
             );
           }
