@@ -29,12 +29,13 @@ CPU_PROGRAMS = ["bt_lines", "bt_threads", "bt_decorated", "bt_multiline", "bt_na
 CALIBRATED = {"gt_cpu_three"}
 # tool label -> (backend name, memory mode)
 CPU_TOOLS: Dict[str, Tuple[str, str]] = {
-    "heatlens": ("agent", "sampled"), "scalene": ("scalene", "sampled"), "scalene-cpu": ("scalene", "off"),
-    "py-spy": ("pyspy", "off"), "pyinstrument": ("pyinstrument", "off"), "cprofile": ("cprofile", "off"),
+    "heatlens": ("auto", "sampled"), "heatlens-agent": ("agent", "sampled"), "scalene": ("scalene", "sampled"),
+    "scalene-cpu": ("scalene", "off"), "py-spy": ("pyspy", "off"), "pyinstrument": ("pyinstrument", "off"), "cprofile": ("cprofile", "off"),
     "viztracer": ("viztracer", "off"),
 }
 MEM_TOOLS: Dict[str, Tuple[str, str]] = {
-    "heatlens": ("agent", "sampled"), "heatlens-full": ("agent", "full"), "scalene": ("scalene", "sampled"),
+    "heatlens": ("auto", "sampled"), "heatlens-agent": ("agent", "sampled"), "heatlens-full": ("agent", "full"),
+    "scalene": ("scalene", "sampled"),
 }
 MEM_TRUTH = {"X": (200.0, 200.0), "Y": (100.0, 0.0), "Z": (50.0, 50.0)}  # line -> (allocated MB, kept MB)
 _MARK = re.compile(r"#\s*GT\s+(\w+)(?:\s+(start|end))?\b")

@@ -68,21 +68,24 @@ def anchor_commands() -> Dict[str, Tuple[str, Callable[[str, List[str], Path], L
     return cmds
 
 
-HEATLENS_MODES = {"heatlens": "sampled", "heatlens-cpu": "off", "heatlens-full": "full"}
+# tool -> (backend, memory mode): the default (`auto`: py-spy from outside), and the in-process agent beside it
+HEATLENS_MODES = {"heatlens": ("auto", "sampled"), "heatlens-cpu": ("auto", "off"), "heatlens-full": ("auto", "full"),
+                  "heatlens-agent": ("agent", "sampled")}
 TOOL_LABELS = {
-    "none": "unprofiled", "heatlens": "heatlens (default: CPU + sampled memory)", "heatlens-cpu": "heatlens CPU only",
-    "heatlens-full": "heatlens full memory (tracemalloc)", "scalene": "Scalene (CPU + memory)",
+    "none": "unprofiled", "heatlens": "heatlens (default: exact CPU lines + memory steps)", "heatlens-cpu": "heatlens CPU only",
+    "heatlens-full": "heatlens full memory (agent + tracemalloc)", "heatlens-agent": "heatlens in-process agent (fallback)", "scalene": "Scalene (CPU + memory)",
     "scalene-cpu": "Scalene --cpu-only", "pyinstrument": "pyinstrument", "cprofile": "cProfile",
     "viztracer": "VizTracer", "memray": "memray", "py-spy": "py-spy record",
 }
 
 
-def run_heatlens(mode: str, script: str, args: List[str], cwd: str, timeout: float) -> Tuple[float, float, str, float]:
+def run_heatlens(mode: Tuple[str, str], script: str, args: List[str], cwd: str, timeout: float) -> Tuple[float, float, str, float]:
     """(target wall, runner total, failure kind, CPU of all child processes) of one profiled run."""
     from heatlens.backends.base import BackendOptions, Target
     from heatlens.run import RunOptions, profile_target_sync
 
-    opts = RunOptions(backend="agent", timeout=timeout, backend_options=BackendOptions(memory=mode))
+    backend, memory = mode
+    opts = RunOptions(backend=backend, timeout=timeout, backend_options=BackendOptions(memory=memory))
     c0, t0 = children_cpu(), time.perf_counter()
     res = profile_target_sync(Target(kind="script", value=script, args=args, cwd=cwd), opts)
     total = time.perf_counter() - t0
