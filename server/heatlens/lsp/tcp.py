@@ -52,7 +52,8 @@ def _runtime_dir() -> Optional[str]:
         st = os.stat(folder) if folder else None
     except OSError:
         return None
-    return folder if st is not None and st.st_uid == os.getuid() and st.st_mode & 0o077 == 0 else None
+    mine = st is not None and st.st_uid == getattr(os, "getuid", lambda: -1)()
+    return folder if mine and st is not None and st.st_mode & 0o077 == 0 else None
 
 
 def authorize(data: Any, token: str) -> bool:

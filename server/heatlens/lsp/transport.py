@@ -53,7 +53,9 @@ async def serve_stream(reader: Reader, protocol: HeatlensProtocol, first: Option
             continue
         try:
             protocol.handle_body(event.body)
-        except SystemExit as exc:  # `exit`: pygls' handler closed the writer and raised it
+        except SystemExit as exc:  # `exit`: pygls' handler closed the writer and raised it (0 or 1)
+            if exit_code(exc) not in (0, 1):
+                raise  # a signal (serve.py raises 128 + signum): the daemon stops, not only this session
             return exit_code(exc)
         except Exception:  # a bug in handling one message must not end the session
             log.exception("handling a message failed")
