@@ -3,3 +3,10 @@
 __version__ = "0.1.0"
 
 from heatlens.api import Profiler, profile  # noqa: E402  the Python API: heatlens.profile("name"), see api.py
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext heatlens`: the `%%heatlens` / `%heatlens` magics. IPython is imported only here."""
+    from heatlens.notebook.magic import load
+
+    load(ipython)

@@ -86,3 +86,36 @@ def test_a_refused_attach_says_what_to_change_and_the_alternative() -> None:
     text = permission_help("Error: Permission Denied\n")
     assert "ptrace_scope" in text or "sudo" in text
     assert "heatlens run" in text
+
+
+SPIN = "import time\nwhile True:\n    sum(i * i for i in range(10000))  # HOT\n"
+
+
+@needs_pyspy
+def test_recording_samples_from_start_to_stop_in_a_thread_of_its_own(tmp_path: Path) -> None:
+    from heatlens.run.attach import Recording
+
+    script = tmp_path / "spin.py"
+    script.write_text(SPIN)
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
+    try:
+        recording = Recording(proc.pid, rate=200, project_root=str(tmp_path))
+        assert recording.start() and recording.pyspy_pid  # py-spy said it samples before start() returned
+        time.sleep(1.0)
+        result = recording.stop()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert result.failure.kind is FailureKind.OK, result.failure
+    lines = result.profile.file(str(script)).by_line()
+    assert max(lines.values(), key=lambda s: s.cpu).line == 3
+    assert "stopped on request" in result.profile.meta.notes[-1]
+
+
+@needs_pyspy
+def test_recording_of_a_missing_process_fails_cleanly() -> None:
+    from heatlens.run.attach import Recording
+
+    recording = Recording(2**22 + 12345)
+    assert recording.start(timeout=10) is False
+    assert recording.stop().failure.kind is FailureKind.TARGET_NOT_FOUND

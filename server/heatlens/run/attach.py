@@ -13,9 +13,10 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import attrs
 import psutil
@@ -68,8 +69,10 @@ def permission_help(stderr: str) -> str:
 
 
 async def attach(pid: int, duration: Optional[float] = None, cancel: Optional[asyncio.Event] = None,
-                 rate: int = 1000, project_root: Optional[str] = None) -> RunResult:
-    """Sample process `pid` until `duration` seconds passed, `cancel` is set, or it exits; a RunResult."""
+                 rate: int = 1000, project_root: Optional[str] = None,
+                 ready: Optional[Callable[[int], None]] = None) -> RunResult:
+    """Sample process `pid` until `duration` seconds passed, `cancel` is set, or it exits; a RunResult.
+    `ready(pyspy_pid)` is called once py-spy is sampling (its banner; never if it could not attach)."""
     try:
         proc = psutil.Process(pid)
         cmdline, cwd, exe = proc.cmdline(), proc.cwd(), proc.exe()
@@ -87,9 +90,13 @@ async def attach(pid: int, duration: Optional[float] = None, cancel: Optional[as
         argv = [binary, "record", "--pid", str(pid), "-f", "raw", "-r", str(rate), "--nonblocking", "--full-filenames",
                 "-t", "-o", str(out)]
         started = time.monotonic()
-        child = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL,
-                                                     stderr=asyncio.subprocess.PIPE)
+        child = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.PIPE if ready else asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE)
+        banner = asyncio.ensure_future(_announce(child, ready)) if ready else None
         stopped = await _wait(child, duration, cancel)
+        if banner is not None:
+            await banner
         stderr = (await child.stderr.read()).decode(errors="replace") if child.stderr else ""
         meta.wall_time = time.monotonic() - started
         try:
@@ -111,6 +118,17 @@ async def attach(pid: int, duration: Optional[float] = None, cancel: Optional[as
     return RunResult(profile, Failure(), stderr=stderr, wall_time=meta.wall_time)
 
 
+async def _announce(child: "asyncio.subprocess.Process", ready: Callable[[int], None]) -> None:
+    """Call `ready` when py-spy says it samples ("py-spy> Sampling process ..." on its stdout: it could
+    read the process), then drain the rest so that py-spy never blocks on a full pipe."""
+    called = False
+    assert child.stdout is not None
+    async for raw in child.stdout:
+        if not called and b"Sampling process" in raw:
+            called = True
+            ready(child.pid)
+
+
 async def _wait(child: "asyncio.subprocess.Process", duration: Optional[float], cancel: Optional[asyncio.Event]) -> str:
     """'duration', 'cancelled' or 'exited': py-spy is asked to stop (SIGINT: it writes what it has) on the
     first two."""
@@ -129,3 +147,55 @@ async def _wait(child: "asyncio.subprocess.Process", duration: Optional[float], 
             child.kill()
             await child.wait()
     return reason
+
+
+class Recording:
+    """`attach` run in a thread of its own, for a caller that is not async or whose event loop is busy (an
+    IPython kernel runs the cell inside its loop): `start()` returns once py-spy samples, `stop()` ends
+    sampling and returns the RunResult.
+
+        rec = Recording(os.getpid()); rec.start(); work(); result = rec.stop()
+    """
+
+    def __init__(self, pid: int, rate: int = 1000, project_root: Optional[str] = None) -> None:
+        self.pid, self.rate, self.project_root = pid, rate, project_root
+        self.result: Optional[RunResult] = None
+        self._ready = threading.Event()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._cancel: Optional[asyncio.Event] = None
+        self._thread = threading.Thread(target=self._run, name="heatlens-attach", daemon=True)
+        self.pyspy_pid: Optional[int] = None
+
+    def _run(self) -> None:
+        async def main() -> RunResult:
+            self._loop, self._cancel = asyncio.get_running_loop(), asyncio.Event()
+            return await attach(self.pid, None, self._cancel, self.rate, self.project_root, ready=self._on_ready)
+
+        try:
+            self.result = asyncio.run(main())
+        except Exception as exc:  # report it like any failed attach, never raise into the caller's thread
+            self.result = RunResult(None, Failure(FailureKind.BACKEND_FAILED, f"attaching failed: {exc}"))
+        finally:
+            self._ready.set()
+
+    def _on_ready(self, pyspy_pid: int) -> None:
+        self.pyspy_pid = pyspy_pid
+        self._ready.set()
+
+    def start(self, timeout: float = 30.0) -> bool:
+        """Start sampling; True once py-spy samples, False if it ended first or took over `timeout` s."""
+        self._thread.start()
+        self._ready.wait(timeout)
+        return self.pyspy_pid is not None and self.result is None
+
+    def stop(self, timeout: float = STOP_GRACE + 20) -> RunResult:
+        loop, cancel = self._loop, self._cancel
+        if loop is not None and cancel is not None and self._thread.is_alive():
+            try:
+                loop.call_soon_threadsafe(cancel.set)
+            except RuntimeError:  # its loop already closed: attach returned by itself
+                pass
+        self._thread.join(timeout)
+        if self.result is None:
+            return RunResult(None, Failure(FailureKind.BACKEND_FAILED, "py-spy did not stop in time"))
+        return self.result
