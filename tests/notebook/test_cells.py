@@ -56,3 +56,10 @@ def test_no_cells_and_no_samples_say_so() -> None:
 def test_normalized_ignores_line_ends_and_trailing_blanks() -> None:
     assert normalized("a = 1  \r\nb = 2\n\n") == normalized("a = 1\nb = 2")
     assert normalized("a = 1\n") != normalized("a = 2\n")
+
+
+def test_sources_extra_is_the_one_the_editor_reads() -> None:
+    from heatlens.lsp.annotations import SOURCES_EXTRA
+    from heatlens.notebook import cells
+
+    assert cells.SOURCES_EXTRA == SOURCES_EXTRA

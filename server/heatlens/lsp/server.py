@@ -23,6 +23,7 @@ from heatlens.lsp import history, settings as settings_mod
 from heatlens.lsp.annotations import Annotations, DocView, FileData, path_key
 from heatlens.lsp.compare import CompareState
 from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat, hover, inlay_hints, pytest_lens
+from heatlens.lsp.features import notebook
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
 from heatlens.lsp.jsonrpc import HeatlensProtocol, heatlens_converter
@@ -38,7 +39,8 @@ DEBUG_COUNTERS = "heatlens/debugCounters"
 
 class HeatlensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("heatlens", __version__, protocol_cls=HeatlensProtocol, converter_factory=heatlens_converter)
+        super().__init__("heatlens", __version__, protocol_cls=HeatlensProtocol, converter_factory=heatlens_converter,
+                         notebook_document_sync=notebook.SYNC)
         self.settings = Settings()
         self.jobs = JobManager()
         self.annotations = Annotations()
@@ -93,7 +95,7 @@ class HeatlensServer(LanguageServer):
             return None
 
     def view(self, uri: str) -> Optional[DocView]:
-        path = to_fs_path(uri)
+        path = notebook.cell_path(self, uri) or to_fs_path(uri)
         return self.annotations.view(path_key(path)) if path else None
 
     def lines_of(self, doc: TextDocument) -> Sequence[str]:
@@ -383,3 +385,4 @@ custom_handlers()
 code_actions.register(server)  # quick fixes and diagnostics publishing (the fix commands: at initialize)
 pytest_lens.register(server)  # heatlens.profileTest: always advertised, no client implements it itself
 complexity_lens.register(server)  # heatlens.measureComplexity: likewise
+notebook.register(server)  # notebookDocument/* and heatlens/profileCell
