@@ -1,20 +1,17 @@
-"""Notebooks over LSP 3.17 `notebookDocument/*` (pytest-lsp, a real daemon): "Profile this cell" paints heat,
-hovers and lenses on the right lines of the right cells; a run stored by a kernel (`%%heatlens`) is painted
-on the matching cell when the notebook opens; edits in a cell move its heat."""
+"""Notebooks over LSP 3.17 `notebookDocument/*` (pytest-lsp, a real daemon): a run stored by a kernel
+(`%%heatlens`) is painted on the cell with its text when the notebook opens; matching and cell data."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, List
 
 import pytest
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
-from .conftest import TIMEOUT, HeatClient
-from heatlens.backends.pyspy import find_pyspy
-from heatlens.lsp.features.notebook import PROFILE_CELL, cell_data, cell_path_of, match_cells
+from .conftest import HeatClient
+from heatlens.lsp.features.notebook import cell_data, cell_path_of, match_cells
 from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 from heatlens.notebook.cells import CellInfo, attach_cells
 
@@ -45,48 +42,8 @@ def notebook_params(root: Path, texts: List[str]) -> lsp.DidOpenNotebookDocument
                              for c, t in zip(cells, texts)])
 
 
-def plain(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
 def hottest(heat: Any) -> int:
     return max(heat.lines, key=lambda h: h.cpu_share).line
-
-
-@pytest.mark.skipif(find_pyspy() is None, reason="py-spy binary not installed")
-async def test_profile_cell_paints_the_membership_line_of_the_defining_cell(client: HeatClient) -> None:
-    opened = notebook_params(client.root, [DEFINE, CALL, AFTER])
-    client.notebook_document_did_open(opened)
-    define_uri, call_uri = (c.document for c in opened.notebook_document.cells[:2])
-    before = len(client.heat)
-    result: Dict[str, Any] = plain(await asyncio.wait_for(
-        client.protocol.send_request_async(PROFILE_CELL, {"cellUri": call_uri}), TIMEOUT))
-    assert result["failure"]["kind"] == "ok", result
-    assert result["target"] == "notebook analysis.ipynb cell 2" and result["runId"]
-    top = result["hotLines"][0]
-    assert (top["cellUri"], top["line"], top["cell"]) == (define_uri, MEMBERSHIP, 1)
-    heat = await client.wait_heat(define_uri, before)
-    assert hottest(heat) == MEMBERSHIP
-    hover = await client.text_document_hover_async(lsp.HoverParams(
-        text_document=lsp.TextDocumentIdentifier(uri=define_uri), position=lsp.Position(line=MEMBERSHIP, character=8)))
-    assert hover is not None and "CPU" in hover.contents.value and f"line {MEMBERSHIP + 1} as profiled" in hover.contents.value
-    lenses = await client.lenses(define_uri)
-    assert any(l.range.start.line == 2 and "CPU" in (l.command.title if l.command else "") for l in lenses)  # count_hits
-    # an edit above the hot line moves its heat with it
-    before = len(client.heat)
-    client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(
-        notebook_document=lsp.VersionedNotebookDocumentIdentifier(version=2, uri=opened.notebook_document.uri),
-        change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(text_content=[
-            lsp.NotebookDocumentCellContentChanges(
-                document=lsp.VersionedTextDocumentIdentifier(uri=define_uri, version=2),
-                changes=[lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(start=lsp.Position(line=1, character=0), end=lsp.Position(line=1, character=0)),
-                    text="import math\n")])]))))
-    assert hottest(await client.wait_heat(define_uri, before)) == MEMBERSHIP + 1
 
 
 async def test_a_kernel_run_in_the_store_is_painted_when_the_notebook_opens(client: HeatClient) -> None:
