@@ -165,7 +165,7 @@ def test_cli_reports_processes_and_no_children_turns_them_off(tmp_path: Path) ->
 
     def cli(*extra: str) -> Dict[str, Any]:
         out = tmp_path / ("r%d.json" % len(extra))
-        argv = [sys.executable, "-m", "heatlens", "run", "--no-store", "--output", str(out), *extra,
+        argv = [sys.executable, "-m", "heatlens", "run", "--backend", "agent", "--no-store", "--output", str(out), *extra,
                 str(FIX / "run_child.py")]
         done = subprocess.run(argv, cwd=str(FIX), capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
