@@ -47,15 +47,28 @@ def test_lifo_keeps_a_kept_buffer_when_a_later_transient_is_freed() -> None:
 
 
 def test_growth_that_stopped_before_the_read_belongs_to_the_streaks_line() -> None:
-    # not stopped: [t, delta, thread, frames, grown while reading, seconds since the previous read]
+    # [t, changed up to the trigger, thread, frames, changed until the read, seconds since the previous read, stopped]
     events = [
-        [0.10, mb(60), "t", at(12), mb(40), 0.5],  # read while line 12 was still growing
-        [0.15, mb(30), "t", at(8), 0, 0.05],  # growth had ended when line 8 was read: it is line 12's
-        [2.00, mb(10), "t", at(8), mb(10), 1.8],  # a new, lone step: line 8's own
+        [0.10, mb(20), "t", at(12), mb(40), 0.5, False],  # read while line 12 was still growing
+        [0.15, mb(30), "t", at(8), 0, 0.05, False],  # growth had ended when line 8 was read: it is line 12's
+        [2.00, 0, "t", at(8), mb(10), 1.8, False],  # a new, lone step: line 8's own
+        [2.04, mb(5), "t", at(8), 0, 0.04, True],  # stopped for the read: line 8 was running, whatever the gap
     ]
     found = attribute(events, [[2.1, mb(100)]], locate)
     assert found.lines[(FILE, 12)].alloc_mb == pytest.approx(90)
-    assert found.lines[(FILE, 8)].alloc_mb == pytest.approx(10)
+    assert found.lines[(FILE, 8)].alloc_mb == pytest.approx(15)
+
+
+def test_a_free_then_new_growth_in_one_event_frees_first_then_grows_the_line_read() -> None:
+    events = [
+        [0.1, mb(200), "t", at(27), 0, 0.5, True],
+        [0.5, -mb(200), "t", at(27), mb(50), 0.4, True],  # the buffer dropped, the next one already growing
+        [0.6, mb(150), "t", at(27), 0, 0.1, True],
+        [0.9, -mb(200), "t", at(40), 0, 0.3, True],
+    ]
+    found = attribute(events, [[1.0, mb(10)]], locate)
+    line = found.lines[(FILE, 27)]
+    assert (line.peak_mb, line.live_mb) == (pytest.approx(200), pytest.approx(0))
 
 
 def test_steps_outside_the_program_are_counted_apart() -> None:

@@ -86,19 +86,24 @@ def attribute(
 def _steps(
     events: Sequence[Sequence[object]], locate: Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
 ) -> Iterator[Tuple[float, Optional[LineKey], float, Optional[float]]]:
-    """(t, line read, MB changed up to the trigger, MB changed while reading — None when it is not known
-    or the read does not continue a streak) for each event."""
+    """(t, line read, MB changed up to the trigger, MB changed until the line was read) for each event; the
+    second is None when the read may come after the growth's end and must not decide whose it was (the
+    target was stopped for the read, or the read did not continue a streak)."""
     for event in events:
-        t, delta = float(event[0]), float(event[1]) / MB  # type: ignore[arg-type]
+        t = float(event[0])  # type: ignore[arg-type]
         frames = event[3]
         key = locate([(str(f[0]), str(f[1]), int(f[2])) for f in frames])  # type: ignore[index,union-attr]
         if len(event) < 6:
-            yield t, key, delta, None
+            yield t, key, float(event[1]) / MB, None  # type: ignore[arg-type]
             continue
-        during, gap = float(event[4]) / MB, float(event[5])  # type: ignore[arg-type]
-        yield t, key, delta - during, (during if gap < STREAK_GAP else None)
-        if gap >= STREAK_GAP and during:
-            yield t, key, during, None
+        before, during, gap = float(event[1]) / MB, float(event[4]) / MB, float(event[5])  # type: ignore[arg-type]
+        stopped = len(event) > 6 and bool(event[6])
+        if stopped or gap >= STREAK_GAP:
+            yield t, key, before, None
+            if during:
+                yield t, key, during, None
+        else:
+            yield t, key, before, during
 
 
 def _grow(mb: float, key: LineKey, live: List[List[object]], lines: Dict[LineKey, LineMemory]) -> None:

@@ -62,7 +62,9 @@ class MemoryPoller(threading.Thread):
     def __init__(self, pyspy, status):
         super().__init__(daemon=True)
         self.pyspy, self.status = pyspy, status
-        self.events = []  # [t, delta_bytes, thread, frames, bytes grown while reading, seconds since last read]
+        # [t, bytes changed up to the trigger, thread, frames, bytes changed until the read, seconds since the
+        #  previous read, whether the target was stopped for the read]
+        self.events = []
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
@@ -105,7 +107,7 @@ class MemoryPoller(threading.Thread):
                 last_point = now
             rising, prev = rss > prev, rss
             if rising and self.events and now - last_rise <= RUN_GAP and now - last_read < MIN_GAP:
-                self.events[-1][1] += rss - base  # the growth that was read goes on: same line
+                self.events[-1][4] += rss - base  # the growth that was read goes on: same line
                 base = rss
             if rising:
                 last_rise = now
@@ -124,10 +126,8 @@ class MemoryPoller(threading.Thread):
                 after = prev = self._rss(fd)
             except (OSError, ValueError, IndexError):
                 after = rss
-            event = [round(now, 4), after - base, thread, frames]
-            if not stopped:  # the line read may come after the allocation: say how it grew meanwhile
-                event += [after - rss, round(gap, 4)]
-            self.events.append(event)
+            # what changed up to the trigger (a free comes first, whatever it was), and while the line was read
+            self.events.append([round(now, 4), rss - base, thread, frames, after - rss, round(gap, 4), stopped])
             base = after
 
     def _read_line(self, pid, now):
