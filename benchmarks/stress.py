@@ -34,7 +34,8 @@ def _load(name: str, path: Path):
 
 
 def interpreters() -> List[Tuple[str, Tuple[int, int]]]:
-    pythons = _load("heatlens_test_pythons", REPO / "tests" / "fixtures" / "pythons.py")
+    pythons = sys.modules.get("heatlens_test_pythons") or _load("heatlens_test_pythons",
+                                                                 REPO / "tests" / "fixtures" / "pythons.py")
     return sorted([(sys.executable, tuple(sys.version_info[:2]))] + pythons.other_interpreters(), key=lambda p: p[1])
 
 
@@ -56,10 +57,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a run counts as hung")
     args = ap.parse_args(argv)
+    pythons = interpreters()  # also makes heatlens_test_pythons importable for the test module
     stress = _load("heatlens_agent_stress", REPO / "tests" / "backends" / "test_agent_stress.py")
     stress.TIMEOUT = args.timeout
     totals: Dict[str, Counter] = {}
-    for python, version in interpreters():
+    for python, version in pythons:
         label = "%d.%d" % version
         totals[label] = Counter()
         for name, pargs, children in stress.PROGRAMS:
