@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import subprocess
+from pathlib import Path
 import sys
 import time
 from typing import Any, Dict, List
@@ -55,7 +56,7 @@ def test_stdio_answers_initialize() -> None:
 def test_tcp_listens_on_loopback_only() -> None:
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "heatlens", "serve", "--tcp", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         listening: List[Any] = []
@@ -64,8 +65,10 @@ def test_tcp_listens_on_loopback_only() -> None:
             time.sleep(0.1)
             listening = [c for c in psutil.Process(proc.pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
         assert [(c.laddr.ip, c.laddr.port) for c in listening] == [("127.0.0.1", port)]
+        token_line = next(line for line in proc.stderr if "token file" in line)  # the per-launch secret
+        token = Path(token_line.split("token file", 1)[1].strip()).read_text().strip()
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            sock.sendall(_frame(INITIALIZE))
+            sock.sendall(_frame({**INITIALIZE, "params": {**INITIALIZE["params"], "initializationOptions": {"token": token}}}))
             assert _read(sock)["result"]["serverInfo"]["name"] == "heatlens"
     finally:
         proc.kill()
