@@ -62,7 +62,8 @@ class FileData:
     functions: List[FunctionData]
     sha256: Optional[str] = None
     source: Optional[str] = None  # the text as run, when known (enables line-diff recovery)
-    parsed: bool = False  # False: only line-level data (no function spans)
+    parsed: bool = False  # False: no full LibCST index (so no source analysis); spans may still come from `note`'s scan
+    note: Optional[str] = None  # what a big file's annotations leave out (SourceIndex.note), shown in hovers
     findings: List[Finding] = attrs.Factory(list)  # the run's findings in this file (profiled lines)
     exceptions: Dict[int, List[Tuple[str, int]]] = attrs.Factory(dict)  # profiled line -> [(type, times raised)]
 
@@ -133,7 +134,8 @@ def file_data(
     return FileData(
         path=fp.path, run_id=run_id, total_cpu=total, lines=fp.by_line(),
         functions=_functions(fp, profile, index, total), sha256=fp.sha256, source=source,
-        parsed=bool(index is not None and index.parsed),
+        parsed=bool(index is not None and index.parsed and index.note is None),
+        note=index.note if index is not None else None,
         findings=[f for f in profile.findings if rollup.same_file(f.file, fp.path)],
         exceptions=raised_by_line(profile, fp.path),
     )

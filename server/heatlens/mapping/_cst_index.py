@@ -17,7 +17,8 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from heatlens.mapping.source_index import Import, Loop, Scope, SourceIndex, sha256_text
+from heatlens.mapping.source_index import Import, Loop, Scope, SourceIndex, count_lines, sha256_text
+from heatlens.mapping.source_index import paint_lines as _paint
 
 _Body = Union[cst.BaseSuite, cst.IndentedBlock, cst.SimpleStatementSuite]
 _COMPREHENSIONS = {cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}
@@ -170,25 +171,6 @@ class _Builder:
         else:
             names = tuple(get_full_name_for_node(a.name) or "" for a in node.names)
         self.imports.append(Import(first, last, module, names, where))
-
-
-def count_lines(text: str) -> int:
-    """Lines as CPython numbers them: "a\\nb" and "a\\nb\\n" both have 2."""
-    if not text:
-        return 0
-    n = text.count("\n") + text.count("\r") - text.count("\r\n")
-    return n if text[-1] in "\r\n" else n + 1
-
-
-def _paint(size: int, intervals: List[Tuple[int, int, int]]) -> List[int]:
-    """line -> value of the last-painted interval holding it; `intervals` (first, last, value) are painted
-    in the given order, so an outer interval must come before the ones nested in it."""
-    out = [-1] * size
-    for first, last, value in intervals:
-        last = min(last, size - 1)
-        if last >= first:
-            out[first : last + 1] = [value] * (last - first + 1)
-    return out
 
 
 def build(path: str, text: str) -> SourceIndex:

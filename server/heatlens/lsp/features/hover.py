@@ -102,6 +102,8 @@ def hover_markdown(view: DocView, line: int, extra: Optional[Dict[str, List[str]
         parts.extend(raised_row(view, line))
         if line_view.stale:
             parts.extend(["", STALE_NOTE])
+    if view.data.note:  # a big file: say what its annotations leave out
+        parts.extend(["", f"_{view.data.note}_"])
     return "\n".join(parts)
 
 
