@@ -48,6 +48,7 @@ async def test_profile_cell_paints_the_membership_line_of_the_defining_cell(clie
     assert hover is not None and "CPU" in hover.contents.value and f"line {MEMBERSHIP + 1} as profiled" in hover.contents.value
     lenses = await client.lenses(define_uri)
     assert any(l.range.start.line == 2 and "CPU" in (l.command.title if l.command else "") for l in lenses)  # count_hits
+    assert not any(l.command and l.command.title == "Profile this file" for l in lenses)  # a cell is no file to run
     # an edit above the hot line moves its heat with it
     before = len(client.heat)
     client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(

@@ -11,6 +11,7 @@ import fnmatch
 import logging
 import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
@@ -27,7 +28,9 @@ from heatlens.lsp.features import notebook
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
 from heatlens.lsp.jsonrpc import HeatlensProtocol, heatlens_converter
-from heatlens.lsp.protocol import HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, STATE, HeatEdit, ProfileSummary, StateParams
+from heatlens.lsp.protocol import (
+    HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, PROFILE_FILE_COMMAND, STATE, HeatEdit, ProfileSummary, StateParams,
+)
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.positions import client_len
 from heatlens.mapping.source_index import index_for
@@ -90,7 +93,9 @@ class HeatlensServer(LanguageServer):
 
     def document(self, uri: str) -> Optional[TextDocument]:
         try:
-            return cast(Optional[TextDocument], self.workspace.text_documents.get(uri))
+            docs = self.workspace.text_documents
+            # pygls keeps notebook cells under their decoded URI; VS Code sends them percent-encoded
+            return cast(Optional[TextDocument], docs.get(uri) or docs.get(unquote(uri)))
         except RuntimeError:
             return None
 
@@ -316,13 +321,15 @@ def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> Non
         ls.annotations.close(path_key(path))
 
 
-@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=True))
 async def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
     uri = params.text_document.uri
     view = ls.view(uri)
     deltas = ls.comparison.lens_suffixes(view) if ls.comparison is not None else None
     doc = ls.document(uri)
     own = ls.lens_cache.lenses(uri, doc.version if doc is not None else None, view, deltas)
+    if notebook.cell_path(ls, uri) is not None:  # a notebook cell is no file to run: heatlens/profileCell is
+        own = [lens for lens in own if lens.command is None or lens.command.command != PROFILE_FILE_COMMAND]
     return own + code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings)) + await _source_lenses(ls, uri)
 
 
@@ -383,6 +390,7 @@ def custom_handlers() -> Dict[str, Any]:
 
 custom_handlers()
 code_actions.register(server)  # quick fixes and diagnostics publishing (the fix commands: at initialize)
+code_lens.register(server)  # codeLens/resolve: function lenses carry ranges first, titles when on screen
 pytest_lens.register(server)  # heatlens.profileTest: always advertised, no client implements it itself
 complexity_lens.register(server)  # heatlens.measureComplexity: likewise
 notebook.register(server)  # notebookDocument/* and heatlens/profileCell

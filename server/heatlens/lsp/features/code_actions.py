@@ -153,11 +153,8 @@ async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any
 
 def register(server: "HeatlensServer") -> None:
     """Register the code action feature and the diagnostics publishing hook (at import)."""
-    from heatlens.lsp.features import code_lens, diagnostics
+    from heatlens.lsp.features import diagnostics
 
-    # Here because server.py calls this at import: the fix lenses' sibling, `codeLens/resolve` of the
-    # function lenses (lazy titles; see features/code_lens.py).
-    code_lens.register(server)
     if diagnostics.publish not in server.doc_hooks:
         server.doc_hooks.append(diagnostics.publish)
         # analysis of a big file takes seconds: do it in the server's worker thread before publishing, so
