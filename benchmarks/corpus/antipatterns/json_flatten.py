@@ -16,7 +16,7 @@ def make_doc(depth):
 def flatten(obj, prefix):
     if isinstance(obj, dict):
         parts = [flatten(v, prefix + [k]) for k, v in obj.items()]
-        return sum(parts, [])
+        return sum(parts, start=[])
     if isinstance(obj, list):
         parts = [flatten(v, prefix + [str(i)]) for i, v in enumerate(obj)]
         return sum(parts, [])

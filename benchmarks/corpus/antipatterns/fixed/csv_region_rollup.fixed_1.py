@@ -16,7 +16,7 @@ def make_csv(n):
     for i in range(n):
         w.writerow([i, random.choice(REGIONS), random.choice(PRODUCTS), random.randint(1, 9),
                     "%.2f" % random.uniform(1, 99), random.choice(["", "rush order, call before delivery", "gift wrap with card, no invoice in box",
-                                   "b2b: invoice to head office", "promo code SPRING applied at checkout"])])
+                                   "b2b: invoice to head office", "promo code SPRING applied at checkout"]) * 8])
     return buf.getvalue()
 
 

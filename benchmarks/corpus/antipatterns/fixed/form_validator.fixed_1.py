@@ -3,9 +3,9 @@ error message, and comments are screened against a banned-phrase list."""
 import random
 
 random.seed(13)
-BANNED = ["free money", "click here", "winner", "act now", "no cost", "risk free", "viagra",
-          "casino", "bitcoin", "lottery", "100% off", "cheap meds", "guaranteed", "urgent",
-          "limited time", "crypto", "loan", "prize", "get rich", "work from home"]
+BANNED = ["winner", "urgent", "crypto", "free money", "click here", "act now", "no cost",
+          "risk free", "viagra", "casino", "bitcoin", "lottery", "100% off", "cheap meds",
+          "guaranteed", "limited time", "loan", "prize", "get rich", "work from home"]
 WORDS = ["hello", "please", "account", "order", "delivery", "winner", "thanks", "the", "team",
          "update", "crypto", "support", "address", "invoice", "urgent", "help"]
 
@@ -50,7 +50,7 @@ def is_spam(comment):
 
 
 def main():
-    forms = make_forms(200000)
+    forms = make_forms(120000)
     errors = []
     valid = 0
     for f in forms[:300]:

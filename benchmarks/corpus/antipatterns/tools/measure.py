@@ -128,7 +128,8 @@ def main():
             span = find_span(lines, lab, name)
             inc, slf, total = shares(stacks, span)
             entry = {"lines": list(span), "family": lab["family"], "hot": lab["hot"],
-                     "share": round(inc, 4), "share_self": round(slf, 4),
+                     "share": round(slf if lab.get("measure") == "self" else inc, 4),
+                     "share_inclusive": round(inc, 4), "share_self": round(slf, 4),
                      "fix_speedup": None, "unsafe_fix": bool(lab.get("unsafe")),
                      "note": lab["note"]}
             if not lab["hot"]:
@@ -138,10 +139,6 @@ def main():
                 fpath = os.path.join(HERE, "fixed", f"{stem}.fixed_{k}.py")
                 with open(fpath, "w") as f:
                     f.write(apply(src, lab["fix"], name))
-                rc, fo, fe, _ = run(fpath)
-                m["fixed_identical"] = (rc == 0 and fo == out0)
-                if not m["fixed_identical"]:
-                    print(f"!! {name} label {k}: fixed output differs rc={rc} {fe[-300:]}\n{fo}\nvs\n{out0}")
                 fixed_paths.append((k, fpath, entry, m))
             if lab.get("naive"):
                 npath = os.path.join(HERE, "unsafe", f"{stem}.naive_{k}.py")
@@ -166,15 +163,22 @@ def main():
             times = {"base": []}
             for k, *_ in fixed_paths:
                 times[k] = []
+            ident = {k: True for k, *_ in fixed_paths}
             for _ in range(3):
                 times["base"].append(run(path)[3])
                 for k, fpath, _, _ in fixed_paths:
-                    times[k].append(run(fpath)[3])
+                    rc, fo, fe, t = run(fpath)
+                    times[k].append(t)
+                    if rc != 0 or fo != out0:
+                        ident[k] = False
+                        print(f"!! {name} label {k}: fixed output differs rc={rc} {fe[-300:]}\n{fo}\nvs\n{out0}")
             base = statistics.median(times["base"])
             rec["base_times"] = [round(t, 3) for t in times["base"]]
             for k, fpath, entry, m in fixed_paths:
                 med = statistics.median(times[k])
                 m["fixed_times"] = [round(t, 3) for t in times[k]]
+                m["fixed_identical"] = ident[k]
+                entry["fixed_output_identical"] = ident[k]
                 entry["fix_speedup"] = round(base / med, 2)
                 entry["fixed_file"] = os.path.relpath(fpath, HERE)
         for e in out_labels:

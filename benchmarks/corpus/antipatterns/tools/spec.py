@@ -264,3 +264,360 @@ SPEC["html_report_builder.py"] = [
     dict(start='summary += team + ";"', family="string-concat", hot=False, kind="cold",
          note="local += over 12 teams"),
 ]
+
+SPEC["inventory_sim.py"] = [
+    dict(start="order = copy.deepcopy(ORDER_TEMPLATE)", family="deepcopy-template", hot=True,
+         note="deepcopy of a flat record template for each of 110k orders", fix=[("order = copy.deepcopy(ORDER_TEMPLATE)", "order = dict(ORDER_TEMPLATE)")]),
+    dict(start='order["sku"] = random.choices(ITEMS, weights=POPULARITY)[0]', family="random-choices-weights", hot=True,
+         note="weights= re-accumulates 120 weights per draw",
+         fix=[('order["sku"] = random.choices(ITEMS, weights=POPULARITY)[0]', 'order["sku"] = random.choices(ITEMS, cum_weights=POP_CUM)[0]'),
+              ("ORDER_TEMPLATE = {", "POP_CUM = list(itertools.accumulate(POPULARITY))\nORDER_TEMPLATE = {"),
+              ("import copy\n", "import copy\nimport itertools\n")]),
+    dict(start="w = copy.deepcopy(WAREHOUSE_TEMPLATE)", family="deepcopy-template", hot=False, unsafe=True,
+         note="nested template (list, dict) mutated after the copy; cold (6 calls) and a shallow copy would alias",
+         naive=[("w = copy.deepcopy(WAREHOUSE_TEMPLATE)", "w = dict(WAREHOUSE_TEMPLATE)")]),
+]
+
+SPEC["json_flatten.py"] = [
+    dict(start="return sum(parts, [])", family="quadratic-list-growth", hot=True,
+         note="sum(lists, []) over the 3500 flattened documents: quadratic copying",
+         fix=[("return sum(parts, [])", "return [pair for part in parts for pair in part]")]),
+    dict(start="return sum(parts, start=[])", family="quadratic-list-growth", hot=False, kind="fine",
+         note="sum(lists, start=[]) of 2-3 short lists per dict node: linear overall (each leaf copied once per level), ~2% of the run"),
+]
+
+SPEC["leaderboard_updates.py"] = [
+    dict(start="a, b = random.sample(sorted(ratings), 2)", family="loop-invariant", hot=True,
+         note="sorted() of the (unchanging) player ids for every match",
+         fix=[("a, b = random.sample(sorted(ratings), 2)", "a, b = random.sample(player_ids, 2)"),
+              ("    leaders = []\n", "    leaders = []\n    player_ids = sorted(ratings)\n")]),
+    dict(start="if a in banned or b in banned:", family="list-membership", hot=False, kind="fine",
+         note="membership on a 30-element list built once; small constant cost"),
+    dict(start="leaders.append(max(ratings, key=", family="loop-invariant", hot=False, kind="cold",
+         note="max() over ratings in the loop, but ratings change and it runs 3 times"),
+    dict(start="if p not in known:", family="list-membership", hot=False, kind="fine",
+         note="membership on a set: already the idiomatic form"),
+]
+
+SPEC["ledger_reconcile.py"] = [
+    dict(start="for l in ledger:", end='if b["date"] == l["date"] and b["amount"] == l["amount"]:', family="nested-loop-join", hot=True,
+         note="nested-loop join of statement and ledger on (date, amount), first match",
+         fix=[("""    for b in bank:
+        for l in ledger:
+            if b["date"] == l["date"] and b["amount"] == l["amount"]:
+                matched.append((b["id"], l["id"]))
+                break""", """    index = {}
+    for l in ledger:
+        index.setdefault((l["date"], l["amount"]), l)
+    for b in bank:
+        l = index.get((b["date"], b["amount"]))
+        if l is not None:
+            matched.append((b["id"], l["id"]))""")]),
+    dict(start="for s in splits_b:", end='if a["refs"] == s["refs"]:', family="nested-loop-join", hot=False, unsafe=True,
+         note="join key is a list (unhashable): a dict index on it raises TypeError",
+         naive=[("""    pairs = 0
+    for a in splits_a:
+        for s in splits_b:
+            if a["refs"] == s["refs"]:
+                pairs += 1""", """    pairs = 0
+    by_refs = {}
+    for s in splits_b:
+        by_refs[s["refs"]] = by_refs.get(s["refs"], 0) + 1
+    for a in splits_a:
+        pairs += by_refs.get(a["refs"], 0)""")]),
+]
+
+SPEC["markdown_render.py"] = [
+    dict(start='self.out += f"<h{level}>', end='self.out += f"<p>{self.inline(raw)}</p>\\n"', family="string-concat", hot=True, measure="self",
+         note="renderer appends every element with self.out += (attribute target); share measured on the span's own lines (inline() excluded)",
+         fix=[('self.out = ""', 'self.parts = []'),
+              ('self.out += f"<h{level}>{self.inline(title)}</h{level}>\\n"', 'self.parts.append(f"<h{level}>{self.inline(title)}</h{level}>\\n")'),
+              ('self.out += "<ul>\\n"', 'self.parts.append("<ul>\\n")'),
+              ('self.out += f"<li>{self.inline(raw[2:])}</li>\\n"', 'self.parts.append(f"<li>{self.inline(raw[2:])}</li>\\n")'),
+              ('self.out += f"<p>{self.inline(raw)}</p>\\n"', 'self.parts.append(f"<p>{self.inline(raw)}</p>\\n")'),
+              ('self.out += "</ul>\\n"', 'self.parts.append("</ul>\\n")'),
+              ("    r.close_list()\n", '    r.close_list()\n    r.out = "".join(r.parts)\n')]),
+    dict(start='toc += "<li>" + t + "</li>"', family="string-concat", hot=False, kind="cold", note="local += over 20 headings"),
+]
+
+SPEC["np_ewma_filter.py"] = [
+    dict(start="for i in range(len(x)):", end="x[i] = LO", family="numpy-elementwise-loop", hot=True,
+         note="Python loop clipping array elements one by one",
+         fix=[("""    x = x.copy()
+    for i in range(len(x)):
+        if x[i] > HI:
+            x[i] = HI
+        elif x[i] < LO:
+            x[i] = LO
+    return x""", """    return np.clip(x, LO, HI)""")]),
+    dict(start="for i in range(1, len(x)):", end="y[i] = ALPHA * x[i]", family="numpy-elementwise-loop", hot=False, unsafe=True,
+         note="IIR recurrence: y[i] depends on y[i-1]; the naive slice vectorisation reads stale values",
+         naive=[("""    for i in range(1, len(x)):
+        y[i] = ALPHA * x[i] + (1 - ALPHA) * y[i - 1]""", """    y[1:] = ALPHA * x[1:] + (1 - ALPHA) * y[:-1]""")]),
+]
+
+SPEC["np_histogram_bins.py"] = [
+    dict(start="for v in values:", end="counts[int((v - LO) / width)] += 1", family="numpy-elementwise-loop", hot=True,
+         note="Python loop over 3M array elements to bucket them",
+         fix=[("""    counts = np.zeros(NBINS, dtype=np.int64)
+    for v in values:
+        counts[int((v - LO) / width)] += 1
+    return counts""", """    idx = ((values - LO) / width).astype(np.int64)
+    return np.bincount(idx, minlength=NBINS)""")]),
+    dict(start="summary = np.append(summary, round(float(stat), 4))", family="numpy-append-loop", hot=False, kind="cold",
+         note="np.append three times"),
+]
+
+SPEC["np_image_threshold.py"] = [
+    dict(start="for r in range(h):", end="out[r, c] = 255", family="numpy-elementwise-loop", hot=True,
+         note="double Python loop over 1.2M pixels",
+         fix=[("""    out = np.zeros(img.shape, dtype=np.uint8)
+    h, w = img.shape
+    for r in range(h):
+        for c in range(w):
+            if img[r, c] > t:
+                out[r, c] = 255
+    return out""", """    return np.where(img > t, 255, 0).astype(np.uint8)""")]),
+    dict(start="for dy in (0, 1, 2):", end="acc += padded[dy:dy + img.shape[0]", family="numpy-elementwise-loop", hot=False, kind="fine",
+         note="nested loops over the 3x3 kernel only; each step is a whole-array operation"),
+]
+
+SPEC["np_moving_average.py"] = [
+    dict(start="for i in range(w, len(x) + 1):", end="ma[i - 1] = x[i - w:i].mean()", family="numpy-sliding-window", hot=True,
+         note="mean recomputed over each overlapping window in a Python loop",
+         fix=[("""    for i in range(w, len(x) + 1):
+        ma[i - 1] = x[i - w:i].mean()""", """    ma[w - 1:] = np.lib.stride_tricks.sliding_window_view(x, w).mean(axis=1)""")]),
+    dict(start="for i in range(len(x)):", end="z[i] = (x[i] - mu) / sd", family="numpy-elementwise-loop", hot=True,
+         note="element-by-element z-score",
+         fix=[("""    z = np.empty_like(x)
+    for i in range(len(x)):
+        z[i] = (x[i] - mu) / sd
+    return z""", """    return (x - mu) / sd""")]),
+    dict(start="for d in range(len(x) // per_day):", end="out.append(x[d * per_day:", family="numpy-sliding-window", hot=False, kind="cold",
+         note="10 non-overlapping windows"),
+]
+
+SPEC["np_pairwise_distance.py"] = [
+    dict(start="for i in range(n):", end="dmin = d", family="numpy-elementwise-loop", hot=True,
+         note="double Python loop over point pairs with tiny numpy operations",
+         fix=[("""    n = len(P)
+    pairs = 0
+    dmin = np.inf
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = np.sqrt(((P[i] - P[j]) ** 2).sum())
+            if d < R:
+                pairs += 1
+            if d < dmin:
+                dmin = d
+    return pairs, dmin""", """    diff = P[:, None, :] - P[None, :, :]
+    D = np.sqrt((diff ** 2).sum(axis=-1))
+    d = D[np.triu_indices(len(P), 1)]
+    return int((d < R).sum()), d.min()""")]),
+    dict(start="for k, c in enumerate(centres):", end="bestd[closer] = d[closer]", family="numpy-elementwise-loop", hot=False, kind="cold",
+         note="loop over 5 centres, vectorised inside"),
+]
+
+SPEC["np_rolling_extrema.py"] = [
+    dict(start="for i in range(len(x) - w + 1):", end="out[i] = x[i:i + w].max()", family="numpy-sliding-window", hot=True,
+         note="max recomputed over each overlapping window",
+         fix=[("""    out = np.empty(len(x) - w + 1)
+    for i in range(len(x) - w + 1):
+        out[i] = x[i:i + w].max()
+    return out""", """    return np.lib.stride_tricks.sliding_window_view(x, w).max(axis=1)""")]),
+    dict(start="for i in range(len(rmax)):", end="if x[c] == rmax[i] and x[c] > level:", family="numpy-elementwise-loop", hot=True,
+         note="Python loop comparing array elements one by one",
+         fix=[("""    peaks = np.array([], dtype=np.int64)
+    for i in range(len(rmax)):
+        c = i + w // 2
+        if x[c] == rmax[i] and x[c] > level:
+            peaks = np.append(peaks, c)
+    return peaks""", """    c = np.arange(len(rmax)) + w // 2
+    return c[(x[c] == rmax) & (x[c] > level)].astype(np.int64)""")]),
+    dict(start="peaks = np.append(peaks, c)", family="numpy-append-loop", hot=False, kind="cold",
+         note="np.append only for the rare peaks"),
+]
+
+SPEC["np_sensor_ingest.py"] = [
+    dict(start="data = np.append(data, chunk)", family="numpy-append-loop", hot=True,
+         note="np.append of each 64-sample chunk copies the whole array",
+         fix=[("    data = np.array([], dtype=np.float64)\n", "    parts = []\n"),
+              ("        data = np.append(data, chunk)\n    return data", "        parts.append(chunk)\n    return np.concatenate(parts)")]),
+    dict(start="for i in range(len(raw)):", end="volts[i] = raw[i] * (3.3 / 4096.0) - 0.1", family="numpy-elementwise-loop", hot=True,
+         note="element-by-element unit conversion",
+         fix=[("""    volts = np.empty_like(raw)
+    for i in range(len(raw)):
+        volts[i] = raw[i] * (3.3 / 4096.0) - 0.1
+    return volts""", """    return raw * (3.3 / 4096.0) - 0.1""")]),
+    dict(start="for ch in range(len(CAL)):", end="out[ch::10] *= CAL[ch]", family="numpy-elementwise-loop", hot=False, kind="cold",
+         note="loop over 10 channels, strided vector operation inside"),
+]
+
+SPEC["order_customer_join.py"] = [
+    dict(start="for c in customers:", end="if o.email.lower() == c.email.lower():", family="nested-loop-join", hot=True,
+         note="join orders to customers with .lower() on both sides for every pair",
+         fix=[("""    for o in orders:
+        for c in customers:
+            if o.email.lower() == c.email.lower():
+                revenue[c.cid] = revenue.get(c.cid, 0) + o.total
+                break
+        else:
+            unmatched += 1""", """    by_email = {}
+    for c in customers:
+        by_email.setdefault(c.email.lower(), c)
+    for o in orders:
+        c = by_email.get(o.email.lower())
+        if c is not None:
+            revenue[c.cid] = revenue.get(c.cid, 0) + o.total
+        else:
+            unmatched += 1""")]),
+    dict(start="for c in customers[:6]:", end="if c.region == region:", family="nested-loop-join", hot=False, kind="cold",
+         note="4 managers x 6 customers"),
+]
+
+SPEC["packet_reassembly.py"] = [
+    dict(start="pending.sort()", end="seq, payload = pending.pop(0)", family="resort-priority-queue", hot=True,
+         note="reorder buffer re-sorted after every packet and consumed with pop(0)",
+         fix=[("        pending.append((seq, payload))\n        pending.sort()\n", "        heapq.heappush(pending, (seq, payload))\n"),
+              ("seq, payload = pending.pop(0)", "seq, payload = heapq.heappop(pending)"),
+              ("import random\n", "import heapq\nimport random\n")]),
+    dict(start="stream += payload", family="string-concat", hot=True,
+         note="bytes += in a local: no in-place optimisation for bytes, quadratic",
+         fix=[('    stream = b""\n', "    stream = bytearray()\n")]),
+]
+
+SPEC["pricing_engine.py"] = [
+    dict(start="if sku not in CATALOG.keys():", family="list-membership", hot=False, kind="fine",
+         note="membership on a dict keys view is O(1)"),
+    dict(start="median_price = sorted(CATALOG.values())[len(CATALOG) // 2]", family="loop-invariant", hot=True,
+         note="median of the constant catalogue recomputed with sorted() per order line",
+         fix=[("        median_price = sorted(CATALOG.values())[len(CATALOG) // 2]\n", ""),
+              ("    missing = 0\n", "    missing = 0\n    median_price = sorted(CATALOG.values())[len(CATALOG) // 2]\n")]),
+    dict(start='if sku in [p["sku"] for p in PROMOS]:', family="list-membership", hot=True,
+         note="membership on a list comprehension rebuilt for every line",
+         fix=[('        if sku in [p["sku"] for p in PROMOS]:\n            pct = next(p["pct"] for p in PROMOS if p["sku"] == sku)\n',
+               '        if sku in PROMO_PCT:\n            pct = PROMO_PCT[sku]\n'),
+              ("\n\n\ndef price_lines", '\nPROMO_PCT = {}\nfor _p in PROMOS:\n    PROMO_PCT.setdefault(_p["sku"], _p["pct"])\n\n\ndef price_lines')]),
+]
+
+SPEC["sessionize_clicks.py"] = [
+    dict(start="user_clicks = [c for c in clicks if c[0] == user]", family="nested-loop-join", hot=True,
+         note="collects each user's clicks by scanning all clicks (users x clicks)",
+         fix=[("user_clicks = [c for c in clicks if c[0] == user]", "user_clicks = by_user[user]"),
+              ("    sessions = []\n", "    sessions = []\n    by_user = {}\n    for c in clicks:\n        by_user.setdefault(c[0], []).append(c)\n")]),
+    dict(start="                sessions = sessions + [current]", family="quadratic-list-growth", hot=True,
+         note="sessions = sessions + [x] copies the list for each of 32k sessions",
+         fix=[("                sessions = sessions + [current]", "                sessions.append(current)")]),
+    dict(start="sessions += [current]", family="quadratic-list-growth", hot=False, kind="fine",
+         note="list += is an in-place extend"),
+    dict(start="carts = len(list(filter(", family="loop-invariant", hot=False, kind="fine",
+         note="len(list(filter(...))) executed once, outside any loop: nothing to hoist (~2% of the run)"),
+]
+
+SPEC["spam_filter_rules.py"] = [
+    dict(start=r'if re.search(rf"\b{re.escape(kw)}\b", msg):', family="regex-compile-per-call", hot=True,
+         note="re.search with 613 distinct keyword patterns per message: the re cache (512) thrashes",
+         fix=[(r'''    for kw in keywords:
+        if re.search(rf"\b{re.escape(kw)}\b", msg):''', '''    for kw_re in KW_RES:
+        if kw_re.search(msg):'''),
+              ("\n\n\ndef make_messages", '\nKW_RES = [re.compile(rf"\\b{re.escape(kw)}\\b") for kw in KEYWORDS]\n\n\ndef make_messages')]),
+    dict(start=r'if re.match(r"^\s*$", m):', family="regex-compile-per-call", hot=False, kind="cold",
+         note="one constant pattern, served from the re cache, 220 calls"),
+]
+
+SPEC["stock_portfolio.py"] = [
+    dict(start="sym = rng.choices(SYMBOLS, WEIGHTS)[0]", family="random-choices-weights", hot=True,
+         note="positional weights: accumulated on every draw",
+         fix=[("sym = rng.choices(SYMBOLS, WEIGHTS)[0]", "sym = rng.choices(SYMBOLS, cum_weights=CUM_WEIGHTS)[0]"),
+              ("CONFIG = {", "CUM_WEIGHTS = list(itertools.accumulate(WEIGHTS))\nCONFIG = {"),
+              ("import copy\n", "import copy\nimport itertools\n")]),
+    dict(start="peak = values[:i + 1].max()", family="numpy-sliding-window", hot=True,
+         note="running peak recomputed over the growing prefix (overlapping windows)",
+         fix=[("peak = values[:i + 1].max()", "peak = peaks[i]"),
+              ("    worst = 0.0\n", "    worst = 0.0\n    peaks = np.maximum.accumulate(values)\n")]),
+    dict(start="cfg = copy.deepcopy(CONFIG)", family="deepcopy-template", hot=False, kind="cold", note="one deepcopy"),
+]
+
+SPEC["syslog_alerts.py"] = [
+    dict(start="if host not in hosts_seen:", family="list-membership", hot=True,
+         note="module-level list global used for membership (3000 hosts)",
+         fix=[("hosts_seen = []", "hosts_seen = set()"), ("hosts_seen.append(host)", "hosts_seen.add(host)")]),
+    dict(start='report += f"{stamp} {host} {proc}: {msg}\\n"', family="string-concat", hot=True,
+         note="module-level (global) string +=: not the in-place local fast path",
+         fix=[('report = ""\n', "report_parts = []\n"),
+              ('report += f"{stamp} {host} {proc}: {msg}\\n"', 'report_parts.append(f"{stamp} {host} {proc}: {msg}\\n")'),
+              ('\nprint("hosts"', '\nreport = "".join(report_parts)\nprint("hosts"')]),
+    dict(start="alerts.insert(0, host)", family="list-queue", hot=False, kind="cold", note="insert(0) into a list of at most 10"),
+    dict(start="if any(w in msg for w in SEVERE):", family="any-all-listcomp", hot=False, kind="fine",
+         note="any() over a generator: already the idiomatic form"),
+]
+
+SPEC["task_scheduler.py"] = [
+    dict(start="jid, cost = jobs.pop(0)", family="list-queue", hot=True, note="120k-job backlog drained with pop(0)",
+         fix=[("    while jobs:\n        jid, cost = jobs.pop(0)", "    jobs = deque(jobs)\n    while jobs:\n        jid, cost = jobs.popleft()"),
+              ("import random\n", "import random\nfrom collections import deque\n")]),
+    dict(start="upcoming = sorted(tasks, key=", family="loop-invariant", hot=False, unsafe=True,
+         note="looks loop-invariant but tasks grows through the alias queue; hoisting changes the result",
+         naive=[('    for step in range(600):\n        upcoming = sorted(tasks, key=lambda t: (t["deadline"], t["id"]))[:3]',
+                 '    upcoming = sorted(tasks, key=lambda t: (t["deadline"], t["id"]))[:3]\n    for step in range(600):')]),
+]
+
+SPEC["template_mailer.py"] = [
+    dict(start="headers = deepcopy(self.default_headers)", family="deepcopy-template", hot=True,
+         note="deepcopy of a flat dict of strings per message", fix=[("headers = deepcopy(self.default_headers)", "headers = dict(self.default_headers)")]),
+    dict(start='digest += text + "\\n"', family="string-concat", hot=True, note="+= on a nonlocal (closure cell): no in-place fast path",
+         fix=[('    digest = ""\n', "    digest = []\n"), ('digest += text + "\\n"', 'digest.append(text + "\\n")'),
+              ("    return digest\n", '    return "".join(digest)\n')]),
+    dict(start='footer += part + " "', family="string-concat", hot=False, kind="cold", note="local += three times"),
+]
+
+SPEC["text_tokenizer.py"] = [
+    dict(start="if tok not in self.vocab:", family="list-membership", hot=True, note="vocabulary list attribute used for membership",
+         fix=[("        self.vocab = []\n", "        self.vocab = []\n        self.vocab_set = set()\n"),
+              ("            if tok not in self.vocab:\n                self.vocab.append(tok)",
+               "            if tok not in self.vocab_set:\n                self.vocab_set.add(tok)\n                self.vocab.append(tok)")]),
+    dict(start='self.normalized += tok + " "', family="string-concat", hot=True, note="attribute += per token",
+         fix=[('        self.normalized = ""\n', "        self.norm_parts = []\n"),
+              ('self.normalized += tok + " "', 'self.norm_parts.append(tok + " ")'),
+              ("    def feed(self, text):", '    @property\n    def normalized(self):\n        return "".join(self.norm_parts)\n\n    def feed(self, text):')]),
+]
+
+SPEC["undo_history.py"] = [
+    dict(start="log = log + [(op, i)]", family="quadratic-list-growth", hot=True, note="log = log + [x] copies the log per edit",
+         fix=[("log = log + [(op, i)]", "log.append((op, i))")]),
+    dict(start='history = history + [f"state{i}"]', family="quadratic-list-growth", hot=False, unsafe=True,
+         note="every snapshot must be its own list; append/+= would alias all snapshots",
+         naive=[('history = history + [f"state{i}"]', 'history.append(f"state{i}")')]),
+]
+
+SPEC["user_activity_telemetry.py"] = [
+    dict(start='logins = len(list(filter(lambda e: e.kind == "login", events)))', family="loop-invariant", hot=True,
+         note="len(list(filter(...))) over all events recomputed per user",
+         fix=[('        logins = len(list(filter(lambda e: e.kind == "login", events)))\n', ""),
+              ('    exp = Exporter(["events", "share", "ms"])\n', '    exp = Exporter(["events", "share", "ms"])\n    logins = len(list(filter(lambda e: e.kind == "login", events)))\n')]),
+    dict(start='self.buffers[metric] += f"{user},{value}\\n"', family="string-concat", hot=True,
+         note="+= on a dict item held by an attribute",
+         fix=[('        self.buffers = {m: "" for m in metrics}', "        self.parts = {m: [] for m in metrics}"),
+              ('self.buffers[metric] += f"{user},{value}\\n"', 'self.parts[metric].append(f"{user},{value}\\n")'),
+              ("    def write(self, metric, user, value):", '    @property\n    def buffers(self):\n        return {m: "".join(p) for m, p in self.parts.items()}\n\n    def write(self, metric, user, value):')]),
+    dict(start="        for user in sorted(by_user):", family="loop-invariant", hot=False, kind="cold",
+         note="sorted() of the same keys in a 40-iteration loop"),
+]
+
+SPEC["warehouse_picking.py"] = [
+    dict(start="far = max(b.aisle for b in bins)", family="loop-invariant", hot=True, note="max over all bins per order (aisles never change)",
+         fix=[("    for order in orders:\n        far = max(b.aisle for b in bins)\n", "    far = max(b.aisle for b in bins)\n    for order in orders:\n")]),
+    dict(start="for b in bins:", end="if b.sku == sku and b.qty > 0:", family="nested-loop-join", hot=True,
+         note="scan all bins for each order line's SKU",
+         fix=[("            for b in bins:\n                if b.sku == sku and b.qty > 0:", "            for b in by_sku.get(sku, ()):\n                if b.qty > 0:"),
+              ("    picked = 0\n", "    by_sku = {}\n    for b in bins:\n        by_sku.setdefault(b.sku, []).append(b)\n    picked = 0\n")]),
+]
+
+SPEC["word_frequency_report.py"] = [
+    dict(start="if w not in vocab:", family="list-membership", hot=True, note="vocab = list(STOP) then membership per word",
+         fix=[("    vocab = list(STOP)\n", "    vocab = list(STOP)\n    vocab_set = set(vocab)\n"),
+              ("        if w not in vocab:\n            vocab.append(w)", "        if w not in vocab_set:\n            vocab_set.add(w)\n            vocab.append(w)")]),
+    dict(start="rel[w] = counts[w] / max(counts.values())", family="loop-invariant", hot=True, note="max of the counts recomputed per word",
+         fix=[("rel[w] = counts[w] / max(counts.values())", "rel[w] = counts[w] / top"), ("    rel = {}\n", "    rel = {}\n    top = max(counts.values())\n")]),
+    dict(start="any([f for f in flags])", family="any-all-listcomp", hot=False, kind="cold", note="any([...]) over 5 flags once"),
+]
