@@ -18,7 +18,7 @@ def threshold(img, t):
 
 
 def main():
-    img = rng.integers(0, 256, size=(1100, 1100)).astype(np.uint8)
+    img = rng.integers(0, 256, size=(1600, 1600)).astype(np.uint8)
     img[100:200, 100:300] = 30
     smooth = blur(img)
     binary = threshold(smooth, 127.5)

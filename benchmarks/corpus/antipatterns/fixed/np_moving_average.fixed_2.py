@@ -26,11 +26,11 @@ def daily_means(x, per_day):
 
 
 def main():
-    prices = 100 + np.cumsum(rng.normal(0, 0.5, 400000))
-    recent = prices[-80000:]
+    prices = 100 + np.cumsum(rng.normal(0, 0.5, 900000))
+    recent = prices[-180000:]
     ma = moving_average(recent, W)
     z = zscores(prices)
-    days = daily_means(prices, 40000)
+    days = daily_means(prices, 90000)
     signal = int(np.nansum(recent > ma))
     print("signal", signal, "ma_last %.6f" % ma[-1], "zmax %.6f" % z.max(), "days", [round(d, 4) for d in days[:3]])
 

@@ -7,7 +7,7 @@ STOP = ["the", "a", "of", "to", "and"]
 
 
 def make_corpus(n):
-    vocab = [("".join(random.choice("aeioubcdfglmnprst") for _ in range(random.randint(2, 7)))) for _ in range(3000)]
+    vocab = [("".join(random.choice("aeioubcdfglmnprst") for _ in range(random.randint(2, 7)))) for _ in range(4500)]
     weights = [1.0 / (i + 1) for i in range(len(vocab))]
     cum = []
     acc = 0.0
@@ -18,7 +18,7 @@ def make_corpus(n):
 
 
 def main():
-    words = make_corpus(80000)
+    words = make_corpus(160000)
     vocab = list(STOP)
     vocab_set = set(vocab)
     counts = {}
