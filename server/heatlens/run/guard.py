@@ -49,6 +49,7 @@ class Guard:
         self.exit_time: Optional[float] = None
         self.stopped: asyncio.Future[Optional[Stopped]] = loop.create_future()
         self.ctl: Optional[int] = None
+        self.argv0 = ""
         self.transport: Optional[asyncio.SubprocessTransport] = None
 
     @property
@@ -61,7 +62,7 @@ class Guard:
         if kind == "pid" and not self.started.done():
             self.started.set_result(int(args[0]))
         elif kind == "error" and not self.started.done():
-            self.started.set_exception(OSError(int(args[0]), " ".join(args[1:])))
+            self.started.set_exception(OSError(int(args[0]), " ".join(args[1:]), self.argv0))
         elif kind == "exit" and not self.exited.done():
             self.exit_time = asyncio.get_running_loop().time()
             self.exited.set_result(int(args[0]))
@@ -84,6 +85,7 @@ class Guard:
     ) -> int:
         """Start the reaper, which starts argv; returns the target's pid. Raises OSError as Popen would."""
         loop = asyncio.get_running_loop()
+        self.argv0 = argv[0] if argv else ""
         ctl_r, ctl_w = os.pipe()  # non-inheritable: only the reaper gets ctl_r (pass_fds), nobody else ctl_w
         st_r, st_w = os.pipe()
         args = [sys.executable, "-I", "-S", str(REAPER), str(ctl_r), str(st_w), str(limit_bytes or 0),

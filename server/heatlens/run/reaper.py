@@ -21,9 +21,7 @@ target's environment (PYTHONPATH, site) is imported here.
 import os
 import resource
 import select
-import shutil
 import signal
-import subprocess
 import sys
 import time
 
@@ -100,23 +98,44 @@ class Reaper:
             pass
 
     def start(self, argv, limit):
-        def setup():  # in the child before exec; the reaper is single-threaded, so this is safe
-            if PRCTL is not None:
-                PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)  # a SIGKILLed reaper takes the target along
-            if limit:
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-        try:
-            self.child = subprocess.Popen(argv, start_new_session=True, preexec_fn=setup).pid
-        except OSError as exc:
-            self.say("error %d %s" % (exc.errno or 0, exc.strerror or exc))
+        """Fork and exec the target (by hand: importing subprocess would double the reaper's start-up)."""
+        err_r, err_w = os.pipe()  # close-on-exec: end of file means the exec succeeded
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self._exec(argv, limit, err_r)
+            except BaseException as exc:
+                os.write(err_w, ("%d %s" % (getattr(exc, "errno", None) or 0, getattr(exc, "strerror", None) or exc)).encode())
+            finally:
+                os._exit(127)
+        os.close(err_w)
+        with os.fdopen(err_r, "rb") as f:
+            failure = f.read()
+        if failure:
+            os.waitpid(pid, 0)
+            self.say("error " + failure.decode("utf-8", "replace"))
             return False
+        self.child = pid
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)  # the capture pipes must close when the target's tree closes them
         os.dup2(null, 2)
         os.close(null)
         self.say("pid %d" % self.child)
         return True
+
+    def _exec(self, argv, limit, err_r):
+        """In the forked child: the target's own session, default signals, limits; then exec."""
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(sig, signal.SIG_DFL)  # SIG_IGN (Python's for SIGPIPE, SIGXFSZ) would survive exec
+        for fd in (err_r, self.ctl, self.status, self.wake_r, self.wake_w):
+            os.close(fd)
+        os.setsid()
+        if PRCTL is not None:
+            PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)  # a SIGKILLed reaper takes the target along
+        if limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        os.execvpe(argv[0], argv, os.environ)
 
     def reap(self):
         while True:
@@ -194,6 +213,8 @@ class Reaper:
                 self.gone = True
         self.stop(EXIT_GRACE)
         if self.cleanup_dir != "-":
+            import shutil  # only now: its imports cost as much as the rest of the start-up
+
             shutil.rmtree(self.cleanup_dir, ignore_errors=True)
 
 
