@@ -7,7 +7,10 @@ import { ErrorOnce, HeatlensClient } from './client';
 import { HeatDecorations } from './decorations';
 import { formatDuration, formatShare } from './format';
 import { describeComparison } from './compare';
-import { CancelRequest, ClearRequest, CompareRequest, isFailure, ProfileRequest, ProfileSummary } from './protocol';
+import {
+  CancelRequest, ClearRequest, CompareRequest, isFailure, ProcessesRequest, ProfileCellRequest, ProfileParams, ProfileRequest,
+  ProfileSummary,
+} from './protocol';
 import { joinArgs, splitArgs } from './settings';
 import { StatusItem } from './status';
 import { FlameGraphView } from './views/flamegraph';
@@ -18,9 +21,9 @@ import { callGraphView } from './callGraphView';
 import { resourcesView } from './resourcesView';
 
 export const BACKENDS: { name: string; detail: string }[] = [
-  { name: 'auto', detail: 'the best backend available in the target interpreter' },
-  { name: 'agent', detail: 'built-in line sampler + memory sampling, nothing to install' },
-  { name: 'pyspy', detail: 'py-spy: out-of-process sampler, lowest overhead' },
+  { name: 'auto', detail: 'exact lines from outside the process (py-spy), else the in-process agent' },
+  { name: 'pyspy', detail: 'py-spy: exact lines, sampled from outside the process, with memory steps' },
+  { name: 'agent', detail: 'in-process sampler: GC, imports, exceptions, tracemalloc; approximate lines' },
   { name: 'scalene', detail: 'Scalene: CPU (Python/native/system), memory, copies' },
   { name: 'pyinstrument', detail: 'pyinstrument: statistical call tree' },
   { name: 'cprofile', detail: 'cProfile: exact call counts (tracing, slower)' },
@@ -53,6 +56,8 @@ export class Commands {
     return [
       reg('heatlens.profileFile', (arg) => this.profileFile(arg)),
       reg('heatlens.profileWith', (arg) => this.profileWith(arg)),
+      reg('heatlens.attach', () => this.attach()),
+      reg('heatlens.profileCell', () => this.profileCell()),
       reg('heatlens.cancel', () => this.cancel()),
       reg('heatlens.clear', () => this.clear()),
       reg('heatlens.toggleHeat', () => this.toggleHeat()),
@@ -137,21 +142,91 @@ export class Commands {
       void vscode.window.showWarningMessage('Heatlens: open a Python file (on disk) to profile it.');
       return undefined;
     }
-    if (this.running) {
-      const pick = await vscode.window.showWarningMessage(
-        `Heatlens: ${path.basename(this.running.uri)} is still being profiled.`,
-        'Cancel it',
-      );
-      if (pick) this.cancel();
-      return undefined;
-    }
+    if (this.busy()) return undefined;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (doc?.isDirty && !(await doc.save())) return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const args = opts.args ?? (this.client.current.client.args.length ? this.client.current.client.args : undefined);
+    return this.run(path.basename(uri.fsPath), uri.fsPath, {
+      uri: uri.toString(), backend: opts.backend, args, cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
+    });
+  }
+
+  /** Attach to a running Python process (those of this workspace first), sample it, paint it; Cancel stops
+   * sampling and keeps what was taken. */
+  async attach(): Promise<ProfileSummary | undefined> {
+    if (!(await this.trusted()) || this.busy()) return undefined;
     const client = await this.client.ensureStarted();
     if (!client) return undefined;
+    const { processes } = await client.sendRequest(ProcessesRequest, {});
+    if (!processes.length) {
+      void vscode.window.showInformationMessage('Heatlens: no running Python process to attach to.');
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      processes.map((p) => ({ label: `${p.pid}`, description: p.inProject ? 'this workspace' : p.cwd, detail: p.command, pid: p.pid })),
+      { title: 'Heatlens: attach to which Python process?', matchOnDescription: true, matchOnDetail: true },
+    );
+    if (!pick) return undefined;
+    const seconds = await vscode.window.showInputBox({
+      title: 'Heatlens: sample for how many seconds?',
+      value: '10',
+      prompt: 'Empty: until you press Cancel, which keeps what was sampled. The process is never paused.',
+      validateInput: (v) => (v.trim() === '' || Number(v) > 0 ? undefined : 'a number of seconds, or empty'),
+    });
+    if (seconds === undefined) return undefined;
+    const name = `pid ${pick.pid}`;
+    return this.run(name, name, { pid: pick.pid, duration: seconds.trim() ? Number(seconds) : undefined });
+  }
 
-    const name = path.basename(uri.fsPath);
-    const folder = vscode.workspace.getWorkspaceFolder(uri);
+  /** Profile the active notebook cell without a kernel: the code cells up to it run as one script in a
+   * subprocess; the run is painted on the cells. */
+  async profileCell(): Promise<void> {
+    if (!(await this.trusted()) || this.busy()) return;
+    const editor = vscode.window.activeNotebookEditor;
+    const cell = editor?.notebook.cellAt(editor.selections[0]?.start ?? 0);
+    if (!editor || !cell || cell.kind !== vscode.NotebookCellKind.Code) {
+      void vscode.window.showWarningMessage('Heatlens: select a code cell of a notebook to profile it.');
+      return;
+    }
+    const client = await this.client.ensureStarted();
+    if (!client) return;
+    const name = `cell ${cell.index + 1} of ${path.basename(editor.notebook.uri.fsPath)}`;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Heatlens: profiling ${name}`, cancellable: true },
+      async (_progress, token) => {
+        const onCancel = token.onCancellationRequested(() => void client.sendRequest(CancelRequest, {}));
+        try {
+          const result = await client.sendRequest(ProfileCellRequest, {
+            cellUri: cell.document.uri.toString(), notebookUri: editor.notebook.uri.toString(),
+          });
+          const top = result.hotLines[0];
+          const text = isFailure(result)
+            ? `${result.failure.kind}: ${result.failure.message}`
+            : top ? `hottest: cell ${top.cell}, line ${top.line + 1} (${formatShare(top.share)})` : 'done';
+          vscode.window.setStatusBarMessage(`Heatlens: ${name}: ${text}`.slice(0, 300), 10_000);
+        } catch (err) {
+          this.errors.show(`cell:${String(err)}`, `profiling ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        } finally {
+          onCancel.dispose();
+        }
+      },
+    );
+  }
+
+  /** Another run is going on: say so, offer to cancel it. */
+  private busy(): boolean {
+    if (!this.running) return false;
+    void vscode.window
+      .showWarningMessage(`Heatlens: ${path.basename(this.running.uri)} is still being profiled.`, 'Cancel it')
+      .then((pick) => pick && this.cancel());
+    return true;
+  }
+
+  /** One `heatlens/profile` with a progress notification (phase, elapsed, Cancel) and the status item. */
+  private async run(name: string, shown: string, params: ProfileParams): Promise<ProfileSummary | undefined> {
+    const client = await this.client.ensureStarted();
+    if (!client) return undefined;
     const workDoneToken = `heatlens-profile-${process.pid}-${++this.seq}`;
     const fallback = new vscode.CancellationTokenSource();
     let summary: ProfileSummary | undefined;
@@ -179,23 +254,13 @@ export class Commands {
           // if the server does not answer the cancel, cancel the request itself
           setTimeout(() => fallback.cancel(), 10_000);
         };
-        this.running = { uri: uri.toString(), cancel };
+        this.running = { uri: shown, cancel };
         void vscode.commands.executeCommand('setContext', 'heatlens.profiling', true);
-        this.status.profiling(uri.fsPath);
+        this.status.profiling(shown);
         const onCancel = token.onCancellationRequested(cancel);
         try {
-          this.log.info(`profiling ${uri.fsPath} (backend ${opts.backend ?? this.client.current.server.backend})`);
-          summary = await client.sendRequest(
-            ProfileRequest,
-            {
-              uri: uri.toString(),
-              backend: opts.backend,
-              args: opts.args ?? (this.client.current.client.args.length ? this.client.current.client.args : undefined),
-              cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
-              workDoneToken,
-            },
-            fallback.token,
-          );
+          this.log.info(`profiling ${shown} (backend ${params.backend ?? this.client.current.server.backend})`);
+          summary = await client.sendRequest(ProfileRequest, { ...params, workDoneToken }, fallback.token);
         } catch (err) {
           if (fallback.token.isCancellationRequested) this.log.warn('the profile request was cancelled');
           else this.errors.show(`profile:${String(err)}`, `profiling ${name} failed: ${err instanceof Error ? err.message : String(err)}`);

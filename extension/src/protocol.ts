@@ -13,7 +13,16 @@ export interface ProfileParams {
   cwd?: string;
   env?: Record<string, string>;
   timeout?: number;
+  pid?: number; // attach to this running process instead of starting one
+  duration?: number; // seconds to sample an attached process (none: until heatlens/cancel)
   workDoneToken?: ProgressToken;
+}
+
+export interface PythonProcess {
+  pid: number;
+  command: string;
+  cwd: string;
+  inProject: boolean;
 }
 
 export interface Failure {
@@ -152,6 +161,16 @@ export interface SpeedscopeDocument {
 export const ProfileRequest = new RequestType<ProfileParams, ProfileSummary, void>('heatlens/profile');
 export const CancelRequest = new RequestType<Record<string, never>, { cancelled: boolean }, void>('heatlens/cancel');
 export const ClearRequest = new RequestType<{ uri?: string }, null, void>('heatlens/clear');
+export interface ProfileCellResult {
+  runId: number | null;
+  target: string;
+  failure: Failure;
+  hotLines: { cellUri: string; cell: number; line: number; share: number; seconds: number }[];
+}
+export const ProfileCellRequest = new RequestType<{ cellUri: string; notebookUri?: string; backend?: string }, ProfileCellResult, void>(
+  'heatlens/profileCell',
+);
+export const ProcessesRequest = new RequestType<Record<string, never>, { processes: PythonProcess[] }, void>('heatlens/processes');
 export const RunsRequest = new RequestType<{ limit?: number }, { runs: RunInfo[] }, void>('heatlens/runs');
 export const ReportRequest = new RequestType<{ runId?: number; kind?: ReportKind }, { markdown: string }, void>(
   'heatlens/report',
@@ -179,6 +198,8 @@ export const StateNotification = new NotificationType<StateParams>('heatlens/sta
 /** Every custom method this client speaks, by direction (a test checks it against docs/protocol.md). */
 export const CLIENT_REQUESTS = [
   ProfileRequest,
+  ProfileCellRequest,
+  ProcessesRequest,
   CancelRequest,
   ClearRequest,
   RunsRequest,
@@ -235,7 +256,7 @@ export function parseHeatDelta(raw: unknown): HeatDeltaParams | undefined {
 }
 
 /** A failure worth telling the user about (a cancelled run is the user's own doing). */
-export function isFailure(summary: ProfileSummary): boolean {
-  const kind = summary.failure?.kind ?? '';
+export function isFailure(run: { failure?: Failure }): boolean {
+  const kind = run.failure?.kind ?? '';
   return kind !== '' && kind !== 'ok' && kind !== 'cancelled';
 }

@@ -11,7 +11,7 @@ import pytest
 from lsprotocol import types as lsp
 
 from heatlens.backends.pyspy import find_pyspy
-from heatlens.lsp.features.notebook import PROFILE_CELL
+from heatlens.lsp.protocol import PROFILE_CELL
 from heatlens.lsp.features.notebook_profile import ran_path, result_of
 from heatlens.model import Failure, FileProfile, LineStats, Profile
 from heatlens.notebook.script import build_script, split_profile

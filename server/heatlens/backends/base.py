@@ -23,7 +23,7 @@ from heatlens.model import Profile, RunMeta
 class Target:
     """What to run: a script path, a module (`-m`), or a code snippet (`-c`), with its arguments."""
 
-    kind: str  # "script" | "module" | "code"
+    kind: str  # "script" | "module" | "code" | "pid" (a running process to attach to)
     value: str  # path, module name, or source code
     args: List[str] = attrs.Factory(list)
     cwd: Optional[str] = None
@@ -46,6 +46,8 @@ class Target:
             return self.value
         if self.kind == "module":
             return f"-m {self.value}"
+        if self.kind == "pid":
+            return f"pid {self.value}"
         return "-c"
 
 

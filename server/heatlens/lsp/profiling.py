@@ -21,10 +21,12 @@ HOTSPOTS = 5
 
 def target_from_params(params: ProfileParams, settings: Settings, project_root: str) -> Target:
     """The Target a request names (exactly one of uri/module/code); invalid params raise."""
-    given = [k for k in ("uri", "module", "code") if getattr(params, k)]
+    given = [k for k in ("uri", "module", "code", "pid") if getattr(params, k)]
     if len(given) != 1:
-        raise JsonRpcInvalidParams(f"heatlens/profile needs exactly one of uri, module, code (got {given or 'none'})")
+        raise JsonRpcInvalidParams(f"heatlens/profile needs exactly one of uri, module, code, pid (got {given or 'none'})")
     cwd = params.cwd or project_root
+    if params.pid:
+        return Target(kind="pid", value=str(params.pid), cwd=cwd)  # attach: nothing is started
     common = dict(args=list(params.args), cwd=cwd, env=dict(params.env), python=settings.python)
     if params.uri:
         path = to_fs_path(params.uri)

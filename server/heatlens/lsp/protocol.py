@@ -15,6 +15,8 @@ PROFILE = "heatlens/profile"
 CANCEL = "heatlens/cancel"
 CLEAR = "heatlens/clear"
 RUNS = "heatlens/runs"
+PROCESSES = "heatlens/processes"
+PROFILE_CELL = "heatlens/profileCell"  # heatlens.lsp.features.notebook_profile: params and result plain dicts  # Python processes to attach to (heatlens/profile {pid})
 REPORT = "heatlens/report"
 FLAMEGRAPH = "heatlens/flamegraph"
 COMPARE = "heatlens/compare"
@@ -45,6 +47,8 @@ class ProfileParams:
     cwd: Optional[str] = None
     env: Dict[str, str] = attrs.Factory(dict)
     timeout: Optional[float] = None
+    pid: Optional[int] = None  # attach to this running process instead of starting one
+    duration: Optional[float] = None  # seconds to sample an attached process (None: until heatlens/cancel)
     work_done_token: Optional[lsp.ProgressToken] = None
 
 
@@ -105,6 +109,24 @@ class RunInfo:
 @attrs.define
 class RunsResult:
     runs: List[RunInfo] = attrs.Factory(list)
+
+
+@attrs.define
+class ProcessesParams:
+    pass
+
+
+@attrs.define
+class ProcessInfo:
+    pid: int
+    command: str = ""
+    cwd: str = ""
+    in_project: bool = False
+
+
+@attrs.define
+class ProcessesResult:
+    processes: List[ProcessInfo] = attrs.Factory(list)
 
 
 @attrs.define
@@ -269,6 +291,7 @@ REQUESTS: Dict[str, Any] = {
     CANCEL: (CancelParams, CancelResult),
     CLEAR: (ClearParams, None),
     RUNS: (RunsParams, RunsResult),
+    PROCESSES: (ProcessesParams, ProcessesResult),
     REPORT: (ReportParams, ReportResult),
     FLAMEGRAPH: (FlamegraphParams, FlamegraphResult),
     COMPARE: (CompareParams, CompareResult),
@@ -280,7 +303,7 @@ NOTIFICATIONS: Dict[str, Any] = {HEAT: HeatParams, HEAT_DELTA: HeatDeltaParams, 
 
 WIRE_TYPES: List[type] = [
     ProfileParams, FailureInfo, Hotspot, ProfileSummary, CancelParams, CancelResult, ClearParams,
-    RunsParams, RunInfo, RunsResult, ReportParams, ReportResult, FlamegraphParams, FlamegraphResult,
+    RunsParams, RunInfo, RunsResult, ProcessesParams, ProcessInfo, ProcessesResult, ReportParams, ReportResult, FlamegraphParams, FlamegraphResult,
     HeatLine, HeatParams, HeatEdit, HeatDeltaParams, StateParams,
     CompareParams, ChangeInfo, FunctionChange, CompareResult, HistoryParams, HistoryRun, HistoryResult,
     ExportParams, ExportResult, ExportFormatsParams, ExportFormatsResult,

@@ -25,6 +25,7 @@ from heatlens.lsp.protocol import (
 from heatlens.lsp.protocol import (
     COMPARE, HISTORY, CompareParams, CompareResult, HistoryParams, HistoryResult,
 )
+from heatlens.lsp.protocol import PROCESSES, ProcessesParams, ProcessesResult, ProcessInfo
 from heatlens.lsp.protocol import (
     CANCEL, CLEAR, FLAMEGRAPH, PROFILE, REPORT, RUNS, CancelParams, CancelResult, ClearParams, FlamegraphParams,
     FlamegraphResult, ProfileParams, ProfileSummary, ReportParams, ReportResult, RunInfo, RunsParams, RunsResult,
@@ -104,10 +105,7 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
         phase = progress.set_phase
         result: Any
         try:
-            from heatlens.run import profile_target
-
-            options = run_options(ls, params)
-            result = await run_cancellable(job, lambda: profile_target(target, options, on_phase=phase, cancel=job.cancel_event))
+            result = await run_cancellable(job, lambda: start(ls, params, target, phase, job.cancel_event))
         except Exception as exc:  # a runner bug still answers the request
             log.exception("profiling %s failed", target.display)
             result = _failed(f"heatlens failed: {exc}")
@@ -143,6 +141,29 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
             progress.end("stopped")
         ls.jobs.finish(job)
         ls.notify_state("idle")
+
+
+def start(ls: HeatlensServer, params: ProfileParams, target: Any, phase: Callable[[str], None],
+          cancel: asyncio.Event) -> Any:
+    """The run a request asks for: a program started under the profiler, or a running process attached to
+    (stopped by the duration or by cancel, which keeps what was sampled)."""
+    if target.kind == "pid":
+        from heatlens.run.attach import attach
+
+        phase("running")
+        return attach(int(target.value), params.duration, cancel, project_root=ls.project_root)
+    from heatlens.run import profile_target
+
+    return profile_target(target, run_options(ls, params), on_phase=phase, cancel=cancel)
+
+
+@server.feature(PROCESSES)
+async def on_processes(ls: HeatlensServer, params: Optional[ProcessesParams]) -> ProcessesResult:
+    from heatlens.run.attach import python_processes
+
+    found = await asyncio.to_thread(python_processes, ls.project_root)
+    return ProcessesResult(processes=[ProcessInfo(pid=p.pid, command=p.command, cwd=p.cwd, in_project=p.in_project)
+                                      for p in found])
 
 
 @attrs.define

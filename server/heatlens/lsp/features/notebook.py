@@ -27,6 +27,7 @@ from pygls.uris import to_fs_path
 from heatlens.lsp.annotations import FileData, file_data, path_key
 from heatlens.mapping.source_index import sha256_text
 from heatlens.model import Profile
+from heatlens.lsp.protocol import PROFILE_CELL
 from heatlens.notebook.cells import CellInfo, cells_of, normalized
 from heatlens.notebook.script import python_of
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROFILE_CELL = "heatlens/profileCell"
 SYNC = lsp.NotebookDocumentSyncOptions(
     notebook_selector=[lsp.NotebookDocumentFilterWithCells(cells=[lsp.NotebookCellLanguage(language="python")])],
     save=True)
