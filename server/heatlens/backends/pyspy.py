@@ -117,11 +117,14 @@ class PySpyBackend(Backend):
         meta.notes.extend(n for n in NOTES if n not in meta.notes)
         if exit_code is not None:
             profile.extras["target_exit_code"] = exit_code
-        if not profile.stacks:
+        if not profile.stacks and exit_code is None:
             raise BackendOutputError(
                 f"py-spy took no sample inside the program: it ran too briefly (py-spy samples every "
                 f"{1000 / rate:g} ms and cannot attach to programs that end within ~20 ms)"
             )
+        if not profile.stacks:  # it ran to its end before a sample: a run, with nothing to show
+            meta.notes.append(f"The program ended before it could be sampled (it used {own_cpu or 0:.3f} s of CPU; "
+                              f"py-spy samples every {1000 / rate:g} ms and needs ~20 ms to attach): nothing to show.")
         _cap_to_cpu(profile, own_cpu)
         _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
         if own_cpu is not None and meta.cpu_time > own_cpu:
