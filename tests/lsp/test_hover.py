@@ -48,3 +48,20 @@ def test_function_hover_on_decorator_and_def(build_data: Any) -> None:
         text = hover_markdown(view, line)
         assert text is not None and "`cold`" in text and "| calls | 3 |" in text
         assert "| top callers | `<module>` 500.0 ms |" in text and "`sum`" in text
+
+
+def test_a_run_of_the_in_process_fallback_says_its_lines_are_approximate(build_data: Any) -> None:
+    from heatlens.lsp.annotations import line_caveat
+    from heatlens.model import Profile, RunMeta
+
+    assert line_caveat(Profile(meta=RunMeta(backend="pyspy"))) is None
+    fallback = "Lines are approximate: the exact sampler cannot run here (py-spy is not installed beside heatlens), ..."
+    assert line_caveat(Profile(meta=RunMeta(backend="agent", notes=[fallback]))) == fallback  # auto says why
+    chosen = line_caveat(Profile(meta=RunMeta(backend="agent")))  # --backend agent: the generic caveat
+    assert chosen is not None and "check points" in chosen
+    data = build_data({7: 1.0})
+    data.caveat = chosen
+    text = hover_markdown(DocView(data), 6)
+    assert text is not None and "check points" in text
+    data.caveat = None
+    assert "check points" not in (hover_markdown(DocView(data), 6) or "")

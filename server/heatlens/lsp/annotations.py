@@ -64,6 +64,7 @@ class FileData:
     source: Optional[str] = None  # the text as run, when known (enables line-diff recovery)
     parsed: bool = False  # False: no full LibCST index (so no source analysis); spans may still come from `note`'s scan
     note: Optional[str] = None  # what a big file's annotations leave out (SourceIndex.note), shown in hovers
+    caveat: Optional[str] = None  # why line times are approximate (the in-process fallback), shown in hovers
     findings: List[Finding] = attrs.Factory(list)  # the run's findings in this file (profiled lines)
     exceptions: Dict[int, List[Tuple[str, int]]] = attrs.Factory(dict)  # profiled line -> [(type, times raised)]
 
@@ -135,10 +136,22 @@ def file_data(
         path=fp.path, run_id=run_id, total_cpu=total, lines=fp.by_line(),
         functions=_functions(fp, profile, index, total), sha256=fp.sha256, source=source,
         parsed=bool(index is not None and index.parsed and index.note is None),
-        note=index.note if index is not None else None,
+        note=index.note if index is not None else None, caveat=line_caveat(profile),
         findings=[f for f in profile.findings if rollup.same_file(f.file, fp.path)],
         exceptions=raised_by_line(profile, fp.path),
     )
+
+
+APPROXIMATE = ("Lines are approximate: the in-process agent samples only at the interpreter's check points, so "
+               "time can land later in a loop body or on the caller's line.")
+
+
+def line_caveat(profile: Profile) -> Optional[str]:
+    """What the hover must say about where this run's line times came from, when they are not exact."""
+    if profile.meta.backend != "agent":
+        return None
+    why = next((n for n in profile.meta.notes if n.startswith("Lines are approximate")), None)
+    return why or APPROXIMATE
 
 
 def raised_by_line(profile: Profile, path: str) -> Dict[int, List[Tuple[str, int]]]:

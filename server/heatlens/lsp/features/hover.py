@@ -104,6 +104,8 @@ def hover_markdown(view: DocView, line: int, extra: Optional[Dict[str, List[str]
             parts.extend(["", STALE_NOTE])
     if view.data.note:  # a big file: say what its annotations leave out
         parts.extend(["", f"_{view.data.note}_"])
+    if view.data.caveat:  # the in-process fallback measured this run: its lines are approximate
+        parts.extend(["", f"⚠ _{view.data.caveat}_"])
     return "\n".join(parts)
 
 
