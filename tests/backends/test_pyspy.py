@@ -60,7 +60,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert pyspy.parse_raw_line("a (x.py:1);b (x.py:2) 7") == (["a (x.py:1)", "b (x.py:2)"], 7)
     assert pyspy.parse_raw_line("garbage") is None
     text = (
-        "thread (5);<module> (<string>:40);_status (<string>:5) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+        "thread (5);<module> (<string>:48);_status (<string>:13) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
         "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"
         "thread (7): Thread-1 (spin);spin (/w.py:5) 3\n"
     )
@@ -71,7 +71,7 @@ def test_frame_parsing_edge_cases() -> None:
     ]
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
-        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:25);"
+        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:33);"
         "run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);_run_code (<frozen runpy>:88);"
         "<module> (/p/x.py:3);PyNumber_Add (libpython3.11.so.1.0) 4\nthread (5);gc_collect_main (libpython3.11.so.1.0) 2\n"
     )

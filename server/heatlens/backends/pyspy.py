@@ -191,6 +191,11 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
     profile.line_memory_series = found.tracks
     if MEMORY_NOTE not in profile.meta.notes:
         profile.meta.notes.append(MEMORY_NOTE)
+    if data.get("paused"):
+        profile.meta.notes.append(f"Memory: the program was paused {data['paused'] * 1000:.0f} ms in all to read "
+                                  "the lines of its largest allocations.")
+    if data.get("error"):
+        profile.meta.notes.append(f"Memory polling stopped early ({data['error']}): memory is partial.")
 
 
 def _missing() -> Tuple[str, str]:

@@ -1,9 +1,17 @@
 import os, runpy, sys
 _st, _rate, _kind, _value = sys.argv[1:5]
 def _status(code):
-    t = os.times()
+    cpu = ""
+    if code >= 0:  # the program's own CPU, children included: the runner's total also holds the sampler's
+        import time
+        try:
+            import resource
+            ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = " %.6f" % (time.process_time() + ru.ru_utime + ru.ru_stime)
+        except ImportError:
+            cpu = " %.6f" % (time.process_time() + os.times()[2] + os.times()[3])
     with open(_st, "w") as f:
-        f.write("%d %d %s %.6f\n" % (os.getpid(), code, _rate, t[0] + t[1] + t[2] + t[3]))
+        f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, cpu))
 def _setup():
     fd = os.environ.pop("HEATLENS_STDOUT_FD", None)
     if fd:

@@ -68,6 +68,7 @@ class MemoryPoller(threading.Thread):
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
+        self.error = ""  # why memory polling stopped early, for the run's notes
         self.t0 = time.monotonic()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -83,6 +84,8 @@ class MemoryPoller(threading.Thread):
             return  # not Linux (or gone): no memory data, said by the adapter
         try:
             self._poll(pid, fd)
+        except Exception as exc:  # never a traceback in the program's stderr: the run goes on, CPU only
+            self.error = repr(exc)
         finally:
             os.close(fd)
 
@@ -144,7 +147,10 @@ class MemoryPoller(threading.Thread):
         try:
             return True, self._stack(pid)
         finally:
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except OSError:
+                pass  # it ended meanwhile
             self.paused += time.monotonic() - start
 
     def _stack(self, pid):
@@ -185,7 +191,8 @@ def main(argv):
             poller.stop.set()
             poller.join(1.0)
             with open(os.path.join(out_dir, MEMORY_FILE), "w") as f:
-                json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES}, f)
+                json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES,
+                           "error": poller.error, "paused": round(poller.paused, 4)}, f)
 
     def on_term(signum, _frame):
         proc.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
