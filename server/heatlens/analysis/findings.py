@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
@@ -29,6 +29,15 @@ from heatlens.model import Finding, FunctionStats, LineStats, Profile
 class Thresholds:
     warning: float = 0.02  # share of the run's CPU
     information: float = 0.005
+
+
+class FunctionLike(Protocol):
+    """What the analysis needs of a function's record: `FunctionStats` (a profile) and the editor's
+    `FunctionData` both have it, so the CLI and the editor compute findings from the same numbers."""
+
+    qualname: str
+    calls: Optional[int]
+    callees: Dict[str, float]
 
 
 def severity(share: float, th: Thresholds) -> Optional[str]:
@@ -74,10 +83,10 @@ def _in_module(file: str, module: str) -> bool:
     return file.endswith(f"{os.sep}{module}.py") or f"{os.sep}{module}{os.sep}" in file
 
 
-def _calls(c: Candidate, functions: List[FunctionStats], path: str) -> Optional[int]:
+def _calls(c: Candidate, functions: Sequence[FunctionLike]) -> Optional[int]:
     if c.rule != "repeated-call":
         return None
-    calls = [f.calls for f in functions if f.qualname == c.data.get("function") and same_file(f.file, path) and f.calls]
+    calls = [f.calls for f in functions if f.qualname == c.data.get("function") and f.calls]
     return calls[0] if calls else None
 
 
@@ -93,17 +102,17 @@ def _split(out: List[float], members: List[int], seconds: float, cands: List[Can
         out[i] += seconds * (cost / total if total > 0 else 1.0 / len(members))
 
 
-def library_seconds(cands: List[Candidate], lines: Dict[int, LineStats], functions: List[FunctionStats],
+def library_seconds(cands: List[Candidate], lines: Dict[int, LineStats], functions: Sequence[FunctionLike],
                     path: str, source: str) -> List[float]:
-    """Time each candidate spends in the library's Python code it calls (`re`, `copy`): a line profile
-    charges that to the library's lines, not to the call site. Where the backend recorded callers, the
-    library time is given to the calling function exactly; within one function, or without callers, it is
+    """Time each candidate spends in the library's Python code it calls (`re`, `copy`, `random`): a line
+    profile charges that to the library's lines, not to the call site. The functions of this file record
+    their callees, so the library time is given to the calling function exactly; within one function it is
     split in proportion to the call sites' own measured cost (evenly when none was measured: an estimate)."""
     out = [0.0] * len(cands)
     groups: Dict[str, List[int]] = {}
     for i, c in enumerate(cands):
         if c.data.get("callee"):
-            groups.setdefault(repr(c.data["callee"]), []).append(i)
+            groups.setdefault(repr((c.data["callee"], c.data.get("callee_module", ""))), []).append(i)
     if not groups:
         return out
     index = index_for(path, source)
@@ -115,22 +124,18 @@ def library_seconds(cands: List[Candidate], lines: Dict[int, LineStats], functio
     for members in groups.values():
         first = cands[members[0]]
         names, module = first.data["callee"], str(first.data.get("callee_module", ""))
-        libs = [f for f in functions if f.qualname.split(".")[-1] in names and not same_file(f.file, path)
-                and (not module or _in_module(f.file, module))]
         by_fn: Dict[str, float] = {}
-        for f in libs:
-            for key, sec in f.callers.items():
+        for f in functions:
+            for key, sec in f.callees.items():
                 parts = key.rsplit(":", 2)
-                if len(parts) == 3 and same_file(parts[0], path):
-                    by_fn[parts[2]] = by_fn.get(parts[2], 0.0) + sec
-        if by_fn:
-            buckets: Dict[str, List[int]] = {}
-            for i in members:
-                buckets.setdefault(owner(cands[i]), []).append(i)
-            for qual, idxs in buckets.items():
-                _split(out, idxs, by_fn.get(qual, 0.0), cands, lines)
-        else:
-            _split(out, members, sum(f.self_time or f.total_time for f in libs), cands, lines)
+                if len(parts) == 3 and parts[2].split(".")[-1] in names and not same_file(parts[0], path) \
+                        and (not module or _in_module(parts[0], module)):
+                    by_fn[f.qualname] = by_fn.get(f.qualname, 0.0) + sec
+        buckets: Dict[str, List[int]] = {}
+        for i in members:
+            buckets.setdefault(owner(cands[i]), []).append(i)
+        for qual, idxs in buckets.items():
+            _split(out, idxs, by_fn.get(qual, 0.0), cands, lines)
     return out
 
 
@@ -146,44 +151,81 @@ def evidence(c: Candidate, cost: float, samples: int, hits: Optional[int], calls
     return f"{samples} samples" if samples else "measured"
 
 
-# Patterns whose cost is a C operator, not a call (`x in list`, `s += t`, `xs = xs + [..]`). An in-process
-# sampler on Python >= 3.11 sees such time only at the interpreter's next check point, often a later line of
-# the same loop body (see the agent's sampler notes), so these are charged with the rest of their loop body.
+# Patterns whose cost is a C operator, not a call (`x in list`, `s += t`, `xs = xs + [..]`).
 OPERATOR_RULES = frozenset({"list-membership", "str-concat-loop", "list-concat"})
 
 
 def cost_span(c: Candidate, index: Optional[SourceIndex]) -> Tuple[int, int]:
-    """The lines whose measured time is this candidate's cost."""
-    first, last = c.cost_lines
-    if (c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat") and index is not None and index.parsed:
-        loops = index.loops_at(c.line)
-        if loops:
-            last = max(last, loops[-1].end_line)
-    return first, last
+    """The lines whose measured time is this candidate's cost: its own. The default sampler (py-spy) reads
+    the running line from outside, so an operator's time lands on its own line; widening to the loop body
+    (which the in-process sampler needed) charged a cheap test with its neighbours' cost."""
+    return c.cost_lines
+
+
+# The statistical gate: a finding's cost is a count of samples, so it is reported only when the lower end
+# of its 95 % confidence interval (Wilson) reaches the threshold, and never on fewer than MIN_SAMPLES.
+Z = 1.96
+MIN_SAMPLES = 3
+
+
+def seconds_per_sample(lines: Dict[int, LineStats]) -> float:
+    cpu = sum(s.cpu for s in lines.values())
+    n = sum(s.samples for s in lines.values())
+    return cpu / n if n > 0 and cpu > 0 else 0.0
+
+
+def share_bounds(cost: float, total_cpu: float, per_sample: float) -> Tuple[float, float, float]:
+    """(share, its 95 % lower bound, samples it rests on). Without a sample size (an exact backend) the
+    share is taken as exact."""
+    p = cost / total_cpu if total_cpu > 0 else 0.0
+    if per_sample <= 0 or total_cpu <= 0:
+        return p, p, float("inf")
+    n, big_n = cost / per_sample, total_cpu / per_sample
+    centre = (p + Z * Z / (2 * big_n)) / (1 + Z * Z / big_n)
+    half = Z * ((p * (1 - p) / big_n + Z * Z / (4 * big_n * big_n)) ** 0.5) / (1 + Z * Z / big_n)
+    return p, max(0.0, centre - half), n
+
+
+def grade(share_low: float, samples: float, th: Thresholds, data: Dict[str, object]) -> Optional[str]:
+    if samples < MIN_SAMPLES:
+        return None
+    sev = severity(share_low, th) if share_low > 0 else None
+    if sev is not None and data.get("max_severity") == "information":  # the line's cost bounds it from above
+        sev = "information"
+    return sev
+
+
+def graded(findings: List[Finding], th: Thresholds) -> List[Finding]:
+    """Findings whose cost's lower bound reaches `th`, each with the severity `th` gives it (pure: copies)."""
+    out = []
+    for f in findings:
+        low = float(f.data.get("share_low", f.cost_share))  # type: ignore[arg-type]
+        sev = grade(low, float(f.data.get("sampled", MIN_SAMPLES)), th, f.data)  # type: ignore[arg-type]
+        if sev is None:
+            continue
+        out.append(f if sev == f.severity else attrs.evolve(f, severity=sev))
+    return out
 
 
 def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: float,
-               functions: Iterable[FunctionStats], th: Thresholds, extra: float = 0.0,
-               index: Optional[SourceIndex] = None) -> Optional[Finding]:
-    funcs = list(functions)
+               functions: Sequence[FunctionLike], th: Thresholds, extra: float = 0.0,
+               index: Optional[SourceIndex] = None, per_sample: float = 0.0) -> Optional[Finding]:
     first, last = cost_span(c, index)
     stats = [lines[n] for n in range(first, last + 1) if n in lines]
-    cost = sum(s.cpu for s in stats)
+    cost = sum(s.cpu for s in stats) + extra
     samples = sum(s.samples for s in stats)
     known_hits = [s.hits for s in stats if s.hits is not None]
     hits = max(known_hits) if known_hits else None
-    calls = _calls(c, funcs, path)
-    cost += extra
-    share = cost / total_cpu if total_cpu > 0 else 0.0
-    sev = severity(share, th)
+    calls = _calls(c, functions)
+    share, low, sampled = share_bounds(cost, total_cpu, per_sample)
+    sev = grade(low, sampled, th, c.data)
     if sev is None:
         return None
-    if c.data.get("max_severity") == "information":  # the line's cost bounds this pattern's cost from above
-        sev = "information"
     what = evidence(c, cost, samples, hits, calls)
     bound = "up to " if c.data.get("max_severity") else ""
     where = " in its loop body" if (first, last) != tuple(c.cost_lines) else ""
-    message = f"{c.summary}: {bound}{share * 100:.0f}% of run time{where} ({_fmt_seconds(cost)}), {what}; {c.advice}"
+    sure = f", at least {low * 100:.1f}% with 95% confidence" if sampled != float("inf") else ""
+    message = f"{c.summary}: {bound}{share * 100:.0f}% of run time{where} ({_fmt_seconds(cost)}{sure}), {what}; {c.advice}"
     if share < 0.01:
         message = message.replace(f"{share * 100:.0f}%", f"{share * 100:.1f}%", 1)
     if c.fix_title is None and c.refusal:
@@ -192,7 +234,8 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
         rule=c.rule, message=message, file=path, line=c.line, end_line=c.end_line, severity=sev,
         cost_seconds=cost, cost_share=share,
         data={"key": c.key, "col": c.col, "end_col": c.end_col, "fix_title": c.fix_title, "refusal": c.refusal,
-              "cost_lines": [first, last], "samples": samples, "hits": hits, **c.data},
+              "cost_lines": [first, last], "samples": samples, "hits": hits, "share_low": low,
+              "sampled": sampled if sampled != float("inf") else 1e9, **c.data},
     )
 
 
@@ -228,26 +271,40 @@ def apply_probe(findings: List[Finding], report: Optional[ProbeReport]) -> List[
     return out
 
 
-def findings_for_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu: float,
-                      functions: Iterable[FunctionStats] = (), thresholds: Optional[Thresholds] = None,
-                      probe: Optional[ProbeReport] = None) -> List[Finding]:
-    th = thresholds or Thresholds()
+# Findings are computed with no cost floor and graded by the caller's thresholds (`graded`), so the
+# editor's settings need no re-analysis and the CLI, the editor and the API report the same set.
+FLOOR = Thresholds(warning=0.0, information=0.0)
+
+
+def analyse_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu: float,
+                 functions: Sequence[FunctionLike] = ()) -> List[Finding]:
+    """THE analysis entry point: every candidate of `source` with its measured cost (ungraded).
+    `functions`: this file's function records (profile `FunctionStats` or the editor's `FunctionData`)."""
     funcs = list(functions)
     out = []
     cands = detect(source, path)
     index = index_for(path, source) if any(c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat"
                                            for c in cands) else None
+    per_sample = seconds_per_sample(lines)
     for c, extra in zip(cands, library_seconds(cands, lines, funcs, path, source)):
-        f = to_finding(c, path, lines, total_cpu, funcs, th, extra, index)
+        f = to_finding(c, path, lines, total_cpu, funcs, FLOOR, extra, index, per_sample)
         if f is not None:
             out.append(f)
-    return apply_probe(out, probe)
+    return out
+
+
+def findings_for_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu: float,
+                      functions: Iterable[FunctionLike] = (), thresholds: Optional[Thresholds] = None,
+                      probe: Optional[ProbeReport] = None) -> List[Finding]:
+    """`analyse_file` graded by `thresholds` (default: the defaults), with the probe's evidence."""
+    mine = [f for f in functions if not isinstance(f, FunctionStats) or same_file(f.file, path)]
+    return apply_probe(graded(analyse_file(path, source, lines, total_cpu, mine), thresholds or Thresholds()), probe)
 
 
 def findings_for_profile(profile: Profile, read_source: Callable[[str], Optional[str]],
                          thresholds: Optional[Thresholds] = None, probe: Optional[ProbeReport] = None) -> List[Finding]:
     """Findings for every file of the run whose source `read_source(path)` can give (None: skipped)."""
-    total = profile.total_cpu
+    total = profile.total_cpu or sum(f.self_time for f in profile.functions) or profile.meta.cpu_time  # as the editor
     out: List[Finding] = []
     for fp in profile.files:
         if not fp.lines or fp.path.startswith("<"):

@@ -13,19 +13,23 @@ import libcst as cst
 
 from heatlens.analysis import cstutil as u
 from heatlens.analysis.candidates import Candidate, Loop, Module, Site, rule
+from heatlens.analysis.hashable import _STR_METHODS, proven_hashable
 
 HASH_ASSUMPTION = "assumes hashable keys with hash-consistent =="
 
 
 def _eq_sides(test: cst.BaseExpression, var: str) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
-    """(key side on `var`, other side) of `k(var) == other`, either way round."""
+    """(key side on `var`, other side) of `k(var) == other` (either way round, keys computed by any
+    expression of `var`: `b.id`, `b.email.lower()`, `sorted(b[0])`), also as the first term of an `and`."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _eq_sides(test.left, var) or _eq_sides(test.right, var)
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return None
     if not isinstance(test.comparisons[0].operator, cst.Equal):
         return None
     left, right = test.left, test.comparisons[0].comparator
     for key, other in ((left, right), (right, left)):
-        if u.root_name(key) == var and var not in u.names(other):
+        if var in u.names(key) and var not in u.names(other) and u.names(other):
             return key, other
     return None
 
@@ -58,8 +62,11 @@ def _join_refusal(mod: Module, site: Site, outer: Loop, coll: cst.BaseExpression
         if isinstance(t, (cst.Attribute, cst.Subscript)) and u.root_name(t) in u.names(other):
             return f"`{u.code(other)}` may change inside the inner loop"
     for n in u.walk(outer.node):
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.root_name(n.func.value) == var:
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.root_name(n.func.value) == var \
+                and n.func.attr.value not in _STR_METHODS:
             return f"the loop calls a method of `{var}` (it could change the key)"
+    if not proven_hashable(key) or not proven_hashable(other, scope):
+        return "the keys are not proven hashable (an index on a list or dict key raises TypeError)"
     if u.has(outer.node, cst.Yield, cst.Await):
         return "the loop yields/awaits: others could change the collection meanwhile"
     return None
@@ -110,6 +117,8 @@ def _join_for(mod: Module, site: Site, outer: Loop, inner: cst.For) -> Optional[
         return None
     if_node, (key, other) = found
     coll = inner.iter
+    if isinstance(coll, cst.Call) and isinstance(coll.func, cst.Name) and coll.func.value == "range":
+        return None  # index arithmetic over positions, not a search of a collection
     label = _key_label(key, var)
     line, col, _, _ = mod.where(inner)
     header_end = mod.line(inner.body) if not isinstance(inner.body, cst.IndentedBlock) else mod.line(inner.body.header)
@@ -122,7 +131,7 @@ def _join_for(mod: Module, site: Site, outer: Loop, inner: cst.For) -> Optional[
     )
     cand.end_col = col + len(u.code(inner.target)) + len(u.code(coll)) + 8  # `for b in B:`
     body = u.body_statements(inner.body)
-    if len(body) != 1 or body[0] is not if_node or if_node.orelse is not None:
+    if len(body) != 1 or body[0] is not if_node or if_node.orelse is not None or not isinstance(if_node.test, cst.Comparison):
         cand.refusal = "the inner loop does more than one `if ... == ...:` test"
         return cand
     cand.refusal = _join_refusal(mod, site, outer, coll, var, other, inner)
@@ -205,26 +214,62 @@ def _join_comp(mod: Module, site: Site, outer: Loop, comp: cst.CSTNode) -> Optio
 _LISTISH_CALLS = {"list", "sorted", "tuple"}
 
 
-def list_kind(mod: Module, scope: cst.CSTNode, name: str) -> Optional[str]:
-    """"list"/"literal" when every assignment of `name` in its scope (else at module level) builds a
-    list/tuple ("literal": of constants only); None when unknown or not always a list."""
-    for where in (scope, mod.tree) if scope is not mod.tree else (mod.tree,):
-        values = [n.value for n in u.walk(where) if isinstance(n, cst.Assign)
-                  and any(isinstance(t.target, cst.Name) and t.target.value == name for t in n.targets)]
+def _kind_of(v: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(v, (cst.List, cst.Tuple)):
+        return "literal" if all(u.is_literal(e.value) for e in v.elements) else "list"
+    if isinstance(v, cst.ListComp) or (isinstance(v, cst.Call) and isinstance(v.func, cst.Name)
+                                       and v.func.value in _LISTISH_CALLS):
+        return "list"
+    if isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value in ("split", "readlines"):
+        return "list"
+    return None
+
+
+def _values_of(where: cst.CSTNode, target: cst.BaseExpression) -> List[Optional[cst.BaseExpression]]:
+    """Values assigned to `target` (a name or `self.attr`) in `where`, also through tuple unpacking
+    (`seen, out = [], []`; None where the unpacked value is not a display)."""
+    want = u.code(target)
+    out: List[Optional[cst.BaseExpression]] = []
+    for n in u.walk(where, into_defs=isinstance(target, cst.Attribute)):
+        if not isinstance(n, cst.Assign):
+            continue
+        for t in n.targets:
+            if u.code(t.target) == want:
+                out.append(n.value)
+            elif isinstance(t.target, (cst.Tuple, cst.List)):
+                for i, el in enumerate(t.target.elements):
+                    if u.code(el.value) == want:
+                        ok = isinstance(n.value, (cst.Tuple, cst.List)) and len(n.value.elements) == len(t.target.elements)
+                        out.append(n.value.elements[i].value if ok else None)  # type: ignore[union-attr]
+    return out
+
+
+def list_kind(mod: Module, scope: cst.CSTNode, name: str, target: Optional[cst.BaseExpression] = None) -> Optional[str]:
+    """"list"/"literal" when every assignment of `name` (or of `target`, e.g. `self.vocab`, anywhere in the
+    module) in its scope (else at module level) builds a list/tuple ("literal": of constants only); None
+    when unknown or not always a list."""
+    places = (mod.tree,) if target is not None or scope is mod.tree else (scope, mod.tree)
+    for where in places:
+        values = _values_of(where, target if target is not None else cst.Name(name))
         if not values:
             continue
-        kinds = set()
-        for v in values:
-            if isinstance(v, (cst.List, cst.Tuple)):
-                kinds.add("literal" if all(u.is_literal(e.value) for e in v.elements) else "list")
-            elif isinstance(v, cst.ListComp) or (isinstance(v, cst.Call) and isinstance(v.func, cst.Name)
-                                                 and v.func.value in _LISTISH_CALLS):
-                kinds.add("list")
-            elif isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value in ("split", "readlines"):
-                kinds.add("list")
-            else:
-                return None
+        kinds = {_kind_of(v) for v in values}
+        if None in kinds:
+            return None
         return "list" if "list" in kinds else "literal"
+    return None
+
+
+def _copied_keys(e: cst.BaseExpression) -> Optional[str]:
+    """`d` for `list(d.keys())`, `list(d)`, `list(d.values())`: a fresh list copied for each test."""
+    if isinstance(e, cst.Call) and isinstance(e.func, cst.Name) and e.func.value in ("list", "tuple", "sorted") \
+            and len(e.args) == 1:
+        inner = e.args[0].value
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and not inner.args \
+                and inner.func.attr.value in ("keys", "values", "items"):
+            return u.code(inner.func.value) + (f".{inner.func.attr.value}()" if inner.func.attr.value != "keys" else "")
+        if u.is_simple_ref(inner):
+            return u.code(inner)
     return None
 
 
@@ -241,35 +286,78 @@ def list_membership(mod: Module) -> List[Candidate]:
     out: List[Candidate] = []
     for site in mod.sites:
         node = site.node
-        if not site.loops or not isinstance(node, cst.Comparison) or len(node.comparisons) != 1:
+        if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1:
             continue
         op = node.comparisons[0].operator
         target = node.comparisons[0].comparator
-        if not isinstance(op, (cst.In, cst.NotIn)) or not isinstance(target, cst.Name):
+        if not isinstance(op, (cst.In, cst.NotIn)):
+            continue
+        line, col, end_line, end_col = mod.where(node)
+
+        def cand(summary: str, advice: str, refusal: Optional[str], coll: str) -> Candidate:
+            c = Candidate(rule="list-membership", line=line, col=col, end_line=end_line, end_col=end_col,
+                          cost_lines=(line, end_line), summary=summary, advice=advice, refusal=refusal,
+                          data={"collection": coll}, loop_depth=len(site.loops))
+            out.append(c)
+            return c
+
+        copied = _copied_keys(target)
+        if copied is not None:  # a list copied per test: hot even outside a loop (a function called in one)
+            cand(f"`{u.code(target)}` copies `{copied}` into a new list for every membership test",
+                 f"test membership on `{copied}` itself (a dict or set view is O(1))",
+                 "the tested values are not proven hashable (a dict lookup raises TypeError where a list "
+                 "comparison does not)", copied)
+            continue
+        if not site.loops:
+            continue
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            if list_kind(mod, mod.scope_of(site), "", target) is not None:
+                cand(f"membership test on list `{u.code(target)}` in a loop", "a set kept beside it makes each test O(1)",
+                     "an attribute may be shared (aliased): change it by hand", u.code(target))
+            continue
+        if not isinstance(target, cst.Name):
             continue
         kind = list_kind(mod, mod.scope_of(site), target.value)
         if kind is None:
             continue
-        line, col, end_line, end_col = mod.where(node)
-        cand = Candidate(
-            rule="list-membership", line=line, col=col, end_line=end_line, end_col=end_col,
-            cost_lines=(line, end_line), summary=f"membership test on list `{target.value}` in a loop",
-            advice=f"a set built once from `{target.value}` makes each test O(1)",
-            data={"collection": target.value}, loop_depth=len(site.loops),
-        )
-        out.append(cand)
+        c = cand(f"membership test on list `{target.value}` in a loop",
+                 f"a set built once from `{target.value}` (or kept beside it) makes each test O(1)", None, target.value)
         lp = hoist_loop(site.loops, target.value)
         if lp is None:
-            cand.refusal = u.mutation(site.loops[-1].node, target.value)
+            c.refusal = u.mutation(site.loops[-1].node, target.value)
+            continue
+        scope = mod.scope_of(site)
+        if not proven_hashable(node.left, scope) or not _elements_hashable(mod, scope, target.value):
+            c.refusal = "the values are not proven hashable (a set of dicts or lists raises TypeError)"
             continue
         name = u.fresh_name(mod.all_names, f"{target.value}_set")
         plan = u.Plan()
         plan.before[lp.anchor] = [u.stmt(f"{name} = set({target.value})\n")]
         plan.edits[target] = lambda _upd, name=name: cst.Name(name)
-        cand.plan = plan
-        assume = ["assumes the tested values are hashable"] if kind == "literal" else ["assumes hashable elements"]
-        if u.calls_other_code(lp.node, watched=target.value):
-            assume.append(f"calls in the loop don't change `{target.value}`")
-        cand.fix_title = f"Test membership in a set built once from `{target.value}`" + (
+        c.plan = plan
+        assume = [f"calls in the loop don't change `{target.value}`"] if u.calls_other_code(lp.node, watched=target.value) else []
+        c.fix_title = f"Test membership in a set built once from `{target.value}`" + (
             f" ({'; '.join(assume)})" if assume else "")
     return out
+
+
+def _elements_hashable(mod: Module, scope: cst.CSTNode, name: str) -> bool:
+    """Every element put into list `name` (its displays, `.append(x)`/`.insert(i, x)`) is proven hashable."""
+    for where in (scope, mod.tree):
+        values = _values_of(where, cst.Name(name))
+        if values:
+            break
+    for v in values:
+        if isinstance(v, (cst.List, cst.Tuple)):
+            if not all(isinstance(e, cst.Element) and proven_hashable(e.value, scope) for e in v.elements):
+                return False
+        else:
+            return False  # list(...)/comprehension: its elements are not looked into
+    for n in u.walk(mod.tree, into_defs=True):
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.code(n.func.value) == name:
+            meth = n.func.attr.value
+            if meth in ("extend", "__setitem__") or (meth in ("append", "insert") and not n.args):
+                return False
+            if meth in ("append", "insert") and not proven_hashable(n.args[-1].value, scope):
+                return False
+    return True

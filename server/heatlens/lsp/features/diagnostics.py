@@ -1,8 +1,8 @@
 """Diagnostics: the run's anti-pattern and memory-leak findings in a document, on their current ranges.
 
-Findings come from the run's profile when the pipeline put them there, else they are computed here from
-the file's measured lines and its source as run (cached per run data); leaks always come from the
-profile (found from its memory over time). Lines edited since the run are left out: their measurement
+Anti-patterns are computed by the one analysis entry point (`analysis.findings.analyse_file`, which the
+CLI and the API call too) from the file's measured lines, its functions' records and its source as run
+(cached per run data), then graded by the user's thresholds; leaks always come from the profile (found from its memory over time). Lines edited since the run are left out: their measurement
 no longer describes the code there.
 """
 
@@ -12,12 +12,11 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-import attrs
 from lsprotocol import types as lsp
 
 from heatlens.analysis import leaks
 from heatlens.analysis.argprobe import ProbeReport
-from heatlens.analysis.findings import Thresholds, apply_probe, findings_for_file, severity
+from heatlens.analysis.findings import Thresholds, analyse_file, apply_probe, graded
 from heatlens.lsp.annotations import DocView, FileData, path_key
 from heatlens.model import Finding
 
@@ -31,27 +30,9 @@ _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSev
 _cache: Dict[int, Tuple[FileData, List[Finding]]] = {}
 
 
-# Findings are computed once per run with (almost) no cost floor and graded by the user's thresholds on
-# every publish, so changing `diagnostics.warningShare`/`infoShare` needs no re-analysis.
-_FLOOR = Thresholds(warning=0.0, information=1e-12)
-
-
 def thresholds_of(settings: Any) -> Thresholds:
     """The anti-pattern thresholds of the server's settings (`diagnostics.warningShare`/`infoShare`)."""
     return Thresholds(warning=settings.diagnostics.warning_share, information=settings.diagnostics.info_share)
-
-
-def graded(findings: List[Finding], th: Thresholds) -> List[Finding]:
-    """Findings whose cost reaches `th`, each with the severity `th` gives it (pure: copies, not edits)."""
-    out = []
-    for f in findings:
-        sev = severity(f.cost_share, th)
-        if sev is None:
-            continue
-        if f.data.get("max_severity") == "information":  # the line's cost bounds the pattern's from above
-            sev = "information"
-        out.append(f if sev == f.severity else attrs.evolve(f, severity=sev))
-    return out
 
 
 # The argument probe's latest report per file with the text it ran (features/probe_args.py runs it):
@@ -80,16 +61,15 @@ def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -
 
 
 def _anti_patterns(data: FileData) -> List[Finding]:
-    mine = [f for f in data.findings if "key" in f.data]  # put in the profile by the pipeline, if it did
-    if mine:
-        return mine
+    """The one analysis (`analysis.findings.analyse_file`, as the CLI and the API) on the run's numbers,
+    ungraded, cached per run data: settings changes only re-grade."""
     hit = _cache.get(id(data))
     if hit is not None and hit[0] is data:
         return hit[1]
     found: List[Finding] = []
     if data.source is not None and data.parsed:
         try:
-            found = findings_for_file(data.path, data.source, data.lines, data.total_cpu, (), _FLOOR)
+            found = analyse_file(data.path, data.source, data.lines, data.total_cpu, data.functions)
         except Exception:  # an analysis bug must not cost the user the other annotations
             log.exception("anti-pattern analysis of %s failed", data.path)
     if len(_cache) > 32:
