@@ -154,7 +154,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 
 def detect_module(mod: Module) -> List[Candidate]:
-    from heatlens.analysis import rules_idioms, rules_loops, rules_sequences  # noqa: F401  (registers the rules)
+    from heatlens.analysis import rules_calls, rules_idioms, rules_loops, rules_numpy, rules_sequences  # noqa: F401  (registers)
 
     out: List[Candidate] = []
     for fn in RULES.values():

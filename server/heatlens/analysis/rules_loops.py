@@ -40,7 +40,7 @@ def _key_label(key: cst.BaseExpression, var: str) -> str:
 
 
 def _join_refusal(mod: Module, site: Site, outer: Loop, coll: cst.BaseExpression, var: str,
-                  other: cst.BaseExpression, inner: cst.CSTNode) -> Optional[str]:
+                  other: cst.BaseExpression, inner: cst.CSTNode, key: cst.BaseExpression) -> Optional[str]:
     if not isinstance(coll, cst.Name):
         return "the searched collection is not a plain name"
     if not u.is_simple_ref(other) and not u.is_literal(other):
@@ -134,7 +134,7 @@ def _join_for(mod: Module, site: Site, outer: Loop, inner: cst.For) -> Optional[
     if len(body) != 1 or body[0] is not if_node or if_node.orelse is not None or not isinstance(if_node.test, cst.Comparison):
         cand.refusal = "the inner loop does more than one `if ... == ...:` test"
         return cand
-    cand.refusal = _join_refusal(mod, site, outer, coll, var, other, inner)
+    cand.refusal = _join_refusal(mod, site, outer, coll, var, other, inner, key)
     if cand.refusal:
         return cand
     assert isinstance(coll, cst.Name)
@@ -187,7 +187,7 @@ def _join_comp(mod: Module, site: Site, outer: Loop, comp: cst.CSTNode) -> Optio
         advice=f"an index of `{u.code(coll)}` by `{label}` would make each lookup O(1)",
         data={"collection": u.code(coll), "key": label},
     )
-    cand.refusal = _join_refusal(mod, site, outer, coll, var, other, comp)
+    cand.refusal = _join_refusal(mod, site, outer, coll, var, other, comp, key)
     if cand.refusal:
         return cand
     assert isinstance(coll, cst.Name)

@@ -1,0 +1,176 @@
+"""Per-call costs that hide in a library: `re.<fn>(computed pattern)`, `random.choices(weights=...)`,
+`any([...])`/`all([...])`, a priority queue kept by re-sorting a list, and strings built with `+=` on an
+attribute, an item, a global or a `bytes` local (no in-place fast path there).
+
+All are advice only: the rewrites need facts the source does not show (the pattern set's size, weights
+that do not change between draws, elements without side effects, no one else reading the attribute).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import libcst as cst
+
+from heatlens.analysis import cstutil as u
+from heatlens.analysis.candidates import Candidate, Module, Site, rule
+
+_RE_FUNCS = {"compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+
+
+def _cand(mod: Module, site: Site, node: cst.CSTNode, rule_id: str, summary: str, advice: str, refusal: str,
+          **data: object) -> Candidate:
+    line, col, end_line, end_col = mod.where(node)
+    return Candidate(rule=rule_id, line=line, col=col, end_line=end_line, end_col=end_col, cost_lines=(line, end_line),
+                     summary=summary, advice=advice, refusal=refusal, data=dict(data), loop_depth=len(site.loops))
+
+
+def _in_function_or_loop(site: Site) -> bool:
+    return bool(site.loops) or site.function is not None
+
+
+@rule("regex-per-call")
+def regex_per_call(mod: Module) -> List[Candidate]:
+    """`re.search(f"...{kw}...", s)` / `re.compile(RULES[t])`: a pattern computed per call goes through
+    re's cache (512 entries); more distinct patterns than that compile on every call."""
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        if not isinstance(node, cst.Call) or not _in_function_or_loop(site) or not node.args:
+            continue
+        f = node.func
+        if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == "re"
+                and f.attr.value in _RE_FUNCS):
+            continue
+        pattern = node.args[0].value
+        if u.is_literal(pattern) or (isinstance(pattern, cst.Name) and pattern.value.isupper()):
+            continue  # a constant pattern is served by re's cache (loop-invariant handles literals in loops)
+        out.append(_cand(mod, site, node, "regex-per-call",
+                         f"`re.{f.attr.value}` with a pattern computed per call (`{u.code(pattern)[:40]}`)",
+                         "compile each distinct pattern once and keep the compiled objects (a dict, or one "
+                         "alternation regex); beyond 512 distinct patterns re recompiles on every call",
+                         "which patterns repeat is only known at run time", what=f"re.{f.attr.value}",
+                         callee=[f.attr.value, "_compile", "compile"], callee_module="re"))
+    return out
+
+
+@rule("random-choices-weights")
+def random_choices_weights(mod: Module) -> List[Candidate]:
+    """`random.choices(pop, weights=w)` accumulates the weights on every call; `cum_weights` computed once
+    (itertools.accumulate) does not."""
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        if not isinstance(node, cst.Call) or not _in_function_or_loop(site):
+            continue
+        if u.code(node.func) not in ("random.choices", "choices", "rng.choices"):
+            continue
+        weights = [a for a in node.args if a.keyword is not None and a.keyword.value == "weights"]
+        positional = [a for a in node.args if a.keyword is None]
+        if not weights and len(positional) < 2:
+            continue
+        out.append(_cand(mod, site, node, "random-choices-weights",
+                         "`random.choices(..., weights=...)` re-accumulates the weights on every call",
+                         "pass `cum_weights=` computed once with itertools.accumulate while the weights do not change",
+                         "whether the weights change between draws is only known at run time",
+                         what="choices", callee=["choices"], callee_module="random"))
+    return out
+
+
+@rule("any-all-listcomp")
+def any_all_listcomp(mod: Module) -> List[Candidate]:
+    """`any([...])`/`all([...])` builds the whole list before testing: a generator stops at the first hit."""
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) or node.func.value not in ("any", "all"):
+            continue
+        if len(node.args) != 1 or not isinstance(node.args[0].value, cst.ListComp) or not _in_function_or_loop(site):
+            continue
+        comp = node.args[0].value
+        side_effects = any(isinstance(n, cst.Call) and not (isinstance(n.func, cst.Name) and n.func.value in u.PURE_BUILTINS)
+                           for n in u.walk(comp.elt))
+        c = _cand(mod, site, node, "any-all-listcomp", f"`{node.func.value}([...])` evaluates every element first",
+                  f"`{node.func.value}(... for ...)` (a generator) stops at the first decisive element", "",
+                  what=node.func.value)
+        if side_effects:
+            c.refusal = "the elements call functions whose side effects may all be needed"
+        else:
+            c.refusal = None
+            plan = u.Plan()
+            plan.edits[comp] = lambda upd: cst.GeneratorExp(elt=upd.elt, for_in=upd.for_in)  # type: ignore[attr-defined]
+            c.plan = plan
+            c.fix_title = f"Pass a generator to `{node.func.value}` (stops at the first decisive element)"
+        out.append(c)
+    return out
+
+
+@rule("resort-priority-queue")
+def resort_priority_queue(mod: Module) -> List[Candidate]:
+    """`xs.sort()` (or `xs = sorted(xs)`) on every iteration and the smallest taken with `xs.pop(0)`/`xs[0]`:
+    a priority queue in O(n log n) per step; heapq does it in O(log n)."""
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        loops = [lp for lp in site.loops if isinstance(lp.node, u.LOOP_TYPES)]
+        if not loops or not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+            continue
+        if node.func.attr.value != "sort" or not isinstance(node.func.value, cst.Name):
+            continue
+        name = node.func.value.value
+        pops = [n for n in u.walk(loops[-1].node) if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                and u.code(n.func) == f"{name}.pop" and (not n.args or u.code(n.args[0].value) in ("0", "-1"))]
+        if not pops:
+            continue
+        last = max(mod.where(p)[2] for p in pops)
+        c = _cand(mod, site, node, "resort-priority-queue",
+                  f"`{name}` re-sorted on every iteration to take its smallest item",
+                  "a heap (heapq.heappush / heappop) keeps the order in O(log n) per step",
+                  "heapq orders ties and the popped end differently; change it by hand", what="sort", collection=name)
+        c.cost_lines = (c.line, max(last, c.end_line))
+        out.append(c)
+    return out
+
+
+def _str_like(mod: Module, value: cst.BaseExpression) -> bool:
+    return isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)) or (
+        isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)
+        and (_str_like(mod, value.left) or _str_like(mod, value.right)))
+
+
+def _init_kind(mod: Module, target: cst.BaseExpression, scope: cst.CSTNode) -> Optional[str]:
+    """"str"/"bytes" when `target` is assigned a str/bytes literal somewhere in scope (or the module)."""
+    want = u.code(target)
+    for where in (scope, mod.tree):
+        for n in u.walk(where, into_defs=True):
+            if isinstance(n, cst.Assign) and any(u.code(t.target) == want for t in n.targets) \
+                    and isinstance(n.value, cst.SimpleString):
+                return "bytes" if n.value.prefix.lower().startswith("b") else "str"
+    return None
+
+
+@rule("string-concat")
+def string_concat(mod: Module) -> List[Candidate]:
+    """`self.out += s`, `d[k] += s`, a module global or a `bytes` local: each `+=` copies the whole string
+    (CPython's in-place append works only for a local str with no other reference)."""
+    out: List[Candidate] = []
+    for site in mod.sites:
+        node = site.node
+        if not isinstance(node, cst.AugAssign) or not isinstance(node.operator, cst.AddAssign):
+            continue
+        t = node.target
+        kind = _init_kind(mod, t, mod.scope_of(site))
+        if isinstance(t, cst.Name):
+            if kind != "bytes" or not site.loops:
+                continue  # str locals and globals: str-concat-loop
+            what = f"bytes `{t.value}`"
+        elif isinstance(t, (cst.Attribute, cst.Subscript)):
+            if kind is None and not _str_like(mod, node.value):
+                continue
+            what = f"`{u.code(t)}`"
+        else:
+            continue
+        out.append(_cand(mod, site, node, "string-concat", f"{what} built with += (copies the whole value each time)",
+                         "collect the pieces in a list and join once (or use io.StringIO / bytearray)",
+                         "others may read the value while it is built; change it by hand", what="concat"))
+    return out
