@@ -34,6 +34,10 @@ class Candidate:
     data: Dict[str, Any] = attrs.Factory(dict)  # JSON-able evidence (names, callee for cost, ...)
     plan: Optional[Plan] = attrs.field(default=None, repr=False)
 
+    def _refuse(self, why: str) -> "Candidate":
+        self.refusal = why
+        return self
+
     @property
     def key(self) -> str:
         return f"{self.rule}:{self.line}:{self.col}"
