@@ -60,7 +60,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert pyspy.parse_raw_line("a (x.py:1);b (x.py:2) 7") == (["a (x.py:1)", "b (x.py:2)"], 7)
     assert pyspy.parse_raw_line("garbage") is None
     text = (
-        "thread (5);<module> (<string>:48);_status (<string>:13) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+        "thread (5);<module> (<string>:46);_status (<string>:13) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
         "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"
         "thread (7): Thread-1 (spin);spin (/w.py:5) 3\n"
     )
@@ -71,7 +71,7 @@ def test_frame_parsing_edge_cases() -> None:
     ]
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
-        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:33);"
+        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:31);"
         "run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);_run_code (<frozen runpy>:88);"
         "<module> (/p/x.py:3);PyNumber_Add (libpython3.11.so.1.0) 4\nthread (5);gc_collect_main (libpython3.11.so.1.0) 2\n"
     )
@@ -134,12 +134,15 @@ def test_real_run_reports_the_targets_exit_status(tmp_path: Path) -> None:
 
 
 @needs_pyspy
-def test_real_run_that_bypasses_exit_handling_is_not_reported_as_ok(tmp_path: Path) -> None:
+def test_os_exit_and_signals_are_reported_as_the_program_ended(tmp_path: Path) -> None:
     code = "import os, time\nt = time.time()\nwhile time.time() - t < 0.15:\n    pass\nos._exit(4)\n"
     run = H.run(pyspy.PySpyBackend(), Target("code", code, cwd=str(tmp_path)))
-    assert run.failure.kind is FailureKind.NONZERO_EXIT, run.failure
-    assert "without exiting normally" in run.stderr
+    assert run.failure.kind is FailureKind.NONZERO_EXIT and run.failure.exit_code == 4, run.failure
     assert run.profile is not None and run.profile.file("<string>").by_line()[3].samples > 0
+    code = "import os, signal, time\nt = time.time()\nwhile time.time() - t < 0.15:\n    pass\nos.kill(os.getpid(), signal.SIGABRT)\n"
+    run = H.run(pyspy.PySpyBackend(), Target("code", code, cwd=str(tmp_path)))
+    assert run.failure.kind is FailureKind.SIGNAL and run.failure.signal == "SIGABRT", run.failure
+    assert not list(tmp_path.glob("core*"))  # the wrapper dies of the same signal without a core file
 
 
 @needs_pyspy

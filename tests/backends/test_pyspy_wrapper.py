@@ -86,7 +86,7 @@ def test_sampled_activity_beyond_the_programs_cpu_is_scaled_to_it() -> None:
 
 def test_subprocess_records_with_multiline_command_lines_parse() -> None:
     text = (
-        'process 10:"python app.py";thread (10);<module> (<string>:33);<module> (/p/app.py:4) 5\n'
+        'process 10:"python app.py";thread (10);<module> (<string>:31);<module> (/p/app.py:4) 5\n'
         'process 10:"python app.py";process 11:"python -c s=0\nfor i in range(9): s+=i";thread (11): MainThread;'
         "<module> (<string>:2) 7\n"
     )

@@ -43,7 +43,7 @@ def test_lists_runs_newest_first_with_failure_class(project: Path, capsys: pytes
     assert header.split()[:4] == ["id", "started", "target", "backend"]
     assert [r.split()[0] for r in rows] == ["3", "2", "1"]
     assert rows[0].split()[-1] == "exception" and rows[1].split()[-1] == "ok"
-    assert "agent" in rows[1] and " MB" in rows[1]
+    assert "pyspy" in rows[1] and " MB" in rows[1]  # the default backend, and its peak memory
 
 
 def test_filters_by_target_and_limit(project: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:

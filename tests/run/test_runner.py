@@ -208,7 +208,7 @@ def test_sync_wrapper():
     assert os.path.isabs(result.profile.meta.cwd)
 
 
-# With the real default backend (the zero-install agent, chosen by "auto").
+# With the real default backend (py-spy from outside, chosen by "auto"), and the in-process agent.
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hot_loops.py"
 
 
@@ -216,7 +216,7 @@ async def test_bundled_example_is_hot_where_it_says():
     result = await run(Target("script", str(EXAMPLE)), backend="auto", timeout=120)
     assert result.failure.ok, result.stderr
     profile = result.profile
-    assert profile.meta.backend == "agent" and profile.meta.python_version
+    assert profile.meta.backend == "pyspy" and profile.meta.python_version
     self_time = {f.qualname: f.self_time for f in profile.functions if f.file == str(EXAMPLE)}
     total = sum(f.self_time for f in profile.functions)
     assert max(self_time, key=self_time.get) == "join_orders", self_time
@@ -227,8 +227,16 @@ async def test_bundled_example_is_hot_where_it_says():
     assert example.sha256 == hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
 
 
-async def test_timeout_keeps_what_the_agent_recorded():
+async def test_timeout_keeps_what_the_default_sampler_recorded():
     result = await run(script("forever.py"), backend="auto", timeout=3)
+    assert result.failure.kind is FailureKind.TIMEOUT
+    assert result.profile is not None and result.profile.meta.backend == "pyspy"
+    lines = result.profile.file(str(TARGETS / "forever.py")).lines
+    assert sum(s.samples for s in lines) > 0  # py-spy ignores the stop signal and writes once the program is gone
+
+
+async def test_timeout_keeps_what_the_agent_recorded():
+    result = await run(script("forever.py"), backend="agent", timeout=3)
     assert result.failure.kind is FailureKind.TIMEOUT
     assert result.profile is not None and result.profile.meta.failure.kind is FailureKind.TIMEOUT
     lines = result.profile.file(str(TARGETS / "forever.py")).lines

@@ -13,16 +13,14 @@ def _status(code):
     with open(_st, "w") as f:
         f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, cpu))
 def _setup():
-    fd = os.environ.pop("HEATLENS_STDOUT_FD", None)
-    if fd:
-        os.dup2(int(fd), 1)
-        os.close(int(fd))
-        if os.isatty(1):
-            sys.stdout.reconfigure(line_buffering=True)
     tracer = os.environ.pop("HEATLENS_TRACER_PID", None)
-    if tracer:
+    if tracer:  # Yama: the sampler heatlens started next to this process may read it
         import ctypes
         ctypes.CDLL(None).prctl(0x59616D61, int(tracer), 0, 0, 0)
+    go = os.environ.pop("HEATLENS_GO_FD", None)
+    if go:  # wait until the sampler reads this process, so that the program's first lines are sampled too
+        os.read(int(go), 1)
+        os.close(int(go))
 _setup()
 del _setup
 _status(-1)

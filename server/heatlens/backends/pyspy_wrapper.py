@@ -2,15 +2,16 @@
 
     python pyspy_wrapper.py OUT_DIR MEMORY PY_SPY record ... -- PYTHON -c LAUNCHER STATUS ...
 
-- py-spy prints its banner and "behind in sampling" warnings on ITS stdout, which the target would inherit:
-  py-spy's stdout goes to a log file instead, and the target gets the real stdout back through an inherited
-  descriptor that the launcher `dup2`s onto fd 1 before the program starts (HEATLENS_STDOUT_FD).
+- The wrapper starts the program (under the launcher, which waits on a pipe, HEATLENS_GO_FD) and then
+  `py-spy record --pid` on it; once py-spy says it is sampling, the program goes. So the program's own
+  stdout/stderr are untouched (py-spy's banner and "behind in sampling" warnings go to a log file), and the
+  wrapper, its parent, sees how it ended: an exit code, os._exit, or a signal (which the wrapper then dies of).
 - Memory on exact lines (MEMORY=1): a thread polls the target's resident memory (/proc/PID/statm) every
   millisecond; when it moved by a step (MiB), `py-spy dump` reads the line executing at that moment, from
   outside, and the step is charged to it. An in-process sampler cannot do this: a large allocation holds the
   GIL until it is done, so whatever it sees afterwards is a later line.
-- Exits as the target did (the launcher writes "pid code rate" to STATUS), so that failures are classified
-  as with any backend; 0 when the program never started or py-spy failed (reading the output says why).
+- Exits as the target did, so that failures are classified as with any backend; 0 when py-spy could not
+  attach (the program is not run; reading the output says why).
 """
 
 import json
@@ -172,21 +173,28 @@ def ptrace_scope():
 
 def main(argv):
     out_dir, memory, command = argv[1], argv[2] == "1", argv[3:]
-    status = command[command.index("--") + 4]  # PYTHON -c LAUNCHER STATUS ...
-    env = dict(os.environ)
-    saved = os.dup(1)
-    os.set_inheritable(saved, True)
-    env["HEATLENS_STDOUT_FD"] = str(saved)
-    if memory and ptrace_scope() == 1 and os.geteuid() != 0:
-        env["HEATLENS_TRACER_PID"] = str(os.getpid())  # Yama: let our `py-spy dump` read the target
-    poller = MemoryPoller(command[0], status) if memory else None
-    with open(os.path.join(out_dir, LOG_FILE), "wb") as log:
-        proc = subprocess.Popen(command, stdout=log, pass_fds=(saved,), env=env)
-    os.close(saved)
-    if poller is not None:
-        poller.start()
+    dash = command.index("--")
+    record, target_argv = command[:dash], command[dash + 1:]  # PY_SPY record ... | PYTHON -c LAUNCHER STATUS ...
+    go_read, go_write = os.pipe()
+    env = dict(os.environ, HEATLENS_GO_FD=str(go_read))
+    if ptrace_scope() == 1 and os.geteuid() != 0:
+        env["HEATLENS_TRACER_PID"] = str(os.getpid())  # Yama: py-spy is our child, not the target's ancestor
+    target = subprocess.Popen(target_argv, pass_fds=(go_read,), env=env)
+    os.close(go_read)
+    # py-spy ignores SIGTERM (kept across exec): when the run is stopped it writes what it has once the
+    # program is gone, instead of dying with it; SIGKILL still ends it
+    spy = subprocess.Popen([*record, "--pid", str(target.pid)], stdout=subprocess.PIPE,
+                           preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+    log = open(os.path.join(out_dir, LOG_FILE), "wb")
+    ready = threading.Event()
+    reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
+    reader.start()
+    poller = MemoryPoller(record[0], target_argv[3]) if memory else None
 
-    def finish(*_):
+    def finish():
+        spy_stop(spy)
+        reader.join(1.0)
+        log.close()
         if poller is not None:
             poller.stop.set()
             poller.join(1.0)
@@ -195,23 +203,58 @@ def main(argv):
                            "error": poller.error, "paused": round(poller.paused, 4)}, f)
 
     def on_term(signum, _frame):
-        proc.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
         try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            target.send_signal(signum)
+            target.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            target.kill()
         finish()
-        sys.exit(128 + signum)
+        os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_term)
-    proc.wait()
+    # the program starts once py-spy samples it (its first lines count too), or not at all
+    while not ready.wait(0.05) and spy.poll() is None:
+        pass
+    if not ready.is_set():
+        target.kill()  # py-spy could not attach: its stderr says why; the program did not run
+        target.wait()
+        finish()
+        return 0
+    if poller is not None:
+        poller.start()
+    os.write(go_write, b"g")
+    os.close(go_write)
+    code = target.wait()
     finish()
-    _, code = read_status(status)
-    if code is not None and code < 0:
-        sys.stderr.write("heatlens: the program ended without exiting normally (a signal or os._exit); "
-                         "py-spy does not report how\n")
-        return 1
-    return code or 0
+    if code < 0:  # end as the program did, so that the runner classifies the signal (no core file of ours)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        import resource
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    return code
+
+
+def _read_banner(stream, log, ready):
+    """py-spy's stdout into the log; `ready` once it says it is sampling."""
+    for line in iter(stream.readline, b""):
+        log.write(line)
+        if b"Sampling process" in line:
+            ready.set()
+
+
+def spy_stop(spy):
+    """py-spy ends by itself when the program exits; if it does not, SIGINT makes it write what it has."""
+    try:
+        spy.wait(10)
+    except subprocess.TimeoutExpired:
+        spy.send_signal(signal.SIGINT)
+        try:
+            spy.wait(10)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            spy.wait()
 
 
 if __name__ == "__main__":
