@@ -34,6 +34,7 @@ PROGRAMS: List[Tuple[str, Tuple[str, ...], bool]] = [
     ("pool_fork.py", ("fork",), True),
     ("pool_spawn.py", (), True),
     ("os_fork.py", (), True),
+    ("fork_exec.py", (), True),
     ("asyncio_tasks.py", (), True),
     ("gc_heavy.py", ("12",), True),
     ("thread_churn.py", (), True),

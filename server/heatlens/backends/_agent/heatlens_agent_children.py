@@ -52,6 +52,26 @@ def install(agent: Any, main: bool = True) -> None:
                             after_in_child=lambda: _after_fork(agent))
     if sys.version_info >= (3, 12) and hasattr(os, "fork") and not getattr(os.fork, "heatlens", False):
         os.fork = _quiet_fork(os.fork)
+    for name in ("execv", "execve"):  # os.execl*, execvp* and spawn* all go through these two
+        real = getattr(os, name, None)
+        if real is not None and not getattr(real, "heatlens", False):
+            setattr(os, name, _timer_off_across(real))
+
+
+def _timer_off_across(real: Any) -> Any:
+    """exec without the CPU timer: it survives exec while the handler does not, and the new program
+    would die of its first SIGPROF (a forked child re-arms the timer; os.fork + os.execv is common)."""
+
+    def exec_(*args: Any) -> Any:
+        left = signal.setitimer(signal.ITIMER_PROF, 0, 0) if hasattr(signal, "setitimer") else (0.0, 0.0)
+        try:
+            return real(*args)
+        finally:  # only reached when exec failed: this process goes on, sampled
+            if left[0] or left[1]:
+                signal.setitimer(signal.ITIMER_PROF, left[0] or left[1], left[1])
+
+    exec_.heatlens = True  # type: ignore[attr-defined]
+    return exec_
 
 
 def _quiet_fork(real: Any) -> Any:
