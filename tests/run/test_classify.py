@@ -202,6 +202,16 @@ def test_signal_with_faulthandler_location():
     assert parse_fatal_stack(SEGFAULT)[0][2] == "string_at"
 
 
+def test_a_crash_inside_the_in_process_agent_is_not_blamed_on_the_program():
+    agent = "/site/heatlens/backends/_agent/heatlens_agent_frames.py"
+    dump = ("Fatal Python error: Segmentation fault\n\nCurrent thread 0x1 (most recent call first):\n"
+            f'  File "{agent}", line 40 in thread_cpu\n  File "{ROOT}/app.py", line 9 in main\n')
+    f = classify(outcome(-signal.SIGSEGV, dump, backend="agent", backend_markers=("/site/heatlens/",)))
+    assert f.kind is FailureKind.SIGNAL and "inside heatlens's agent backend, not in your code" in f.message
+    plain = classify(outcome(-signal.SIGSEGV, SEGFAULT, backend="agent", backend_markers=("/site/heatlens/",)))
+    assert "not in your code" not in plain.message  # the program's own crash stays the program's
+
+
 def test_sigkill_is_out_of_memory_only_when_the_oom_killer_fired():
     assert classify(outcome(-9, "", oom_killed=True)).kind is FailureKind.OUT_OF_MEMORY
     f = classify(outcome(-9, ""))

@@ -234,6 +234,10 @@ def classify(outcome: Outcome) -> Failure:
                 exit_code=rc, signal=name, file=location[0] if location else None, line=location[1] if location else None,
             )
         hint = _SIGNAL_HINTS.get(name, "killed by a signal")
+        stack = parse_fatal_stack(outcome.stderr)
+        if stack and any(m and m in stack[0][0] for m in markers):  # the crash is in heatlens, not the program
+            hint = (f"a crash inside heatlens's {outcome.backend} backend, not in your code (please report it); "
+                    "--backend pyspy samples from outside the process and cannot crash it")
         return Failure(
             FailureKind.SIGNAL,
             f"{who} was killed by {name}: {hint}{_where(location, outcome.cwd)}.",
