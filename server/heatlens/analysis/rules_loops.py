@@ -15,7 +15,6 @@ from heatlens.analysis import cstutil as u
 from heatlens.analysis.candidates import Candidate, Loop, Module, Site, rule
 from heatlens.analysis.hashable import _STR_METHODS, proven_hashable
 
-HASH_ASSUMPTION = "assumes hashable keys with hash-consistent =="
 
 
 def _eq_sides(test: cst.BaseExpression, var: str) -> Optional[Tuple[cst.BaseExpression, cst.BaseExpression]]:
@@ -77,7 +76,7 @@ def _title(coll: str, label: str, assumptions: List[str]) -> str:
 
 
 def _assumptions(outer: Loop, coll: str) -> List[str]:
-    out = [HASH_ASSUMPTION]
+    out: List[str] = []  # hashable keys are proven (hashable.py), not assumed
     if u.calls_other_code(outer.node, watched=coll):
         out.append(f"calls in the loop don't change `{coll}`")
     return out
@@ -351,8 +350,12 @@ def _elements_hashable(mod: Module, scope: cst.CSTNode, name: str) -> bool:
         if isinstance(v, (cst.List, cst.Tuple)):
             if not all(isinstance(e, cst.Element) and proven_hashable(e.value, scope) for e in v.elements):
                 return False
-        else:
-            return False  # list(...)/comprehension: its elements are not looked into
+        elif isinstance(v, cst.ListComp):
+            if not proven_hashable(v.elt):
+                return False
+        elif not (isinstance(v, cst.Call) and u.code(v.func) in ("list", "sorted", "tuple") and len(v.args) == 1
+                  and isinstance(v.args[0].value, cst.Call) and u.code(v.args[0].value.func) == "range"):
+            return False  # list(other)/a call: its elements are not looked into
     for n in u.walk(mod.tree, into_defs=True):
         if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.code(n.func.value) == name:
             meth = n.func.attr.value
