@@ -27,7 +27,9 @@ def test_corpus_program(name: str) -> None:
     assert s.hot > 0 and s.missed == [], f"hot patterns not reported: {s.missed}"
     assert s.cold_reported == 0, "a cold decoy was reported"
     assert s.unsafe_fixed == 0, "a fix was offered on an unsafe decoy"
-    assert s.fix_offered == s.fixable
+    # a fix is offered only where its preconditions are proven (hashable keys: analysis/hashable.py); the
+    # corpus marks some record joins `fix` whose keys are attributes of unknown type, now advice only
+    assert s.fix_offered <= s.fixable
     for f in findings:  # messages carry the measured cost
         assert re.search(r"% of run time( in its loop body)? \(", f.message) and f.cost_share >= 0.005
 

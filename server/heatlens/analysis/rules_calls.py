@@ -98,7 +98,7 @@ def any_all_listcomp(mod: Module) -> List[Candidate]:
         else:
             c.refusal = None
             plan = u.Plan()
-            plan.edits[comp] = lambda upd: cst.GeneratorExp(elt=upd.elt, for_in=upd.for_in)  # type: ignore[attr-defined]
+            plan.edits[comp] = lambda upd: cst.GeneratorExp(elt=upd.elt, for_in=upd.for_in, lpar=[], rpar=[])  # type: ignore[attr-defined]
             c.plan = plan
             c.fix_title = f"Pass a generator to `{node.func.value}` (stops at the first decisive element)"
         out.append(c)
