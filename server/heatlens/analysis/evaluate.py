@@ -81,14 +81,14 @@ def score(path: str, source: str, findings: List[Finding]) -> Score:
 
 
 def profile_file(path: str, timeout: float = 120.0) -> Tuple[Profile, str]:
-    """Profile `path` for real (the agent backend) and return (profile, stdout)."""
+    """Profile `path` for real (the default backend: py-spy) and return (profile, stdout)."""
     import os
 
     from heatlens.backends.base import Target
     from heatlens.run import RunOptions, profile_target_sync
 
     result = profile_target_sync(Target("script", path, cwd=os.path.dirname(path)),
-                                 RunOptions(backend="agent", timeout=timeout))
+                                 RunOptions(backend="auto", timeout=timeout))
     if result.profile is None or not result.failure.ok:
         raise RuntimeError(f"profiling {path} failed: {result.failure.kind} {result.failure.message}")
     return result.profile, result.stdout
