@@ -181,8 +181,9 @@ def share_bounds(cost: float, total_cpu: float, per_sample: float) -> Tuple[floa
     if per_sample <= 0 or total_cpu <= 0:
         return p, p, float("inf")
     n, big_n = cost / per_sample, total_cpu / per_sample
-    centre = (p + Z * Z / (2 * big_n)) / (1 + Z * Z / big_n)
-    half = Z * ((p * (1 - p) / big_n + Z * Z / (4 * big_n * big_n)) ** 0.5) / (1 + Z * Z / big_n)
+    q = min(max(p, 0.0), 1.0)  # library time added to a line can push an estimate past the run's total
+    centre = (q + Z * Z / (2 * big_n)) / (1 + Z * Z / big_n)
+    half = Z * ((q * (1 - q) / big_n + Z * Z / (4 * big_n * big_n)) ** 0.5) / (1 + Z * Z / big_n)
     return p, max(0.0, centre - half), n
 
 

@@ -8,7 +8,7 @@ that do not change between draws, elements without side effects, no one else rea
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -138,15 +138,24 @@ def _str_like(mod: Module, value: cst.BaseExpression) -> bool:
         and (_str_like(mod, value.left) or _str_like(mod, value.right)))
 
 
-def _init_kind(mod: Module, target: cst.BaseExpression, scope: cst.CSTNode) -> Optional[str]:
-    """"str"/"bytes" when `target` is assigned a str/bytes literal somewhere in scope (or the module)."""
-    want = u.code(target)
-    for where in (scope, mod.tree):
-        for n in u.walk(where, into_defs=True):
-            if isinstance(n, cst.Assign) and any(u.code(t.target) == want for t in n.targets) \
-                    and isinstance(n.value, cst.SimpleString):
-                return "bytes" if n.value.prefix.lower().startswith("b") else "str"
-    return None
+def _string_inits(mod: Module) -> Dict[Tuple[int, str], str]:
+    """One walk of the module: (id of the enclosing function or 0, target text) -> "str"/"bytes" for each
+    target assigned a string literal. Attribute and item targets are keyed module-wide (id 0)."""
+    out: Dict[Tuple[int, str], str] = {}
+    for fn in [None, *mod.functions]:
+        for n in u.walk(fn if fn is not None else mod.tree):
+            if isinstance(n, cst.Assign) and isinstance(n.value, cst.SimpleString):
+                kind = "bytes" if n.value.prefix.lower().startswith("b") else "str"
+                for t in n.targets:
+                    key = u.code(t.target)
+                    out[(id(fn) if fn is not None and isinstance(t.target, cst.Name) else 0, key)] = kind
+    return out
+
+
+def _init_kind(inits: Dict[Tuple[int, str], str], target: cst.BaseExpression, fn: Optional[cst.FunctionDef]) -> Optional[str]:
+    key = u.code(target)
+    return inits.get((id(fn), key)) if fn is not None and isinstance(target, cst.Name) and (id(fn), key) in inits \
+        else inits.get((0, key))
 
 
 @rule("string-concat")
@@ -154,12 +163,16 @@ def string_concat(mod: Module) -> List[Candidate]:
     """`self.out += s`, `d[k] += s`, a module global or a `bytes` local: each `+=` copies the whole string
     (CPython's in-place append works only for a local str with no other reference)."""
     out: List[Candidate] = []
+    inits: Optional[Dict[Tuple[int, str], str]] = None
     for site in mod.sites:
         node = site.node
         if not isinstance(node, cst.AugAssign) or not isinstance(node.operator, cst.AddAssign):
             continue
         t = node.target
-        kind = _init_kind(mod, t, mod.scope_of(site))
+        if isinstance(t, cst.Name) and not site.loops:
+            continue
+        inits = _string_inits(mod) if inits is None else inits
+        kind = _init_kind(inits, t, site.function)
         if isinstance(t, cst.Name):
             if kind != "bytes" or not site.loops:
                 continue  # str locals and globals: str-concat-loop

@@ -356,7 +356,7 @@ def _elements_hashable(mod: Module, scope: cst.CSTNode, name: str) -> bool:
         elif not (isinstance(v, cst.Call) and u.code(v.func) in ("list", "sorted", "tuple") and len(v.args) == 1
                   and isinstance(v.args[0].value, cst.Call) and u.code(v.args[0].value.func) == "range"):
             return False  # list(other)/a call: its elements are not looked into
-    for n in u.walk(mod.tree, into_defs=True):
+    for n in u.walk(where, into_defs=True):  # the scope that binds the list (a global: the module)
         if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.code(n.func.value) == name:
             meth = n.func.attr.value
             if meth in ("extend", "__setitem__") or (meth in ("append", "insert") and not n.args):
