@@ -50,10 +50,10 @@ main()
 '''
 
 MEMBER = """def f(xs):
-    allowed = [1, 2, 3]
+    allowed = ["1", "2", "3"]
     out = []
     for x in xs:
-        if x in allowed:
+        if str(x) in allowed:
             out.append(x)
     return out
 """
