@@ -81,7 +81,25 @@ class Tally:
     cold_reported: int = 0
     unsafe: int = 0
     unsafe_fixed: int = 0
+    unsafe_verify_only: int = 0  # offered only through "Apply fix and verify" ...
+    unsafe_verify_refused: int = 0  # ... and refused by that verification when run
     rows: List[str] = attrs.Factory(list)
+
+
+def _verification_refuses(name: str, f: Finding) -> bool:
+    """Run "Apply fix and verify" on a verify-only fix of an unsafe decoy: it must be refused."""
+    from heatlens.analysis.fixes import fix_source
+    from heatlens.analysis.verify import verify_fix
+    from heatlens.backends.base import Target
+    from heatlens.run import RunOptions
+
+    path = CORPUS / (name if name.endswith(".py") else f"{name}.py")
+    res = fix_source(path.read_text(), f.rule, f.line, int(f.data.get("col") or 0))
+    if not res.ok:
+        return True  # nothing to apply
+    target = Target("script", str(path), cwd=str(path.parent))
+    verdict = verify_fix(target, str(path), res.text, RunOptions(backend="agent", timeout=120), str(path.parent), repeats=1)
+    return not verdict.ok
 
 
 def _overlaps(f: Finding, span: Tuple[int, int]) -> bool:
@@ -109,10 +127,14 @@ def score(name: str, labs: List[Dict[str, Any]], found: List[Finding], t: Tally)
                     bad.append(f"cold {span[0]}")
             if lab.get("unsafe_fix"):
                 t.unsafe += 1
-                fixed = [f for f in on if f.data.get("fix_title")]
+                fixed = [f for f in on if f.data.get("fix_title") and not f.data.get("verify_only")]
                 t.unsafe_fixed += bool(fixed)
                 if fixed:
                     bad.append(f"UNSAFE FIX {span[0]}: {fixed[0].data['fix_title']}")
+                gated = [f for f in on if f.data.get("verify_only")]
+                if gated:
+                    t.unsafe_verify_only += 1
+                    t.unsafe_verify_refused += _verification_refuses(name, gated[0])
     spans = [(lab["lines"][0], lab["lines"][1], lab["hot"]) for lab in labs]
     for f in found:
         hits = [h for a, b, h in spans if f.line <= b and f.end_line >= a]
@@ -147,7 +169,9 @@ def run(split: str, cached: bool, floor: bool, only: Optional[List[str]] = None)
         "",
         f"**Recall** {pct(t.hot_found, t.hot)}; **cost-weighted recall** {t.share_found / t.share if t.share else 0:.2f}; "
         f"**precision** (diagnostics on labelled spans that are hot) {pct(t.on_hot, t.on_labels)}; "
-        f"**cold decoys reported** {t.cold_reported}/{t.cold}; **unsafe automatic fixes** {t.unsafe_fixed}/{t.unsafe}. "
+        f"**cold decoys reported** {t.cold_reported}/{t.cold}; **unsafe automatic fixes** {t.unsafe_fixed}/{t.unsafe} "
+        f"(offered only through \"Apply fix and verify\": {t.unsafe_verify_only}, refused by its verification: "
+        f"{t.unsafe_verify_refused}/{t.unsafe_verify_only}). "
         f"({time.time() - t0:.0f} s)",
     ])
     return t, text

@@ -50,9 +50,10 @@ def test_information_band_and_hits() -> None:
     lines = {9: LineStats(9, cpu_python=0.01, samples=10, hits=12345), 2: LineStats(2, cpu_python=0.99, samples=990)}
     fs = findings_for_file("f.py", SRC, lines, total_cpu=1.0)
     assert [(f.line, f.severity) for f in fs] == [(9, "information")]
-    # `x` comes from a parameter: not proven hashable, so no set is offered (x in {1, 2} raises on a list x)
-    assert "12.3 k times" in fs[0].message and fs[0].data["fix_title"] is None
-    assert "not proven hashable" in fs[0].data["refusal"]
+    # `x` comes from a parameter: not proven hashable (x in {1, 2} raises on a list x), so the set rewrite is
+    # offered only through "Apply fix and verify", whose runs before and after are the evidence
+    assert "12.3 k times" in fs[0].message and fs[0].data["verify_only"] is True
+    assert "only with verification" in fs[0].data["fix_title"] and "Apply fix and verify" in fs[0].message
 
 
 RE_SRC = """import re

@@ -7,7 +7,8 @@ from heatlens.analysis.candidates import detect
 
 
 def found(src: str, rule: str) -> list:
-    return [(c.line, c.fix_title is not None) for c in detect(src) if c.rule == rule]
+    """(line, a fix applied without verification) of each candidate of `rule`."""
+    return [(c.line, c.fix_title is not None and not c.data.get("verify_only")) for c in detect(src) if c.rule == rule]
 
 
 def test_join_on_method_keys_both_sides_offers_the_index() -> None:
@@ -28,10 +29,10 @@ def test_conjunction_of_equalities_is_a_join() -> None:
     assert found(src, "nested-loop-join") == [(3, False)]
 
 
-def test_list_join_key_gets_no_fix() -> None:
+def test_a_join_key_not_proven_hashable_gets_only_a_verified_fix() -> None:
     src = "def p(A, B):\n    n = 0\n    for a in A:\n        for s in B:\n            if a['refs'] == s['refs']:\n                n += 1\n"
     [c] = [c for c in detect(src) if c.rule == "nested-loop-join"]
-    assert c.fix_title is None and "not proven hashable" in c.refusal
+    assert c.data["verify_only"] is True and "only with verification" in (c.fix_title or "")
 
 
 def test_membership_in_unpacked_list_copied_keys_and_attribute() -> None:
@@ -43,7 +44,7 @@ def test_membership_in_unpacked_list_copied_keys_and_attribute() -> None:
 
 def test_membership_on_a_global_list() -> None:
     src = "HOSTS = []\nfor i in range(9):\n    HOSTS.append(str(i))\n\ndef f(lines):\n    for h in lines:\n        if h in HOSTS:\n            pass\n"
-    assert found(src, "list-membership") == [(7, False)]  # `h` comes from a parameter: not proven hashable
+    assert found(src, "list-membership") == [(7, False)]  # `h` comes from a parameter: verified fix only
 
 
 def test_membership_fix_when_values_are_proven_hashable() -> None:

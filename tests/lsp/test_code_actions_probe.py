@@ -60,11 +60,12 @@ MEMBER = """def f(xs):
 
 
 def test_actions_follow_the_given_thresholds() -> None:
-    lines = {5: LineStats(5, cpu_python=0.1, samples=20), 6: LineStats(6, cpu_python=0.9, samples=200)}
+    # measured from outside: the membership line itself holds 80% of the run, on 2,000 samples
+    lines = {5: LineStats(5, cpu_python=1.0, samples=2000), 6: LineStats(6, cpu_python=0.1, samples=200)}
     data = FileData(path="/nowhere/f.py", run_id=1, total_cpu=1.25, lines=lines, functions=[], source=MEMBER, parsed=True)
     view = DocView(data, LineMap.from_text(MEMBER))
     rng = lsp.Range(start=lsp.Position(line=4, character=0), end=lsp.Position(line=4, character=5))
-    assert len(code_actions("file:///f.py", MEMBER, view, rng)) == 1  # its loop body costs 80% of the run
+    assert len(code_actions("file:///f.py", MEMBER, view, rng)) == 1
     assert len(code_actions("file:///f.py", MEMBER, view, rng, Thresholds(warning=0.9, information=0.75))) == 1
     assert code_actions("file:///f.py", MEMBER, view, rng, Thresholds(warning=0.9, information=0.85)) == []
 
@@ -112,12 +113,11 @@ async def _measure(client: Any, uri: str, d: lsp.Diagnostic) -> Tuple[str, List[
 
 
 async def test_raising_the_threshold_removes_the_action(client: Any) -> None:
-    path = client.root / "log_parse.py"
-    shutil.copy(CORPUS / "log_parse.py", path)
+    path = client.root / "tag_filter.py"  # a list of strings: the set rewrite is proven safe, so it is offered
     uri = client.open(path)
     summary = await client.profile(uri=uri)
     assert summary.failure.kind == "ok", summary.failure
-    line = client.line_of(path, "# expect: hot list-membership fix")
+    line = client.line_of(path, "# the hot membership")
     diags = await _wait(client, uri, lambda ds: any(d.code == "list-membership" and d.range.start.line == line for d in ds))
     d = next(d for d in diags if d.code == "list-membership" and d.range.start.line == line)
     assert [a for a in await _actions(client, uri, d) if a.edit is not None]

@@ -155,11 +155,18 @@ def evidence(c: Candidate, cost: float, samples: int, hits: Optional[int], calls
 OPERATOR_RULES = frozenset({"list-membership", "str-concat-loop", "list-concat"})
 
 
-def cost_span(c: Candidate, index: Optional[SourceIndex]) -> Tuple[int, int]:
+def cost_span(c: Candidate, index: Optional[SourceIndex], approximate: bool = False) -> Tuple[int, int]:
     """The lines whose measured time is this candidate's cost: its own. The default sampler (py-spy) reads
-    the running line from outside, so an operator's time lands on its own line; widening to the loop body
-    (which the in-process sampler needed) charged a cheap test with its neighbours' cost."""
-    return c.cost_lines
+    the running line from outside, so an operator's time lands on its own line. The in-process fallback
+    (`approximate` lines) only samples at check points, which moves an operator's time to later lines of
+    its loop body: there the cost is the loop body's, and the message says so."""
+    first, last = c.cost_lines
+    if approximate and (c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat") and index is not None \
+            and index.parsed:
+        loops = index.loops_at(c.line)
+        if loops:
+            last = max(last, loops[-1].end_line)
+    return first, last
 
 
 # The statistical gate: a finding's cost is a count of samples, so it is reported only when the lower end
@@ -210,8 +217,9 @@ def graded(findings: List[Finding], th: Thresholds) -> List[Finding]:
 
 def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: float,
                functions: Sequence[FunctionLike], th: Thresholds, extra: float = 0.0,
-               index: Optional[SourceIndex] = None, per_sample: float = 0.0) -> Optional[Finding]:
-    first, last = cost_span(c, index)
+               index: Optional[SourceIndex] = None, per_sample: float = 0.0,
+               approximate: bool = False) -> Optional[Finding]:
+    first, last = cost_span(c, index, approximate)
     stats = [lines[n] for n in range(first, last + 1) if n in lines]
     cost = sum(s.cpu for s in stats) + extra
     samples = sum(s.samples for s in stats)
@@ -231,6 +239,8 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
         message = message.replace(f"{share * 100:.0f}%", f"{share * 100:.1f}%", 1)
     if c.fix_title is None and c.refusal:
         message += f" (no automatic fix: {c.refusal})"
+    elif c.data.get("verify_only"):
+        message += " (the fix is applied only by \"Apply fix and verify\": the keys are not proven hashable)"
     return Finding(
         rule=c.rule, message=message, file=path, line=c.line, end_line=c.end_line, severity=sev,
         cost_seconds=cost, cost_share=share,
@@ -278,9 +288,10 @@ FLOOR = Thresholds(warning=0.0, information=0.0)
 
 
 def analyse_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu: float,
-                 functions: Sequence[FunctionLike] = ()) -> List[Finding]:
+                 functions: Sequence[FunctionLike] = (), approximate: bool = False) -> List[Finding]:
     """THE analysis entry point: every candidate of `source` with its measured cost (ungraded).
-    `functions`: this file's function records (profile `FunctionStats` or the editor's `FunctionData`)."""
+    `functions`: this file's function records (profile `FunctionStats` or the editor's `FunctionData`);
+    `approximate`: the run's lines came from the in-process fallback sampler (see cost_span)."""
     funcs = list(functions)
     out = []
     cands = detect(source, path)
@@ -288,7 +299,7 @@ def analyse_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu:
                                            for c in cands) else None
     per_sample = seconds_per_sample(lines)
     for c, extra in zip(cands, library_seconds(cands, lines, funcs, path, source)):
-        f = to_finding(c, path, lines, total_cpu, funcs, FLOOR, extra, index, per_sample)
+        f = to_finding(c, path, lines, total_cpu, funcs, FLOOR, extra, index, per_sample, approximate)
         if f is not None:
             out.append(f)
     return out
@@ -296,10 +307,11 @@ def analyse_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu:
 
 def findings_for_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu: float,
                       functions: Iterable[FunctionLike] = (), thresholds: Optional[Thresholds] = None,
-                      probe: Optional[ProbeReport] = None) -> List[Finding]:
+                      probe: Optional[ProbeReport] = None, approximate: bool = False) -> List[Finding]:
     """`analyse_file` graded by `thresholds` (default: the defaults), with the probe's evidence."""
     mine = [f for f in functions if not isinstance(f, FunctionStats) or same_file(f.file, path)]
-    return apply_probe(graded(analyse_file(path, source, lines, total_cpu, mine), thresholds or Thresholds()), probe)
+    found = analyse_file(path, source, lines, total_cpu, mine, approximate)
+    return apply_probe(graded(found, thresholds or Thresholds()), probe)
 
 
 def findings_for_profile(profile: Profile, read_source: Callable[[str], Optional[str]],
@@ -313,5 +325,6 @@ def findings_for_profile(profile: Profile, read_source: Callable[[str], Optional
         source = read_source(fp.path)
         if source is None:
             continue
-        out.extend(findings_for_file(fp.path, source, fp.by_line(), total, profile.functions, thresholds, probe))
+        out.extend(findings_for_file(fp.path, source, fp.by_line(), total, profile.functions, thresholds, probe,
+                                     approximate=profile.meta.backend == "agent"))
     return out

@@ -61,6 +61,7 @@ class FixResult:
     text: str  # the fixed source (the original when not ok)
     title: str = ""
     reason: str = ""  # why not, when not ok
+    verify_only: bool = False  # applied only after a verified run (hashability not proven statically)
 
 
 def fix_source(source: str, rule: str, line: int, col: Optional[int] = None,
@@ -78,7 +79,7 @@ def fix_source(source: str, rule: str, line: int, col: Optional[int] = None,
             compile(fixed, "<fixed>", "exec", dont_inherit=True)
         except SyntaxError as exc:  # a codemod bug must never reach the user's file
             return FixResult(False, source, title, f"the fix produced invalid code: {exc}")
-        return FixResult(True, fixed, title)
+        return FixResult(True, fixed, title, verify_only=bool(cand is not None and cand.data.get("verify_only")))
     reason = getattr(result, "skip_description", "") or getattr(result, "error", "") or "not applicable"
     if getattr(result, "skip_reason", None) is SkipReason.OTHER and not reason:
         reason = "not applicable"

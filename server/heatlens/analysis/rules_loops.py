@@ -64,11 +64,24 @@ def _join_refusal(mod: Module, site: Site, outer: Loop, coll: cst.BaseExpression
         if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and u.root_name(n.func.value) == var \
                 and n.func.attr.value not in _STR_METHODS:
             return f"the loop calls a method of `{var}` (it could change the key)"
-    if not proven_hashable(key) or not proven_hashable(other, scope):
-        return "the keys are not proven hashable (an index on a list or dict key raises TypeError)"
     if u.has(outer.node, cst.Yield, cst.Await):
         return "the loop yields/awaits: others could change the collection meanwhile"
+    if not proven_hashable(key) or not proven_hashable(other, scope):
+        return UNPROVEN_KEYS
     return None
+
+
+# Keys of unknown type: the rewrite is offered only as "apply and verify", whose run before and after the fix
+# is the runtime evidence (a list key raises TypeError there, and the fix is refused).
+UNPROVEN_KEYS = "the keys are not proven hashable (an index on a list or dict key raises TypeError)"
+VERIFY_ONLY = "only with verification: its keys are not proven hashable"
+
+
+def verify_only(cand: Candidate) -> None:
+    """Mark a planned fix whose hashability static analysis could not prove: applied only after a verified run."""
+    cand.refusal = None
+    cand.data["verify_only"] = True
+    cand.fix_title = f"{cand.fix_title} ({VERIFY_ONLY})"
 
 
 def _title(coll: str, label: str, assumptions: List[str]) -> str:
@@ -134,7 +147,8 @@ def _join_for(mod: Module, site: Site, outer: Loop, inner: cst.For) -> Optional[
         cand.refusal = "the inner loop does more than one `if ... == ...:` test"
         return cand
     cand.refusal = _join_refusal(mod, site, outer, coll, var, other, inner, key)
-    if cand.refusal:
+    unproven = cand.refusal == UNPROVEN_KEYS
+    if cand.refusal and not unproven:
         return cand
     assert isinstance(coll, cst.Name)
     idx = u.fresh_name(mod.all_names, f"{coll.value}_by_{label}")
@@ -153,6 +167,8 @@ def _join_for(mod: Module, site: Site, outer: Loop, inner: cst.For) -> Optional[
     plan.edits[inner] = edit
     cand.plan = plan
     cand.fix_title = _title(coll.value, label, _assumptions(outer, coll.value))
+    if unproven:
+        verify_only(cand)
     return cand
 
 
@@ -187,7 +203,8 @@ def _join_comp(mod: Module, site: Site, outer: Loop, comp: cst.CSTNode) -> Optio
         data={"collection": u.code(coll), "key": label},
     )
     cand.refusal = _join_refusal(mod, site, outer, coll, var, other, comp, key)
-    if cand.refusal:
+    unproven = cand.refusal == UNPROVEN_KEYS
+    if cand.refusal and not unproven:
         return cand
     assert isinstance(coll, cst.Name)
     plan = u.Plan()
@@ -205,6 +222,8 @@ def _join_comp(mod: Module, site: Site, outer: Loop, comp: cst.CSTNode) -> Optio
         plan.edits[for_in] = lambda upd: upd.with_changes(iter=new_iter, ifs=[])  # type: ignore[attr-defined]
     cand.plan = plan
     cand.fix_title = _title(coll.value, label, _assumptions(outer, coll.value))
+    if unproven:
+        verify_only(cand)
     return cand
 
 
@@ -326,9 +345,7 @@ def list_membership(mod: Module) -> List[Candidate]:
             c.refusal = u.mutation(site.loops[-1].node, target.value)
             continue
         scope = mod.scope_of(site)
-        if not proven_hashable(node.left, scope) or not _elements_hashable(mod, scope, target.value):
-            c.refusal = "the values are not proven hashable (a set of dicts or lists raises TypeError)"
-            continue
+        unproven = not proven_hashable(node.left, scope) or not _elements_hashable(mod, scope, target.value)
         name = u.fresh_name(mod.all_names, f"{target.value}_set")
         plan = u.Plan()
         plan.before[lp.anchor] = [u.stmt(f"{name} = set({target.value})\n")]
@@ -337,6 +354,8 @@ def list_membership(mod: Module) -> List[Candidate]:
         assume = [f"calls in the loop don't change `{target.value}`"] if u.calls_other_code(lp.node, watched=target.value) else []
         c.fix_title = f"Test membership in a set built once from `{target.value}`" + (
             f" ({'; '.join(assume)})" if assume else "")
+        if unproven:
+            verify_only(c)
     return out
 
 

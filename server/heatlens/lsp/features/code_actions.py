@@ -59,8 +59,8 @@ def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
             continue
         if wants_probe(f):
             out.append(measure_action(uri, f, diagnostic(view, f)))
-        if not f.data.get("fix_title"):
-            continue
+        if not f.data.get("fix_title") or f.data.get("verify_only"):
+            continue  # a fix resting on unproven hashability is only offered through "Apply fix and verify"
         res = fix_source(text, f.rule, where.start.line + 1, where.start.character, evidence=f.data.get("probe"))
         if not res.ok:
             continue
@@ -85,6 +85,10 @@ def fix_lenses(uri: str, view: Optional[DocView], thresholds: Optional[Threshold
             continue
         args = [uri, f.rule, where.start.line, where.start.character]
         lens_range = lsp.Range(start=where.start, end=where.start)
+        if f.data.get("verify_only"):
+            out.append(lsp.CodeLens(range=lens_range, command=lsp.Command(
+                title=f"Apply fix and verify: {f.data['fix_title']}", command=APPLY_FIX_AND_VERIFY, arguments=args)))
+            continue
         out.append(lsp.CodeLens(range=lens_range, command=lsp.Command(
             title=f"Apply fix: {f.data['fix_title']}", command=APPLY_FIX, arguments=args)))
         out.append(lsp.CodeLens(range=lens_range, command=lsp.Command(
@@ -114,6 +118,8 @@ def _evidence(ls: "HeatlensServer", uri: str, rule: str, line: int) -> Optional[
 
 async def apply_fix(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
     uri, doc, res = _fix_for(ls, args)
+    if res.ok and res.verify_only:
+        res = FixResult(False, "", res.title, "its keys are not proven hashable: use \"Apply fix and verify\"")
     if not res.ok or doc is None:
         ls.show(f"heatlens: no fix applied: {res.reason}", lsp.MessageType.Warning)
         return {"applied": False, "reason": res.reason}

@@ -69,7 +69,8 @@ def _anti_patterns(data: FileData) -> List[Finding]:
     found: List[Finding] = []
     if data.source is not None and data.parsed:
         try:
-            found = analyse_file(data.path, data.source, data.lines, data.total_cpu, data.functions)
+            found = analyse_file(data.path, data.source, data.lines, data.total_cpu, data.functions,
+                                 approximate=data.caveat is not None)  # the in-process fallback measured it
         except Exception:  # an analysis bug must not cost the user the other annotations
             log.exception("anti-pattern analysis of %s failed", data.path)
     if len(_cache) > 32:
