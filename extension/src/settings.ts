@@ -17,6 +17,7 @@ export interface ServerSettings {
   heatThreshold: number;
   hintThreshold: number;
   userCode: string[];
+  envAllow: string[]; // names/globs of the daemon's environment the profiled program gets ([]: all)
   storePath: string;
   diagnostics: { warningShare: number; infoShare: number };
   clientCommands: boolean;
@@ -47,6 +48,7 @@ export const DEFAULT_SERVER: ServerSettings = {
   heatThreshold: 0.01,
   hintThreshold: 0.02,
   userCode: [],
+  envAllow: [],
   storePath: '',
   diagnostics: { warningShare: 0.02, infoShare: 0.005 },
   clientCommands: true,
@@ -117,6 +119,7 @@ export function parseSettings(cfg: ConfigReader, interpreter = ''): Parsed {
     heatThreshold: numIn('heatThreshold', DEFAULT_SERVER.heatThreshold, 0, 1),
     hintThreshold: numIn('hintThreshold', DEFAULT_SERVER.hintThreshold, 0, 1),
     userCode: strList('userCode'),
+    envAllow: strList('envAllow'),
     storePath: str('storePath', ''),
     diagnostics: {
       warningShare: numIn('diagnostics.warningShare', DEFAULT_SERVER.diagnostics.warningShare, 0, 1),

@@ -268,3 +268,15 @@ def test_100mb_of_output_passes_through():
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout) > 100 << 20 and b"END OF OUTPUT" in proc.stdout
     assert b"print_100mb.py" in proc.stderr and b"\xc2\xb7 ok" in proc.stderr
+
+
+def test_env_allow_keeps_secrets_from_the_profiled_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prog = tmp_path / "env_probe.py"
+    prog.write_text("import os, time\nt = time.time()\nwhile time.time() - t < 0.1:\n    pass\n"
+                    "print('secret' if 'HEATLENS_TEST_SECRET' in os.environ else 'clean', os.environ.get('MYAPP_MODE'))\n")
+    monkeypatch.setenv("HEATLENS_TEST_SECRET", "s3cr3t")
+    monkeypatch.setenv("MYAPP_MODE", "fast")
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "heatlens", "run", "--no-store", *extra, str(prog)],
+                                        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run().stdout.splitlines()[0] == "secret fast"  # the default: everything, as when you run it yourself
+    assert run("--env-allow", "MYAPP_*").stdout.splitlines()[0] == "clean fast"

@@ -78,3 +78,12 @@ def test_default_project_root(tmp_path):
     assert argv.default_project_root(t) == str(inside)
     outside = argv.absolute_target(Target("script", str(tmp_path / "elsewhere" / "x.py"), cwd=str(inside)))
     assert argv.default_project_root(outside) == str(tmp_path / "elsewhere")
+
+
+def test_an_allow_list_keeps_only_its_names_and_what_a_program_needs() -> None:
+    from heatlens.run.argv import allowed_env
+
+    base = {"PATH": "/bin", "HOME": "/h", "LC_ALL": "C", "AWS_SECRET_ACCESS_KEY": "s", "MYAPP_MODE": "x", "TOKEN": "t"}
+    assert allowed_env(base, None) == base  # the default: as when you run it yourself
+    assert allowed_env(base, []) == base
+    assert allowed_env(base, ["MYAPP_*"]) == {"PATH": "/bin", "HOME": "/h", "LC_ALL": "C", "MYAPP_MODE": "x"}

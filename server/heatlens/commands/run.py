@@ -83,6 +83,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                         "the agent's CPU timer ticks at the kernel's rate, 4 ms at HZ=250)")
     parser.add_argument("--probe-args", action="store_true", help="then run the program once more under the argument "
                         "probe for its hot repeated-call findings (offers lru_cache only on that evidence)")
+    parser.add_argument("--env-allow", action="append", default=None, metavar="NAME",
+                        help="pass only these environment variables (names or globs; repeatable) to the program, plus "
+                        "what it needs to start (PATH, HOME, LANG, ...); default: all of them")
     parser.add_argument("--no-children", dest="children", action="store_false",
                         help="do not profile the target's Python child processes (agent; on by default)")
     parser.add_argument("--exceptions", action="store_true",
@@ -303,7 +306,7 @@ def run_command(args: argparse.Namespace) -> int:
         backend_options=BackendOptions(memory=args.memory, exceptions=getattr(args, "exceptions", False),
                                        children=getattr(args, "children", True),
                                        sample_interval=getattr(args, "interval", 0.001)),
-        stream=_echo,
+        stream=_echo, env_allow=getattr(args, "env_allow", None),
     )
     result = asyncio.run(_run_with_interrupts(target, options))
     if result.profile is not None:

@@ -48,7 +48,7 @@ def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
         backend=params.backend or s.backend,
         timeout=timeout if timeout and timeout > 0 else None,
         memory_limit_mb=s.memory_limit_mb or None,
-        project_root=ls.project_root,
+        project_root=ls.project_root, env_allow=list(s.env_allow) or None,
         backend_options=BackendOptions(memory=s.memory, exceptions=s.exceptions, children=s.children),
     )
 

@@ -37,7 +37,8 @@ class Settings:
     memory_limit_mb: int = attrs.field(default=0, validator=_non_negative)
     memory: str = attrs.field(default="sampled", validator=attrs.validators.in_(("off", "sampled", "full")))
     exceptions: bool = False  # count caught exceptions on Python < 3.12 too (the agent's trace hook: slows calls)
-    children: bool = True  # profile the target's Python child processes too (the agent)
+    children: bool = True  # profile the target's Python child processes too
+    env_allow: List[str] = attrs.Factory(list)  # names/globs of the daemon's environment the program gets ([]: all)
     heat_threshold: float = attrs.field(default=0.01, validator=_share)
     hint_threshold: float = attrs.field(default=0.02, validator=_share)
     user_code: List[str] = attrs.Factory(list)

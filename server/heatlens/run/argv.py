@@ -19,12 +19,13 @@ Environment of the child, in order of precedence (later wins):
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import os
 import shutil
 import subprocess
 import sys
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from heatlens.backends.base import Target
 from heatlens.model import Failure, FailureKind
@@ -33,6 +34,9 @@ RUN_TOKEN_VAR = "HEATLENS_RUN_TOKEN"
 
 # Variables heatlens adds to every child (documented above); the token is added per run.
 ADDED_ENV: Dict[str, str] = {"PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
+# What a program needs to start and find its files, kept whatever the allow-list says.
+ESSENTIAL_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TEMP", "TMP", "LANG", "LC_*",
+                 "TZ", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH", "PYTHONHOME", "SYSTEMROOT", "COMSPEC", "PATHEXT")
 
 
 class InterpreterNotFound(Exception):
@@ -89,6 +93,16 @@ def merge_pythonpath(front: str, user: Optional[str]) -> str:
     if user:
         parts += [p for p in user.split(os.pathsep) if p and p not in parts]
     return os.pathsep.join(parts)
+
+
+def allowed_env(base: Mapping[str, str], allow: Optional[Sequence[str]]) -> Dict[str, str]:
+    """The part of heatlens's own environment the program inherits: everything (the default, like running
+    it yourself), or with an allow-list (names or globs) only those and what a program needs to start; so
+    the daemon's secrets (tokens, keys) need not reach code that is being profiled."""
+    if not allow:
+        return dict(base)
+    patterns = (*ESSENTIAL_ENV, *allow)
+    return {k: v for k, v in base.items() if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
 
 
 def build_env(

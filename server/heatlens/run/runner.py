@@ -45,6 +45,7 @@ class RunOptions:
     project_root: Optional[str] = None  # what counts as "your code"; default: see argv.default_project_root
     backend_options: BackendOptions = attrs.Factory(BackendOptions)
     stream: Optional[Callable[[str, bytes], None]] = None  # ("stdout"|"stderr", chunk): live echo for the CLI
+    env_allow: Optional[List[str]] = None  # names/globs of heatlens's environment the program gets (None: all)
 
 
 @attrs.define
@@ -183,7 +184,7 @@ async def _run(
     except UnsupportedTarget as exc:
         return RunResult(None, Failure(FailureKind.BACKEND_MISSING, f"The {backend.name} backend cannot run {original.display}: {exc}. Choose another backend."))
     token = secrets.token_hex(16)
-    env = argv_mod.build_env(os.environ, t.env, backend_env, token)
+    env = argv_mod.build_env(argv_mod.allowed_env(os.environ, options.env_allow), t.env, backend_env, token)
     script = t.value if t.kind == "script" else None
     script_hash = sha256_of(script) if script else None
     timeout = options.timeout if options.timeout and options.timeout > 0 else None
