@@ -109,7 +109,10 @@ def austin_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
         frames = stack.split(";")[2:]  # P<pid>;T<tid>;frames...
         if not frames or not metric.isdigit():
             continue
-        file, func, line = frames[-1].rsplit(":", 2)
+        parts = frames[-1].rsplit(":", 2)
+        if len(parts) != 3 or not parts[2].isdigit():
+            continue  # a frame Austin could not resolve (no line)
+        file, func, line = parts
         seconds = int(metric) / 1e6
         path = os.path.normpath(os.path.join(folder, file))
         if path.startswith(str(folder)):
@@ -137,13 +140,16 @@ def measure(split: str, quick: bool) -> Dict[str, object]:
     for name, argv, folder in programs(split, quick):
         a_lines, a_funcs = austin_dist(argv, folder)
         row: Dict[str, object] = {"program": name}
+        again_lines, again_funcs = austin_dist(argv, folder)  # the reference against itself: sampling noise
+        row["noise_line_tv"], row["noise_function_pp"] = tv(again_lines, a_lines), max_pp(again_funcs, a_funcs)
         for tool, backend in (("default", "auto"), ("agent", "agent")):
             lines, funcs, result = heatlens_dist(argv, folder, backend)
             row[f"{tool}_backend"] = getattr(getattr(result, "profile", None), "meta", None) and result.profile.meta.backend
             row[f"{tool}_line_tv"] = tv(lines, a_lines)
             row[f"{tool}_function_pp"] = max_pp(funcs, a_funcs)
         rows.append(row)
-        print(f"  {name}: default TV {row['default_line_tv']:.3f} / {row['default_function_pp']:.1f} pp; "
+        print(f"  {name}: noise TV {row['noise_line_tv']:.3f} / {row['noise_function_pp']:.1f} pp; "
+              f"default TV {row['default_line_tv']:.3f} / {row['default_function_pp']:.1f} pp; "
               f"agent TV {row['agent_line_tv']:.3f} / {row['agent_function_pp']:.1f} pp", flush=True)
     return {"split": split, "rows": rows, "memory": measure_memory(quick)}
 
@@ -178,14 +184,17 @@ def render(data: Dict[str, object]) -> str:
            f"Split: {data['split']}. Reference: Austin 3.7 (`austin -s -i 1ms`), an exact out-of-process sampler "
            "independent of py-spy. TV = total-variation distance of the line CPU distributions over the program's "
            "own files; pp = largest difference of a function's self-time share.", "",
-           "| program | default backend | default line TV | default function pp | agent line TV | agent function pp |",
-           "|---|---|---|---|---|---|"]
+           "Noise: a second Austin run against the first (what sampling alone accounts for).", "",
+           "| program | noise TV / pp | default backend | default line TV | default function pp | agent line TV | agent function pp |",
+           "|---|---|---|---|---|---|---|"]
     for r in rows:  # type: ignore[union-attr]
-        out.append(f"| {r['program']} | {r['default_backend']} | {r['default_line_tv']:.3f} | {r['default_function_pp']:.1f} "
+        out.append(f"| {r['program']} | {r.get('noise_line_tv', float('nan')):.3f} / {r.get('noise_function_pp', float('nan')):.1f} "
+                   f"| {r['default_backend']} | {r['default_line_tv']:.3f} | {r['default_function_pp']:.1f} "
                    f"| {r['agent_line_tv']:.3f} | {r['agent_function_pp']:.1f} |")
-    for tool in ("default", "agent"):
-        tvs = [r[f"{tool}_line_tv"] for r in rows if r[f"{tool}_line_tv"] == r[f"{tool}_line_tv"]]  # type: ignore[index]
-        pps = [r[f"{tool}_function_pp"] for r in rows if r[f"{tool}_function_pp"] == r[f"{tool}_function_pp"]]  # type: ignore[index]
+    for tool in ("noise", "default", "agent"):
+        nan = float("nan")
+        tvs = [v for v in (r.get(f"{tool}_line_tv", nan) for r in rows) if v == v]  # type: ignore[union-attr]
+        pps = [v for v in (r.get(f"{tool}_function_pp", nan) for r in rows) if v == v]  # type: ignore[union-attr]
         if tvs:
             out.append(f"\n**{tool}**: line TV median {median(tvs):.3f}, worst {max(tvs):.3f}; function pp median "
                        f"{median(pps):.1f}, worst {max(pps):.1f}; programs within 5 pp: {sum(p <= 5 for p in pps)}/{len(pps)}")

@@ -1,0 +1,106 @@
+"""What the user waits for: the whole command's wall time over the program alone, side by side with the peers.
+
+`python -m benchmarks.whole_command [--reps N] [--out-dir DIR]`
+
+Programs written elsewhere (pyperformance workers and the blind corpus), each run alone and under: `heatlens run`
+(the default: exact lines from outside + memory steps, report included), `heatlens run --memory off`, `heatlens
+run --backend agent` (the in-process fallback), `py-spy record` (its defaults), pyinstrument and Scalene (CPU +
+memory: the peer that also gives line memory). Interleaved: every repetition runs every (program, tool) pair,
+the tool order rotated. Ratio = median wall / the program's median wall alone; overall = geometric mean.
+Writes WHOLE_COMMAND.md. No test asserts these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+from benchmarks.common import HERE, PYTHON, geomean, median, timed_run
+from benchmarks.exactness import CORPUS, pyperf_dir
+
+Command = Callable[[List[str], Path], List[str]]
+
+
+def programs() -> List[Tuple[str, List[str]]]:
+    out: List[Tuple[str, List[str]]] = []
+    bench = pyperf_dir()
+    for name, loops in (("nbody", "12"), ("richards", "40"), ("json_loads", "2000")) if bench else ():
+        out.append((f"pyperf:{name}", [str(bench / f"bm_{name}" / "run_benchmark.py"), "--worker", "-l", loops,
+                                       "-n", "3", "-w", "0", "-p", "1", "--inherit-environ", "PATH"]))
+    for name in ("dedup_emails", "csv_sales_rollup", "report_class_concat"):
+        path = CORPUS / "attribution" / f"{name}.py"
+        if path.is_file():
+            out.append((name, [str(path)]))
+    return out
+
+
+def tools() -> Dict[str, Command]:
+    bin_dir = Path(PYTHON).parent
+    heatlens = [PYTHON, "-m", "heatlens", "run", "--no-store", "--timeout", "0"]
+    found: Dict[str, Command] = {
+        "none": lambda a, o: [PYTHON, *a],
+        "heatlens (default)": lambda a, o: [*heatlens, "--", *a],
+        "heatlens --memory off": lambda a, o: [*heatlens, "--memory", "off", "--", *a],
+        "heatlens --backend agent": lambda a, o: [*heatlens, "--backend", "agent", "--", *a],
+    }
+    spy = shutil.which("py-spy") or str(bin_dir / "py-spy")
+    if Path(spy).is_file():
+        found["py-spy record (100 Hz)"] = lambda a, o: [spy, "record", "-f", "raw", "-o", str(o / "y.txt"), "--", PYTHON, *a]
+    found["pyinstrument"] = lambda a, o: [PYTHON, "-m", "pyinstrument", "-o", str(o / "p.txt"), *a]
+    found["scalene (CPU + memory)"] = lambda a, o: [PYTHON, "-m", "scalene", "run", "-o", str(o / "s.json"), a[0], "---", *a[1:]]
+    return found
+
+
+def measure(reps: int, log: Callable[[str], None] = print) -> Dict[str, Dict[str, List[float]]]:
+    cmds = tools()
+    names = list(cmds)
+    walls: Dict[str, Dict[str, List[float]]] = {p: {t: [] for t in names} for p, _ in programs()}
+    for rep in range(reps):
+        for k, (prog, argv) in enumerate(programs()):
+            order = names[(rep + k) % len(names):] + names[:(rep + k) % len(names)]
+            for tool in order:
+                out = Path(tempfile.mkdtemp(prefix="hlwhole-"))
+                try:
+                    wall, rc, _ = timed_run(cmds[tool](argv, out), cwd=str(out), timeout=300)
+                finally:
+                    shutil.rmtree(out, ignore_errors=True)
+                if rc == 0 and wall == wall:
+                    walls[prog][tool].append(wall)
+                log(f"  rep {rep + 1} {prog} {tool}: {wall:.2f} s (rc {rc})")
+    return walls
+
+
+def render(walls: Dict[str, Dict[str, List[float]]]) -> str:
+    names = [t for t in next(iter(walls.values()))]
+    rows = ["# Whole command over the program alone (wall, median; interleaved)", "",
+            "| program | alone (s) | " + " | ".join(names[1:]) + " |", "|---|---|" + "---|" * (len(names) - 1)]
+    ratios: Dict[str, List[float]] = {t: [] for t in names[1:]}
+    for prog, by_tool in walls.items():
+        alone = median(by_tool["none"])
+        cells = []
+        for t in names[1:]:
+            r = median(by_tool[t]) / alone if by_tool[t] and alone == alone else float("nan")
+            ratios[t].append(r)
+            cells.append(f"{r:.2f}×" if r == r else "failed")
+        rows.append(f"| {prog} | {alone:.2f} | " + " | ".join(cells) + " |")
+    rows.append("| **geomean** | | " + " | ".join(f"**{geomean(v):.2f}×**" for v in ratios.values()) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--out-dir", default=str(HERE))
+    args = ap.parse_args(argv)
+    text = render(measure(args.reps))
+    Path(args.out_dir, "WHOLE_COMMAND.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
