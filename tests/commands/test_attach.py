@@ -17,34 +17,18 @@ def heatlens(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(find_pyspy() is None, reason="py-spy binary not installed")
-def test_attach_reports_and_stores_the_busy_server_and_it_keeps_running(tmp_path: Path) -> None:
-    import threading
-    import urllib.request
-
-    proc = subprocess.Popen([sys.executable, str(APP)], stdout=subprocess.PIPE, text=True, cwd=APP.parent)
-    port = int(proc.stdout.readline())
-    stop = threading.Event()
-
-    def load() -> None:
-        while not stop.is_set():
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/").read()
-
-    threading.Thread(target=load, daemon=True).start()
-    try:
-        listed = heatlens("attach", "--list", cwd=APP.parent)
-        assert str(proc.pid) in listed.stdout
-        store = tmp_path / "runs.db"
-        run = heatlens("attach", str(proc.pid), "--duration", "2", "--store", str(store), cwd=tmp_path)
-        assert run.returncode == 0, run.stderr
-        assert "slow_fib" in run.stdout and "http_app.py" in run.stdout
-        assert "stored as run #1" in run.stderr
-        assert proc.poll() is None
-        history = heatlens("history", "--store", str(store), cwd=tmp_path)
-        assert f"pid {proc.pid}" in history.stdout
-    finally:
-        stop.set()
-        proc.kill()
-        proc.wait()
+def test_attach_reports_and_stores_the_busy_server_and_it_keeps_running(tmp_path: Path, busy_http_server) -> None:
+    proc, _ = busy_http_server()
+    listed = heatlens("attach", "--list", cwd=APP.parent)
+    assert str(proc.pid) in listed.stdout
+    store = tmp_path / "runs.db"
+    run = heatlens("attach", str(proc.pid), "--duration", "2", "--store", str(store), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "slow_fib" in run.stdout and "http_app.py" in run.stdout
+    assert "stored as run #1" in run.stderr
+    assert proc.poll() is None
+    history = heatlens("history", "--store", str(store), cwd=tmp_path)
+    assert f"pid {proc.pid}" in history.stdout
 
 
 def test_attach_to_no_process_fails_clearly(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -25,24 +24,8 @@ def fib_line() -> int:
 
 
 @pytest.fixture
-def server():
-    proc = subprocess.Popen([sys.executable, str(APP)], stdout=subprocess.PIPE, text=True, cwd=APP.parent)
-    port = int(proc.stdout.readline())
-    stop = threading.Event()
-
-    def load() -> None:
-        while not stop.is_set():
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
-
-    worker = threading.Thread(target=load, daemon=True)
-    worker.start()
-    try:
-        yield proc, port
-    finally:
-        stop.set()
-        worker.join(15)
-        proc.kill()
-        proc.wait()
+def server(busy_http_server):
+    return busy_http_server()
 
 
 @needs_pyspy
