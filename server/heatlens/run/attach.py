@@ -69,7 +69,7 @@ def permission_help(stderr: str) -> str:
 
 
 async def attach(pid: int, duration: Optional[float] = None, cancel: Optional[asyncio.Event] = None,
-                 rate: int = 1000, project_root: Optional[str] = None,
+                 rate: int = 250, project_root: Optional[str] = None,
                  ready: Optional[Callable[[int], None]] = None) -> RunResult:
     """Sample process `pid` until `duration` seconds passed, `cancel` is set, or it exits; a RunResult.
     `ready(pyspy_pid)` is called once py-spy is sampling (its banner; never if it could not attach)."""
@@ -157,7 +157,7 @@ class Recording:
         rec = Recording(os.getpid()); rec.start(); work(); result = rec.stop()
     """
 
-    def __init__(self, pid: int, rate: int = 1000, project_root: Optional[str] = None) -> None:
+    def __init__(self, pid: int, rate: int = 250, project_root: Optional[str] = None) -> None:
         self.pid, self.rate, self.project_root = pid, rate, project_root
         self.result: Optional[RunResult] = None
         self._ready = threading.Event()
