@@ -81,11 +81,9 @@ def strip_launcher(frames: List[PyFrame]) -> List[PyFrame]:
     """Drop the launcher's `<module> (<string>)` frame and the runpy frames under the program; a stack
     that is only the launcher's (start-up, writing the status) becomes empty. With --native, the
     interpreter's own native entry frames above the launcher go too."""
-    first = next((i for i, f in enumerate(frames) if not f[3]), None)
-    if first is None:
-        return []  # native frames only: the interpreter starting or shutting down
-    if frames[first][1] == "<frozen site>" or frames[first][1].startswith("<frozen importlib"):
-        return []  # interpreter start-up (site, .pth files), before the launcher; threads start elsewhere
+    if not _strip_startup(frames):
+        return []
+    first = next(i for i, f in enumerate(frames) if not f[3])
     if frames[first][0] != "<module>" or frames[first][1] != "<string>":
         return frames
     frames = frames[first:]
@@ -100,6 +98,8 @@ def strip_launcher(frames: List[PyFrame]) -> List[PyFrame]:
 
 
 def _strip_startup(frames: List[PyFrame]) -> List[PyFrame]:
+    """Empty for a stack of the interpreter itself: native frames only (starting or shutting down), or its
+    start-up (site, .pth files) before any program code; else the stack as it is."""
     first = next((f for f in frames if not f[3]), None)
     if first is None or first[1] == "<frozen site>" or first[1].startswith("<frozen importlib"):
         return []
