@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 from heatlens.analysis import leaks
@@ -93,3 +94,52 @@ def test_subprocess_records_with_multiline_command_lines_parse() -> None:
     profile = pyspy.parse_raw(text, 100.0, "/", 10)
     assert {f.path: [s.samples for s in f.lines] for f in profile.files} == {"/p/app.py": [5], "<string>": [7]}
     assert profile.extras["pyspy_processes"] == {"10": "python app.py", "11": "python -c s=0\nfor i in range(9): s+=i"}
+
+
+FAKE_PYSPY = '''#!{python}
+import os, sys, time
+pid = int(sys.argv[sys.argv.index("--pid") + 1])
+if {attach}:
+    print("py-spy> Sampling process 100 times a second. Press Control-C to exit.", flush=True)
+    sys.stderr.write("thread '<unnamed>' panicked at src/sampler.rs:311:49:\\nSendError {{ .. }}\\n")
+    sys.stderr.flush()
+    while True:  # like py-spy: ends once the program is gone
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.01)
+else:
+    sys.stderr.write("Error: Failed to open process - check if it is running. Permission denied\\n")
+    sys.exit(1)
+'''
+
+
+def _wrapped(tmp_path: Path, attach: bool) -> Tuple[subprocess.CompletedProcess, Path]:
+    """The wrapper around a fake py-spy (attaching or not) and a program that writes to both streams."""
+    from heatlens.backends.pyspy_parse import LAUNCHER
+
+    fake = tmp_path / "py-spy"
+    fake.write_text(FAKE_PYSPY.format(python=sys.executable, attach=attach))
+    fake.chmod(0o755)
+    prog = tmp_path / "prog.py"
+    prog.write_text("import sys\nprint('out')\nprint('err', file=sys.stderr)\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    return subprocess.run([sys.executable, pyspy.WRAPPER, str(out), "0", str(fake), "record", "-r", "100", "--",
+                           sys.executable, "-c", LAUNCHER, str(out / pyspy.STATUS), "100", "script", str(prog)],
+                          capture_output=True, timeout=60), out
+
+
+def test_pyspys_own_errors_stay_out_of_the_programs_stderr(tmp_path: Path) -> None:
+    # Found by benchmarks/stress.py: py-spy panicked in a sampler thread (`SendError`, a fork pool under
+    # --subprocesses) and its message landed in the program's stderr, so the output was not the program's.
+    run, out = _wrapped(tmp_path, attach=True)
+    assert (run.returncode, run.stdout, run.stderr) == (0, b"out\n", b"err\n")
+    assert "panicked at src/sampler.rs" in pyspy.spy_errors(out)  # kept for the run's notes
+
+
+def test_why_pyspy_could_not_attach_is_still_shown(tmp_path: Path) -> None:
+    run, _ = _wrapped(tmp_path, attach=False)
+    assert run.returncode == 0 and run.stdout == b""  # the program did not run
+    assert b"Permission denied" in run.stderr

@@ -38,6 +38,7 @@ from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 OUTPUT = "pyspy.txt"
 STATUS = "pyspy-status.txt"
 MEMORY = "pyspy-memory.json"  # written by the wrapper
+ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr, kept there by the wrapper
 REQUIREMENT = "py-spy==0.4.3"
 # Daemon side: py-spy's own output away from the program's stdout, memory steps read on exact lines, and the
 # target's exit status as its own.
@@ -106,9 +107,11 @@ class PySpyBackend(Backend):
         try:
             text = (out_dir / OUTPUT).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
+            said = spy_errors(out_dir)
             raise BackendOutputError(
                 "py-spy wrote no profile: it could not attach to the program (it cannot sample programs "
                 "that end within ~20 ms, and needs permission to read the target's memory; see its stderr)"
+                + (f"; py-spy said: {said}" if said else "")
             ) from exc
         rate = float(recorded_rate or (1.0 / meta.sample_interval if meta.sample_interval else 100.0))
         profile = parse_raw(text, rate, meta.cwd or None, pid)
@@ -125,6 +128,9 @@ class PySpyBackend(Backend):
         if not profile.stacks:  # it ran to its end before a sample: a run, with nothing to show
             meta.notes.append(f"The program ended before it could be sampled (it used {own_cpu or 0:.3f} s of CPU; "
                               f"py-spy samples every {1000 / rate:g} ms and needs ~20 ms to attach): nothing to show.")
+        said = spy_errors(out_dir)
+        if said:  # kept out of the program's stderr by the wrapper; the samples taken are still good
+            meta.notes.append(f"py-spy reported an error while sampling (some samples may be missing): {said}")
         _cap_to_cpu(profile, own_cpu)
         _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
         if own_cpu is not None and meta.cpu_time > own_cpu:
@@ -133,6 +139,15 @@ class PySpyBackend(Backend):
                               "(on another core where there is one).")
             meta.cpu_time = own_cpu
         return profile
+
+
+def spy_errors(out_dir: Path) -> str:
+    """The start of what py-spy wrote to its stderr (the wrapper keeps it in ERR_FILE), one line."""
+    try:
+        text = (out_dir / ERR_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return " ".join(text.split())[:300]
 
 
 def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[float]]:

@@ -4,7 +4,7 @@
 
 - The wrapper starts the program (under the launcher, which waits on a pipe, HEATLENS_GO_FD) and then
   `py-spy record --pid` on it; once py-spy says it is sampling, the program goes. So the program's own
-  stdout/stderr are untouched (py-spy's banner and "behind in sampling" warnings go to a log file), and the
+  stdout/stderr are untouched (py-spy's banner, warnings and errors go to log files), and the
   wrapper, its parent, sees how it ended: an exit code, os._exit, or a signal (which the wrapper then dies of).
 - Memory on exact lines (MEMORY=1): a thread polls the target's resident memory (/proc/PID/statm) every
   millisecond; when it moved by a step (MiB), `py-spy dump` reads the line executing at that moment, from
@@ -32,6 +32,7 @@ PAUSE_SHARE = 0.03
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
 LOG_FILE = "pyspy-log.txt"
+ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr: shown only when it could not attach
 
 
 def read_status(path):
@@ -183,7 +184,10 @@ def main(argv):
     os.close(go_read)
     # py-spy ignores SIGTERM (kept across exec): when the run is stopped it writes what it has once the
     # program is gone, instead of dying with it; SIGKILL still ends it
-    spy = subprocess.Popen([*record, "--pid", str(target.pid)], stdout=subprocess.PIPE,
+    # py-spy's stderr is not the program's either: a panic of one of its threads under --subprocesses
+    # (`SendError` at sampler.rs:311, a fork pool in the stress suite: benchmarks/RELIABILITY.md) went there
+    spy_err = open(os.path.join(out_dir, ERR_FILE), "w+b")
+    spy = subprocess.Popen([*record, "--pid", str(target.pid)], stdout=subprocess.PIPE, stderr=spy_err,
                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
     log = open(os.path.join(out_dir, LOG_FILE), "wb")
     ready = threading.Event()
@@ -195,6 +199,7 @@ def main(argv):
         spy_stop(spy)
         reader.join(1.0)
         log.close()
+        spy_err.close()
         if poller is not None:
             poller.stop.set()
             poller.join(1.0)
@@ -216,9 +221,11 @@ def main(argv):
     while not ready.wait(0.05) and spy.poll() is None:
         pass
     if not ready.is_set():
-        target.kill()  # py-spy could not attach: its stderr says why; the program did not run
+        target.kill()  # py-spy could not attach: its stderr says why (passed on); the program did not run
         target.wait()
         finish()
+        with open(os.path.join(out_dir, ERR_FILE), "rb") as f:
+            os.write(2, f.read())
         return 0
     if poller is not None:
         poller.start()
