@@ -45,10 +45,11 @@ def _stop_on_signal(signum: int, frame: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     from heatlens.lsp import tcp, transport
-    from heatlens.lsp.server import server
+    from heatlens.lsp.app import create_server
 
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _stop_on_signal)
+    server = create_server()
     token_file = None
     try:
         if args.tcp:

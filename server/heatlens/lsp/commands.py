@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Dict
 from pygls.exceptions import JsonRpcInvalidParams
 
 from heatlens.lsp.protocol import PROFILE_FILE_COMMAND, ProfileParams
+from heatlens.lsp.requests import profile
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
@@ -20,8 +21,6 @@ def register(ls: "HeatlensServer") -> None:
     # name would fail there), and it recognizes the server argument by its name.
     @ls.command(PROFILE_FILE_COMMAND)
     async def profile_file(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
-        from heatlens.lsp.requests import profile
-
         if len(args) != 1 or not isinstance(args[0], str):
             raise JsonRpcInvalidParams(f"{PROFILE_FILE_COMMAND} takes one argument: the file's uri")
         summary = await profile(ls, ProfileParams(uri=args[0]))

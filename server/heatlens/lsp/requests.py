@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -30,8 +30,10 @@ from heatlens.lsp.protocol import (
     CANCEL, CLEAR, FLAMEGRAPH, PROFILE, REPORT, RUNS, CancelParams, CancelResult, ClearParams, FlamegraphParams,
     FlamegraphResult, ProfileParams, ProfileSummary, ReportParams, ReportResult, RunInfo, RunsParams, RunsResult,
 )
-from heatlens.lsp.server import HeatlensServer, server
 from heatlens.model import Failure, FailureKind, Profile
+
+if TYPE_CHECKING:
+    from heatlens.lsp.server import HeatlensServer
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,6 @@ def start(ls: HeatlensServer, params: ProfileParams, target: Any, phase: Callabl
     return profile_target(target, run_options(ls, params), on_phase=phase, cancel=cancel)
 
 
-@server.feature(PROCESSES)
 async def on_processes(ls: HeatlensServer, params: Optional[ProcessesParams]) -> ProcessesResult:
     from heatlens.run.attach import python_processes
 
@@ -179,17 +180,14 @@ def _failed(message: str) -> _Broken:
     return _Broken(Failure(FailureKind.BACKEND_FAILED, message))
 
 
-@server.feature(PROFILE)
 async def on_profile(ls: HeatlensServer, params: Optional[ProfileParams]) -> ProfileSummary:
     return await profile(ls, params)
 
 
-@server.feature(CANCEL)
 def on_cancel(ls: HeatlensServer, params: Optional[CancelParams]) -> CancelResult:
     return CancelResult(cancelled=ls.jobs.cancel())
 
 
-@server.feature(CLEAR)
 def on_clear(ls: HeatlensServer, params: Optional[ClearParams]) -> None:
     key = None
     if params is not None and params.uri:
@@ -204,7 +202,6 @@ def on_clear(ls: HeatlensServer, params: Optional[ClearParams]) -> None:
     ls.refresh()
 
 
-@server.feature(RUNS)
 async def on_runs(ls: HeatlensServer, params: Optional[RunsParams]) -> RunsResult:
     limit = params.limit if params is not None and params.limit else 50
     rows = await asyncio.to_thread(ls.history.store_or_fail().runs, limit)
@@ -214,7 +211,6 @@ async def on_runs(ls: HeatlensServer, params: Optional[RunsParams]) -> RunsResul
     ])
 
 
-@server.feature(REPORT)
 async def on_report(ls: HeatlensServer, params: Optional[ReportParams]) -> ReportResult:
     from heatlens.reports import render
 
@@ -227,7 +223,6 @@ async def on_report(ls: HeatlensServer, params: Optional[ReportParams]) -> Repor
     return ReportResult(markdown=text)
 
 
-@server.feature(FLAMEGRAPH)
 async def on_flamegraph(ls: HeatlensServer, params: Optional[FlamegraphParams]) -> FlamegraphResult:
     from heatlens.reports.export_speedscope import to_speedscope
 
@@ -236,7 +231,6 @@ async def on_flamegraph(ls: HeatlensServer, params: Optional[FlamegraphParams]) 
     return FlamegraphResult(speedscope=doc, name=f"run {run_id}: {prof.meta.target}")
 
 
-@server.feature(COMPARE)
 async def on_compare(ls: HeatlensServer, params: Optional[CompareParams]) -> CompareResult:
     """Compare a run with a baseline; lenses and hovers of the run's files then show the deltas."""
     from heatlens.analysis.regression import compare
@@ -266,7 +260,6 @@ async def on_compare(ls: HeatlensServer, params: Optional[CompareParams]) -> Com
     return compare_mod.compare_result(cmp, after, before, label)
 
 
-@server.feature(HISTORY)
 async def on_history(ls: HeatlensServer, params: Optional[HistoryParams]) -> HistoryResult:
     params = params or HistoryParams()
     limit = params.limit if params.limit else 50
@@ -274,14 +267,12 @@ async def on_history(ls: HeatlensServer, params: Optional[HistoryParams]) -> His
     return HistoryResult(runs=[compare_mod.history_run(r) for r in rows])
 
 
-@server.feature(EXPORT_FORMATS)
 def on_export_formats(ls: HeatlensServer, params: Optional[ExportFormatsParams]) -> ExportFormatsResult:
     from heatlens.reports.export import EXPORT_FORMATS as formats
 
     return ExportFormatsResult(formats=list(formats))
 
 
-@server.feature(EXPORT)
 async def on_export(ls: HeatlensServer, params: Optional[ExportParams]) -> ExportResult:
     from heatlens.lsp.export import write_export  # late: pulls in every exporter
 
@@ -296,6 +287,12 @@ async def on_export(ls: HeatlensServer, params: Optional[ExportParams]) -> Expor
 
 
 HANDLERS: Dict[str, Any] = {
-    PROFILE: on_profile, CANCEL: on_cancel, CLEAR: on_clear, RUNS: on_runs, REPORT: on_report, FLAMEGRAPH: on_flamegraph,
+    PROCESSES: on_processes, PROFILE: on_profile, CANCEL: on_cancel, CLEAR: on_clear, RUNS: on_runs, REPORT: on_report,
+    FLAMEGRAPH: on_flamegraph,
     COMPARE: on_compare, HISTORY: on_history, EXPORT: on_export, EXPORT_FORMATS: on_export_formats,
 }
+
+
+def register(server: "HeatlensServer") -> None:
+    for method, handler in HANDLERS.items():
+        server.feature(method)(handler)

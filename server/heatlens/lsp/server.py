@@ -1,4 +1,5 @@
-"""The heatlens language server: state, publishing, and thin handlers over annotations and features/*.
+"""The heatlens language server's state and publishing. It registers no handler itself: lsp/app.py's
+`create_server()` builds one and registers every feature on it explicitly.
 
 It never runs user code in its own process: `heatlens/profile` hands the target to the runner, which
 starts a subprocess of the user's interpreter.
@@ -23,22 +24,15 @@ from heatlens import __version__
 from heatlens.lsp import history, settings as settings_mod
 from heatlens.lsp.annotations import Annotations, DocView, FileData, path_key
 from heatlens.lsp.compare import CompareState
-from heatlens.lsp.features import code_actions, code_lens, complexity_lens, heat, hover, inlay_hints, pytest_lens
-from heatlens.lsp.features import notebook
+from heatlens.lsp.features import code_lens, heat, notebook
 from heatlens.lsp.jobs import JobManager
 from heatlens.lsp.profiling import in_site_packages, under
 from heatlens.lsp.jsonrpc import HeatlensProtocol, heatlens_converter
-from heatlens.lsp.protocol import (
-    HEAT, HEAT_DELTA, HEAT_DELTAS_CAPABILITY, PROFILE_FILE_COMMAND, STATE, HeatEdit, ProfileSummary, StateParams,
-)
+from heatlens.lsp.protocol import HEAT, HEAT_DELTA, STATE, HeatEdit, ProfileSummary, StateParams
 from heatlens.lsp.settings import Settings
-from heatlens.mapping.positions import client_len
 from heatlens.mapping.source_index import index_for
 
 log = logging.getLogger(__name__)
-
-DEBUG_COUNTERS = "heatlens/debugCounters"
-
 
 class HeatlensServer(LanguageServer):
     def __init__(self) -> None:
@@ -234,163 +228,3 @@ class HeatlensServer(LanguageServer):
 
     def notify_state(self, state: str, target: Optional[str] = None) -> None:
         self.protocol.notify(STATE, StateParams(state=state, target=target, last_run=self.last_summary))
-
-
-server = HeatlensServer()
-
-
-@server.feature(lsp.INITIALIZE)
-def initialize(ls: HeatlensServer, params: lsp.InitializeParams) -> None:
-    root = (to_fs_path(params.root_uri) if params.root_uri else None) or params.root_path
-    if not root and params.workspace_folders:
-        root = to_fs_path(params.workspace_folders[0].uri)
-    if root:
-        ls.project_root = root
-    ls.apply_settings(params.initialization_options)
-    experimental = getattr(params.capabilities, "experimental", None)
-    ls.heat_deltas = isinstance(experimental, dict) and experimental.get(HEAT_DELTAS_CAPABILITY) is True
-    if not ls.settings.client_commands:
-        from heatlens.lsp import commands
-
-        commands.register(ls)
-    # No client implements the fix commands itself (the VS Code extension neither): always advertise them,
-    # so vscode-languageclient registers them as VS Code commands that forward to the server.
-    code_actions.register_commands(ls)
-
-
-@server.feature(lsp.INITIALIZED)
-def initialized(ls: HeatlensServer, params: lsp.InitializedParams) -> None:
-    ls.history.start()
-
-
-@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
-def did_change_configuration(ls: HeatlensServer, params: lsp.DidChangeConfigurationParams) -> None:
-    raw = params.settings
-    if isinstance(raw, dict) and "heatlens" in raw:
-        raw = raw["heatlens"]
-    ls.apply_settings(raw)
-    ls.publish_open(reanchor=False)
-
-
-@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-def did_open(ls: HeatlensServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    if ls.attach(params.text_document.uri) is not None:
-        ls.send_heat(params.text_document.uri)
-    ls.prewarm(params.text_document.uri)
-
-
-@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-def did_change(ls: HeatlensServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    path = to_fs_path(uri)
-    if not path:
-        return
-    key = path_key(path)
-    ls.lens_cache.invalidate(uri)
-    if ls.annotations.view(key) is None:
-        return
-    # With a client that applies deltas, send the edits as line replacements plus the touched lines'
-    # heat (O(edit)), not the whole file's heat (O(file) to build, send and paint) on every keystroke.
-    edits: Optional[List[HeatEdit]] = [] if ls.heat_deltas else None
-    for change in params.content_changes:
-        if isinstance(change, lsp.TextDocumentContentChangePartial):
-            r = change.range
-            if edits is not None:
-                edit = heat.edit_of(r.start.line, r.end.line, change.text, ls.annotations.line_count(key) or 0)
-                edits = None if edit is None else edits + [edit]
-            ls.annotations.edit(key, r.start.line, r.start.character, r.end.line, r.end.character, change.text)
-        else:
-            edits = None
-            ls.annotations.replace(key, change.text)
-    fresh: List[int] = []
-    doc = ls.document(uri)
-    if doc is not None:
-        lines = ls.lines_of(doc)
-        fresh = ls.annotations.revalidate(key, lambda n: lines[n].rstrip("\r\n") if 0 <= n < len(lines) else None)
-    if edits is None:
-        ls.send_heat(uri)
-    else:
-        ls.send_heat_delta(uri, edits, fresh)
-
-
-@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
-def did_close(ls: HeatlensServer, params: lsp.DidCloseTextDocumentParams) -> None:
-    path = to_fs_path(params.text_document.uri)
-    ls.forget(params.text_document.uri)
-    if path:
-        ls.annotations.close(path_key(path))
-
-
-@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=True))
-async def on_code_lens(ls: HeatlensServer, params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
-    uri = params.text_document.uri
-    view = ls.view(uri)
-    deltas = ls.comparison.lens_suffixes(view) if ls.comparison is not None else None
-    doc = ls.document(uri)
-    own = ls.lens_cache.lenses(uri, doc.version if doc is not None else None, view, deltas)
-    if notebook.cell_path(ls, uri) is not None:  # a notebook cell is no file to run: heatlens/profileCell is
-        own = [lens for lens in own if lens.command is None or lens.command.command != PROFILE_FILE_COMMAND]
-    return own + code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings)) + await _source_lenses(ls, uri)
-
-
-async def _source_lenses(ls: HeatlensServer, uri: str) -> List[lsp.CodeLens]:
-    """Lenses from the document's text alone: "Profile this test", "Measure complexity" (and its result).
-    Off the event loop: finding the functions parses the text with LibCST (~1 s per 2,500 lines)."""
-    doc, path = ls.document(uri), to_fs_path(uri)
-    if doc is None or not path or doc.language_id not in (None, "python"):
-        return []
-    text, results = doc.source, complexity_lens.results_of(ls)
-
-    def build() -> List[lsp.CodeLens]:
-        return pytest_lens.profile_test_lenses(uri, path, text) + complexity_lens.complexity_lenses(uri, path, text, results)
-
-    # Most files are neither test files nor carry complexity hints: then both answer at once without a
-    # parse, and a thread hop (two wake-ups, ms each on a loaded machine) would be the request's main cost.
-    if not pytest_lens.is_test_file(path) and "heatlens:" not in text:
-        return build()
-    return await asyncio.to_thread(build)
-
-
-@server.feature(lsp.TEXT_DOCUMENT_HOVER)
-def on_hover(ls: HeatlensServer, params: lsp.HoverParams) -> Optional[lsp.Hover]:
-    view = ls.view(params.text_document.uri)
-    extra = ls.comparison.hover_extra(view) if ls.comparison is not None else None
-    return hover.hover(view, params.position.line, extra)
-
-
-@server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
-def on_inlay_hint(ls: HeatlensServer, params: lsp.InlayHintParams) -> List[lsp.InlayHint]:
-    uri = params.text_document.uri
-    view = ls.view(uri)
-    doc = ls.document(uri)
-    if view is None or doc is None:
-        return []
-    lines = ls.lines_of(doc)
-    codec = ls.workspace.position_codec
-
-    def line_end(n: int) -> Optional[int]:
-        return client_len(lines[n].rstrip("\r\n"), codec) if 0 <= n < len(lines) else None
-
-    last = min(params.range.end.line, len(lines) - 1)  # a client's huge range must not loop for minutes
-    return inlay_hints.inlay_hints(view, params.range.start.line, last, ls.settings.hint_threshold, line_end)
-
-
-@server.feature(DEBUG_COUNTERS)
-def on_debug_counters(ls: HeatlensServer, params: Any) -> Dict[str, int]:
-    """Counts of work done (lens builds, full and delta heat sent): for tests and benchmarks."""
-    return {"codeLensBuilds": ls.lens_cache.builds, **ls.counters}
-
-
-def custom_handlers() -> Dict[str, Any]:
-    from heatlens.lsp import requests  # registers heatlens/* on `server`
-    from heatlens.lsp import views  # noqa: F401  registers heatlens/callgraph and heatlens/resources
-
-    return requests.HANDLERS
-
-
-custom_handlers()
-code_actions.register(server)  # quick fixes and diagnostics publishing (the fix commands: at initialize)
-code_lens.register(server)  # codeLens/resolve: function lenses carry ranges first, titles when on screen
-pytest_lens.register(server)  # heatlens.profileTest: always advertised, no client implements it itself
-complexity_lens.register(server)  # heatlens.measureComplexity: likewise
-notebook.register(server)  # notebookDocument/* and heatlens/profileCell

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
@@ -17,8 +17,10 @@ from pygls.uris import to_fs_path
 from heatlens.analysis import callgraph as cg
 from heatlens.analysis.resources import summarize
 from heatlens.lsp.protocol import CALLGRAPH, RESOURCES
-from heatlens.lsp.server import HeatlensServer, server  # first: it imports requests, then this module
 from heatlens.model import Profile
+
+if TYPE_CHECKING:
+    from heatlens.lsp.server import HeatlensServer
 
 MAX_NODES = 400  # beyond this the view keeps the functions that ran and their neighbours (graphviz stays fast)
 MAX_LINE_TRACKS = 5
@@ -115,7 +117,6 @@ def _run_id(params: Any) -> Optional[int]:
     return value
 
 
-@server.feature(CALLGRAPH)
 async def on_callgraph(ls: HeatlensServer, params: Any) -> Dict[str, Any]:
     uri = _param(params, "uri")
     uri_path = to_fs_path(uri) if isinstance(uri, str) and uri else None
@@ -127,7 +128,11 @@ async def on_callgraph(ls: HeatlensServer, params: Any) -> Dict[str, Any]:
         raise JsonRpcInvalidParams(str(exc)) from exc
 
 
-@server.feature(RESOURCES)
 async def on_resources(ls: HeatlensServer, params: Any) -> Dict[str, Any]:
     run_id, prof = await ls.history.load_run(_run_id(params))
     return resources_payload(prof, run_id)
+
+
+def register(server: "HeatlensServer") -> None:
+    server.feature(CALLGRAPH)(on_callgraph)
+    server.feature(RESOURCES)(on_resources)

@@ -78,17 +78,6 @@ class Results:
         return hit[1], hit[0] == now
 
 
-_RESULTS: Dict[int, Results] = {}
-
-
-def results_of(ls: Any) -> Results:
-    """The server's results (one server per process; keyed so tests' servers never share them)."""
-    results = _RESULTS.setdefault(id(ls), Results())
-    if results.store_of is None and getattr(ls, "history", None) is not None:
-        results.store_of = ls.history.store
-    return results
-
-
 def _range(line: int) -> lsp.Range:
     return lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=0))
 
@@ -141,7 +130,7 @@ def _fail(ls: "HeatlensServer", reason: str) -> Dict[str, Any]:
     return {"ok": False, "reason": reason}
 
 
-async def measure_complexity(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
+async def measure_complexity(ls: "HeatlensServer", results: Results, args: Any) -> Dict[str, Any]:
     """The command's handler: {ok, summary, label} or {ok: false, reason} (also shown to the user)."""
     from heatlens.analysis.complexity import ComplexityError, measure, summary_text
     from heatlens.run.argv import resolve_interpreter
@@ -157,7 +146,6 @@ async def measure_complexity(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
         job = ls.jobs.start(f"complexity of {qualname}")
     except JobBusy as exc:
         return _fail(ls, str(exc))
-    results = results_of(ls)
     key = (path_key(path), qualname)
     results.running.add(key)
     ls.refresh()
@@ -216,11 +204,17 @@ def _save(ls: "HeatlensServer", result: Any, text: str) -> Optional[int]:
         return None
 
 
-def register(server: "HeatlensServer") -> None:
-    """Register the command (at import: advertised to every client, none implements it itself)."""
-    if MEASURE_COMPLEXITY in server.protocol.fm.commands:
-        return
+class ComplexityFeature:
+    """The `heatlens.measureComplexity` command and the results it measured (which the lenses show)."""
 
-    @server.command(MEASURE_COMPLEXITY)
-    async def on_measure(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
-        return await measure_complexity(ls, args)
+    def __init__(self, server: "HeatlensServer") -> None:
+        self.results = Results(store_of=server.history.store)
+
+    def register(self, server: "HeatlensServer") -> None:
+        """Advertised to every client: none implements the command itself."""
+        if MEASURE_COMPLEXITY in server.protocol.fm.commands:
+            return
+
+        @server.command(MEASURE_COMPLEXITY)
+        async def on_measure(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+            return await measure_complexity(ls, self.results, args)

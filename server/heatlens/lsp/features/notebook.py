@@ -27,7 +27,6 @@ from pygls.uris import to_fs_path
 from heatlens.lsp.annotations import FileData, file_data, path_key
 from heatlens.mapping.source_index import sha256_text
 from heatlens.model import Profile
-from heatlens.lsp.protocol import PROFILE_CELL
 from heatlens.notebook.cells import CellInfo, cells_of, normalized
 from heatlens.notebook.script import python_of
 
@@ -199,33 +198,25 @@ def cell_path(ls: "HeatlensServer", uri: str) -> Optional[str]:
     return None if notebook is None else cell_path_of(notebook.uri, uri)
 
 
-def notebooks(ls: "HeatlensServer") -> Notebooks:
-    state = getattr(ls, "_heatlens_notebooks", None)
-    if state is None:
-        state = Notebooks(ls)
-        setattr(ls, "_heatlens_notebooks", state)
-    return state
-
-
-def register(server: "HeatlensServer") -> None:
-    from heatlens.lsp.features import notebook_profile
+def register(server: "HeatlensServer") -> Notebooks:
+    """The notebookDocument/* sync handlers; returns their state (the cells matched to stored runs), which
+    features/notebook_profile.register also serves `heatlens/profileCell` from."""
+    state = Notebooks(server)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open(ls: Any, params: lsp.DidOpenNotebookDocumentParams) -> None:
-        notebooks(ls).schedule(params.notebook_document.uri)
+        state.schedule(params.notebook_document.uri)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def did_change(ls: Any, params: lsp.DidChangeNotebookDocumentParams) -> None:
-        notebooks(ls).edited(params)
+        state.edited(params)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
     def did_save(ls: Any, params: lsp.DidSaveNotebookDocumentParams) -> None:
-        notebooks(ls).schedule(params.notebook_document.uri)
+        state.schedule(params.notebook_document.uri)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def did_close(ls: Any, params: lsp.DidCloseNotebookDocumentParams) -> None:
-        notebooks(ls).closed(params)
+        state.closed(params)
 
-    @server.feature(PROFILE_CELL)
-    async def on_profile_cell(ls: Any, params: Any) -> Dict[str, Any]:
-        return await notebook_profile.profile_cell(ls, notebooks(ls), params)
+    return state

@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 from urllib.parse import unquote
 
 from heatlens.lsp.features.notebook import RUN_TARGET, Cell
+from heatlens.lsp.protocol import PROFILE_CELL
 from heatlens.model import Profile
 from heatlens.notebook.cells import hot_lines
 from heatlens.notebook.script import build_script, cell_name, split_profile
@@ -115,3 +116,11 @@ def _save(ls: "HeatlensServer", profile: Profile) -> Optional[int]:
         log.exception("saving the notebook run failed")
         ls.show(f"heatlens: could not save the run: {exc}")
         return None
+
+
+def register(server: "HeatlensServer", state: "Notebooks") -> None:
+    """`heatlens/profileCell`, on the notebooks that features/notebook.register keeps in sync."""
+
+    @server.feature(PROFILE_CELL)
+    async def on_profile_cell(ls: Any, params: Any) -> Dict[str, Any]:
+        return await profile_cell(ls, state, params)
