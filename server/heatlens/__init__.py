@@ -1,6 +1,6 @@
 """heatlens: profile Python code and paint what was measured onto the source."""
 
-__version__ = "0.1.0"
+from heatlens.version import __version__  # noqa: F401  (one place for the version)
 
 from heatlens.api import Profiler, profile  # noqa: E402  the Python API: heatlens.profile("name"), see api.py
 

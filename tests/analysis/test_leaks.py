@@ -12,7 +12,8 @@ from typing import List, Tuple
 import pytest
 
 from heatlens.analysis import leaks
-from heatlens.model import LineMemoryTrack, Profile, dumps, loads
+from heatlens.backends.memory_tracks import tracks_from_snapshots
+from heatlens.model import Profile, dumps, loads
 
 DEEPER = Path(__file__).parent.parent / "fixtures" / "deeper"
 TIMES = [i * 0.5 for i in range(12)]
@@ -46,7 +47,7 @@ def _probe(tmp_path: Path, script: str) -> Profile:
     subprocess.run([sys.executable, str(DEEPER / "snapshot_probe.py"), str(out), str(DEEPER / script)],
                    check=True, timeout=120, cwd=str(tmp_path))
     raw = json.loads(out.read_text())
-    times, tracks = leaks.tracks_from_snapshots([(t, {(f, ln): s for f, ln, s in rows}) for t, rows in raw])
+    times, tracks = tracks_from_snapshots([(t, {(f, ln): s for f, ln, s in rows}) for t, rows in raw])
     return Profile(memory_snapshot_times=times, line_memory_series=tracks)
 
 
@@ -65,10 +66,3 @@ def test_large_stable_cache_is_not_a_leak(tmp_path: Path) -> None:
     cache_line = [t for t in profile.line_memory_series if t.file.endswith("stable_cache.py") and t.line == 13]
     assert cache_line and max(cache_line[0].live_mb) > 15  # the cache really is large
     assert leaks.leak_findings(profile) == []
-
-
-def test_tracks_keep_the_largest_lines() -> None:
-    snaps = [(0.0, {("a.py", 1): 10, ("b.py", 2): 5 << 20}), (1.0, {("a.py", 1): 20})]
-    times, tracks = leaks.tracks_from_snapshots(snaps, keep=1)
-    assert times == [0.0, 1.0]
-    assert tracks == [LineMemoryTrack("b.py", 2, [5.0, 0.0])]

@@ -9,9 +9,8 @@ from typing import List
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heatlens.mapping.linemap import KEPT, NEW, STALE
 from heatlens.mapping.positions import split_lines
-from heatlens.mapping.recover import diff_segments, needs_recovery, recover_linemap
+from heatlens.mapping.recover import needs_recovery, recover_linemap
 
 PROFILED = """\
 import time
@@ -79,16 +78,6 @@ def test_recovered_map_takes_further_edits() -> None:
     lm = recover_linemap(PROFILED, edited)
     lm.apply(0, 0, 1, 0, "")  # delete the comment again in the editor
     assert not lm.changed and lm.map_line(5) == 5
-
-
-def test_small_edit_of_a_big_file_is_a_few_segments() -> None:
-    old_lines = [f"x{i} = {i % 7}" for i in range(50_000)]
-    new_lines = list(old_lines)
-    new_lines[25_000] = "x = 'changed'"
-    new_lines.insert(40_000, "y = 1")
-    segs = diff_segments(old_lines, new_lines)
-    assert [s.kind for s in segs] == [KEPT, STALE, KEPT, NEW, KEPT]
-    assert sum(s.length for s in segs) == len(new_lines)
 
 
 def test_blank_and_repeated_lines_still_anchor() -> None:

@@ -1,15 +1,16 @@
 """Memory leaks: allocation sites whose live memory keeps growing until the end of the run.
 
-Input: per-line live memory over time (tracemalloc snapshots: `Profile.memory_snapshot_times` +
-`Profile.line_memory_series`, recorded by the agent's "full" memory mode). A site is a leak when, over
-the LATER part of the run, its live memory still climbs: positive slope, mostly non-decreasing steps, a
-straight-line fit that explains the climb (R²), and a climb worth reporting. Memory that grew and then
-plateaued (a bounded cache) or was freed gives no report. Confidence = R² × share of rising steps.
+Input: per-line live memory over time (`Profile.memory_snapshot_times` + `Profile.line_memory_series`, from
+the agent's "full" memory mode, see backends/memory_tracks.py, or from the py-spy memory thread). A site is a
+leak when, over the LATER part of the run, its live memory still climbs: positive slope, mostly
+non-decreasing steps, a straight-line fit that explains the climb (R²), and a climb worth reporting. Memory
+that grew and then plateaued (a bounded cache) or was freed gives no report. Confidence = R² × share of
+rising steps.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import attrs
 
@@ -113,19 +114,3 @@ def leak_findings(profile: Profile, min_growth_mb: float = MIN_GROWTH_MB) -> Lis
                       "confidence": k.confidence, "r2": k.r2, "samples": k.samples})
         for k in detect_in_profile(profile, min_growth_mb)
     ]
-
-
-def tracks_from_snapshots(snapshots: Sequence[Tuple[float, Mapping[Tuple[str, int], int]]],
-                          keep: int = 50) -> Tuple[List[float], List[LineMemoryTrack]]:
-    """Model fields from raw tracemalloc snapshots [(t, {(file, line): bytes})]: every line's live MB at
-    every time (0 where absent), keeping the `keep` lines with the largest peak (stored runs stay small)."""
-    times = [t for t, _ in snapshots]
-    peaks: Dict[Tuple[str, int], int] = {}
-    for _, sizes in snapshots:
-        for site, size in sizes.items():
-            if size > peaks.get(site, 0):
-                peaks[site] = size
-    top = sorted(peaks, key=lambda s: peaks[s], reverse=True)[:keep]
-    tracks = [LineMemoryTrack(file, line, [round(sizes.get((file, line), 0) / (1 << 20), 4) for _, sizes in snapshots])
-              for file, line in top]
-    return times, tracks

@@ -19,9 +19,9 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from heatlens.analysis.leaks import tracks_from_snapshots
 from heatlens.backends import agent_children
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
+from heatlens.backends.memory_tracks import tracks_from_snapshots
 from heatlens.model import (
     ExceptionRecord, FileProfile, Frame, FunctionStats, GcStats, ImportRecord, LineStats, MemorySample, Profile,
     RunMeta, StackSample,

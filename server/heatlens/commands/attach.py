@@ -28,7 +28,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--project-root", default=None, metavar="D",
                         help="what counts as your code (default: the process's working directory)")
     parser.add_argument("--report", choices=REPORT_KINDS, default="summary", help="which report (default: summary)")
-    from heatlens.store.record import add_run_arguments
+    from heatlens.commands.record import add_run_arguments
 
     add_run_arguments(parser)
     parser.set_defaults(func=attach_command)
@@ -37,7 +37,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def attach_command(args: argparse.Namespace) -> int:
     from heatlens.run.attach import attach, python_processes
-    from heatlens.store import record
+    from heatlens.commands import record
 
     if args.list or args.pid is None:
         for proc in python_processes(os.getcwd()):

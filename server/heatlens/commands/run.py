@@ -90,7 +90,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                         help="do not profile the target's Python child processes (agent; on by default)")
     parser.add_argument("--exceptions", action="store_true",
                         help="count caught exceptions per line on Python < 3.12 too (agent trace hook: slows calls)")
-    from heatlens.store.record import add_run_arguments  # --repeat, --batch, --store, --no-store (store helper)
+    from heatlens.commands.record import add_run_arguments  # --repeat, --batch, --store, --no-store
 
     add_run_arguments(parser)
     target = parser.add_mutually_exclusive_group()
@@ -287,7 +287,7 @@ def probe_findings(profile: Profile, target: Target, timeout: Optional[float]) -
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from heatlens.store import record  # saving runs, --repeat and --batch live with the store
+    from heatlens.commands import record  # saving runs, --repeat and --batch
 
     apply_trailing_options(args)
     if record.wants_many(args):

@@ -17,8 +17,8 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from heatlens.mapping.source_index import Import, Loop, Scope, SourceIndex, count_lines, sha256_text
-from heatlens.mapping.source_index import paint_lines as _paint
+from heatlens.mapping.index_types import Import, Loop, Scope, SourceIndex, count_lines, sha256_text
+from heatlens.mapping.index_types import paint_lines as _paint
 
 _Body = Union[cst.BaseSuite, cst.IndentedBlock, cst.SimpleStatementSuite]
 _COMPREHENSIONS = {cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}

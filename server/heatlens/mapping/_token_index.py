@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 import attrs
 
-from heatlens.mapping.source_index import Scope, SourceIndex, count_lines, paint_lines, sha256_text
+from heatlens.mapping.index_types import Scope, SourceIndex, count_lines, paint_lines, sha256_text
 
 @attrs.define
 class _Open:

@@ -33,19 +33,8 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 import attrs
 from pygls.workspace import PositionCodec
 
+from heatlens.mapping.line_diff import KEPT, NEW, STALE, Segment, diff_segments  # noqa: F401  (KEPT, NEW, STALE: re-exported)
 from heatlens.mapping.positions import DEFAULT_CODEC, client_len, split_lines
-
-KEPT = "kept"
-STALE = "stale"
-NEW = "new"
-
-
-@attrs.define
-class Segment:
-    kind: str  # KEPT | STALE | NEW
-    old_start: int  # first old line (0-based); -1 for NEW
-    length: int
-
 
 @attrs.frozen
 class MappedRun:
@@ -128,9 +117,7 @@ class LineMap:
 
     def apply_full(self, new_text: str) -> None:
         """A full-document change (no range): re-derive the map by a line diff of the old text against
-        `new_text` (see recover.py). O(file), as a full replacement is."""
-        from heatlens.mapping.recover import diff_segments  # recover builds on this module
-
+        `new_text` (see line_diff.py). O(file), as a full replacement is."""
         new_lines = split_lines(new_text)
         self._log_edit(0, len(self._old) - 1)
         self._segs = diff_segments(self._old, new_lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Tuple
 
-from heatlens import __version__
+from heatlens.version import __version__
 from heatlens.model import Frame, Profile
 from heatlens.reports.flame import nested_events, stacks_of
 

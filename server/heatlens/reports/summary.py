@@ -14,6 +14,7 @@ from heatlens.reports import attribution as at
 from heatlens.reports import collectors
 from heatlens.reports import document as doc
 from heatlens.reports.mine import nothing_mine_hint
+from heatlens.reports.resources import blocks as resource_blocks
 from heatlens.reports import processes
 from heatlens.reports import time_account
 from heatlens.reports.source import SourceCache, line_context
@@ -324,7 +325,7 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
         ("peak of the memory timeline", doc.megabytes(mem["traced_peak_mb"])),
         ("largest single line", doc.megabytes(mem["largest_line_peak_mb"])),
     ]))
-    out += resources.blocks(data.get("resources"))
+    out += resource_blocks(data.get("resources"))
     out += collectors.blocks(data.get("collectors"))
     out += processes.blocks(data.get("processes"))
     if data["recommendations"]:

@@ -18,7 +18,6 @@ from typing import Callable, List, Optional, Tuple
 
 import attrs
 
-import heatlens
 from heatlens.backends.base import (
     Backend,
     BackendOptions,
@@ -31,6 +30,8 @@ from heatlens.model import Failure, FailureKind, Profile, RunMeta
 from heatlens.run import argv as argv_mod
 from heatlens.run.classify import Outcome, backend_failed, classify
 from heatlens.run.supervise import Supervised, supervise
+
+_PACKAGE_DIR = Path(__file__).parent.parent  # heatlens/: frames in it are the profiler's, not the user's
 
 PhaseCallback = Callable[[str], None]
 _HASH_LIMIT = 32 << 20  # don't hash files bigger than this (not source code)
@@ -106,7 +107,7 @@ def pick_backend(name: str, python: str, memory: str = "sampled") -> Tuple[Backe
 
 def backend_markers(backend: Backend) -> Tuple[str, ...]:
     """Path fragments of the backend's own code, so tracebacks through it are not blamed on the user."""
-    markers = [str(Path(heatlens.__file__).parent) + os.sep]
+    markers = [str(_PACKAGE_DIR) + os.sep]
     if backend.module:
         markers.append(f"{os.sep}{backend.module.split('.')[0]}{os.sep}")
     return tuple(markers)

@@ -26,7 +26,7 @@ from typing import Awaitable, Callable, Collection, Dict, List, Mapping, Optiona
 import attrs
 import psutil
 
-from heatlens.analysis.resources import ResourceRecorder
+from heatlens.run.resources import ResourceRecorder
 from heatlens.model import ResourceSample
 from heatlens.run.argv import RUN_TOKEN_VAR
 from heatlens.run.guard import Guard

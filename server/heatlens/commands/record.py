@@ -16,6 +16,7 @@ import sys
 import uuid
 from typing import Any, Callable, List, Optional, Tuple
 
+from heatlens.commands.history import table  # plain aligned columns, shared with `heatlens history`
 from heatlens.store.db import StoreError, open_store
 
 Recorded = Tuple[Optional[int], Any]  # (run id or None when not stored, the runner's RunResult)
@@ -145,8 +146,6 @@ def _hottest(result: Any) -> str:
 
 
 def render_summary(rows: List[Tuple[str, List[Recorded], int]], repeat: int) -> str:
-    from heatlens.commands.history import table  # plain aligned columns, shared with `heatlens history`
-
     header = ["program", "run", "status", "wall", "cpu", "peak mem", "hottest function"]
     body = []
     for program, mine, _code in rows:
