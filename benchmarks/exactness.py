@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Tuple
 
 from benchmarks.common import HERE, median
 from heatlens.analysis import leaks
+from heatlens.backends.callsite import make_is_outside, paying_line
 
 CORPUS = HERE / "corpus"
 # pyperformance benchmarks that need nothing beyond pyperf, with pyperf loop counts for ~1.5-3 s here
@@ -86,7 +87,7 @@ def heatlens_dist(argv: List[str], folder: Path, backend: str, memory: str = "of
     for f in profile.files:
         if f.path.startswith(str(folder)):
             for s in f.lines:
-                lines[(f.path, s.line)] += s.cpu
+                lines[(f.path, s.line)] += s.cost  # own CPU + the library code it calls, as the editor paints
     for fn in profile.functions:
         funcs[(os.path.basename(fn.file), fn.qualname.rsplit(".", 1)[-1])] += fn.self_time
     return dict(lines), dict(funcs), result
@@ -102,23 +103,30 @@ def austin_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
         text = out.read_text(errors="replace") if out.is_file() else ""
     lines: Dist = defaultdict(float)
     funcs: Dist = defaultdict(float)
+    is_outside = make_is_outside()
     for row in text.splitlines():
         if not row or row.startswith("#"):
             continue
         stack, _, metric = row.rpartition(" ")
-        frames = stack.split(";")[2:]  # P<pid>;T<tid>;frames...
+        frames = [f.rsplit(":", 2) for f in stack.split(";")[2:]]  # P<pid>;T<tid>;frames...
+        frames = [(_austin_path(f[0], folder), f[1], int(f[2])) for f in frames if len(f) == 3 and f[2].isdigit()]
         if not frames or not metric.isdigit():
-            continue
-        parts = frames[-1].rsplit(":", 2)
-        if len(parts) != 3 or not parts[2].isdigit():
-            continue  # a frame Austin could not resolve (no line)
-        file, func, line = parts
+            continue  # nothing Austin could resolve (no line)
+        file, func, line = frames[-1]
         seconds = int(metric) / 1e6
-        path = os.path.normpath(os.path.join(folder, file))
-        if path.startswith(str(folder)):
-            lines[(path, int(line))] += seconds
         funcs[(os.path.basename(file), func.rsplit(".", 1)[-1])] += seconds
+        # the line that pays, as heatlens paints it: the leaf when it is the program's, else the innermost
+        # line of the program's own code that called into the library (computed here from Austin's stacks)
+        payer = (file, line) if not is_outside(file) else paying_line([(f, ln) for f, _, ln in frames], is_outside)
+        if payer is not None and payer[0].startswith(str(folder)):
+            lines[payer] += seconds
     return dict(lines), dict(funcs)
+
+
+def _austin_path(file: str, folder: Path) -> str:
+    # a frozen or synthetic module (`<frozen importlib._bootstrap>`) stays as it is: joining its name onto the
+    # folder would make it look like a file of the program
+    return file if file.startswith("<") else os.path.normpath(os.path.join(folder, file))
 
 
 def tv(a: Dist, b: Dist) -> float:

@@ -81,6 +81,10 @@ class LineStats:
     cpu_python: float = 0.0  # seconds of CPU executing Python bytecode on this line
     cpu_native: float = 0.0  # seconds in native code (C extensions, builtins) called from this line
     cpu_system: float = 0.0  # seconds of kernel / waiting time attributed to this line
+    # seconds in library, stdlib or native code called from this line, where this is the innermost line of
+    # the program's own code on the stack (Scalene's "your line pays for what it calls"); not part of `cpu`,
+    # which the library's own lines count (totals stay a sum of `cpu`)
+    cpu_callees: float = 0.0
     wall: float = 0.0  # wall seconds, including time blocked (I/O, sleep) where the backend knows it
     samples: int = 0
     mem_alloc_mb: float = 0.0  # allocated here over the run
@@ -93,6 +97,11 @@ class LineStats:
     @property
     def cpu(self) -> float:
         return self.cpu_python + self.cpu_native + self.cpu_system
+
+    @property
+    def cost(self) -> float:
+        """What this line costs the program: its own CPU plus the library code it calls."""
+        return self.cpu + self.cpu_callees
 
     @property
     def relative_error(self) -> Optional[float]:

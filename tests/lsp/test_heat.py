@@ -37,3 +37,14 @@ def test_edits_move_and_stale(build_data: Any) -> None:
 def test_no_view_clears() -> None:
     params = heat_params("file:///p.py", 4, None, 0.01)
     assert params.lines == [] and params.version == 4
+
+
+def test_a_line_that_calls_library_code_is_hot_with_it(build_data: Any) -> None:
+    # np.sort called on line 7: py-spy's leaf is numpy's file; the line that called it pays, the total stays
+    data = build_data({7: 0.01, 13: 1.0})
+    data.lines[7].cpu_callees = 3.0
+    data.total_cpu = 4.01
+    lines = heat_lines(DocView(data), 0.01)
+    assert [(h.line, h.cpu_share) for h in lines] == [(6, pytest.approx(3.01 / 4.01, abs=1e-5)),
+                                                      (12, pytest.approx(1 / 4.01, abs=1e-5))]
+    assert heat_lines(DocView(data), 0.01)[0].cpu_share == pytest.approx(data.share(data.lines[7]), abs=1e-5)

@@ -65,3 +65,13 @@ def test_a_run_of_the_in_process_fallback_says_its_lines_are_approximate(build_d
     assert text is not None and "check points" in text
     data.caveat = None
     assert "check points" not in (hover_markdown(DocView(data), 6) or "")
+
+
+def test_a_line_that_calls_library_code_shows_what_it_pays_for(build_data: Any) -> None:
+    data = build_data({7: 0.5, 13: 0.5}, samples=2500)
+    data.lines[7].cpu_callees = 2.0  # e.g. numpy's sort, called from line 7: counted on numpy's lines too
+    data.total_cpu = 4.0  # the run's CPU, numpy's lines included
+    text = hover_markdown(DocView(data), 6)
+    assert text is not None
+    assert "| CPU | 2.50 s · 62.5% of run |" in text  # the share the heat shows: own + library it calls
+    assert "| in library code it calls | 2.00 s |" in text

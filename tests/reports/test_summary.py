@@ -126,3 +126,14 @@ def test_unknown_kind_or_format(profile):
         render(profile, "nope")
     with pytest.raises(ValueError, match="unknown report format"):
         render(profile, "summary", "pdf")
+
+
+def test_a_line_whose_time_is_in_library_code_it_calls_tops_your_lines(profile):
+    app = profile.files[0]
+    calls_numpy = next(s for s in app.lines if s.line == 14)
+    calls_numpy.cpu_callees = 7.0  # its samples' leaves were in numpy: the line that called it pays
+    data = json.loads(render(profile, "summary", "json"))
+    top = data["top_lines"][0]
+    assert (top["line"], top["seconds"], top["cpu_callees"]) == (14, pytest.approx(8.0), 7.0)
+    assert data["total_seconds"] == pytest.approx(10.0)  # not counted twice in the run's total
+    assert "in calls" in render(profile, "summary", "text")

@@ -18,7 +18,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Protocol, Sequence,
 import attrs
 
 from heatlens.analysis.argprobe import ArgStats, ProbeReport, judge, to_data
-from heatlens.analysis.candidates import Candidate, detect
+from heatlens.analysis.candidates import Candidate, analysed
 from heatlens.analysis.fixes import cache_title
 from heatlens.mapping.rollup import same_file
 from heatlens.mapping.source_index import SourceIndex, index_for
@@ -92,7 +92,7 @@ def _calls(c: Candidate, functions: Sequence[FunctionLike]) -> Optional[int]:
 
 def own_cost(c: Candidate, lines: Dict[int, LineStats]) -> float:
     first, last = c.cost_lines
-    return sum(lines[n].cpu for n in range(first, last + 1) if n in lines)
+    return sum(lines[n].cost for n in range(first, last + 1) if n in lines)
 
 
 def _split(out: List[float], members: List[int], seconds: float, cands: List[Candidate], lines: Dict[int, LineStats]) -> None:
@@ -103,11 +103,12 @@ def _split(out: List[float], members: List[int], seconds: float, cands: List[Can
 
 
 def library_seconds(cands: List[Candidate], lines: Dict[int, LineStats], functions: Sequence[FunctionLike],
-                    path: str, source: str) -> List[float]:
+                    path: str, source: str, owners: Optional[List[str]] = None) -> List[float]:
     """Time each candidate spends in the library's Python code it calls (`re`, `copy`, `random`): a line
     profile charges that to the library's lines, not to the call site. The functions of this file record
     their callees, so the library time is given to the calling function exactly; within one function it is
-    split in proportion to the call sites' own measured cost (evenly when none was measured: an estimate)."""
+    split in proportion to the call sites' own measured cost (evenly when none was measured: an estimate).
+    `owners`: each candidate's function, when the caller knows them (else the source index is asked)."""
     out = [0.0] * len(cands)
     groups: Dict[str, List[int]] = {}
     for i, c in enumerate(cands):
@@ -115,9 +116,12 @@ def library_seconds(cands: List[Candidate], lines: Dict[int, LineStats], functio
             groups.setdefault(repr((c.data["callee"], c.data.get("callee_module", ""))), []).append(i)
     if not groups:
         return out
-    index = index_for(path, source)
+    index = index_for(path, source) if owners is None else None
+    owner_of = {id(c): o for c, o in zip(cands, owners or [])}
 
     def owner(c: Candidate) -> str:
+        if index is None:
+            return owner_of.get(id(c), "<module>")
         scope = index.innermost_function_at(c.line) if index.parsed else None
         return scope.qualname if scope is not None else "<module>"
 
@@ -221,8 +225,10 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
                approximate: bool = False) -> Optional[Finding]:
     first, last = cost_span(c, index, approximate)
     stats = [lines[n] for n in range(first, last + 1) if n in lines]
-    cost = sum(s.cpu for s in stats) + extra
+    cost = sum(s.cost for s in stats) + extra
     samples = sum(s.samples for s in stats)
+    if per_sample > 0:  # samples in the library code these lines called (their cpu_callees) count as evidence
+        samples += int(round(sum(s.cpu_callees for s in stats) / per_sample))
     known_hits = [s.hits for s in stats if s.hits is not None]
     hits = max(known_hits) if known_hits else None
     calls = _calls(c, functions)
@@ -294,11 +300,17 @@ def analyse_file(path: str, source: str, lines: Dict[int, LineStats], total_cpu:
     `approximate`: the run's lines came from the in-process fallback sampler (see cost_span)."""
     funcs = list(functions)
     out = []
-    cands = detect(source, path)
-    index = index_for(path, source) if any(c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat"
-                                           for c in cands) else None
+    static = analysed(source)  # parsed once per file version; each candidate's function comes with it
+    cands = static.candidates
+    # the source index (a second parse, unless the editor already built it) only for the fallback's loops
+    index = index_for(path, source) if approximate and any(
+        c.rule in OPERATOR_RULES or c.data.get("what") == "list-concat" for c in cands) else None
     per_sample = seconds_per_sample(lines)
-    for c, extra in zip(cands, library_seconds(cands, lines, funcs, path, source)):
+    # call-site data (LineStats.cpu_callees, from stacks with lines) already charges library time to the
+    # calling line exactly: the per-function estimate is only for runs without it
+    exact = any(s.cpu_callees > 0 for s in lines.values())
+    extras = [0.0] * len(cands) if exact else library_seconds(cands, lines, funcs, path, source, static.owners)
+    for c, extra in zip(cands, extras):
         f = to_finding(c, path, lines, total_cpu, funcs, FLOOR, extra, index, per_sample, approximate)
         if f is not None:
             out.append(f)

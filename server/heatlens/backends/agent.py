@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from heatlens.backends import agent_children
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
+from heatlens.backends.callsite import make_is_outside, paying_line
 from heatlens.backends.memory_tracks import tracks_from_snapshots
 from heatlens.model import (
     ExceptionRecord, FileProfile, Frame, FunctionStats, GcStats, ImportRecord, LineStats, MemorySample, Profile,
@@ -224,6 +225,7 @@ def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
 
     stacks: List[StackSample] = []
     functions: Dict[int, FunctionStats] = {}
+    is_outside = make_is_outside()
     for s in data.get("stacks", []):
         path = [(frame_id(fid, line), line) for fid, line in s["frames"]]
         if not path:
@@ -238,6 +240,9 @@ def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
         st.samples += int(s.get("samples", 0))
         if weight <= 0:
             continue
+        payer = paying_line([(frames[f].file, ln) for f, ln in path if not frames[f].native], is_outside)
+        if payer is not None:
+            line_stats(*payer).cpu_callees += weight
         stacks.append(StackSample(frames=[f for f, _ in path], weight=weight, thread=s.get("thread", "MainThread"),
                                   leaf_line=leaf_line))
         _add_functions(functions, frames, [f for f, _ in path], weight)

@@ -175,6 +175,7 @@ def _cap_to_cpu(profile: Profile, own_cpu: Optional[float]) -> None:
         for line in f.lines:
             line.cpu_python *= scale
             line.cpu_native *= scale
+            line.cpu_callees *= scale
     profile.functions = functions_from_stacks(profile.frames, profile.stacks)
     profile.meta.notes.append(
         f"py-spy saw {sampled:.2f} s of activity for {own_cpu:.2f} s of CPU the program used (threads waiting "

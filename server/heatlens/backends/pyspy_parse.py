@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 from heatlens.backends.agent import anchor_function
 from heatlens.backends.base import resolve_path
+from heatlens.backends.callsite import make_is_outside, paying_line
 from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
 from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
 
@@ -161,6 +162,7 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
     table = FrameTable()
     stacks: List[StackSample] = []
     lines: Dict[str, Dict[int, LineStats]] = {}
+    is_outside = make_is_outside()
     for thread, frames, count in parsed:
         indices = [
             table.add(Frame(name=q, file="", line=0, native=True) if native
@@ -178,6 +180,9 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
             else:
                 stats.cpu_python += count * weight
             stats.samples += count
+            payer = paying_line([(f, ln) for _, f, ln, _ in python], is_outside)
+            if payer is not None:
+                lines.setdefault(payer[0], {}).setdefault(payer[1], LineStats(line=payer[1])).cpu_callees += count * weight
     stacks = merge_stacks(stacks)
     files = [FileProfile(path=p, lines=sorted(ls.values(), key=lambda s: s.line)) for p, ls in sorted(lines.items())]
     profile = Profile(

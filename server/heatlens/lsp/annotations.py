@@ -69,7 +69,7 @@ class FileData:
     exceptions: Dict[int, List[Tuple[str, int]]] = attrs.Factory(dict)  # profiled line -> [(type, times raised)]
 
     def share(self, stats: LineStats) -> float:
-        return stats.cpu / self.total_cpu if self.total_cpu > 0 else 0.0
+        return stats.cost / self.total_cpu if self.total_cpu > 0 else 0.0  # own CPU + library code it calls
 
     def function_at_first_lines(self) -> Dict[int, FunctionData]:
         """Functions keyed by every profiled line of their header (decorators .. def)."""

@@ -24,6 +24,7 @@ class Rollup:
     cpu_python: float = 0.0
     cpu_native: float = 0.0
     cpu_system: float = 0.0
+    cpu_callees: float = 0.0  # library code called from these lines (LineStats.cpu_callees)
     wall: float = 0.0
     samples: int = 0
     mem_alloc_mb: float = 0.0
@@ -37,10 +38,15 @@ class Rollup:
     def cpu(self) -> float:
         return self.cpu_python + self.cpu_native + self.cpu_system
 
+    @property
+    def cost(self) -> float:
+        return self.cpu + self.cpu_callees
+
     def add(self, s: LineStats) -> None:
         """Add one line's stats in place (used while building; results are not mutated afterwards)."""
-        if self.hottest_line is None or s.cpu > self._hottest_cpu:
-            self.hottest_line, self._hottest_cpu = s.line, s.cpu
+        if self.hottest_line is None or s.cost > self._hottest_cpu:
+            self.hottest_line, self._hottest_cpu = s.line, s.cost
+        self.cpu_callees += s.cpu_callees
         self.cpu_python += s.cpu_python
         self.cpu_native += s.cpu_native
         self.cpu_system += s.cpu_system
@@ -156,7 +162,7 @@ def rollup_loops(
         for loop in index.loops_at(s.line):
             sums[loop.index].add(s)
     total = rollup_file(file_profile).cpu if total_cpu is None else total_cpu
-    return {lp.index: LoopRollup(lp, sums[lp.index], _share(sums[lp.index].cpu, total)) for lp in index.loops}
+    return {lp.index: LoopRollup(lp, sums[lp.index], _share(sums[lp.index].cost, total)) for lp in index.loops}
 
 
 def line_share(profile: Profile) -> Dict[Tuple[str, int], float]:

@@ -95,6 +95,11 @@ def line_seconds(stats: LineStats, basis: str) -> float:
     return stats.wall if basis == LINES_WALL else stats.cpu
 
 
+def user_line_seconds(stats: LineStats, basis: str) -> float:
+    """A line of your code's time, with the library code it calls (not part of any total: see cpu_callees)."""
+    return stats.wall if basis == LINES_WALL else stats.cost
+
+
 def is_native_function(fn: FunctionStats) -> bool:
     return classify.classify_path(fn.file, None) == classify.NATIVE
 
@@ -218,7 +223,7 @@ def file_seconds(scope: Scope, basis: str) -> Dict[str, float]:
 def user_lines(scope: Scope, basis: str) -> List[Tuple[str, LineStats]]:
     """(path, line stats) of your code, hottest first (by time, then memory)."""
     rows = [(f.path, s) for f in scope.profile.files if scope.category(f.path) == classify.USER for s in f.lines]
-    rows.sort(key=lambda r: (line_seconds(r[1], basis), r[1].mem_alloc_mb, r[1].mem_peak_mb), reverse=True)
+    rows.sort(key=lambda r: (user_line_seconds(r[1], basis), r[1].mem_alloc_mb, r[1].mem_peak_mb), reverse=True)
     return rows
 
 

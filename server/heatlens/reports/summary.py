@@ -86,7 +86,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
 
     top_lines = []
     for path, s in at.user_lines(scope, basis)[:TOP_N]:
-        secs = at.line_seconds(s, basis)
+        secs = at.user_line_seconds(s, basis)
         if secs <= 0 and not (s.mem_alloc_mb or s.mem_peak_mb):
             break
         source = sources.get(path, shas.get(path))
@@ -100,6 +100,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
             "share": _share(secs, total),
             "cpu_python": s.cpu_python,
             "cpu_native": s.cpu_native,
+            "cpu_callees": s.cpu_callees,
             "cpu_system": s.cpu_system,
             "wall": s.wall,
             "samples": s.samples,
@@ -202,10 +203,16 @@ def recommendations(scope: at.Scope, data: Dict[str, Any]) -> List[str]:
 _HINTS = {
     "nested": "its cost is the product of both loops' lengths: look for work the inner loop repeats for every outer item (heatlens found no known anti-pattern here)",
     "loop": "move work that does not change between iterations out of the loop",
-    "native": "most of it is native code (C extensions, builtins): make fewer, larger calls (vectorize)",
+    "native": "most of it is in native or library code it calls: make fewer, larger calls (vectorize)",
     "system": "most of it is system time or waiting (I/O, sleep): batch or overlap the waits",
     "plain": "start there",
 }
+
+
+def _in_calls(row: Dict[str, Any]) -> str:
+    """Time of a line spent in native and library code it calls (what it pays for beyond its bytecode)."""
+    secs = (row.get("cpu_native") or 0.0) + (row.get("cpu_callees") or 0.0)
+    return doc.seconds(secs) if secs else "-"
 
 
 def _line_advice(scope: at.Scope, data: Dict[str, Any], words: str) -> List[str]:
@@ -221,7 +228,7 @@ def _line_advice(scope: at.Scope, data: Dict[str, Any], words: str) -> List[str]
         depth = row["loop_depth"] or 0
         if finding is not None:
             kind = "finding"
-        elif secs > 0 and row["cpu_native"] > 0.5 * secs:
+        elif secs > 0 and row["cpu_native"] + row.get("cpu_callees", 0.0) > 0.5 * secs:
             kind = "native"
         elif secs > 0 and row["cpu_system"] > 0.5 * secs:
             kind = "system"
@@ -295,9 +302,9 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
     out.append(function_table(data["top_functions"]))
     out.append(doc.Heading("Top lines of your code", 2))
     out.append(doc.Table(
-        ["line", "time", "share", "native", "memory", "function", "source"],
+        ["line", "time", "share", "in calls", "memory", "function", "source"],
         [[f"{r['path']}:{r['line']}", doc.seconds(r["seconds"]), doc.percent(r["share"]),
-          doc.seconds(r["cpu_native"]) if r["cpu_native"] else "-",
+          _in_calls(r),
           doc.megabytes(max(r["mem_peak_mb"], r["mem_alloc_mb"])), r["function"] or "-", _clip(r["source"] or "")]
          for r in data["top_lines"]],
         ["l", "r", "r", "r", "r", "l", "l"],

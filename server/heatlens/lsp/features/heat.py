@@ -43,7 +43,7 @@ def heat_lines(view: Optional[DocView], threshold: float) -> List[HeatLine]:
         stats = lines.get(old)
         if stats is None:
             continue
-        share = stats.cpu / total if total > 0 else 0.0  # exactly FileData.share: deltas must agree
+        share = stats.cost / total if total > 0 else 0.0  # exactly FileData.share: deltas must agree
         mem = stats.mem_peak_mb or stats.mem_alloc_mb
         if share >= threshold or mem >= MEM_HEAT_MB:  # the test of `_heat_line`, inlined for speed
             out.append(HeatLine(line, round(share, 5), round(mem, 3), stale))

@@ -26,9 +26,11 @@ def line_table(view: LineView) -> List[str]:
     rows = [
         "| | |",
         "|---|---|",
-        f"| CPU | {seconds(s.cpu)} · {pct(view.share)} of run |",
+        f"| CPU | {seconds(s.cost)} · {pct(view.share)} of run |",
         f"| python / native / system | {seconds(s.cpu_python)} / {seconds(s.cpu_native)} / {seconds(s.cpu_system)} |",
     ]
+    if s.cpu_callees > 0:
+        rows.append(f"| in library code it calls | {seconds(s.cpu_callees)} |")
     if s.wall > 0:
         rows.append(f"| wall | {seconds(s.wall)} |")
     if s.mem_alloc_mb or s.mem_peak_mb or s.mem_net_mb:
