@@ -2,7 +2,19 @@
 
 from heatlens.version import __version__  # noqa: F401  (one place for the version)
 
-from heatlens.api import Profiler, profile  # noqa: E402  the Python API: heatlens.profile("name"), see api.py
+from typing import Any
+
+__all__ = ["Profiler", "profile", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """The Python API (`heatlens.profile("name")`, api.py), imported on first use: the CLI and the language
+    server import this package too and do not need it."""
+    if name in ("Profiler", "profile"):
+        from heatlens import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'heatlens' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython: object) -> None:

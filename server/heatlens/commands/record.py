@@ -16,9 +16,6 @@ import sys
 import uuid
 from typing import Any, Callable, List, Optional, Tuple
 
-from heatlens.commands.history import table  # plain aligned columns, shared with `heatlens history`
-from heatlens.store.db import StoreError, open_store
-
 Recorded = Tuple[Optional[int], Any]  # (run id or None when not stored, the runner's RunResult)
 
 
@@ -45,6 +42,8 @@ def record_run(args: argparse.Namespace, result: Any) -> Optional[int]:
     run_id: Optional[int] = None
     profile = getattr(result, "profile", None)
     if profile is not None and not getattr(args, "no_store", False):
+        from heatlens.store.db import StoreError, open_store  # SQLite: only for a run that is stored
+
         try:
             with open_store(store_root(args), getattr(args, "store", None)) as store:
                 run_id = store.save(profile, getattr(args, "group", None))
@@ -146,6 +145,8 @@ def _hottest(result: Any) -> str:
 
 
 def render_summary(rows: List[Tuple[str, List[Recorded], int]], repeat: int) -> str:
+    from heatlens.commands.history import table  # plain aligned columns, shared with `heatlens history`
+
     header = ["program", "run", "status", "wall", "cpu", "peak mem", "hottest function"]
     body = []
     for program, mine, _code in rows:

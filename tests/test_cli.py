@@ -1,0 +1,57 @@
+"""heatlens.cli: only the subcommand on the command line is imported, and a run with nothing to analyse
+imports no analysis (LibCST), no other subcommand and no store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from heatlens import cli
+
+# Modules a `heatlens run --no-store` of an empty program has no use for (the cost issue #16 measured:
+# LibCST's codemod and matcher modules alone were 0.6 s of a 0.79 s run).
+NOT_FOR_AN_EMPTY_RUN = ["libcst", "heatlens.analysis.findings", "heatlens.analysis.fixes", "heatlens.api",
+                        "heatlens.commands.test", "heatlens.commands.export", "heatlens.commands.compare",
+                        "heatlens.commands.serve", "heatlens.store.db", "sqlite3", "cattrs", "msgpack", "pygls"]
+
+
+def test_command_named_is_the_first_word_that_is_not_an_option():
+    assert cli.command_named(["run", "--backend", "agent", "x.py"]) == "run"
+    assert cli.command_named(["--version"]) is None
+    assert cli.command_named(["nonsense", "run"]) is None  # argparse then lists the real ones
+    assert cli.command_named(["--", "run"]) is None
+    assert cli.command_named([]) is None
+
+
+def test_only_the_named_subcommand_gets_a_parser():
+    choices = cli.build_parser("history")._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(choices) == ["history"]
+    every = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(every) == cli.SUBCOMMANDS
+
+
+def test_an_unknown_subcommand_still_lists_them_all(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["nonsense"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nonsense'" in err and "callgraph" in err
+
+
+def test_run_of_an_empty_program_imports_no_analysis_and_no_other_command(tmp_path):
+    (tmp_path / "empty.py").write_text("")
+    report = tmp_path / "modules.json"
+    code = ("import json, sys\nfrom heatlens import cli\nrc = cli.main(['run', '--no-store', 'empty.py'])\n"
+            f"json.dump({{'rc': rc, 'modules': sorted(sys.modules)}}, open({str(report)!r}, 'w'))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(report.read_text())
+    assert seen["rc"] == 0, proc.stderr
+    assert "heatlens.commands.run" in seen["modules"]  # it did run through the CLI
+    loaded = [m for m in seen["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_FOR_AN_EMPTY_RUN)]
+    assert loaded == []
