@@ -103,7 +103,7 @@ def austin_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
         text = out.read_text(errors="replace") if out.is_file() else ""
     lines: Dist = defaultdict(float)
     funcs: Dist = defaultdict(float)
-    is_outside = make_is_outside()
+    is_outside = make_is_outside((os.path.dirname(os.path.abspath(argv[0])),))  # the script's folder: the program
     for row in text.splitlines():
         if not row or row.startswith("#"):
             continue

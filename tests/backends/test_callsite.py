@@ -81,3 +81,17 @@ def test_real_run_paints_a_stdlib_call_on_its_line_like_the_programs_own_clock(t
     truth = deep / (deep + loop)
     print(f"[{backend}] deepcopy line share {measured:.3f} vs the program's own clock {truth:.3f}", file=sys.stderr)
     assert abs(measured - truth) < 0.15, (measured, truth)
+
+
+def test_the_scripts_own_folder_is_the_program_even_inside_site_packages() -> None:
+    from heatlens.model import RunMeta
+    from heatlens.backends.callsite import program_dirs
+
+    bench = "/venv/lib/python3.11/site-packages/pyperformance/data-files/benchmarks/bm_go/run_benchmark.py"
+    meta = RunMeta(argv=[bench, "--worker"], target=bench, cwd="/tmp")
+    assert program_dirs(meta) == (bench.rsplit("/", 1)[0],)
+    assert program_dirs(RunMeta(argv=["-c", "x"], target="-c")) == ()
+    outside = make_is_outside(program_dirs(meta))
+    lib = "/venv/lib/python3.11/site-packages/pyperf/_runner.py"
+    assert not outside(bench) and outside(lib)
+    assert paying_line([(lib, 700), (bench, 40), (STDLIB_COPY, 128)], outside) == (bench, 40)

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from heatlens.backends import agent_children
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
-from heatlens.backends.callsite import make_is_outside, paying_line
+from heatlens.backends.callsite import make_is_outside, paying_line, program_dirs
 from heatlens.backends.memory_tracks import tracks_from_snapshots
 from heatlens.model import (
     ExceptionRecord, FileProfile, Frame, FunctionStats, GcStats, ImportRecord, LineStats, MemorySample, Profile,
@@ -225,7 +225,7 @@ def convert(data: Dict[str, Any], meta: RunMeta) -> Profile:
 
     stacks: List[StackSample] = []
     functions: Dict[int, FunctionStats] = {}
-    is_outside = make_is_outside()
+    is_outside = make_is_outside(program_dirs(meta))
     for s in data.get("stacks", []):
         path = [(frame_id(fid, line), line) for fid, line in s["frames"]]
         if not path:

@@ -19,6 +19,7 @@ from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, me
 from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
 
 LAUNCHER = (Path(__file__).parent / "pyspy_launcher.py").read_text(encoding="utf-8")
+HELPER_FILE = "<heatlens-memory>"
 
 PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
 
@@ -102,8 +103,8 @@ def _strip_startup(frames: List[PyFrame]) -> List[PyFrame]:
     """Empty for a stack of the interpreter itself: native frames only (starting or shutting down), or its
     start-up (site, .pth files) before any program code; else the stack as it is."""
     first = next((f for f in frames if not f[3]), None)
-    if first is None or first[1] == "<frozen site>" or first[1].startswith("<frozen importlib"):
-        return []
+    if first is None or first[1] in ("<frozen site>", HELPER_FILE) or first[1].startswith("<frozen importlib"):
+        return []  # HELPER_FILE: the memory helper's thread (pyspy_alloc_windows.py), heatlens's own
     return frames
 
 
@@ -116,9 +117,11 @@ def program_line(frames: List[Tuple[str, str, int]], cwd: Optional[str]) -> Opti
     return resolve_path(file, cwd), line
 
 
-def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int], launcher: bool = True) -> Profile:
+def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int], launcher: bool = True,
+              own_dirs: Tuple[str, ...] = ()) -> Profile:
     """A Profile (line samples, stacks, functions, processes seen) from py-spy's raw output; `launcher`:
-    the program ran under heatlens's launcher, whose frames go (not so for a process attached to)."""
+    the program ran under heatlens's launcher, whose frames go (not so for a process attached to);
+    `own_dirs`: the script's folder, whose files are the program's own wherever it is (callsite.py)."""
     weight = 1.0 / rate
     parsed: List[Tuple[str, List[PyFrame], int]] = []
     first_line: Dict[Tuple[str, str], int] = {}
@@ -162,7 +165,7 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
     table = FrameTable()
     stacks: List[StackSample] = []
     lines: Dict[str, Dict[int, LineStats]] = {}
-    is_outside = make_is_outside()
+    is_outside = make_is_outside(own_dirs)
     for thread, frames, count in parsed:
         indices = [
             table.add(Frame(name=q, file="", line=0, native=True) if native
