@@ -8,7 +8,7 @@ import { HeatDecorations } from './decorations';
 import { formatDuration, formatShare } from './format';
 import { describeComparison } from './compare';
 import {
-  CancelRequest, ClearRequest, CompareRequest, isFailure, ProcessesRequest, ProfileCellRequest, ProfileParams, ProfileRequest,
+  CancelRequest, ClearRequest, CompareRequest, FileCellResult, isFailure, ProcessesRequest, ProfileCellRequest, ProfileParams, ProfileRequest,
   ProfileSummary,
 } from './protocol';
 import { joinArgs, splitArgs } from './settings';
@@ -184,6 +184,11 @@ export class Commands {
   async profileCell(): Promise<void> {
     if (!(await this.trusted()) || this.busy()) return;
     const editor = vscode.window.activeNotebookEditor;
+    const text = vscode.window.activeTextEditor;
+    if (!editor && text?.document.languageId === 'python' && /^#\s*%%/m.test(text.document.getText())) {
+      await this.profileFileCell(text);
+      return;
+    }
     const cell = editor?.notebook.cellAt(editor.selections[0]?.start ?? 0);
     if (!editor || !cell || cell.kind !== vscode.NotebookCellKind.Code) {
       void vscode.window.showWarningMessage('Heatlens: select a code cell of a notebook to profile it.');
@@ -212,6 +217,25 @@ export class Commands {
         }
       },
     );
+  }
+
+  /** The `# %%` cell of a .py file at the cursor: the server's `heatlens.profileFileCell` (the lens's
+   * command) runs the file through that cell, saved first since the run reads the file as saved. */
+  private async profileFileCell(text: vscode.TextEditor): Promise<void> {
+    const client = await this.client.ensureStarted();
+    if (!client || (text.document.isDirty && !(await text.document.save()))) return;
+    const name = path.basename(text.document.uri.fsPath);
+    try {
+      const result = await vscode.commands.executeCommand<FileCellResult>(
+        'heatlens.profileFileCell', text.document.uri.toString(), text.selection.active.line);
+      const hot = result?.cellHotLine;
+      const what = !result || isFailure(result)
+        ? `${result?.failure.kind}: ${result?.failure.message}`
+        : hot ? `hottest line ${hot.line + 1} (${formatShare(hot.share)})` : 'no sample in the cell';
+      vscode.window.setStatusBarMessage(`Heatlens: cell ${result?.cell?.number ?? '?'} of ${name}: ${what}`.slice(0, 300), 10_000);
+    } catch (err) {
+      void vscode.window.showWarningMessage(`Heatlens: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Another run is going on: say so, offer to cancel it. */

@@ -170,6 +170,12 @@ export interface ProfileCellResult {
 export const ProfileCellRequest = new RequestType<{ cellUri: string; notebookUri?: string; backend?: string }, ProfileCellResult, void>(
   'heatlens/profileCell',
 );
+/** `heatlens.profileFileCell [uri, line]` (a server command): a run of a .py file through one `# %%` cell. */
+export interface FileCellResult {
+  failure: Failure;
+  cell?: { number: number; startLine: number; endLine: number; title: string };
+  cellHotLine?: { line: number; share: number; seconds: number } | null; // 0-based line of the file
+}
 export const ProcessesRequest = new RequestType<Record<string, never>, { processes: PythonProcess[] }, void>('heatlens/processes');
 export const RunsRequest = new RequestType<{ limit?: number }, { runs: RunInfo[] }, void>('heatlens/runs');
 export const ReportRequest = new RequestType<{ runId?: number; kind?: ReportKind }, { markdown: string }, void>(

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioBootstrap, scenarioMain, scenarioUntrusted } from './scenarios.mjs';
 import { scenarioViews } from './scenarios_views.mjs';
+import { scenarioCells } from './scenarios_cells.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -299,6 +300,14 @@ async function main() {
       } catch (err) {
         result.errors.push(`views: ${String(err && err.message ? err.message : err).slice(0, 500)}`);
         await makeContext(page, run).shot('views-failure');
+      }
+    } else if (opts.scenario === 'cells') {
+      const page = await newPage();
+      try {
+        await scenarioCells(makeContext(page, run), helpers);
+      } catch (err) {
+        result.errors.push(`cells: ${String(err && err.message ? err.message : err).slice(0, 500)}`);
+        await makeContext(page, run).shot('cells-failure');
       }
     } else {
       throw new Error(`unknown scenario ${opts.scenario}`);

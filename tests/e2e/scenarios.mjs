@@ -56,7 +56,7 @@ async function frameTexts(page) {
 export const editorLine = (page, text) => page.locator('.monaco-editor .view-lines .view-line', { hasText: text }).first();
 
 /** Whole-line decoration backgrounds and gutter icons drawn at the vertical position of the line showing `text`. */
-async function decorationsOn(page, text) {
+export async function decorationsOn(page, text) {
   const box = await editorLine(page, text).boundingBox();
   if (!box) throw new Error(`line "${text}" is not visible`);
   return page.evaluate((y) => {

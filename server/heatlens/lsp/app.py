@@ -9,7 +9,7 @@ from __future__ import annotations
 from heatlens.lsp import documents, lifecycle, requests, views
 from heatlens.lsp.editor import EditorFeatures
 from heatlens.lsp.features import (
-    code_actions, code_lens, complexity_lens, notebook, notebook_profile, pytest_lens,
+    code_actions, code_lens, complexity_lens, file_cells, notebook, notebook_profile, pytest_lens,
 )
 from heatlens.lsp.server import HeatlensServer
 
@@ -24,6 +24,7 @@ def create_server() -> HeatlensServer:
     code_lens.register(server)  # codeLens/resolve: function lenses carry ranges first, titles when on screen
     code_actions.register(server)  # quick fixes and diagnostics publishing (the fix commands: at initialize)
     pytest_lens.register(server)  # heatlens.profileTest: always advertised, no client implements it itself
+    file_cells.register(server)  # heatlens.profileFileCell: "Profile this cell" on `# %%` cells of a .py file
     notebook_profile.register(server, notebook.register(server))  # notebookDocument/* and heatlens/profileCell
     requests.register(server)  # heatlens/profile, /cancel, /runs, /report, ... (docs/protocol.md)
     views.register(server)  # heatlens/callgraph and heatlens/resources

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from heatlens.lsp.features import code_actions, complexity_lens, hover, inlay_hints, notebook, pytest_lens
+from heatlens.lsp.features import code_actions, complexity_lens, file_cells, hover, inlay_hints, notebook, pytest_lens
 from heatlens.lsp.protocol import PROFILE_FILE_COMMAND
 from heatlens.mapping.positions import client_len
 
@@ -47,6 +47,7 @@ class EditorFeatures:
 
         def build() -> List[lsp.CodeLens]:
             return (pytest_lens.profile_test_lenses(uri, path, text)
+                    + file_cells.cell_lenses(uri, path, text)
                     + complexity_lens.complexity_lenses(uri, path, text, results))
 
         # Most files are neither test files nor carry complexity hints: then both answer at once without a
