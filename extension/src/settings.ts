@@ -9,8 +9,9 @@ export interface ConfigReader {
 export interface ServerSettings {
   backend: string;
   python: string;
-  timeout: number;
+  timeout: number; // seconds; 0: no limit
   memoryLimitMb: number;
+  sampleInterval: number; // seconds between samples
   memory: string; // off | sampled | full
   exceptions: boolean; // count caught exceptions on Python < 3.12 too (slows calls)
   children: boolean; // profile the target's Python child processes too
@@ -42,6 +43,7 @@ export const DEFAULT_SERVER: ServerSettings = {
   python: '',
   timeout: 300,
   memoryLimitMb: 0,
+  sampleInterval: 0.001,
   memory: 'sampled',
   exceptions: false,
   children: true,
@@ -111,8 +113,9 @@ export function parseSettings(cfg: ConfigReader, interpreter = ''): Parsed {
   const server: ServerSettings = {
     backend,
     python: pythonOverride || interpreter,
-    timeout: numIn('timeout', DEFAULT_SERVER.timeout, 1, 7 * 24 * 3600),
+    timeout: numIn('timeout', DEFAULT_SERVER.timeout, 0, Number.MAX_SAFE_INTEGER),
     memoryLimitMb: numIn('memoryLimitMb', DEFAULT_SERVER.memoryLimitMb, 0, Number.MAX_SAFE_INTEGER),
+    sampleInterval: numIn('sampleInterval', DEFAULT_SERVER.sampleInterval, 0.0001, 1),
     memory,
     exceptions: bool('exceptions', DEFAULT_SERVER.exceptions),
     children: bool('children', DEFAULT_SERVER.children),

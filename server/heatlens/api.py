@@ -143,8 +143,8 @@ class Profiler:
         finally:
             self._restore()
             self._release()
-        if self.profile is not None and self.store:
-            self.run_id = self._save(self.profile)
+        if self.profile is not None:
+            self.run_id = self._finish(self.profile)
         return self.profile
 
     def _restore(self) -> None:
@@ -199,18 +199,23 @@ class Profiler:
             sample_interval=agent_meta["interval"],
         )
 
-    def _save(self, profile: Any) -> Optional[int]:
-        from heatlens.store import StoreError, git_rev_parse, open_store
+    def _finish(self, profile: Any) -> Optional[int]:
+        """The pipeline after the run, as for `heatlens run` and the editor: findings, leaks, and the store
+        (unless store=False)."""
+        from heatlens import pipeline
+        from heatlens.options import MEMORY_MODES, ProfileOptions
+        from heatlens.store import git_rev_parse
 
         root = profile.meta.project_root
         profile.meta.git_commit = profile.meta.git_commit or git_rev_parse(root)
         profile.extras["api"] = {"name": self.name, "metadata": _plain(self.metadata)}
-        try:
-            with open_store(root, self.store_path or os.environ.get(ENV_STORE) or None) as store:
-                return store.save(profile, self.group)
-        except (StoreError, OSError) as exc:
-            warnings.warn(f"heatlens: the profile of {self.name!r} was not stored: {exc}", RuntimeWarning, stacklevel=3)
-            return None
+        options = ProfileOptions.normalised(project_root=root, sample_interval=self.interval,
+                                            memory=self.memory if self.memory in MEMORY_MODES else "sampled")
+        save = pipeline.saver(root, self.store_path or os.environ.get(ENV_STORE) or None, self.group) if self.store else None
+        outcome = pipeline.finish(profile, options, save)
+        for message in outcome.messages:  # the only one: the store refused the run
+            warnings.warn(f"heatlens: the profile of {self.name!r}: {message}", RuntimeWarning, stacklevel=3)
+        return outcome.run_id
 
     def __enter__(self) -> "Profiler":
         return self.start()

@@ -16,6 +16,16 @@ test('defaults when nothing is set; the interpreter found by the client becomes 
   assert.equal(p.server.clientCommands, true, 'the extension implements heatlens.profileFile itself');
 });
 
+test('timeout 0 means no limit and is kept; the sampling interval is read within its range', () => {
+  const p = parseSettings(reader({ timeout: 0, sampleInterval: 0.005 }));
+  assert.equal(p.server.timeout, 0);
+  assert.equal(p.server.sampleInterval, 0.005);
+  assert.deepEqual(p.problems, []);
+  const bad = parseSettings(reader({ sampleInterval: 5 }));
+  assert.equal(bad.server.sampleInterval, DEFAULT_SERVER.sampleInterval);
+  assert.ok(bad.problems.some((l) => l.startsWith('heatlens.sampleInterval')));
+});
+
 test('heatlens.python overrides the detected interpreter', () => {
   const p = parseSettings(reader({ python: ' /opt/py/bin/python ' }), '/usr/bin/python3');
   assert.equal(p.server.python, '/opt/py/bin/python');

@@ -1,16 +1,24 @@
-"""The CLI (`commands.run.attach_findings`) and the editor (`diagnostics.findings_for_data` over the run's
+"""The CLI (`commands.run.attach_findings`, the pipeline's analysis) and the editor (`diagnostics.findings_for_data` over the run's
 `FileData`) compute anti-patterns through one function and give the same (line, rule) set on one stored run,
 including findings whose cost is library time that only the functions' callee records show (deepcopy)."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any, List
+
+from lsprotocol import types as lsp
 
 from heatlens import model
 from heatlens.commands.run import attach_findings
 from heatlens.lsp.annotations import file_data
 from heatlens.lsp.features.diagnostics import findings_for_data
+from heatlens.analysis.leaks import RULE
 from heatlens.model import FileProfile, FunctionStats, LineStats, Profile, RunMeta
+from heatlens.store import open_store
 
 SRC = """import copy
 import re
@@ -58,3 +66,33 @@ def test_cli_and_editor_report_the_same_lines_and_rules(tmp_path: Path) -> None:
     assert cli_set == editor_set
     # the deepcopy's cost is library time (only callee records show it): both see it, not only the CLI
     assert (11, "quadratic-idiom") in cli_set and (12, "list-membership") in cli_set
+
+
+async def test_the_cli_and_the_editor_find_the_same_on_the_same_program(client: Any, tmp_path: Path) -> None:
+    """End to end: `heatlens run` and a run from the editor of one program both go through the pipeline
+    and report the same (line, rule) set (the editor's as published diagnostics)."""
+    prog = client.root / "tag_filter.py"
+    uri = client.open(prog)
+    summary = await client.profile(uri=uri)
+    assert summary.failure.kind == "ok", summary.failure.message
+    editor = await _anti_pattern_diagnostics(client, uri)
+    db = tmp_path / "cli.db"
+    cli = subprocess.run([sys.executable, "-m", "heatlens", "run", "--store", str(db), str(prog)], cwd=client.root,
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    with open_store(str(client.root), str(db)) as store:
+        stored = store.load(store.runs(1)[0].id)
+    cli_set = {(f.line, f.rule) for f in stored.findings if "key" in f.data}
+    assert (8, "list-membership") in cli_set
+    assert cli_set == {(d.range.start.line + 1, str(d.code)) for d in editor}
+
+
+async def _anti_pattern_diagnostics(client: Any, uri: str, timeout: float = 60) -> List[lsp.Diagnostic]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        found = [d for d in client.diagnostics.get(uri) or [] if d.code != RULE]
+        if found:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no diagnostics for {uri}")

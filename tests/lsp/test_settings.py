@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lsprotocol import types as lsp
+from pygls.uris import from_fs_path
 
 from heatlens.lsp.settings import Settings, parse_settings, settings_to_wire
 
@@ -65,3 +67,15 @@ async def test_client_commands_option_hides_the_server_command(client: Any, spaw
     assert hidden is not None and {"heatlens.applyFix", "heatlens.applyFixAndVerify", "heatlens.profileTest",
                                    "heatlens.measureComplexity"} <= set(hidden.commands)
     assert other.init_result.capabilities.code_lens_provider is not None
+
+
+async def test_a_run_from_the_editor_samples_at_the_configured_interval(client: Any, spawn: Any) -> None:
+    """`sampleInterval` reaches the run: py-spy samples at 1/interval and the stored run says so."""
+    from heatlens.store import open_store
+
+    editor = await spawn(client.root, {"sampleInterval": 0.005, "backend": "pyspy"})
+    summary = await editor.profile(uri=from_fs_path(str(client.root / "hot.py")))
+    assert summary.failure.kind == "ok", summary.failure.message
+    with open_store(str(client.root)) as db:
+        stored = db.load(summary.run_id)
+    assert stored.meta.backend == "pyspy" and stored.meta.sample_interval == pytest.approx(0.005)

@@ -25,12 +25,15 @@ import asyncio
 import os
 import signal
 import sys
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar
 
-from heatlens.backends.base import BackendOptions, Target
+from heatlens import options as schema
+from heatlens.backends.base import Target
 from heatlens.commands.run_args import parse_backend, parse_interval, parse_size_mb, parse_timeout  # noqa: F401  (tests: run_cmd.parse_*)
 from heatlens.model import Failure, FailureKind, Profile
-from heatlens.run import RunOptions, RunResult, profile_target
+from heatlens.options import ProfileOptions
+
+T = TypeVar("T")
 
 EXIT_CODES: Dict[FailureKind, int] = {
     FailureKind.OK: 0,
@@ -69,27 +72,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog="Arguments after SCRIPT (or -m MODULE / -c CODE) go to the target, except heatlens's own long "
         "options; everything after -- goes to the target untouched.",
     )
-    parser.add_argument("--backend", type=parse_backend, default="auto", help="profiler backend (default: auto, the best one available)")
-    parser.add_argument("--timeout", type=parse_timeout, default=300.0, metavar="S", help="stop the target after S seconds (default 300; 0: no limit)")
-    parser.add_argument("--memory-limit", type=parse_size_mb, default=None, metavar="SIZE", help="address-space limit for the target, e.g. 2GiB")
-    parser.add_argument("--python", default="", metavar="P", help="interpreter that runs the target (default: this one)")
+    schema.add_arguments(parser, schema.RUN_OPTIONS[:4])
     parser.add_argument("--cwd", default=None, metavar="D", help="working directory of the target")
-    parser.add_argument("--project-root", default=None, metavar="D", help="what counts as your code (default: the working directory)")
+    schema.add_arguments(parser, ("project_root",))
     parser.add_argument("--report", choices=REPORT_KINDS, default="summary", help="which report (default: summary)")
     parser.add_argument("--output", default=None, metavar="FILE", help="write the report to FILE (.txt, .md or .json)")
-    parser.add_argument("--memory", choices=("off", "sampled", "full"), default="sampled", help="memory attribution (default: sampled)")
-    parser.add_argument("--interval", type=parse_interval, default=0.001, metavar="T",
-                        help="sampling interval of the samplers (agent, py-spy, pyinstrument), e.g. 5ms (default 1ms; "
-                        "the agent's CPU timer ticks at the kernel's rate, 4 ms at HZ=250)")
-    parser.add_argument("--probe-args", action="store_true", help="then run the program once more under the argument "
-                        "probe for its hot repeated-call findings (offers lru_cache only on that evidence)")
-    parser.add_argument("--env-allow", action="append", default=None, metavar="NAME",
-                        help="pass only these environment variables (names or globs; repeatable) to the program, plus "
-                        "what it needs to start (PATH, HOME, LANG, ...); default: all of them")
-    parser.add_argument("--no-children", dest="children", action="store_false",
-                        help="do not profile the target's Python child processes (agent; on by default)")
-    parser.add_argument("--exceptions", action="store_true",
-                        help="count caught exceptions per line on Python < 3.12 too (agent trace hook: slows calls)")
+    schema.add_arguments(parser, schema.RUN_OPTIONS[5:])
     from heatlens.commands.record import add_run_arguments  # --repeat, --batch, --store, --no-store
 
     add_run_arguments(parser)
@@ -214,13 +202,9 @@ def _echo(name: str, chunk: bytes) -> None:
     stream.flush()
 
 
-async def _run_with_interrupts(target: Target, options: RunOptions) -> RunResult:
-    """Run, turning Ctrl-C / SIGTERM into a graceful cancel (the tree is stopped, the profile read)."""
-    return await with_interrupts(lambda cancel: profile_target(target, options, cancel=cancel))
-
-
-async def with_interrupts(start: Callable[[asyncio.Event], Awaitable[RunResult]]) -> RunResult:
-    """`start(cancel)`, with Ctrl-C / SIGTERM setting `cancel` instead of killing heatlens."""
+async def with_interrupts(start: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+    """`start(cancel)`, with Ctrl-C / SIGTERM setting `cancel` instead of killing heatlens (the target's
+    tree is stopped, the profile read)."""
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
     installed = []
@@ -244,46 +228,28 @@ def _render(profile: Profile, kind: str, fmt: str, project_root: Optional[str]) 
 
 
 def attach_findings(profile: Profile) -> None:
-    """Hot anti-patterns of the user's own files, so that stored runs and reports carry them too."""
-    from heatlens.analysis import leaks
-    from heatlens.analysis.findings import findings_for_profile
-    from heatlens.classify import classify_path
-    from heatlens.mapping.source_index import decode_source
+    """Hot anti-patterns of the user's own files and memory leaks, as the pipeline computes them for a
+    profile read another way (`heatlens attach`)."""
+    from heatlens import pipeline
 
-    root = profile.meta.project_root or profile.meta.cwd or None
-
-    def read_user_source(path: str) -> Optional[str]:
-        if classify_path(path, root) != "user":
-            return None
-        try:
-            with open(path, "rb") as f:
-                return decode_source(f.read())
-        except OSError:
-            return None
-
-    profile.findings = findings_for_profile(profile, read_user_source)
-    profile.findings.extend(leaks.leak_findings(profile))  # needs the "full" memory mode's series
+    pipeline.analyse(profile, ProfileOptions())
 
 
-def probe_findings(profile: Profile, target: Target, timeout: Optional[float]) -> None:
-    """`--probe-args`: measure the arguments of the hot repeated-call findings' functions in another run
-    (analysis/argprobe.py) and put the evidence (and the cache fix, where it is safe) in the findings."""
-    from heatlens.analysis.argprobe import judge, run_probe_sync, watches_for
-    from heatlens.analysis.findings import apply_probe
+def saver_for(args: argparse.Namespace) -> Optional[Callable[[Profile], Optional[int]]]:
+    """Where the pipeline stores the run (None with --no-store); it says which run id it stored."""
+    if getattr(args, "no_store", False):
+        return None
+    from heatlens.commands.record import store_root
+    from heatlens.pipeline import saver
 
-    watches = watches_for(profile.findings)
-    if not watches:
-        print("heatlens: --probe-args: no hot repeated-call finding to probe", file=sys.stderr)
-        return
-    report = run_probe_sync(target, watches, timeout)
-    if not report.ok:
-        print(f"heatlens: --probe-args: {report.message}", file=sys.stderr)
-        return
-    profile.findings = apply_probe(profile.findings, report)
-    for s in report.functions:
-        v = judge(s)
-        print(f"heatlens: argument probe: {s.qualname}: {v.evidence}; "
-              + ("lru_cache offered" if v.ok else f"no cache: {v.reason}"), file=sys.stderr)
+    save = saver(store_root(args), getattr(args, "store", None), getattr(args, "group", None))
+
+    def save_and_say(profile: Profile) -> Optional[int]:
+        run_id = save(profile)
+        print(f"heatlens: stored as run #{run_id}", file=sys.stderr)
+        return run_id
+
+    return save_and_say
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -298,22 +264,16 @@ def run_command(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"heatlens run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    options = RunOptions(
-        backend=args.backend,
-        timeout=args.timeout,
-        memory_limit_mb=args.memory_limit,
-        project_root=args.project_root,
-        backend_options=BackendOptions(memory=args.memory, exceptions=getattr(args, "exceptions", False),
-                                       children=getattr(args, "children", True),
-                                       sample_interval=getattr(args, "interval", 0.001)),
-        stream=_echo, env_allow=getattr(args, "env_allow", None),
-    )
-    result = asyncio.run(_run_with_interrupts(target, options))
-    if result.profile is not None:
-        attach_findings(result.profile)
-        if getattr(args, "probe_args", False) and result.failure.ok:
-            probe_findings(result.profile, target, args.timeout)
-    record.record_run(args, result)
+    from heatlens import pipeline  # the one pipeline of the CLI, the editor and the API
+
+    options = ProfileOptions.from_args(args)
+    outcome = asyncio.run(with_interrupts(lambda cancel: pipeline.profile(
+        target, options, cancel=cancel, stream=_echo, save=saver_for(args))))
+    for message in outcome.messages:
+        print(f"heatlens: {message}", file=sys.stderr)
+    result = outcome.result
+    if getattr(args, "recorded", None) is not None:  # --repeat / --batch's summary
+        args.recorded.append((outcome.run_id, result))
     failure = result.failure
     code = EXIT_CODES[failure.kind]
     if result.profile is not None:

@@ -13,8 +13,9 @@ import attrs
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
-from heatlens.analysis import leaks
+from heatlens import pipeline
 from heatlens.lsp import profiling
+from heatlens.lsp.features.diagnostics import remember_analysis
 from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.jobs import run_cancellable
 from heatlens.lsp.progress import PhaseProgress
@@ -31,6 +32,7 @@ from heatlens.lsp.protocol import (
     FlamegraphResult, ProfileParams, ProfileSummary, ReportParams, ReportResult, RunInfo, RunsParams, RunsResult,
 )
 from heatlens.model import Failure, FailureKind, Profile
+from heatlens.options import ProfileOptions
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
@@ -40,37 +42,14 @@ log = logging.getLogger(__name__)
 REPORT_KINDS = ("summary", "details", "libraries", "raw")
 
 
+def profile_options(ls: HeatlensServer, params: ProfileParams) -> ProfileOptions:
+    """The one options object (heatlens/options.py) from the settings and the request's overrides."""
+    return ProfileOptions.from_settings(ls.settings, backend=params.backend, timeout=params.timeout,
+                                        project_root=ls.project_root)
+
+
 def run_options(ls: HeatlensServer, params: ProfileParams) -> Any:
-    from heatlens.backends.base import BackendOptions
-    from heatlens.run import RunOptions  # late: a broken backend module must not stop the daemon starting
-
-    s = ls.settings
-    timeout = params.timeout if params.timeout is not None else s.timeout
-    return RunOptions(
-        backend=params.backend or s.backend,
-        timeout=timeout if timeout and timeout > 0 else None,
-        memory_limit_mb=s.memory_limit_mb or None,
-        project_root=ls.project_root, env_allow=list(s.env_allow) or None,
-        backend_options=BackendOptions(memory=s.memory, exceptions=s.exceptions, children=s.children),
-    )
-
-
-def ingest(ls: HeatlensServer, profile: Profile) -> Tuple[Optional[int], List[FileData]]:
-    """Store the run (with the user's sources as run) and build every file's line-level annotations
-    (no LibCST: fast). Blocking: runs in a worker thread."""
-    roots = ls.roots()
-    profiling.keep_sources(profile, roots)
-    if not any(f.rule == leaks.RULE for f in profile.findings):  # stored with the run; diagnostics show them
-        profile.findings.extend(leaks.leak_findings(profile))
-    run_id: Optional[int] = None
-    store = ls.history.store()
-    if store is not None:
-        try:
-            run_id = store.save(profile)
-        except Exception as exc:  # the annotations are still worth showing
-            log.exception("saving the run failed")
-            ls.show(f"heatlens: could not save the run: {exc}")
-    return run_id, list(files_of(profile, run_id, profiling.read_source, indexed=False))
+    return profile_options(ls, params).run_options()  # late import inside: a broken backend must not stop the daemon
 
 
 async def refine_then_analyse(ls: HeatlensServer, datas: List[FileData], done: Callable[[str], None]) -> None:
@@ -105,20 +84,15 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
         progress.begin()
         job.cancel_on(progress.cancel_future)
         phase = progress.set_phase
-        result: Any
-        try:
-            result = await run_cancellable(job, lambda: start(ls, params, target, phase, job.cancel_event))
-        except Exception as exc:  # a runner bug still answers the request
-            log.exception("profiling %s failed", target.display)
-            result = _failed(f"heatlens failed: {exc}")
+        outcome = await run_pipeline(ls, params, target, phase, job, label)
+        result, run_id = outcome.result, outcome.run_id
         progress.set_phase("mapping")
         mapping_started = time.perf_counter()
-        run_id: Optional[int] = None
         datas: List[FileData] = []
         if result.profile is not None:
-            if label:
-                result.profile.meta.target = label
-            run_id, datas = await asyncio.to_thread(ingest, ls, result.profile)
+            remember_analysis(run_id, outcome.analysed)
+            first = result.profile
+            datas = await asyncio.to_thread(lambda: list(files_of(first, run_id, profiling.read_source, indexed=False)))
             ls.add_files(datas)
             log.info("run %s: stored and published %d files in %.1f ms", run_id, len(datas),
                      (time.perf_counter() - mapping_started) * 1000)
@@ -145,18 +119,28 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
         ls.notify_state("idle")
 
 
-def start(ls: HeatlensServer, params: ProfileParams, target: Any, phase: Callable[[str], None],
-          cancel: asyncio.Event) -> Any:
-    """The run a request asks for: a program started under the profiler, or a running process attached to
-    (stopped by the duration or by cancel, which keeps what was sampled)."""
-    if target.kind == "pid":
-        from heatlens.run.attach import attach
+async def run_pipeline(ls: HeatlensServer, params: ProfileParams, target: Any, phase: Callable[[str], None], job: Any,
+                       label: Optional[str]) -> pipeline.Outcome:
+    """The run a request asks for, through the one pipeline (as `heatlens run` and the API): a program
+    started under the profiler, or a running process attached to (stopped by the duration or by cancel,
+    which keeps what was sampled); stored with the user's sources as run."""
+    roots, store = ls.roots(), ls.history.store()
 
-        phase("running")
-        return attach(int(target.value), params.duration, cancel, project_root=ls.project_root)
-    from heatlens.run import profile_target
+    def before_save(prof: Profile) -> None:
+        if label:
+            prof.meta.target = label
+        profiling.keep_sources(prof, roots)  # line-diff recovery after edits, from the stored run
 
-    return profile_target(target, run_options(ls, params), on_phase=phase, cancel=cancel)
+    try:
+        outcome = await run_cancellable(job, lambda: pipeline.profile(
+            target, profile_options(ls, params), progress=phase, cancel=job.cancel_event,
+            save=store.save if store is not None else None, before_save=before_save, attach_seconds=params.duration))
+    except Exception as exc:  # a runner bug still answers the request
+        log.exception("profiling %s failed", target.display)
+        return pipeline.Outcome(_failed(f"heatlens failed: {exc}"))
+    for message in outcome.messages:
+        ls.show(f"heatlens: {message}")
+    return outcome
 
 
 async def on_processes(ls: HeatlensServer, params: Optional[ProcessesParams]) -> ProcessesResult:

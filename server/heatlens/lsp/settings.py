@@ -1,7 +1,9 @@
 """Typed settings from initializationOptions and `workspace/didChangeConfiguration` (docs/protocol.md).
 
-Parsed once per change. Anything invalid falls back to its default, and the caller shows the returned
-problems to the user (window/showMessage) so that a typo never goes silently ignored.
+Every setting is declared once, in the option schema (heatlens/options.py): its key, type, default and
+allowed values. Parsed once per change, one key at a time: anything invalid falls back to its default,
+and the caller shows the returned problems to the user (window/showMessage) so that a typo never goes
+silently ignored.
 """
 
 from __future__ import annotations
@@ -9,113 +11,55 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from heatlens import options as schema
 
 
-def _share(_inst: Any, attribute: "attrs.Attribute[Any]", value: Any) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value}")
-
-
-def _non_negative(_inst: Any, attribute: "attrs.Attribute[Any]", value: Any) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+def _default(name: str) -> Any:
+    value = schema.BY_NAME[name].default
+    return attrs.Factory(list) if isinstance(value, list) else value
 
 
 @attrs.define
 class DiagnosticsSettings:
-    warning_share: float = attrs.field(default=0.02, validator=_share)
-    info_share: float = attrs.field(default=0.005, validator=_share)
+    warning_share: float = _default("warning_share")
+    info_share: float = _default("info_share")
 
 
 @attrs.define
 class Settings:
-    backend: str = "auto"
-    python: str = ""
-    timeout: float = attrs.field(default=300.0, validator=_non_negative)
-    memory_limit_mb: int = attrs.field(default=0, validator=_non_negative)
-    memory: str = attrs.field(default="sampled", validator=attrs.validators.in_(("off", "sampled", "full")))
-    exceptions: bool = False  # count caught exceptions on Python < 3.12 too (the agent's trace hook: slows calls)
-    children: bool = True  # profile the target's Python child processes too
-    env_allow: List[str] = attrs.Factory(list)  # names/globs of the daemon's environment the program gets ([]: all)
-    heat_threshold: float = attrs.field(default=0.01, validator=_share)
-    hint_threshold: float = attrs.field(default=0.02, validator=_share)
-    user_code: List[str] = attrs.Factory(list)
-    store_path: str = ""
+    backend: str = _default("backend")
+    python: str = _default("python")
+    timeout: float = _default("timeout")  # seconds; 0: no limit
+    memory_limit_mb: int = _default("memory_limit_mb")  # 0: none
+    memory: str = _default("memory")
+    sample_interval: float = _default("sample_interval")
+    exceptions: bool = _default("exceptions")
+    children: bool = _default("children")
+    env_allow: List[str] = _default("env_allow")  # [] : the whole environment
+    heat_threshold: float = _default("heat_threshold")
+    hint_threshold: float = _default("hint_threshold")
+    user_code: List[str] = _default("user_code")
+    store_path: str = _default("store_path")
     diagnostics: DiagnosticsSettings = attrs.Factory(DiagnosticsSettings)
-    client_commands: bool = False
+    client_commands: bool = _default("client_commands")
 
 
-attrs.resolve_types(DiagnosticsSettings)
-attrs.resolve_types(Settings)
+def _holder(settings: Settings, key: str) -> Any:
+    """The object that holds a setting: `diagnostics.warningShare` lives in `settings.diagnostics`."""
+    return settings.diagnostics if key.startswith("diagnostics.") else settings
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
-
-
-def _converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=False)
-
-    def strict_bool(value: Any, _t: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
-        return value
-
-    def strict_str(value: Any, _t: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {value!r}")
-        return value
-
-    def number(kind: type) -> Any:
-        def hook(value: Any, _t: Any) -> Any:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"expected a number, got {value!r}")
-            return kind(value)
-
-        return hook
-
-    conv.register_structure_hook(bool, strict_bool)
-    conv.register_structure_hook(str, strict_str)
-    conv.register_structure_hook(float, number(float))
-    conv.register_structure_hook(int, number(int))
-    for cls in (DiagnosticsSettings, Settings):
-        renames: Dict[str, Any] = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **renames))
-        conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, **renames))
-    return conv
-
-
-_CONV = _converter()
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(_describe(e) for e in exc.exceptions)
-    return str(exc)
-
-
-def _parse_into(cls: type, raw: Dict[str, Any], prefix: str, problems: List[str]) -> Any:
-    """Structure `raw` into `cls` one key at a time, so one bad key only resets that key."""
-    good: Dict[str, Any] = {}
-    for field in attrs.fields(cls):
-        key = _camel(field.name)
-        if key not in raw:
-            continue
-        value = raw[key]
-        if isinstance(field.type, type) and attrs.has(field.type) and isinstance(value, dict):
-            good[field.name] = _parse_into(field.type, value, f"{prefix}{key}.", problems)
-            continue
-        try:
-            candidate: Any = _CONV.structure({key: value}, cls)
-            good[field.name] = getattr(candidate, field.name)
-        except Exception as exc:  # cattrs wraps every failure in its validation groups
-            problems.append(f"heatlens.{prefix}{key}: {_describe(exc)}; using the default")
-    known = {_camel(f.name) for f in attrs.fields(cls)}
-    problems.extend(f"heatlens.{prefix}{k}: unknown setting, ignored" for k in raw if k not in known)
-    return cls(**good)
+def _flatten(raw: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    """{"diagnostics": {"infoShare": 0.01}} -> {"diagnostics.infoShare": 0.01} (objects of known groups only)."""
+    out: Dict[str, Any] = {}
+    for key, value in raw.items():
+        full = prefix + key
+        if isinstance(value, dict) and any(s.startswith(full + ".") for s in schema.BY_SETTING):
+            out.update(_flatten(value, full + "."))
+        else:
+            out[full] = value
+    return out
 
 
 def parse_settings(raw: Any) -> Tuple[Settings, List[str]]:
@@ -126,8 +70,17 @@ def parse_settings(raw: Any) -> Tuple[Settings, List[str]]:
         raw = raw["heatlens"]
     if not isinstance(raw, dict):
         return Settings(), [f"heatlens settings must be an object, got {type(raw).__name__}; using defaults"]
-    problems: List[str] = []
-    settings = _parse_into(Settings, raw, "", problems)
+    settings, problems = Settings(), []
+    known = {o.setting: o for o in schema.server_settings()}
+    for key, value in _flatten(raw).items():
+        option = known.get(key)
+        if option is None:
+            problems.append(f"heatlens.{key}: unknown setting, ignored")
+            continue
+        try:
+            setattr(_holder(settings, key), option.name, schema.check(option, value))
+        except ValueError as exc:
+            problems.append(f"heatlens.{key}: {exc}; using the default")
     d = settings.diagnostics
     if d.info_share > d.warning_share:  # an information threshold above the warning one grades nothing as information
         problems.append(f"heatlens.diagnostics: infoShare ({d.info_share}) must not exceed warningShare "
@@ -137,4 +90,14 @@ def parse_settings(raw: Any) -> Tuple[Settings, List[str]]:
 
 
 def settings_to_wire(settings: Settings) -> Dict[str, Any]:
-    return _CONV.unstructure(settings)  # type: ignore[no-any-return]
+    """The settings as a client sends them: camelCase keys, `diagnostics` nested."""
+    out: Dict[str, Any] = {}
+    for option in schema.server_settings():
+        assert option.setting is not None
+        *groups, leaf = option.setting.split(".")
+        node = out
+        for group in groups:
+            node = node.setdefault(group, {})
+        value = getattr(_holder(settings, option.setting), option.name)
+        node[leaf] = list(value) if isinstance(value, list) else value
+    return out

@@ -60,14 +60,32 @@ def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -
     return anti + [f for f in data.findings if f.rule == leaks.RULE]
 
 
+# Ungraded findings per (run id, file) as the pipeline computed them for the editor's runs (heatlens/pipeline.py,
+# the same computation as `heatlens run`'s): the diagnostics of those runs only re-grade them.
+_analysed: Dict[Tuple[int, str], List[Finding]] = {}
+
+
+def remember_analysis(run_id: Optional[int], analysed: Dict[str, List[Finding]]) -> None:
+    """Keep a stored run's pipeline findings (without a run id a run's data cannot be told apart: analysed here)."""
+    if run_id is None:
+        return
+    if len(_analysed) > 256:
+        _analysed.clear()
+    for path, found in analysed.items():
+        _analysed[(run_id, path_key(path))] = list(found)
+
+
 def _anti_patterns(data: FileData) -> List[Finding]:
-    """The one analysis (`analysis.findings.analyse_file`, as the CLI and the API) on the run's numbers,
-    ungraded, cached per run data: settings changes only re-grade."""
+    """The one analysis (`analysis.findings.analyse_file`, through the pipeline for the editor's own runs,
+    as the CLI and the API) on the run's numbers, ungraded, cached per run data: settings changes only re-grade."""
     hit = _cache.get(id(data))
     if hit is not None and hit[0] is data:
         return hit[1]
     found: List[Finding] = []
-    if data.source is not None and data.parsed:
+    piped = _analysed.get((data.run_id, path_key(data.path))) if data.run_id is not None else None
+    if piped is not None:
+        found = piped
+    elif data.source is not None and data.parsed:
         try:
             found = analyse_file(data.path, data.source, data.lines, data.total_cpu, data.functions,
                                  approximate=data.caveat is not None)  # the in-process fallback measured it

@@ -18,6 +18,7 @@ from heatlens.analysis.argprobe import Watch, judge, run_probe
 from heatlens.lsp import profiling
 from heatlens.lsp.features import diagnostics
 from heatlens.model import Finding
+from heatlens.options import timeout_limit
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
@@ -55,7 +56,7 @@ async def measure_args(ls: "HeatlensServer", args: List[Any]) -> Dict[str, Any]:
         ls.show(f"heatlens: {reason}", lsp.MessageType.Warning)
         return {"ok": False, "reason": reason}
     target = Target("script", path, cwd=os.path.dirname(path), python=ls.settings.python)
-    report = await run_probe(target, [Watch(path, def_line, name)], timeout=ls.settings.timeout or 300.0)
+    report = await run_probe(target, [Watch(path, def_line, name)], timeout=timeout_limit(ls.settings.timeout))
     stats = report.stats_for(path, name) if report.ok else None
     if stats is None:
         reason = report.message or f"the probe did not see `{name}`"
