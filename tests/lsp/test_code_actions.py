@@ -71,6 +71,25 @@ def test_lenses_offer_apply_and_verify() -> None:
     assert lenses[0].range.start.line == 4 and lenses[0].command.arguments[1] == "list-membership"
 
 
+def test_lens_and_action_ranges_are_utf16_and_the_fix_still_applies_after_an_emoji() -> None:
+    src = SRC.replace("        if str(x) in allowed:", '        if x != "🔥" and str(x) in allowed:')
+    lines = {5: LineStats(5, cpu_python=0.8, samples=200), 6: LineStats(6, cpu_python=0.2, samples=50)}
+    view = DocView(FileData(path="/nowhere/f.py", run_id=1, total_cpu=1.0, lines=lines, functions=[], source=src,
+                            parsed=True), LineMap.from_text(src))
+    line = src.splitlines()[4]
+    code_points, utf16 = line.index("str(x)"), line.index("str(x)") + 1  # 🔥: one code point, two UTF-16 units
+    lens = fix_lenses("file:///f.py", view)[0]
+    assert lens.range.start.character == utf16
+    assert lens.command.arguments[3] == code_points  # the fix command's column is LibCST's (code points)
+    rng = lsp.Range(start=lsp.Position(line=4, character=0), end=lsp.Position(line=4, character=5))
+    [action] = code_actions("file:///f.py", src, view, rng)
+    assert action.diagnostics[0].range.start.character == utf16
+    fixed = _apply(src, action.edit.changes["file:///f.py"][0])
+    ns: dict = {}
+    exec(fixed, ns)
+    assert "allowed_set = set(allowed)" in fixed and ns["f"]([0, 1, 2, 5, 3]) == [1, 2, 3]
+
+
 def _run(path: Path) -> str:
     return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True).stdout
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lsprotocol import types as lsp
+from pygls.workspace import PositionCodec
 
 from heatlens.lsp.annotations import DocView, FileData
 from heatlens.lsp.features.diagnostics import diagnostics
@@ -50,3 +51,28 @@ def test_diagnostic_follows_edits_and_drops_when_stale() -> None:
 
 def test_no_view_no_diagnostics() -> None:
     assert diagnostics(None) == []
+
+
+EMOJI_SRC = SRC.replace("        if str(x) in allowed:", '        if x != "🔥🔥" and str(x) in allowed:')
+
+
+def _utf16_slice(line: str, start: int, end: int) -> str:
+    return line.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+
+
+def test_range_after_characters_outside_the_bmp_is_in_utf16_units() -> None:
+    data = _data({5: 0.7, 6: 0.2999})
+    data.source = EMOJI_SRC
+    d = diagnostics(DocView(data, LineMap.from_text(EMOJI_SRC)))[0]
+    line = EMOJI_SRC.splitlines()[4]
+    assert d.range.start.line == d.range.end.line == 4
+    # each 🔥 is one code point (LibCST's column) but two UTF-16 units (the client's)
+    assert _utf16_slice(line, d.range.start.character, d.range.end.character) == "str(x) in allowed"
+
+
+def test_range_in_a_negotiated_utf32_encoding_is_in_code_points() -> None:
+    data = _data({5: 0.7, 6: 0.2999})
+    data.source = EMOJI_SRC
+    d = diagnostics(DocView(data), codec=PositionCodec(lsp.PositionEncodingKind.Utf32))[0]
+    line = EMOJI_SRC.splitlines()[4]
+    assert line[d.range.start.character:d.range.end.character] == "str(x) in allowed"

@@ -8,6 +8,7 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from heatlens.mapping.positions import (
+    client_column,
     client_len,
     cst_range_to_lsp,
     from_lsp_position,
@@ -82,3 +83,12 @@ def test_clamping_out_of_range() -> None:
     from_lsp_position(lines, pos)
     assert pos.character == 999  # the caller's object is not mutated
     assert to_lsp_position([], 1) == types.Position(0, 0)
+
+
+def test_client_column_counts_the_clients_units_before_a_code_point_column() -> None:
+    line = 'x = "😀" + hot()'  # 😀: one code point, two UTF-16 units, four UTF-8 bytes
+    col = line.index("hot")
+    assert client_column(line, col) == col + 1
+    assert client_column(line, col, PositionCodec(types.PositionEncodingKind.Utf8)) == col + 3
+    assert client_column(line, col, PositionCodec(types.PositionEncodingKind.Utf32)) == col
+    assert client_column(line, 0) == 0 and client_column(line, 99) == len(line) + 1  # past the end: the line's length

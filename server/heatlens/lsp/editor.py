@@ -34,7 +34,7 @@ class EditorFeatures:
         own = ls.lens_cache.lenses(uri, doc.version if doc is not None else None, view, deltas)
         if notebook.cell_path(ls, uri) is not None:  # a notebook cell is no file to run: heatlens/profileCell is
             own = [lens for lens in own if lens.command is None or lens.command.command != PROFILE_FILE_COMMAND]
-        fixes = code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings))
+        fixes = code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings), ls.workspace.position_codec)
         return own + fixes + await self.source_lenses(ls, uri)
 
     async def source_lenses(self, ls: "HeatlensServer", uri: str) -> List[lsp.CodeLens]:

@@ -40,6 +40,12 @@ def client_len(text: str, codec: Optional[PositionCodec] = None) -> int:
     return int((codec or DEFAULT_CODEC).client_num_units(text))
 
 
+def client_column(text: str, column: int, codec: Optional[PositionCodec] = None) -> int:
+    """0-based code-point `column` of the line `text` (LibCST's and the findings' unit) -> the client's units
+    (a character outside the Basic Multilingual Plane is one code point, two UTF-16 units, four UTF-8 bytes)."""
+    return client_len(text[:max(column, 0)], codec)
+
+
 def to_lsp_position(
     lines: Sequence[str], line: int, column: int = 0, codec: Optional[PositionCodec] = None
 ) -> types.Position:
@@ -103,6 +109,7 @@ def line_end_position(lines: Sequence[str], lsp_line: int, codec: Optional[Posit
 
 __all__ = [
     "DEFAULT_CODEC",
+    "client_column",
     "client_len",
     "cst_range_to_lsp",
     "from_lsp_position",

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
+from pygls.workspace import PositionCodec
 
 from heatlens.analysis.fixes import FixResult, fix_source
 from heatlens.lsp.annotations import DocView
 from heatlens.analysis.findings import Thresholds
 from heatlens.lsp import profiling
 from heatlens.lsp.features import probe_args
-from heatlens.lsp.features.diagnostics import current_range, diagnostic, findings_for_data, thresholds_of
+from heatlens.lsp.features.diagnostics import client_range, current_range, diagnostic, findings_for_data, thresholds_of
 from heatlens.lsp.features.probe_args import measure_action, measure_command, wants_probe
 
 if TYPE_CHECKING:
@@ -47,9 +48,10 @@ def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
 
 
 def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
-                 thresholds: Optional[Thresholds] = None) -> List[lsp.CodeAction]:
+                 thresholds: Optional[Thresholds] = None, codec: Optional[PositionCodec] = None) -> List[lsp.CodeAction]:
     """Quick fixes for the findings over `rng` that reach `thresholds` (the settings' diagnostics
-    thresholds: an action is offered exactly where a diagnostic is shown)."""
+    thresholds: an action is offered exactly where a diagnostic is shown). Fixes take code-point columns;
+    the diagnostics they carry are in the client's units (`codec`)."""
     if view is None:
         return []
     out = []
@@ -58,13 +60,13 @@ def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
         if where is None or not _overlaps(where, rng):
             continue
         if wants_probe(f):
-            out.append(measure_action(uri, f, diagnostic(view, f)))
+            out.append(measure_action(uri, f, diagnostic(view, f, codec)))
         if not f.data.get("fix_title") or f.data.get("verify_only"):
             continue  # a fix resting on unproven hashability is only offered through "Apply fix and verify"
         res = fix_source(text, f.rule, where.start.line + 1, where.start.character, evidence=f.data.get("probe"))
         if not res.ok:
             continue
-        diag = diagnostic(view, f)
+        diag = diagnostic(view, f, codec)
         out.append(lsp.CodeAction(
             title=res.title or str(f.data["fix_title"]), kind=lsp.CodeActionKind.QuickFix,
             diagnostics=[diag] if diag else None, is_preferred=False,
@@ -73,18 +75,23 @@ def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
     return out
 
 
-def fix_lenses(uri: str, view: Optional[DocView], thresholds: Optional[Thresholds] = None) -> List[lsp.CodeLens]:
+def fix_lenses(uri: str, view: Optional[DocView], thresholds: Optional[Thresholds] = None,
+               codec: Optional[PositionCodec] = None) -> List[lsp.CodeLens]:
+    """Lenses on the findings' starts (in the client's units); their commands' arguments carry the
+    code-point column that the fix takes."""
     if view is None:
         return []
     out = []
     for f in findings_for_data(view.data, thresholds):
-        where = current_range(view, f)
-        if where is not None and wants_probe(f):
-            out.append(lsp.CodeLens(range=lsp.Range(start=where.start, end=where.start), command=measure_command(uri, f)))
-        if not f.data.get("fix_title") or where is None:
+        where, shown = current_range(view, f), client_range(view, f, codec)
+        if where is None or shown is None:
+            continue
+        lens_range = lsp.Range(start=shown.start, end=shown.start)
+        if wants_probe(f):
+            out.append(lsp.CodeLens(range=lens_range, command=measure_command(uri, f)))
+        if not f.data.get("fix_title"):
             continue
         args = [uri, f.rule, where.start.line, where.start.character]
-        lens_range = lsp.Range(start=where.start, end=where.start)
         if f.data.get("verify_only"):
             out.append(lsp.CodeLens(range=lens_range, command=lsp.Command(
                 title=f"Apply fix and verify: {f.data['fix_title']}", command=APPLY_FIX_AND_VERIFY, arguments=args)))
@@ -173,7 +180,8 @@ def register(server: "HeatlensServer") -> None:
         doc = ls.document(uri)
         if doc is None:
             return []
-        return code_actions(uri, doc.source, ls.view(uri), params.range, thresholds_of(ls.settings))
+        return code_actions(uri, doc.source, ls.view(uri), params.range, thresholds_of(ls.settings),
+                            ls.workspace.position_codec)
 
 
 

@@ -8,16 +8,19 @@ no longer describes the code there.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from lsprotocol import types as lsp
+from pygls.workspace import PositionCodec
 
 from heatlens.analysis import leaks
 from heatlens.analysis.argprobe import ProbeReport
 from heatlens.analysis.findings import Thresholds, analyse_file, apply_probe, graded
 from heatlens.lsp.annotations import DocView, FileData, path_key
+from heatlens.mapping.positions import client_column, split_lines
 from heatlens.model import Finding
 
 if TYPE_CHECKING:
@@ -98,7 +101,8 @@ def _anti_patterns(data: FileData) -> List[Finding]:
 
 
 def current_range(view: DocView, f: Finding) -> Optional[lsp.Range]:
-    """The finding's range in the current document; None when it was deleted or edited since the run."""
+    """The finding's range in the current document; None when it was deleted or edited since the run.
+    Columns in code points (LibCST's unit, what the fixes take); `client_range` is what goes to the editor."""
     start, end = view.current(f.line), view.current(f.end_line)
     if start is None or end is None or view.stale(f.line) or view.stale(f.end_line):
         return None
@@ -108,8 +112,28 @@ def current_range(view: DocView, f: Finding) -> Optional[lsp.Range]:
     return lsp.Range(start=lsp.Position(line=start, character=col), end=lsp.Position(line=end, character=end_col))
 
 
-def diagnostic(view: DocView, f: Finding) -> Optional[lsp.Diagnostic]:
+@functools.lru_cache(maxsize=16)
+def _lines(source: str) -> List[str]:
+    return split_lines(source)
+
+
+def client_range(view: DocView, f: Finding, codec: Optional[PositionCodec] = None) -> Optional[lsp.Range]:
+    """`current_range` in the client's position encoding (UTF-16 unless negotiated otherwise). A finding's
+    lines are unedited since the run (else it has no range), so the run's source gives their text."""
     rng = current_range(view, f)
+    if rng is None or view.data.source is None:
+        return rng
+    lines = _lines(view.data.source)
+
+    def convert(pos: lsp.Position, old_line: int) -> lsp.Position:
+        text = lines[old_line - 1] if 0 < old_line <= len(lines) else ""
+        return lsp.Position(line=pos.line, character=client_column(text, pos.character, codec))
+
+    return lsp.Range(start=convert(rng.start, f.line), end=convert(rng.end, f.end_line))
+
+
+def diagnostic(view: DocView, f: Finding, codec: Optional[PositionCodec] = None) -> Optional[lsp.Diagnostic]:
+    rng = client_range(view, f, codec)
     if rng is None:
         return None
     return lsp.Diagnostic(
@@ -119,12 +143,13 @@ def diagnostic(view: DocView, f: Finding) -> Optional[lsp.Diagnostic]:
     )
 
 
-def diagnostics(view: Optional[DocView], thresholds: Optional[Thresholds] = None) -> List[lsp.Diagnostic]:
+def diagnostics(view: Optional[DocView], thresholds: Optional[Thresholds] = None,
+                codec: Optional[PositionCodec] = None) -> List[lsp.Diagnostic]:
     if view is None:
         return []
     out = []
     for f in findings_for_data(view.data, thresholds):
-        d = diagnostic(view, f)
+        d = diagnostic(view, f, codec)
         if d is not None:
             out.append(d)
     return out
@@ -136,4 +161,5 @@ def publish(ls: "HeatlensServer", uri: str, view: Optional[DocView]) -> None:
         return  # published when the analysis in the worker thread is done (requests.refine_then_analyse)
     doc = ls.document(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-        uri=uri, diagnostics=diagnostics(view, thresholds_of(ls.settings)), version=doc.version if doc is not None else None))
+        uri=uri, diagnostics=diagnostics(view, thresholds_of(ls.settings), ls.workspace.position_codec),
+        version=doc.version if doc is not None else None))
