@@ -9,12 +9,14 @@ Rules live in `rules_loops.py`, `rules_sequences.py` and `rules_idioms.py` and r
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
+from heatlens.analysis.cstpass import positions_and_children
 from heatlens.analysis.cstutil import COMP_TYPES, LOOP_TYPES, Plan, Pos
 
 
@@ -65,7 +67,11 @@ class Module:
     sites: List[Site]
     functions: List[cst.FunctionDef]
     all_names: set
+    kids: Dict[cst.CSTNode, List[cst.CSTNode]] = attrs.Factory(dict)  # every node's children (see _Walker)
+    qualnames: Dict[cst.FunctionDef, str] = attrs.Factory(dict)  # as CPython's __qualname__
     _parents: Optional[Dict[cst.CSTNode, cst.CSTNode]] = None
+    _site_by_node: Optional[Dict[cst.CSTNode, Site]] = None
+    memo: Dict[Any, Any] = attrs.Factory(dict)  # tables a rule derives once per module (see rules_loops)
 
     def where(self, node: cst.CSTNode) -> Pos:
         r = self.pos[node]
@@ -76,60 +82,108 @@ class Module:
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         if self._parents is None:
-            from heatlens.analysis.cstutil import parents
-
-            self._parents = parents(self.tree)
+            self._parents = {kid: n for n, kids in self.kids.items() for kid in kids}
         return self._parents.get(node)
 
     def site_of(self, node: cst.CSTNode) -> Optional[Site]:
-        return next((s for s in self.sites if s.node is node), None)
+        if self._site_by_node is None:
+            self._site_by_node = {s.node: s for s in self.sites}
+        return self._site_by_node.get(node)
 
     def line(self, node: cst.CSTNode) -> int:
         return int(self.pos[node].start.line)
+
+    def function_at(self, line: int) -> str:
+        """The qualname of the innermost function around `line` ("<module>" outside any)."""
+        best, size = "<module>", None
+        for fn in self.functions:
+            first, last = self.line(fn), int(self.pos[fn].end.line)
+            if first <= line <= last and (size is None or last - first < size):
+                best, size = self.qualnames.get(fn, fn.name.value), last - first
+        return best
 
 
 _SITE_TYPES = (cst.For, cst.While, cst.Comparison, cst.AugAssign, cst.Call, cst.Try, cst.Assign, cst.Attribute) + COMP_TYPES
 
 
-class _Walker(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+class _Walker:
+    """Sites, functions and names of a module, collected in one walk over `cstpass`'s children table."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.sites: List[Site] = []
         self.functions: List[cst.FunctionDef] = []
         self.frames: List[Tuple[Optional[cst.FunctionDef], List[Loop], List[cst.BaseStatement], List[cst.CSTNode]]] = [
             (None, [], [], [])
         ]
+        # In the same walk: the names `cstutil.names(tree)` would give, so they need no walk of their own.
+        self.path: List[cst.CSTNode] = []
+        self.all_names: set = set()
+        self.scopes: List[Tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs/classes
+        self.qualnames: Dict[cst.FunctionDef, str] = {}
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def on_visit(self, node: cst.CSTNode) -> None:
+        k = _kind(type(node))
+        parent = self.path[-1] if self.path else None
+        self.path.append(node)
+        if not k:  # whitespace, operators, literals: most nodes
+            return
+        if k & _NAME and not (isinstance(parent, cst.Attribute) and parent.attr is node) \
+                and not (isinstance(parent, cst.Arg) and parent.keyword is node):
+            self.all_names.add(node.value)  # type: ignore[attr-defined]
+        if k & _SCOPE:
+            outer = self.scopes[-1] if self.scopes else None
+            name = node.name.value  # type: ignore[attr-defined]
+            qual = name if outer is None else f"{outer[0]}{'.<locals>.' if outer[1] else '.'}{name}"
+            self.scopes.append((qual, bool(k & _FUNC)))
+            if k & _FUNC:
+                self.qualnames[node] = qual  # type: ignore[index]
         func, loops, stmts, tries = self.frames[-1]
-        if isinstance(node, _SITE_TYPES):
+        if k & _SITE:
             self.sites.append(Site(node, func, list(loops), stmts[-1] if stmts else None, bool(tries)))
-        if isinstance(node, cst.FunctionDef):
-            self.functions.append(node)
-            self.frames.append((node, [], [], []))
-        elif isinstance(node, cst.BaseStatement):
-            stmts.append(node)
-        if isinstance(node, LOOP_TYPES):
+        if k & _FUNC:
+            self.functions.append(node)  # type: ignore[arg-type]
+            self.frames.append((node, [], [], []))  # type: ignore[arg-type]
+        elif k & _STMT:
+            stmts.append(node)  # type: ignore[arg-type]
+        if k & _LOOP:
             loops.append(Loop(node, node))  # type: ignore[arg-type]
-        elif isinstance(node, COMP_TYPES) and stmts:
+        elif k & _COMP and stmts:
             loops.append(Loop(node, stmts[-1]))
-        elif isinstance(node, cst.Try):
+        elif k & _TRY:
             tries.append(node)
-        return True
 
     def on_leave(self, node: cst.CSTNode) -> None:
+        self.path.pop()
+        k = _kind(type(node))
+        if not k:
+            return
+        if k & _SCOPE:
+            self.scopes.pop()
         func, loops, stmts, tries = self.frames[-1]
-        if isinstance(node, cst.FunctionDef):
+        if k & _FUNC:
             self.frames.pop()
             return
-        if (isinstance(node, LOOP_TYPES) or isinstance(node, COMP_TYPES)) and loops and loops[-1].node is node:
+        if k & (_LOOP | _COMP) and loops and loops[-1].node is node:
             loops.pop()
-        if isinstance(node, cst.Try) and tries and tries[-1] is node:
+        if k & _TRY and tries and tries[-1] is node:
             tries.pop()
-        if stmts and stmts[-1] is node:
+        if k & _STMT and stmts and stmts[-1] is node:
             stmts.pop()
+
+
+# What the walker needs to know of a node, by its type (isinstance on LibCST's abstract classes is slow).
+_NAME, _SCOPE, _FUNC, _SITE, _STMT, _LOOP, _COMP, _TRY = 1, 2, 4, 8, 16, 32, 64, 128
+_kinds: Dict[type, int] = {}
+
+
+def _kind(t: type) -> int:
+    k = _kinds.get(t)
+    if k is None:
+        flags = ((cst.Name, _NAME), ((cst.FunctionDef, cst.ClassDef), _SCOPE), (cst.FunctionDef, _FUNC),
+                 (_SITE_TYPES, _SITE), (cst.BaseStatement, _STMT), (LOOP_TYPES, _LOOP), (COMP_TYPES, _COMP),
+                 (cst.Try, _TRY))
+        k = _kinds[t] = sum(bit for types, bit in flags if issubclass(t, types))
+    return k
 
 
 def parse(source: str) -> Optional[Module]:
@@ -137,12 +191,19 @@ def parse(source: str) -> Optional[Module]:
         tree = cst.parse_module(source)
     except (cst.ParserSyntaxError, ValueError, RecursionError):
         return None
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)  # keep node identity with `tree`
+    pos, kids = positions_and_children(tree)
     walker = _Walker()
-    wrapper.visit(walker)
-    from heatlens.analysis.cstutil import names
-
-    return Module(tree, dict(wrapper.resolve(PositionProvider)), walker.sites, walker.functions, names(tree))
+    stack: List[Tuple[cst.CSTNode, bool]] = [(tree, False)]
+    while stack:  # pre-order, with a leave event after each node's subtree (as a CSTVisitor)
+        node, leaving = stack.pop()
+        if leaving:
+            walker.on_leave(node)
+            continue
+        walker.on_visit(node)
+        stack.append((node, True))
+        stack.extend((k, False) for k in reversed(kids[node]))
+    return Module(tree, dict(pos), walker.sites, walker.functions, walker.all_names, kids=kids,
+                  qualnames=walker.qualnames)
 
 
 Rule = Callable[[Module], List[Candidate]]
@@ -160,9 +221,12 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 def detect_module(mod: Module) -> List[Candidate]:
     from heatlens.analysis import rules_calls, rules_idioms, rules_loops, rules_numpy, rules_sequences  # noqa: F401  (registers)
 
+    from heatlens.analysis.cstutil import children_cached
+
     out: List[Candidate] = []
-    for fn in RULES.values():
-        out.extend(fn(mod))
+    with children_cached(mod.kids):
+        for fn in RULES.values():
+            out.extend(fn(mod))
     out.sort(key=lambda c: (c.line, c.col, c.rule))
     return out
 
@@ -171,6 +235,39 @@ def detect(source: str, path: str = "") -> List[Candidate]:
     """All candidates in `source` (`path` is for messages only). Unparsable source gives []."""
     mod = parse(source)
     return detect_module(mod) if mod is not None else []
+
+
+@attrs.define(eq=False)
+class Analysis:
+    """The static half of one file version's findings, without the parsed tree (a fix re-parses)."""
+
+    candidates: List[Candidate]
+    owners: List[str]  # qualname of the function around each candidate ("<module>" outside any)
+
+
+_analyses: "OrderedDict[str, Analysis]" = OrderedDict()
+_analyses_lock = threading.Lock()
+
+
+def analysed(source: str) -> Analysis:
+    """`detect` plus each candidate's function, cached per file version (sha256 of the text): a new run of
+    an unchanged file, or the CLI and the editor on the same file, parse it once. Edit plans are dropped
+    from the cached candidates so no tree stays in memory."""
+    key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    with _analyses_lock:
+        hit = _analyses.get(key)
+        if hit is not None:
+            _analyses.move_to_end(key)
+            return hit
+    mod = parse(source)
+    cands = detect_module(mod) if mod is not None else []
+    owners = [mod.function_at(c.line) for c in cands] if mod is not None else []
+    result = Analysis([attrs.evolve(c, plan=None) for c in cands], owners)
+    with _analyses_lock:
+        _analyses[key] = result
+        while len(_analyses) > 32:
+            _analyses.popitem(last=False)
+    return result
 
 
 def in_loop(site: Site) -> bool:

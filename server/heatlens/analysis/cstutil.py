@@ -6,6 +6,8 @@ findings are tied back to the tree that a fix rewrites, so the same `cst.Module`
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import attrs
@@ -64,6 +66,9 @@ def apply_plan(module: cst.Module, plan: Plan) -> cst.Module:
     return module.visit(_Apply(plan))
 
 
+_EMPTY = cst.Module(body=[])
+
+
 def stmt(code: str) -> cst.BaseStatement:
     return cst.parse_statement(code)
 
@@ -73,7 +78,12 @@ def expr(code: str) -> cst.BaseExpression:
 
 
 def code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+    if _kids_users:
+        text = _texts.get(node)
+        if text is None:
+            text = _texts[node] = _EMPTY.code_for_node(node)
+        return text
+    return _EMPTY.code_for_node(node)
 
 
 # ---- names -----------------------------------------------------------------------------------------
@@ -166,15 +176,66 @@ def _unpack(t: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
         yield t
 
 
+# LibCST computes `node.children` by re-visiting the node (its own comment calls it slow) and a node's
+# text by generating its code; the detectors walk the same subtrees and compare the same targets' text
+# many times, so while an analysis runs each node's children, each walk and each text is computed once.
+# Keys are the nodes themselves (identity hash), held alive by these tables, so an id is never reused
+# while it is here; the tables are emptied when the last analysis using them ends.
+_kids: Dict[cst.CSTNode, Sequence[cst.CSTNode]] = {}
+_walks: Dict[Tuple[cst.CSTNode, bool], List[cst.CSTNode]] = {}
+_texts: Dict[cst.CSTNode, str] = {}
+_kids_users = 0
+_kids_lock = threading.Lock()
+
+
+@contextmanager
+def children_cached(known: Optional[Dict[cst.CSTNode, List[cst.CSTNode]]] = None) -> Iterator[None]:
+    """Within this block, `children` (and so `walk`) remembers every node's children; `known`: children
+    already collected (by the parse's own pass)."""
+    global _kids_users
+    with _kids_lock:
+        _kids_users += 1
+        if known:
+            _kids.update(known)
+    try:
+        yield
+    finally:
+        with _kids_lock:
+            _kids_users -= 1
+            if _kids_users == 0:
+                _kids.clear()
+                _walks.clear()
+                _texts.clear()
+
+
+def children(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    kids = _kids.get(node)
+    if kids is None:
+        kids = node.children
+        if _kids_users:
+            _kids[node] = kids
+    return kids
+
+
 def walk(node: cst.CSTNode, into_defs: bool = False) -> Iterator[cst.CSTNode]:
     """Pre-order walk; nested function/class bodies are skipped unless `into_defs`."""
+    if not _kids_users:
+        return _walk(node, into_defs)
+    key = (node, into_defs)
+    nodes = _walks.get(key)
+    if nodes is None:
+        nodes = _walks[key] = list(_walk(node, into_defs))
+    return iter(nodes)
+
+
+def _walk(node: cst.CSTNode, into_defs: bool) -> Iterator[cst.CSTNode]:
     stack: List[cst.CSTNode] = [node]
     while stack:
         n = stack.pop()
         yield n
         if n is not node and not into_defs and isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(children(n)))
 
 
 def rebound(node: cst.CSTNode, name: str) -> bool:
@@ -219,7 +280,7 @@ def calls_other_code(node: cst.CSTNode, watched: str = "") -> bool:
 def parents(root: cst.CSTNode) -> Dict[cst.CSTNode, cst.CSTNode]:
     out: Dict[cst.CSTNode, cst.CSTNode] = {}
     for n in walk(root, into_defs=True):
-        for c in n.children:
+        for c in children(n):
             out[c] = n
     return out
 

@@ -243,23 +243,31 @@ def _kind_of(v: Optional[cst.BaseExpression]) -> Optional[str]:
     return None
 
 
-def _values_of(where: cst.CSTNode, target: cst.BaseExpression) -> List[Optional[cst.BaseExpression]]:
-    """Values assigned to `target` (a name or `self.attr`) in `where`, also through tuple unpacking
-    (`seen, out = [], []`; None where the unpacked value is not a display)."""
-    want = u.code(target)
-    out: List[Optional[cst.BaseExpression]] = []
-    for n in u.walk(where, into_defs=isinstance(target, cst.Attribute)):
+def _assigned(mod: Module, where: cst.CSTNode, into_defs: bool) -> Dict[str, List[Optional[cst.BaseExpression]]]:
+    """Target text -> values assigned to it in `where`, also through tuple unpacking (`seen, out = [], []`;
+    None where the unpacked value is not a display). Built once per (scope, into_defs) and module: a
+    membership test in each of n functions must not walk the module n times."""
+    key = ("assigned", where, into_defs)
+    table = mod.memo.get(key)
+    if table is not None:
+        return table  # type: ignore[no-any-return]
+    table = {}
+    for n in u.walk(where, into_defs=into_defs):
         if not isinstance(n, cst.Assign):
             continue
         for t in n.targets:
-            if u.code(t.target) == want:
-                out.append(n.value)
-            elif isinstance(t.target, (cst.Tuple, cst.List)):
+            table.setdefault(u.code(t.target), []).append(n.value)
+            if isinstance(t.target, (cst.Tuple, cst.List)):
                 for i, el in enumerate(t.target.elements):
-                    if u.code(el.value) == want:
-                        ok = isinstance(n.value, (cst.Tuple, cst.List)) and len(n.value.elements) == len(t.target.elements)
-                        out.append(n.value.elements[i].value if ok else None)  # type: ignore[union-attr]
-    return out
+                    ok = isinstance(n.value, (cst.Tuple, cst.List)) and len(n.value.elements) == len(t.target.elements)
+                    table.setdefault(u.code(el.value), []).append(n.value.elements[i].value if ok else None)  # type: ignore[union-attr]
+    mod.memo[key] = table
+    return table
+
+
+def _values_of(mod: Module, where: cst.CSTNode, target: cst.BaseExpression) -> List[Optional[cst.BaseExpression]]:
+    """Values assigned to `target` (a name or `self.attr`) in `where` (see `_assigned`)."""
+    return list(_assigned(mod, where, isinstance(target, cst.Attribute)).get(u.code(target), []))
 
 
 def list_kind(mod: Module, scope: cst.CSTNode, name: str, target: Optional[cst.BaseExpression] = None) -> Optional[str]:
@@ -268,7 +276,7 @@ def list_kind(mod: Module, scope: cst.CSTNode, name: str, target: Optional[cst.B
     when unknown or not always a list."""
     places = (mod.tree,) if target is not None or scope is mod.tree else (scope, mod.tree)
     for where in places:
-        values = _values_of(where, target if target is not None else cst.Name(name))
+        values = _values_of(mod, where, target if target is not None else cst.Name(name))
         if not values:
             continue
         kinds = {_kind_of(v) for v in values}
@@ -362,7 +370,7 @@ def list_membership(mod: Module) -> List[Candidate]:
 def _elements_hashable(mod: Module, scope: cst.CSTNode, name: str) -> bool:
     """Every element put into list `name` (its displays, `.append(x)`/`.insert(i, x)`) is proven hashable."""
     for where in (scope, mod.tree):
-        values = _values_of(where, cst.Name(name))
+        values = _values_of(mod, where, cst.Name(name))
         if values:
             break
     for v in values:
