@@ -1,6 +1,7 @@
 """"Profile this cell" on a plain .py file with `# %%` cells in a real VS Code (code-server + headless
 Chromium): a lens on each code cell, a click runs the file through that cell and paints heat on the cell's
-hot line only, the hover there shows its share, and the palette command profiles the cell at the cursor. One code-server start (tests/e2e/scenarios_cells.mjs)."""
+hot line only, the hover there shows its share, and the palette command profiles the cell at the cursor.
+One code-server start (tests/e2e/scenarios_cells.mjs)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,8 @@ def hottest_in_cell(data: Optional[FileData], cell: FileCell) -> Optional[Dict[s
 def _args(args: Any) -> Tuple[str, int]:
     if (len(args) != 2 or not isinstance(args[0], str) or not args[0]
             or not isinstance(args[1], int) or isinstance(args[1], bool) or args[1] < 0):
-        raise JsonRpcInvalidParams(f"{PROFILE_FILE_CELL} takes two arguments: the file's uri and a 0-based line of the cell")
+        raise JsonRpcInvalidParams(
+            f"{PROFILE_FILE_CELL} takes two arguments: the file's uri and a 0-based line of the cell")
     return args[0], args[1]
 
 
