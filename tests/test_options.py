@@ -101,3 +101,14 @@ def test_bad_values_on_the_command_line_are_usage_errors() -> None:
 def test_an_unknown_memory_mode_is_refused_by_the_one_normalisation() -> None:
     with pytest.raises(ValueError):
         ProfileOptions.normalised(memory="everything")
+
+
+def test_heatlens_test_takes_the_schema_s_flags() -> None:
+    from heatlens.commands import test as test_cmd
+
+    parser = argparse.ArgumentParser()
+    test_cmd.register(parser.add_subparsers())
+    args = parser.parse_args(["test", "--timeout", "0", "--interval", "5ms", "--memory", "off", "--backend", "cprofile"])
+    options = ProfileOptions.from_args(args)
+    assert (options.timeout, options.sample_interval, options.memory, options.backend) == (None, 0.005, "off", "cprofile")
+    assert parser.parse_args(["test"]).timeout == schema.DEFAULT_TIMEOUT

@@ -126,6 +126,25 @@ def test_the_cli_runs_the_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert target.value == str(tmp_path / "p.py") and options.sample_interval == 0.005 and options.timeout is None
 
 
+def test_the_attach_command_runs_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heatlens.commands import attach as attach_cmd
+    from heatlens.model import Failure, FailureKind
+
+    spy = _Spy()
+
+    async def fake(target: Target, options: ProfileOptions, **kw: Any) -> pipeline.Outcome:
+        spy.calls.append((target, kw["attach_seconds"], kw["attach_rate"], kw["save"]))
+        return pipeline.Outcome(argparse.Namespace(profile=None, failure=Failure(FailureKind.TARGET_NOT_FOUND, "gone"),
+                                                   wall_time=0.0))
+
+    monkeypatch.setattr(pipeline, "profile", fake)
+    parser = argparse.ArgumentParser()
+    attach_cmd.register(parser.add_subparsers())
+    args = parser.parse_args(["attach", "4242", "--duration", "2", "--rate", "100", "--no-store"])
+    assert attach_cmd.attach_command(args) == 17
+    assert [(t.kind, t.value, seconds, rate, save) for t, seconds, rate, save in spy.calls] == [("pid", "4242", 2.0, 100, None)]
+
+
 def test_the_api_finishes_through_the_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import heatlens
 

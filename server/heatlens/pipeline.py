@@ -47,17 +47,19 @@ class Outcome:
 async def profile(target: Target, options: ProfileOptions, *, progress: Optional[Progress] = None,
                   cancel: Optional[asyncio.Event] = None, stream: Optional[Callable[[str, bytes], None]] = None,
                   save: Optional[Saver] = None, before_save: Optional[Callable[[Profile], None]] = None,
-                  attach_seconds: Optional[float] = None) -> Outcome:
+                  attach_seconds: Optional[float] = None, attach_rate: Optional[int] = None) -> Outcome:
     """Run `target` under `options` and finish its profile (see `finish`). `cancel` stops the target's
     process tree and keeps what was recorded; `stream` echoes its output live (the CLI); a `pid` target is
-    attached to for `attach_seconds` (None: until cancelled)."""
+    attached to for `attach_seconds` (None: until cancelled) at `attach_rate` Hz (None: attach's default, which
+    a busy server does not feel)."""
     phase = progress or (lambda _p: None)
     if target.kind == "pid":
         from heatlens.run.attach import attach
 
         phase("running")
+        rate = {"rate": attach_rate} if attach_rate else {}
         result = await attach(int(target.value), attach_seconds, cancel or asyncio.Event(),
-                              project_root=options.project_root)
+                              project_root=options.project_root, **rate)
     else:
         from heatlens.run import profile_target
 

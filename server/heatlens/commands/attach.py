@@ -10,10 +10,12 @@ import argparse
 import asyncio
 import os
 import sys
-from typing import Any
+from typing import Any, Optional
 
-from heatlens.commands.run import EXIT_CODES, REPORT_KINDS, _render, attach_findings, failure_paragraph, with_interrupts
-from heatlens.commands.run_args import parse_timeout
+from heatlens.backends.base import Target
+from heatlens.commands.run import EXIT_CODES, REPORT_KINDS, _render, failure_paragraph, with_interrupts
+from heatlens.model import Profile
+from heatlens.options import ProfileOptions, parse_timeout
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -36,8 +38,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def attach_command(args: argparse.Namespace) -> int:
-    from heatlens.run.attach import attach, python_processes
-    from heatlens.commands import record
+    from heatlens import pipeline  # the one pipeline of every run: analyse, leaks, store
+    from heatlens.run.attach import python_processes
 
     if args.list or args.pid is None:
         for proc in python_processes(os.getcwd()):
@@ -45,14 +47,25 @@ def attach_command(args: argparse.Namespace) -> int:
         return 0 if args.list else 2
     print(f"heatlens: sampling process {args.pid}" + (f" for {args.duration:g} s" if args.duration else
                                                       " until Ctrl-C or its exit"), file=sys.stderr)
-    result = asyncio.run(with_interrupts(
-        lambda cancel: attach(args.pid, args.duration, cancel, args.rate, args.project_root)))
+    options = ProfileOptions(project_root=args.project_root)
+    outcome = asyncio.run(with_interrupts(lambda cancel: pipeline.profile(
+        Target("pid", str(args.pid)), options, cancel=cancel, attach_seconds=args.duration, attach_rate=args.rate,
+        save=None if args.no_store else lambda prof: _save(args, prof))))
+    for message in outcome.messages:
+        print(f"heatlens: {message}", file=sys.stderr)
+    result = outcome.result
     if result.profile is None:
         print(failure_paragraph(result.failure), file=sys.stderr)
         return EXIT_CODES[result.failure.kind]
-    if args.project_root is None:
-        args.project_root = result.profile.meta.project_root  # the store lives with the attached program
-    attach_findings(result.profile)
-    record.record_run(args, result)
     sys.stdout.write(_render(result.profile, args.report, "text", result.profile.meta.project_root or None) + "\n")
     return 0
+
+
+def _save(args: argparse.Namespace, prof: Profile) -> Optional[int]:
+    """Into the store of the attached program's project (its working directory) unless --project-root says."""
+    from heatlens.pipeline import saver
+
+    args.project_root = args.project_root or prof.meta.project_root
+    run_id = saver(args.project_root or os.getcwd(), args.store, getattr(args, "group", None))(prof)
+    print(f"heatlens: stored as run #{run_id}", file=sys.stderr)
+    return run_id

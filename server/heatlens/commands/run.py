@@ -228,8 +228,8 @@ def _render(profile: Profile, kind: str, fmt: str, project_root: Optional[str]) 
 
 
 def attach_findings(profile: Profile) -> None:
-    """Hot anti-patterns of the user's own files and memory leaks, as the pipeline computes them for a
-    profile read another way (`heatlens attach`)."""
+    """Hot anti-patterns of the user's own files and memory leaks, as the pipeline computes them for every
+    run (`pipeline.analyse` with the default thresholds), for a profile read another way."""
     from heatlens import pipeline
 
     pipeline.analyse(profile, ProfileOptions())

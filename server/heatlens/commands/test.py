@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import os
+
+import attrs
 import sys
 from typing import Any, Callable, List, Optional
 
 from heatlens import classify
 from heatlens.analysis import pytests
-from heatlens.backends.base import BackendOptions
-from heatlens.commands.run_args import parse_backend
+from heatlens import options as schema
 from heatlens.model import Failure, FailureKind, Profile
 from heatlens.reports import document as doc
 from heatlens.reports.attribution import make_scope
-from heatlens.run import RunOptions, RunResult
+from heatlens.options import ProfileOptions
+from heatlens.run import RunResult
 
 MAX_TESTS = 200
 
@@ -31,12 +33,9 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("tests", nargs="*", metavar="TESTS", help="what pytest should select")
     parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only tests matching EXPR (as pytest -k)")
-    parser.add_argument("--backend", type=parse_backend, default="auto", help="profiler backend (default: auto)")
-    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per test (default 300)")
-    parser.add_argument("--python", default="", metavar="P", help="interpreter with pytest (default: this one)")
+    schema.add_arguments(parser, ("backend", "timeout", "python", "memory", "sample_interval"))  # per test run
     parser.add_argument("--cwd", default=None, metavar="D", help="where pytest runs (default: here)")
     parser.add_argument("--project-root", default=None, metavar="D", help="your code, and where the store is")
-    parser.add_argument("--memory", choices=("off", "sampled", "full"), default="sampled")
     parser.add_argument("--store", default=None, metavar="PATH", help="the store's database")
     parser.add_argument("--no-store", action="store_true", help="do not store the runs")
     parser.add_argument("--max-tests", type=int, default=MAX_TESTS, help="refuse to run more (default %(default)s)")
@@ -60,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
               "select fewer or raise the limit", file=sys.stderr)
         return 2
     print(f"heatlens: profiling {len(nodeids)} test(s)", file=sys.stderr)
-    options = RunOptions(backend=args.backend, timeout=args.timeout, project_root=root,
-                         backend_options=BackendOptions(memory=args.memory))
+    options = attrs.evolve(ProfileOptions.from_args(args), project_root=root).run_options()
     group = pytests.group_id()
     rows: List[List[str]] = []
     failed = 0
