@@ -1,27 +1,40 @@
-"""`python -m benchmarks.stress [--runs N] [--jobs J] [--timeout S]`: the agent's robustness, counted.
+"""`python -m benchmarks.stress [--runs N] [--backend B] [--record FILE]`: robustness of a backend, counted.
 
 Runs every program of tests/fixtures/stress (the same list as tests/backends/test_agent_stress.py) N times
-(default 50) through the real agent backend on every CPython 3.9+ found (this one and pyenv's, see
-tests/fixtures/pythons.py), J at a time, and prints per Python and program how many runs crashed (died by a
-signal or failed), hung (reached the timeout) or changed the program's output (exit status, stdout or
-stderr unlike a run without heatlens).
+(default 50) through the real runner with backend B (`agent`, or `auto`: the default, py-spy from outside)
+on every CPython 3.9+ found (this one and pyenv's, see tests/fixtures/pythons.py), J at a time, and prints
+per Python and program how many runs crashed (died by a signal or failed), hung (reached the timeout) or
+changed the program's output (exit status, stdout or stderr unlike a run without heatlens).
+
+With `--record FILE` every run's outcome is appended to FILE (JSON lines, with the git commit it ran on), and
+a later call resumes: it runs only what the file lacks. Runs go in levels of `--step` per program, all
+Pythons and programs reaching one level before the next starts, so a batch cut short stays even.
+`--summary FILE` prints the recorded counts as a Markdown table per Python and backend.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import REPO  # noqa: E402
+from heatlens.backends.base import BackendOptions, Target  # noqa: E402
 from heatlens.model import FailureKind  # noqa: E402
+from heatlens.run import RunOptions, RunResult, profile_target_sync  # noqa: E402
+
+OUTCOMES = ("ok", "crash", "hang", "output")
 
 
 def _load(name: str, path: Path):
@@ -39,16 +52,67 @@ def interpreters() -> List[Tuple[str, Tuple[int, int]]]:
     return sorted([(sys.executable, tuple(sys.version_info[:2]))] + pythons.other_interpreters(), key=lambda p: p[1])
 
 
-def one_run(stress, name: str, args: Tuple[str, ...], children: bool, python: str, want) -> str:
-    """"ok", "crash", "hang" or "output" for one profiled run."""
-    r = stress.profiled(name, args, children, python)
+def program_label(name: str, args: Tuple[str, ...], children: bool) -> str:
+    return " ".join([name, *args]) + ("" if children else " (no children)")
+
+
+def head_commit() -> str:
+    """HEAD, with "+dirty" when heatlens's own code has uncommitted changes (others edit the shared tree)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=str(REPO), capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "--short=12", "HEAD") + ("+dirty" if git("status", "--porcelain", "server") else "")
+
+
+def profiled(stress, name: str, args: Tuple[str, ...], children: bool, python: str, backend: str) -> RunResult:
+    return profile_target_sync(
+        Target(kind="script", value=str(stress.STRESS / name), args=list(args), cwd=str(stress.STRESS),
+               python=python),
+        RunOptions(backend=backend, timeout=stress.TIMEOUT, backend_options=BackendOptions(children=children)))
+
+
+def classify_run(r: RunResult, want: subprocess.CompletedProcess) -> Tuple[str, str]:
+    """("ok" | "crash" | "hang" | "output", what went wrong) for one profiled run against the plain one."""
     if r.failure.kind is FailureKind.TIMEOUT:
-        return "hang"
+        return "hang", r.failure.message
     if not r.failure.ok:
-        return "crash"
+        return "crash", "%s: %s | %s" % (r.failure.kind.value, r.failure.message, r.stderr[-600:])
     if r.stdout != want.stdout.decode() or r.stderr != want.stderr.decode():
-        return "output"
-    return "ok"
+        return "output", "stdout %r / stderr %r" % (r.stdout[-300:], r.stderr[-300:])
+    return "ok", ""
+
+
+def read_records(path: Optional[Path]) -> List[dict]:
+    if path is None or not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def levels(runs: int, step: int) -> List[int]:
+    """Run counts to reach in turn: step, 2*step, ..., runs."""
+    step = max(1, min(step, runs))
+    return sorted({min(runs, k) for k in range(step, runs + step, step)})
+
+
+def summarize(records: Iterable[dict]) -> str:
+    """A Markdown table: runs and outcomes per backend and Python, with the commits the runs were made on."""
+    counts: Dict[Tuple[str, str], Counter] = {}
+    programs: Dict[Tuple[str, str], Counter] = {}
+    commits: Dict[Tuple[str, str], set] = {}
+    for r in records:
+        key = (r["backend"], r["python"])
+        counts.setdefault(key, Counter())[r["outcome"]] += 1
+        programs.setdefault(key, Counter())[r["program"]] += 1
+        commits.setdefault(key, set()).add(r["commit"])
+    rows = ["| backend | Python | runs | programs × runs each | crashes | hangs | changed output | commits |",
+            "|---|---|---|---|---|---|---|---|"]
+    for key in sorted(counts, key=lambda k: (k[0], tuple(int(x) for x in k[1].split(".")))):
+        c, per = counts[key], programs[key]
+        each = "%d × %d" % (len(per), min(per.values())) + ("" if len(set(per.values())) == 1
+                                                            else "–%d" % max(per.values()))
+        rows.append("| %s | %s | %d | %s | %d | %d | %d | %s |" % (
+            key[0], key[1], sum(c.values()), each, c["crash"], c["hang"], c["output"],
+            ", ".join(sorted(commits[key]))))
+    return "\n".join(rows)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -56,27 +120,58 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--runs", type=int, default=50, help="runs per program per Python (default 50)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a run counts as hung")
+    ap.add_argument("--backend", default="agent", help="the runner's backend: agent (default), auto, pyspy")
+    ap.add_argument("--python", action="append", default=[], help="only these versions (e.g. 3.9); repeatable")
+    ap.add_argument("--record", type=Path, help="append each run's outcome here (JSON lines) and resume from it")
+    ap.add_argument("--step", type=int, default=10, help="runs per program before moving to the next one")
+    ap.add_argument("--summary", type=Path, help="only print the Markdown table of a record file")
     args = ap.parse_args(argv)
-    pythons = interpreters()  # also makes heatlens_test_pythons importable for the test module
+    if args.summary:
+        print(summarize(read_records(args.summary)))
+        return 0
+    pythons = [p for p in interpreters() if not args.python or "%d.%d" % p[1] in args.python]
     stress = _load("heatlens_agent_stress", REPO / "tests" / "backends" / "test_agent_stress.py")
     stress.TIMEOUT = args.timeout
-    totals: Dict[str, Counter] = {}
-    for python, version in pythons:
-        label = "%d.%d" % version
-        totals[label] = Counter()
-        for name, pargs, children in stress.PROGRAMS:
-            want = stress.plain(name, pargs, python)
-            if want.returncode != 0:
-                print("%s %s: the program fails without heatlens; skipped" % (label, name))
-                continue
-            with ThreadPoolExecutor(args.jobs) as pool:
-                got = Counter(pool.map(lambda _: one_run(stress, name, pargs, children, python, want),
-                                       range(args.runs)))
-            totals[label].update(got)
-            prog = " ".join([name, *pargs]) + ("" if children else " (no children)")
-            print("%-6s %-36s runs %3d  crash %3d  hang %3d  output %3d" % (
-                label, prog, args.runs, got["crash"], got["hang"], got["output"]), flush=True)
-    print("\ntotals per Python (runs / crashes / hangs / changed output):")
+    done = Counter((r["backend"], r["python"], r["program"]) for r in read_records(args.record))
+    lock = threading.Lock()
+    totals: Dict[str, Counter] = {"%d.%d" % v: Counter() for _, v in pythons}
+    wants: Dict[Tuple[str, str], Optional[subprocess.CompletedProcess]] = {}
+    for level in levels(args.runs, args.step):
+        commit = head_commit()  # per level: the code may change under a long batch
+        for python, version in pythons:
+            label = "%d.%d" % version
+            for name, pargs, children in stress.PROGRAMS:
+                prog = program_label(name, pargs, children)
+                todo = level - done[(args.backend, label, prog)]
+                if todo <= 0:
+                    continue
+                if (python, prog) not in wants:
+                    want = stress.plain(name, pargs, python)
+                    wants[(python, prog)] = want if want.returncode == 0 else None
+                want = wants[(python, prog)]
+                if want is None:
+                    print("%s %s: the program fails without heatlens; skipped" % (label, prog))
+                    continue
+
+                def one(_: int) -> str:
+                    t0 = time.monotonic()
+                    r = profiled(stress, name, pargs, children, python, args.backend)
+                    outcome, detail = classify_run(r, want)
+                    rec = {"backend": args.backend, "used": r.profile.meta.backend if r.profile else "",
+                           "python": label, "program": prog, "outcome": outcome, "commit": commit,
+                           "seconds": round(time.monotonic() - t0, 2), "detail": detail[-900:]}
+                    if args.record:
+                        with lock, args.record.open("a") as f:
+                            f.write(json.dumps(rec) + "\n")
+                    return outcome
+
+                with ThreadPoolExecutor(args.jobs) as pool:
+                    got = Counter(pool.map(one, range(todo)))
+                done[(args.backend, label, prog)] += todo
+                totals[label].update(got)
+                print("%-6s %-36s runs %3d (now %3d)  crash %3d  hang %3d  output %3d  [%s]" % (
+                    label, prog, todo, level, got["crash"], got["hang"], got["output"], commit), flush=True)
+    print("\ntotals of this call per Python (runs / crashes / hangs / changed output):")
     for label, c in totals.items():
         print("  %s: %d / %d / %d / %d" % (label, sum(c.values()), c["crash"], c["hang"], c["output"]))
     return 1 if any(c["crash"] or c["hang"] or c["output"] for c in totals.values()) else 0

@@ -1,0 +1,63 @@
+"""benchmarks/stress.py's bookkeeping: runs go in even levels, a record file resumes a batch, each run is
+classified against the plain run, and the summary counts per backend and Python. One real run at the end
+(one program, one run) through the CLI with a record file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks import stress  # noqa: E402
+from heatlens.model import Failure, FailureKind  # noqa: E402
+from heatlens.run import RunResult  # noqa: E402
+
+
+def test_levels_reach_the_run_count_in_steps() -> None:
+    assert stress.levels(50, 10) == [10, 20, 30, 40, 50]
+    assert stress.levels(25, 10) == [10, 20, 25]
+    assert stress.levels(3, 10) == [3]
+
+
+def test_a_run_is_classified_against_the_plain_run() -> None:
+    want = subprocess.CompletedProcess([], 0, stdout=b"out\n", stderr=b"")
+    ok = RunResult(profile=None, failure=Failure(FailureKind.OK, ""), stdout="out\n", stderr="")
+    assert stress.classify_run(ok, want) == ("ok", "")
+    changed = RunResult(profile=None, failure=Failure(FailureKind.OK, ""), stdout="out\n", stderr="py-spy panicked\n")
+    assert stress.classify_run(changed, want)[0] == "output"
+    hung = RunResult(profile=None, failure=Failure(FailureKind.TIMEOUT, "60 s"))
+    assert stress.classify_run(hung, want) == ("hang", "60 s")
+    died = RunResult(profile=None, failure=Failure(FailureKind.SIGNAL, "SIGSEGV"), stderr="Fatal Python error")
+    outcome, detail = stress.classify_run(died, want)
+    assert outcome == "crash" and "SIGSEGV" in detail and "Fatal Python error" in detail
+
+
+def test_summary_counts_per_backend_and_python() -> None:
+    def rec(backend: str, python: str, program: str, outcome: str, commit: str = "abc") -> dict:
+        return {"backend": backend, "python": python, "program": program, "outcome": outcome, "commit": commit}
+
+    table = stress.summarize([rec("auto", "3.10", "a.py", "ok"), rec("auto", "3.10", "a.py", "output", "def"),
+                              rec("auto", "3.10", "b.py", "ok"), rec("auto", "3.9", "a.py", "hang"),
+                              rec("agent", "3.9", "a.py", "crash")])
+    rows = table.splitlines()[2:]
+    assert rows == ["| agent | 3.9 | 1 | 1 × 1 | 1 | 0 | 0 | abc |",
+                    "| auto | 3.9 | 1 | 1 × 1 | 0 | 1 | 0 | abc |",  # 3.9 before 3.10: versions sort as numbers
+                    "| auto | 3.10 | 3 | 2 × 1–2 | 0 | 0 | 1 | abc, def |"]
+
+
+def test_a_recorded_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
+    record = tmp_path / "runs.jsonl"
+    version = "%d.%d" % sys.version_info[:2]
+    programs = stress._load("heatlens_agent_stress", stress.REPO / "tests" / "backends" / "test_agent_stress.py").PROGRAMS
+    done = [stress.program_label(*p) for p in programs if p[0] != "os_fork.py"]  # every program but one ran
+    record.write_text("".join(json.dumps({"backend": "agent", "python": version, "program": label, "outcome": "ok",
+                                          "commit": "x"}) + "\n" for label in done))
+    code = stress.main(["--runs", "1", "--backend", "agent", "--python", version, "--record", str(record)])
+    new = [json.loads(line) for line in record.read_text().splitlines()][len(done):]
+    assert [r["program"] for r in new] == ["os_fork.py"]  # only what the record lacked, appended
+    assert code == 0 and new[0]["outcome"] == "ok" and new[0]["used"] == "agent" and new[0]["commit"] != "x"
