@@ -53,7 +53,8 @@ def test_summary_counts_per_backend_and_python() -> None:
 def test_a_recorded_batch_resumes_where_it_stopped(tmp_path: Path) -> None:
     record = tmp_path / "runs.jsonl"
     version = "%d.%d" % sys.version_info[:2]
-    programs = stress._load("heatlens_agent_stress", stress.REPO / "tests" / "backends" / "test_agent_stress.py").PROGRAMS
+    module = stress.REPO / "tests" / "backends" / "test_agent_stress.py"
+    programs = stress._load("heatlens_agent_stress", module).PROGRAMS
     done = [stress.program_label(*p) for p in programs if p[0] != "os_fork.py"]  # every program but one ran
     record.write_text("".join(json.dumps({"backend": "agent", "python": version, "program": label, "outcome": "ok",
                                           "commit": "x"}) + "\n" for label in done))
