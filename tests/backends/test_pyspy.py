@@ -218,3 +218,10 @@ def test_real_run_anchors_functions_at_their_decorator_line_with_qualnames(tmp_p
     spin = [f for f in run.profile.functions if f.file == str(script) and f.qualname.endswith("spin")]
     # sampled lines are 12-14; CPython's co_firstlineno of Job.spin is its decorator line, 10
     assert [(f.qualname, f.line) for f in spin] == [("Job.spin", 10)]
+
+
+def test_the_default_interval_samples_at_pyspys_measured_rate_and_any_other_as_given() -> None:
+    # 1 ms is the in-process samplers' default; py-spy's CPU grows with its rate (benchmarks/PYSPY_RATE.md)
+    assert pyspy._rate(BackendOptions()) == pyspy.DEFAULT_RATE < 1000
+    assert pyspy._rate(BackendOptions(sample_interval=0.004)) == 250
+    assert pyspy._rate(BackendOptions(sample_interval=0.0005)) == 2000

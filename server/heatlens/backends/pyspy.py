@@ -22,8 +22,11 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+import attrs
+
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
+from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_memory import attribute
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
     LAUNCHER,
@@ -64,7 +67,16 @@ def find_pyspy() -> Optional[str]:
     return shutil.which("py-spy")
 
 
+# Samples per second at the shared default interval (1 ms, the in-process samplers'): py-spy's CPU grows with
+# the rate (~90 µs a sample) and so does the program's slowdown, while line TV vs Austin did not get worse
+# at 500 Hz on the blind corpus (benchmarks/PYSPY_RATE.md). Any other --interval is used as given.
+DEFAULT_RATE = 500
+_SHARED_DEFAULT = attrs.fields(BackendOptions).sample_interval.default  # options.DEFAULT_INTERVAL too
+
+
 def _rate(options: BackendOptions) -> int:
+    if options.sample_interval == _SHARED_DEFAULT:
+        return DEFAULT_RATE
     return max(1, min(10000, round(1.0 / max(options.sample_interval, 1e-4))))
 
 
@@ -113,6 +125,7 @@ class PySpyBackend(Backend):
                 "that end within ~20 ms, and needs permission to read the target's memory; see its stderr)"
                 + (f"; py-spy said: {said}" if said else "")
             ) from exc
+        text = with_children(text, str(out_dir), pid, " ".join(meta.argv) or meta.target)  # pyspy_children.py
         rate = float(recorded_rate or (1.0 / meta.sample_interval if meta.sample_interval else 100.0))
         profile = parse_raw(text, rate, meta.cwd or None, pid)
         profile.meta = meta

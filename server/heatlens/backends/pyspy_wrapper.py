@@ -176,6 +176,9 @@ def main(argv):
     out_dir, memory, command = argv[1], argv[2] == "1", argv[3:]
     dash = command.index("--")
     record, target_argv = command[:dash], command[dash + 1:]  # PY_SPY record ... | PYTHON -c LAUNCHER STATUS ...
+    children = _child_spies(record, out_dir)
+    if children is not None:  # py-spy's own --subprocesses costs every sample: children get a py-spy when seen
+        record = [a for a in record if a != "--subprocesses"]
     go_read, go_write = os.pipe()
     env = dict(os.environ, HEATLENS_GO_FD=str(go_read))
     if ptrace_scope() == 1 and os.geteuid() != 0:
@@ -197,6 +200,8 @@ def main(argv):
 
     def finish():
         spy_stop(spy)
+        if children is not None:
+            children.stop()
         reader.join(1.0)
         log.close()
         spy_err.close()
@@ -231,7 +236,7 @@ def main(argv):
         poller.start()
     os.write(go_write, b"g")
     os.close(go_write)
-    code = target.wait()
+    code = target.wait() if children is None else children.wait(target)
     finish()
     if code < 0:  # end as the program did, so that the runner classifies the signal (no core file of ours)
         sys.stdout.flush()
@@ -241,6 +246,18 @@ def main(argv):
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     return code
+
+
+def _child_spies(record, out_dir):
+    """With --subprocesses, where /proc lists children: a ChildSpies (pyspy_children.py, next to this file)."""
+    if "--subprocesses" not in record:
+        return None
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import pyspy_children
+
+    if not pyspy_children.children_listed(os.getpid()):
+        return None
+    return pyspy_children.ChildSpies(record, out_dir, open(os.path.join(out_dir, "pyspy-children-log.txt"), "wb"))
 
 
 def _read_banner(stream, log, ready):
