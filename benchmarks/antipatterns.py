@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 from typing import List
 
-from heatlens.analysis.evaluate import Score, findings_of, profile_file, score
+from heatlens.analysis.evaluate import Score, score
+from heatlens.jobs.corpus import findings_of, profile_file
 from heatlens.analysis.fixes import fix_source
-from heatlens.analysis.verify import verify_fix
+from heatlens.jobs.verify import verify_fix
 from heatlens.backends.base import Target
 
 ROOT = Path(__file__).resolve().parent.parent

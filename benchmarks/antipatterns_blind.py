@@ -89,7 +89,7 @@ class Tally:
 def _verification_refuses(name: str, f: Finding) -> bool:
     """Run "Apply fix and verify" on a verify-only fix of an unsafe decoy: it must be refused."""
     from heatlens.analysis.fixes import fix_source
-    from heatlens.analysis.verify import verify_fix
+    from heatlens.jobs.verify import verify_fix
     from heatlens.backends.base import Target
     from heatlens.run import RunOptions
 

@@ -57,7 +57,7 @@ async def profile(target: Target, options: ProfileOptions, *, progress: Optional
         from heatlens.run.attach import attach
 
         phase("running")
-        rate = {"rate": attach_rate} if attach_rate else {}
+        rate: Dict[str, Any] = {"rate": attach_rate} if attach_rate else {}  # else attach's own default
         result = await attach(int(target.value), attach_seconds, cancel or asyncio.Event(),
                               project_root=options.project_root, **rate)
     else:

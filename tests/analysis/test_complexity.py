@@ -76,26 +76,6 @@ def test_fit_skips_tiny_timings_but_keeps_four_sizes() -> None:
     assert len(cx.fitted_runs(runs[:4])) == 4
 
 
-@pytest.mark.parametrize("function,expected", [
-    ("linear_sum", "O(n)"),
-    ("quadratic_pairs", "O(n²)"),
-    ("sort_copy", "O(n log n)"),
-    ("lookup", "O(1)"),
-])
-def test_known_functions_in_a_subprocess(function: str, expected: str) -> None:
-    result = cx.measure_sync(str(FIXTURE), function, timeout=240)
-    assert result.label == expected, (cx.summary_text(result), [(f.label, round(f.rel_error, 3)) for f in result.fits])
-    assert len(result.runs) >= 4 and all(r.best > 0 for r in result.runs)
-    assert cx.summary_text(result).startswith(f"≈ {expected} (")
-
-
-def test_errors_are_reported() -> None:
-    with pytest.raises(cx.ComplexityError, match="no function 'missing'"):
-        cx.measure_sync(str(FIXTURE), "missing")
-    with pytest.raises(cx.ComplexityError, match="TypeError"):  # linear_sum(n) with an int: not iterable
-        cx.measure_sync(str(FIXTURE), "linear_sum", factory="", sizes=[1, 2, 3], timeout=120)
-
-
 def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bigo", f"{FIXTURE}::no_hints", "--sizes", "3k..100k:4", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from heatlens.analysis import complexity as cx
 from heatlens.analysis.complexity_record import function_hash, function_sources, to_row
+from heatlens.jobs.complexity import measure_sync
 
 SRC = '''import os
 
@@ -36,7 +37,7 @@ def test_hash_covers_the_function_and_its_hint_block_only() -> None:
 def test_row_from_a_real_measurement(tmp_path: Path) -> None:
     path = tmp_path / "x.py"
     path.write_text(SRC)
-    result = cx.measure_sync(str(path), "f")
+    result = measure_sync(str(path), "f")
     row = to_row(result, SRC, "cli")
     assert row.qualname == "f" and row.file == str(path.resolve()) and row.source_hash == function_hash(str(path), SRC, "f")
     assert row.sizes == [10, 20, 40] and [r["n"] for r in row.runs] == [10, 20, 40]

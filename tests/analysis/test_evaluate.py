@@ -1,37 +1,9 @@
-"""The corpus, profiled for real (agent backend): every hot pattern found, cold decoys silent, unsafe
-decoys without a fix; and one fix verified end to end (before/after runs through the runner)."""
+"""Scoring a corpus: `# expect:` marks parsed, and findings counted against them."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pytest
-
-from heatlens.analysis.evaluate import expectations, findings_of, profile_file, score
-from heatlens.analysis.fixes import fix_source
-from heatlens.analysis.verify import verify_fix
-from heatlens.backends.base import Target
-
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "antipatterns"
-PROGRAMS = sorted(p.name for p in CORPUS.glob("*.py"))
-
-
-@pytest.mark.parametrize("name", PROGRAMS)
-def test_corpus_program(name: str) -> None:
-    path = str(CORPUS / name)
-    source = (CORPUS / name).read_text()
-    profile, _ = profile_file(path)
-    findings = findings_of(profile, path, source, probe=True)
-    s = score(path, source, findings)
-    assert s.hot > 0 and s.missed == [], f"hot patterns not reported: {s.missed}"
-    assert s.cold_reported == 0, "a cold decoy was reported"
-    assert s.unsafe_fixed == 0, "a fix was offered on an unsafe decoy"
-    # a fix is offered only where its preconditions are proven (hashable keys: analysis/hashable.py); the
-    # corpus marks some record joins `fix` whose keys are attributes of unknown type, now advice only
-    assert s.fix_offered <= s.fixable
-    for f in findings:  # messages carry the measured cost
-        assert re.search(r"% of run time( in its loop body)? \(", f.message) and f.cost_share >= 0.005
+from heatlens.analysis.evaluate import expectations, score
+from heatlens.model import Finding
 
 
 def test_expectations_parse() -> None:
@@ -39,17 +11,12 @@ def test_expectations_parse() -> None:
     assert [(e.line, e.heat, e.rule, e.fix) for e in exp] == [(1, "hot", "list-membership", True), (2, "cold", "str-concat-loop", None)]
 
 
-def test_verify_keeps_a_good_fix_and_refuses_a_bad_one(tmp_path: Path) -> None:
-    prog = tmp_path / "prog.py"
-    prog.write_text(
-        "def run(n):\n    q = list(range(n))\n    t = 0\n    while q:\n        t = t * 31 + q.pop(0)\n"
-        "        t %= 1000003\n    return t\n\nprint(run(30000))\n")
-    target = Target("script", str(prog), cwd=str(tmp_path))
-    fixed = fix_source(prog.read_text(), "list-pop-front", 5)
-    assert fixed.ok
-    good = verify_fix(target, str(prog), fixed.text, repeats=1)
-    assert good.ok, good.reason
-    assert good.before_exit == good.after_exit == 0 and good.speedup > 0
-    bad = verify_fix(target, str(prog), fixed.text.replace("q.popleft()", "q.pop()"), repeats=1)
-    assert not bad.ok and "output differs" in bad.reason
-    assert "popleft" not in prog.read_text()  # the user's file is untouched
+def test_score_counts_found_missed_and_false_reports() -> None:
+    source = ("a = 1  # expect: hot list-membership fix\nb = 2  # expect: hot str-concat-loop\n"
+              "c = 3  # expect: cold list-membership\n")
+    found = [Finding(rule="list-membership", message="", file="f.py", line=1, end_line=1, data={"fix_title": "t"}),
+             Finding(rule="list-membership", message="", file="f.py", line=3, end_line=3)]
+    s = score("f.py", source, found)
+    assert (s.hot, s.hot_found, s.missed) == (2, 1, [(2, "str-concat-loop")])
+    assert (s.cold, s.cold_reported, s.fixable, s.fix_offered) == (1, 1, 1, 1)
+    assert (s.reported, s.true_reports, s.false) == (2, 1, [(3, "list-membership")])

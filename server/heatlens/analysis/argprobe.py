@@ -1,9 +1,8 @@
-"""The argument probe, host side: run the target under `heatlens_probe_args.py` (a separate process,
-supervised like any run: timeout, cancel, the whole tree stopped) and judge whether caching is safe.
+"""The argument probe, the judging half: which findings to probe, what a probe's report says, and whether
+caching is safe. The run itself (`heatlens_probe_args.py` in a supervised process) is `jobs/argprobe.py`.
 
     watches_for(findings) -> [Watch]                       # the repeated-call findings worth probing
-    await run_probe(target, watches, timeout, cancel) -> ProbeReport
-    run_probe_sync(...)                                   # the same for callers without an event loop
+    parse_report(data) -> ProbeReport                      # what the probe recorded
     judge(stats) -> Judgement                             # ok: offer lru_cache; evidence: for the message
 
 `judge` offers a cache only when the run saw enough calls, at most `MAX_DISTINCT_SHARE` of them with new
@@ -13,24 +12,14 @@ repr, no exception and no mutable result (a cached list would be shared by calle
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import secrets
-import sys
-import tempfile
 from typing import Any, Dict, List, Optional, Sequence
 
 import attrs
 import cattrs
 
-from heatlens.backends.base import Target
 from heatlens.model import Finding
-from heatlens.run import argv as argv_mod
-from heatlens.run.supervise import supervise
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "backends", "_agent",
-                      "heatlens_probe_args.py")
 MIN_CALLS = 20
 MAX_DISTINCT_SHARE = 0.5
 
@@ -124,64 +113,10 @@ def watches_for(findings: Sequence[Finding]) -> List[Watch]:
     return out
 
 
-def probe_argv(python: str, target: Target, watches: Sequence[Watch], out: str) -> List[str]:
-    argv = [python, SCRIPT, "--out", out]
-    for w in watches:
-        argv += ["--watch", f"{w.file}:{w.line}:{w.qualname}"]
-    argv.append("--")
-    if target.kind == "module":
-        argv += ["-m", target.value]
-    elif target.kind == "script":
-        argv.append(target.value)
-    else:
-        raise ValueError("the argument probe runs scripts and modules, not -c code")
-    return argv + list(target.args)
-
-
 def parse_report(data: Dict[str, Any], stdout: str = "") -> ProbeReport:
     conv = cattrs.Converter()
     funcs = [conv.structure(f, ArgStats) for f in data.get("functions", [])]
     return ProbeReport(True, funcs, str(data.get("mechanism", "")), data.get("exit_code"), stdout)
-
-
-async def run_probe(target: Target, watches: Sequence[Watch], timeout: Optional[float] = 300.0,
-                    cancel: Optional[asyncio.Event] = None) -> ProbeReport:
-    """Run `target` once under the probe (never in this process) and read what it recorded."""
-    if not watches:
-        return ProbeReport(False, message="no functions to probe")
-    t = argv_mod.absolute_target(target)
-    missing = argv_mod.check_target(t)
-    if missing is not None:
-        return ProbeReport(False, message=missing.message)
-    try:
-        python = argv_mod.resolve_interpreter(t.python, t.cwd)
-    except argv_mod.InterpreterNotFound as exc:
-        return ProbeReport(False, message=str(exc))
-    with tempfile.TemporaryDirectory(prefix="heatlens-probe-") as tmp:
-        out = os.path.join(tmp, "probe.json")
-        try:
-            argv = probe_argv(python, t, watches, out)
-        except ValueError as exc:
-            return ProbeReport(False, message=str(exc))
-        token = secrets.token_hex(16)
-        env = argv_mod.build_env(os.environ, t.env, {}, token)
-        sup = await supervise(argv, env=env, cwd=t.cwd or os.getcwd(), token=token, timeout=timeout, cancel=cancel)
-        stdout = sup.stdout.text()
-        if sup.cancelled:
-            return ProbeReport(False, stdout=stdout, message="the probe was cancelled")
-        if sup.timed_out:
-            return ProbeReport(False, stdout=stdout, message=f"the probe run timed out after {timeout} s")
-        try:
-            with open(out, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return ProbeReport(False, stdout=stdout, exit_code=sup.returncode,
-                               message=f"the probe wrote no result: {sup.stderr.text()[-400:]}")
-        return parse_report(data, stdout)
-
-
-def run_probe_sync(target: Target, watches: Sequence[Watch], timeout: Optional[float] = 300.0) -> ProbeReport:
-    return asyncio.run(run_probe(target, watches, timeout))
 
 
 def to_data(s: ArgStats) -> Dict[str, Any]:
@@ -190,8 +125,3 @@ def to_data(s: ArgStats) -> Dict[str, Any]:
 
 def from_data(d: Dict[str, Any]) -> ArgStats:
     return cattrs.Converter().structure(d, ArgStats)
-
-
-if __name__ == "__main__":  # pragma: no cover - a manual check: python -m heatlens.analysis.argprobe script.py name
-    rep = run_probe_sync(Target("script", sys.argv[1], cwd=os.getcwd()), [Watch(os.path.abspath(sys.argv[1]), 0, sys.argv[2])])
-    print(rep)

@@ -281,8 +281,7 @@ def _merge_stacks(graph: CallGraph, by_pos: Dict[Tuple[str, int], str], profile:
                   for fr in profile.frames]
     for stack in profile.stacks:
         seen = set()
-        chain = [frame_node[i] for i in stack.frames if 0 <= i < len(frame_node)]
-        chain = [c for c in chain if c is not None]
+        chain = [c for c in (frame_node[i] for i in stack.frames if 0 <= i < len(frame_node)) if c is not None]
         for c in chain:
             if graph.nodes[c].kind == "function" and not graph.nodes[c].ran:
                 graph.nodes[c].ran = True

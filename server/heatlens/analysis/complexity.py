@@ -1,7 +1,8 @@
 """Empirical complexity ("big-O") of one function: time it at growing input sizes and fit growth models.
 
-The function runs in a SUBPROCESS of the target's interpreter (`complexity_driver.py`), never in the
-daemon. What to run comes from comments right above the function (or its decorators):
+The function runs in a SUBPROCESS of the target's interpreter (`jobs/complexity.py` runs
+`jobs/complexity_driver.py`), never in the daemon; this module reads the hints and fits what it timed. What
+to run comes from comments right above the function (or its decorators):
 
     # heatlens: sizes=100..100k          (8 sizes spaced geometrically; or a list: sizes=100,1k,10k,100k)
     # heatlens: input=make_input         (make_input(n) -> the one argument; default: n itself)
@@ -17,24 +18,17 @@ noise of the best one wins: a more complex curve must earn its place.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import math
-import os
 import re
-import secrets
 import statistics
-import sys
-import tempfile
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
 DEFAULT_SIZES = (100, 300, 1000, 3000, 10000, 30000, 100000)
 DEFAULT_REPEAT = 5
 DEFAULT_BUDGET = 60.0  # seconds of timing before larger sizes are skipped
-DRIVER = Path(__file__).with_name("complexity_driver.py")
 _HINT = re.compile(r"^\s*#\s*heatlens:\s*(.*)$")
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 TINY_SHARE = 0.01  # sizes timed below 1% of the slowest are left out of the fit...
@@ -273,11 +267,11 @@ def is_flat(n_low: int, n_high: int, t_low: float, t_high: float) -> bool:
     return any(n_high >= grew * n_low and t_high <= limit * t_low for grew, limit in FLAT_GROWTH)
 
 
-def analyze(function: str, file: str, line: int, raw_runs: Sequence[Dict[str, object]]) -> ComplexityResult:
+def analyze(function: str, file: str, line: int, raw_runs: Sequence[Dict[str, Any]]) -> ComplexityResult:
     runs = []
-    for r in raw_runs:
-        times = [float(t) for t in r["times"]]  # type: ignore[union-attr]
-        runs.append(SizeRun(int(r["n"]), min(times), statistics.median(times), times))  # type: ignore[call-overload]
+    for r in raw_runs:  # the timing process's JSON: {"n": int, "times": [seconds, ...]}
+        times = [float(t) for t in r["times"]]
+        runs.append(SizeRun(int(r["n"]), min(times), statistics.median(times), times))
     used = fitted_runs(runs)
     fits = fit_models([r.n for r in used], [r.best for r in used])
     noise = noise_of(used)
@@ -302,47 +296,6 @@ def summary_text(result: ComplexityResult) -> str:
     return f"≈ {result.best.label} (R² {result.best.r2:.2f}, {span})"
 
 
-# ---- running (subprocess of the target's interpreter) --------------------------------------------
-
-async def measure(
-    path: str, qualname: str, *, python: str = "", sizes: Optional[Sequence[int]] = None,
-    factory: Optional[str] = None, unpack: Optional[bool] = None, repeat: Optional[int] = None,
-    budget: float = DEFAULT_BUDGET, timeout: float = 300.0,
-) -> ComplexityResult:
-    """Time `qualname` of `path` in a subprocess and fit it. Arguments override the file's hints."""
-    from heatlens.run.argv import build_env
-    from heatlens.run.supervise import supervise
-
-    path = os.path.abspath(path)
-    line, hints = locate(path, qualname)
-    spec = {
-        "file": path, "qualname": qualname,
-        "factory": factory if factory is not None else hints.factory,
-        "unpack": unpack if unpack is not None else hints.unpack,
-        "sizes": list(sizes or hints.sizes or DEFAULT_SIZES),
-        "repeat": repeat or hints.repeat or DEFAULT_REPEAT, "budget": budget,
-    }
-    with tempfile.TemporaryDirectory(prefix="heatlens-bigo-") as tmp:
-        spec_path, out_path = os.path.join(tmp, "spec.json"), os.path.join(tmp, "out.json")
-        with open(spec_path, "w") as f:
-            json.dump(spec, f)
-        token = secrets.token_hex(16)
-        sup = await supervise(
-            [python or sys.executable, str(DRIVER), spec_path, out_path],
-            env=build_env(os.environ, {}, {}, token), cwd=os.path.dirname(path), token=token, timeout=timeout,
-        )
-        if sup.timed_out:
-            raise ComplexityError(f"timing {qualname} took longer than {timeout:.0f}s; use smaller sizes")
-        try:
-            with open(out_path) as f:
-                out = json.load(f)
-        except (OSError, ValueError):
-            raise ComplexityError(f"the timing process failed (exit {sup.returncode}): {sup.stderr.text()[-2000:]}")
-    if out.get("error"):
-        raise ComplexityError(failure_message(qualname, str(out["error"]), spec["factory"]))
-    return analyze(qualname, path, line, out["runs"])
-
-
 def failure_message(qualname: str, error: str, factory: Optional[str]) -> str:
     """What went wrong while timing; without an input factory the function got the bare size n, which is
     the usual cause of a TypeError (`'int' object is not iterable`): say how to give it real input."""
@@ -353,7 +306,3 @@ def failure_message(qualname: str, error: str, factory: Optional[str]) -> str:
             f"Give one that builds its argument for size n: `--input make_input` (make_input(n) in the same "
             f"module returns the argument; `--args NAME` for a tuple of arguments), or the comment "
             f"`# heatlens: input=make_input` above `def {qualname.rsplit('.', 1)[-1]}`.")
-
-
-def measure_sync(path: str, qualname: str, **kw: object) -> ComplexityResult:
-    return asyncio.run(measure(path, qualname, **kw))  # type: ignore[arg-type]

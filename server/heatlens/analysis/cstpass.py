@@ -14,7 +14,7 @@ whitespace elsewhere); the positions are `PositionProvider`'s own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Tuple, cast
 
 import libcst as cst
 from libcst._position import CodeRange
@@ -49,4 +49,4 @@ def positions_and_children(tree: cst.Module) -> Tuple[Mapping[cst.CSTNode, CodeR
     """(`PositionProvider`'s ranges, each node's children) of `tree`, from one generation of its code."""
     provider = _Provider()
     provider._gen_impl(tree)
-    return provider._computed, provider.state.kids
+    return cast(Mapping[cst.CSTNode, CodeRange], provider._computed), provider.state.kids

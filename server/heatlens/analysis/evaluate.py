@@ -1,6 +1,7 @@
 """Score findings against a corpus whose lines say what is expected (`# expect: hot <rule> fix|nofix`,
 `# expect: cold <rule>`, `# expect: any <rule>`): recall on hot patterns, reports on cold decoys, fixes on
-unsafe decoys, precision. Used by the corpus test and `benchmarks/antipatterns.py`."""
+unsafe decoys, precision. Used by the corpus test and `benchmarks/antipatterns.py`, which profile the corpus
+through `jobs/corpus.py`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 import attrs
 
-from heatlens.analysis.argprobe import run_probe_sync, watches_for
-from heatlens.analysis.findings import Thresholds, apply_probe, findings_for_file
-from heatlens.model import Finding, Profile
+from heatlens.model import Finding
 
 MARK = "# expect:"
 
@@ -78,40 +77,3 @@ def score(path: str, source: str, findings: List[Finding]) -> Score:
         else:
             s.false.append((f.line, f.rule))
     return s
-
-
-def profile_file(path: str, timeout: float = 120.0) -> Tuple[Profile, str]:
-    """Profile `path` for real (the default backend: py-spy) and return (profile, stdout)."""
-    import os
-
-    from heatlens.backends.base import Target
-    from heatlens.run import RunOptions, profile_target_sync
-
-    result = profile_target_sync(Target("script", path, cwd=os.path.dirname(path)),
-                                 RunOptions(backend="auto", timeout=timeout))
-    if result.profile is None or not result.failure.ok:
-        raise RuntimeError(f"profiling {path} failed: {result.failure.kind} {result.failure.message}")
-    return result.profile, result.stdout
-
-
-def findings_of(profile: Profile, path: str, source: str, thresholds: Optional[Thresholds] = None,
-                probe: bool = False) -> List[Finding]:
-    """The findings of `path` in `profile`; with `probe`, the hot repeated-call findings are measured by
-    the argument probe (one more run of the program) and carry its evidence (and the cache fix, if safe)."""
-    import os
-
-    from heatlens.mapping.rollup import same_file
-
-    fp = next((f for f in profile.files if same_file(f.path, path)), None)
-    if fp is None:
-        return []
-    found = findings_for_file(fp.path, source, fp.by_line(), profile.total_cpu, profile.functions, thresholds)
-    watches = watches_for(found) if probe else []
-    if not watches:
-        return found
-    from heatlens.backends.base import Target
-
-    report = run_probe_sync(Target("script", path, cwd=os.path.dirname(path)), watches)
-    if not report.ok:
-        raise RuntimeError(f"the argument probe of {path} failed: {report.message}")
-    return apply_probe(found, report)

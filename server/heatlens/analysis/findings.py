@@ -211,8 +211,8 @@ def graded(findings: List[Finding], th: Thresholds) -> List[Finding]:
     """Findings whose cost's lower bound reaches `th`, each with the severity `th` gives it (pure: copies)."""
     out = []
     for f in findings:
-        low = float(f.data.get("share_low", f.cost_share))  # type: ignore[arg-type]
-        sev = grade(low, float(f.data.get("sampled", MIN_SAMPLES)), th, f.data)  # type: ignore[arg-type]
+        low = float(f.data.get("share_low", f.cost_share))
+        sev = grade(low, float(f.data.get("sampled", MIN_SAMPLES)), th, f.data)
         if sev is None:
             continue
         out.append(f if sev == f.severity else attrs.evolve(f, severity=sev))
@@ -246,7 +246,8 @@ def to_finding(c: Candidate, path: str, lines: Dict[int, LineStats], total_cpu: 
     if c.fix_title is None and c.refusal:
         message += f" (no automatic fix: {c.refusal})"
     elif c.data.get("verify_only"):
-        message += " (the fix is applied only by \"Apply fix and verify\": the keys are not proven hashable)"
+        why = c.data.get("verify_why", "the keys are not proven hashable")
+        message += f" (the fix is applied only by \"Apply fix and verify\": {why})"
     return Finding(
         rule=c.rule, message=message, file=path, line=c.line, end_line=c.end_line, severity=sev,
         cost_seconds=cost, cost_share=share,

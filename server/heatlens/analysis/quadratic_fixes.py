@@ -39,14 +39,14 @@ def plan_sum_lists(mod: Module, cand: Candidate, call: cst.Call) -> None:
     cand.fix_title = "Flatten with itertools.chain.from_iterable (assumes the items are lists)"
 
 
-def _all_targets(tree: cst.CSTNode):  # type: ignore[no-untyped-def]
+def _all_targets(tree: cst.CSTNode):
     for n in u.walk(tree, into_defs=True):
         if isinstance(n, (cst.FunctionDef, cst.ClassDef)):
             yield n.name
         if isinstance(n, (cst.Import, cst.ImportFrom)) and not isinstance(n.names, cst.ImportStar):
             for a in n.names:
                 if a.asname is not None:
-                    yield from u._unpack(a.asname.name)  # type: ignore[arg-type]
+                    yield from u._unpack(a.asname.name)
                 elif isinstance(n, cst.ImportFrom):
                     yield a.name
     yield from u.targets_of(tree)
@@ -149,7 +149,7 @@ def plan_list_concat(mod: Module, site: Site, cand: Candidate, assign: cst.Assig
         return
     single = isinstance(right, cst.List) and len(right.elements) == 1 and isinstance(right.elements[0], cst.Element)
     if single:
-        new = cst.Expr(u.expr(f"{name}.append({u.code(right.elements[0].value)})"))  # type: ignore[union-attr]
+        new = cst.Expr(u.expr(f"{name}.append({u.code(right.elements[0].value)})"))
         cand.fix_title = f"Append to `{name}` in place (it is a local list nothing else holds)"
     else:
         new = cst.Expr(u.expr(f"{name}.extend({u.code(right)})"))

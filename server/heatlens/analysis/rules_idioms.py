@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import libcst as cst
 
@@ -17,6 +17,11 @@ _RE_METHODS = {"compile": 1, "match": 2, "search": 2, "fullmatch": 2, "findall":
                "subn": 4, "split": 3}
 _HOISTABLE = {"sorted", "len", "set", "frozenset", "list", "tuple", "min", "max", "sum"}
 _MUTABLE_RESULT = {"sorted", "set", "list"}
+
+
+def _renamed_to(name: str) -> Callable[[cst.CSTNode], cst.CSTNode]:
+    """An edit that puts the name `name` in place of the node (bound now, not when the edit runs)."""
+    return lambda _upd: cst.Name(name)
 
 
 def _cand(mod: Module, site: Site, node: cst.CSTNode, rule_id: str, summary: str, advice: str, **data: object) -> Candidate:
@@ -217,7 +222,7 @@ def attribute_lookup(mod: Module) -> List[Candidate]:
         plan.before[lp.anchor] = [u.stmt(f"{name} = {text}\n")]
         for n in u.walk(lp.node):
             if isinstance(n, cst.Attribute) and _chain(n) == parts and not isinstance(mod.parent(n), cst.Attribute):
-                plan.edits[n] = lambda _upd, name=name: cst.Name(name)
+                plan.edits[n] = _renamed_to(name)
         cand.plan = plan
         cand.fix_title = f"Look up `{text}` once before the loop (assumes it does not change during the loop)"
         out.append(cand)

@@ -7,7 +7,7 @@ the fix's title.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -260,7 +260,7 @@ def _assigned(mod: Module, where: cst.CSTNode, into_defs: bool) -> Dict[str, Lis
             if isinstance(t.target, (cst.Tuple, cst.List)):
                 for i, el in enumerate(t.target.elements):
                     ok = isinstance(n.value, (cst.Tuple, cst.List)) and len(n.value.elements) == len(t.target.elements)
-                    table.setdefault(u.code(el.value), []).append(n.value.elements[i].value if ok else None)  # type: ignore[union-attr]
+                    table.setdefault(u.code(el.value), []).append(n.value.elements[i].value if ok else None)  # type: ignore[union-attr,attr-defined]
     mod.memo[key] = table
     return table
 
@@ -357,7 +357,10 @@ def list_membership(mod: Module) -> List[Candidate]:
         name = u.fresh_name(mod.all_names, f"{target.value}_set")
         plan = u.Plan()
         plan.before[lp.anchor] = [u.stmt(f"{name} = set({target.value})\n")]
-        plan.edits[target] = lambda _upd, name=name: cst.Name(name)
+        def renamed(_upd: cst.CSTNode, name: str = name) -> cst.CSTNode:  # `name` bound now
+            return cst.Name(name)
+
+        plan.edits[target] = renamed
         c.plan = plan
         assume = [f"calls in the loop don't change `{target.value}`"] if u.calls_other_code(lp.node, watched=target.value) else []
         c.fix_title = f"Test membership in a set built once from `{target.value}`" + (

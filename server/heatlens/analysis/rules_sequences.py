@@ -87,8 +87,8 @@ def _concat_plan(mod: Module, site: Site, loops: List[Loop], cand: Candidate, na
     plan.after[lp.anchor] = [u.stmt(f"{name} = ''.join({parts})\n")]
     for n in u.walk(lp.node):
         if isinstance(n, cst.AugAssign) and isinstance(n.target, cst.Name) and n.target.value == name:
-            plan.edits[n] = lambda upd: cst.Expr(cst.Call(  # type: ignore[attr-defined]
-                func=cst.Attribute(cst.Name(parts), cst.Name("append")), args=[cst.Arg(upd.value)]))
+            plan.edits[n] = lambda upd: cst.Expr(cst.Call(
+                func=cst.Attribute(cst.Name(parts), cst.Name("append")), args=[cst.Arg(upd.value)]))  # type: ignore[attr-defined]
     cand.plan = plan
     cand.fix_title = "Collect the pieces in a list and `''.join` them" + ("" if init else f" (assumes `{name}` is a str)")
     return None
@@ -150,11 +150,11 @@ def _deque_plan(mod: Module, site: Site, cand: Candidate, name: str) -> Optional
                 and n.func.value.value == name:
             op, meth = _front_op(n), n.func.attr.value
             if op == "pop":
-                plan.edits[n] = lambda upd: upd.with_changes(  # type: ignore[attr-defined]
-                    func=upd.func.with_changes(attr=cst.Name("popleft")), args=[])
+                plan.edits[n] = lambda upd: upd.with_changes(
+                    func=upd.func.with_changes(attr=cst.Name("popleft")), args=[])  # type: ignore[attr-defined]
             elif op == "insert":
-                plan.edits[n] = lambda upd: upd.with_changes(  # type: ignore[attr-defined]
-                    func=upd.func.with_changes(attr=cst.Name("appendleft")), args=[upd.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+                plan.edits[n] = lambda upd: upd.with_changes(
+                    func=upd.func.with_changes(attr=cst.Name("appendleft")), args=[upd.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])  # type: ignore[attr-defined]
             elif not (meth in _DEQUE_METHODS or (meth == "pop" and not n.args)):
                 continue
             ok.add(id(n.func.value))

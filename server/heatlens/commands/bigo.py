@@ -11,6 +11,7 @@ from typing import Any, List
 
 from heatlens.analysis import complexity as cx
 from heatlens.commands.history import add_store_arguments, open_cli_store
+from heatlens.jobs.complexity import measure_sync
 from heatlens.reports import document as doc
 from heatlens.store import ComplexityRow, StoreError
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         sizes = cx.parse_sizes(args.sizes) if args.sizes else None
-        result = cx.measure_sync(
+        result = measure_sync(
             path, qualname, python=args.python, sizes=sizes, factory=args.input or args.args,
             unpack=True if args.args else (False if args.input else None), repeat=args.repeat,
             budget=args.budget, timeout=args.timeout,
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render_text(result: cx.ComplexityResult) -> str:
-    blocks = [
+    blocks: List[doc.Block] = [
         doc.Heading(f"{result.function}  {cx.summary_text(result)}"),
         doc.Table(["n", "time per call", "median"],
                   [[cx.format_n(r.n), doc.seconds(r.best), doc.seconds(r.median)] for r in result.runs],

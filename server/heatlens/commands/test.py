@@ -10,7 +10,7 @@ import sys
 from typing import Any, Callable, List, Optional
 
 from heatlens import classify
-from heatlens.analysis import pytests
+from heatlens.jobs import pytests
 from heatlens import options as schema
 from heatlens.model import Failure, FailureKind, Profile
 from heatlens.reports import document as doc
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
 def _parallel(args: argparse.Namespace, nodeids: List[str], cwd: str, root: str, group: str,
               done: Callable[[pytests.TestRun], None]) -> str:
     """`--workers N`: one xdist run; per-test runs go to `done`, the merged run is stored too ("#id")."""
-    from heatlens.analysis import pytests_parallel
+    from heatlens.jobs import pytests_parallel
 
     if args.backend != "auto":
         print("heatlens: --workers profiles with cProfile in each worker; --backend is not used", file=sys.stderr)

@@ -20,8 +20,8 @@ def register(ls: "HeatlensServer") -> None:
     # No annotation on `ls`: pygls resolves the handler's type hints at call time (a TYPE_CHECKING-only
     # name would fail there), and it recognizes the server argument by its name.
     @ls.command(PROFILE_FILE_COMMAND)
-    async def profile_file(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def profile_file(ls, *args: Any) -> Dict[str, Any]:
         if len(args) != 1 or not isinstance(args[0], str):
             raise JsonRpcInvalidParams(f"{PROFILE_FILE_COMMAND} takes one argument: the file's uri")
         summary = await profile(ls, ProfileParams(uri=args[0]))
-        return ls.protocol._converter.unstructure(summary)  # type: ignore[no-any-return]
+        return ls.protocol._converter.unstructure(summary)

@@ -1,4 +1,4 @@
-"""One profile at a time, and every way to cancel it.
+"""One profile at a time, and every way to cancel it: `heatlens.jobs` adapted to the language server.
 
 A second `heatlens/profile` while one runs is refused (never two targets fighting silently). Cancel comes
 from `$/cancelRequest` (pygls cancels the handler's task), `window/workDoneProgress/cancel` (pygls cancels
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from concurrent.futures import Future
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
-import attrs
 from lsprotocol.types import LSPErrorCodes
 from pygls.exceptions import JsonRpcException
+
+from heatlens.jobs import core as jobs
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +26,13 @@ T = TypeVar("T")
 CANCEL_GRACE_S = 20.0
 
 
-class JobBusy(JsonRpcException):
+class JobBusy(JsonRpcException, jobs.JobBusy):
     """A profile is already running: answered as LSP's RequestFailed (-32803)."""
 
     CODE = int(LSPErrorCodes.RequestFailed)
 
 
-@attrs.define
-class Job:
-    target: str
-    cancel_event: asyncio.Event = attrs.Factory(asyncio.Event)
-    started: float = attrs.Factory(time.monotonic)
-
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel_event.is_set()
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
+class Job(jobs.Job):
     def cancel_on(self, future: "Optional[Future[Any]]") -> None:
         """Cancel this job when `future` (e.g. a work-done token's) is cancelled."""
         if future is None:
@@ -53,36 +41,25 @@ class Job:
 
         def done(fut: "Future[Any]") -> None:
             if fut.cancelled():
-                log.info("work-done progress cancelled: cancelling %s", self.target)
+                log.info("work-done progress cancelled: cancelling %s", self.label)
                 loop.call_soon_threadsafe(self.cancel_event.set)
 
         future.add_done_callback(done)
 
 
-class JobManager:
-    def __init__(self) -> None:
-        self.current: Optional[Job] = None
+class JobManager(jobs.Jobs):
+    """`heatlens.jobs.Jobs` (one job at a time) whose refusal is an LSP error and whose jobs follow
+    work-done progress cancels."""
 
-    @property
-    def busy(self) -> bool:
-        return self.current is not None
+    busy_error = JobBusy
 
-    def start(self, target: str) -> Job:
-        if self.current is not None:
-            elapsed = time.monotonic() - self.current.started
-            raise JobBusy(f"a profile is already running: {self.current.target} ({elapsed:.1f} s)")
-        self.current = Job(target)
-        return self.current
+    def _make(self, label: str) -> Job:
+        return Job(label)
 
-    def finish(self, job: Job) -> None:
-        if self.current is job:
-            self.current = None
-
-    def cancel(self) -> bool:
-        if self.current is None:
-            return False
-        self.current.cancel()
-        return True
+    def start(self, label: str) -> Job:
+        job = super().start(label)
+        assert isinstance(job, Job)
+        return job
 
 
 async def run_cancellable(job: Job, start: Callable[[], Awaitable[T]]) -> T:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tokenize
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -107,7 +107,7 @@ class _Builder:
         self.open.append(entry)
         return entry
 
-    def set_open(self, **changes: int) -> None:
+    def set_open(self, **changes: Any) -> None:
         top = self.open[-1]
         top.scope = attrs.evolve(top.scope, **changes)
         self.scopes[top.position] = top.scope

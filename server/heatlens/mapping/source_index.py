@@ -77,14 +77,14 @@ def _compact(index: SourceIndex) -> SourceIndex:
     del index
     gc.collect()
     _trim()
-    return pickle.loads(blob)  # type: ignore[no-any-return]
+    return pickle.loads(blob)
 
 
 def _load_trim() -> Optional[Callable[[int], int]]:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
         return None
 

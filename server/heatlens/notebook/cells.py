@@ -8,7 +8,7 @@ stats in the cell's own 1-based lines, so the editor can match a stored cell to 
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -95,7 +95,9 @@ def remap(profile: Profile, where: Where) -> None:
             moved = where(leaf.file, stack.leaf_line)
             if moved is not None:
                 stack.leaf_line = moved[1]
-    for item in [*profile.frames, *profile.exceptions, *profile.findings, *profile.line_memory_series, *profile.timeline]:
+    items: List[Any] = [*profile.frames, *profile.exceptions, *profile.findings, *profile.line_memory_series,
+                        *profile.timeline]  # all with a file and a line
+    for item in items:
         if getattr(item, "file", "") and getattr(item, "line", 0) > 0:
             moved = where(item.file, item.line)
             if moved is not None:

@@ -272,10 +272,10 @@ class Store:
         if commit is None:
             raise StoreError(f"{ref!r} is not a run id, 'latest', 'previous', or a git ref of {self.project_root}")
         with self._guard("resolve"):
-            run_id = queries.latest_at_commit(self._conn, commit)
-        if run_id is None:
+            at_commit = queries.latest_at_commit(self._conn, commit)
+        if at_commit is None:
             raise StoreError(f"no run recorded at {ref} ({commit[:12]})")
-        return run_id
+        return at_commit
 
     def integrity_check(self) -> str:
         with self._guard("integrity check"):

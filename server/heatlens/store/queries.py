@@ -7,7 +7,7 @@ import os
 import sqlite3
 import time
 import zlib
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple
 
 import attrs
 
@@ -223,7 +223,7 @@ def delete_runs(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
 
 def retention_victims(conn: sqlite3.Connection, keep_last: Optional[int], max_age_days: Optional[float]) -> List[int]:
     """Ids of runs beyond the newest `keep_last` of their target, or older than `max_age_days`."""
-    victims = set()
+    victims: Set[int] = set()
     if keep_last is not None:
         rows = conn.execute(
             "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY target_key ORDER BY id DESC) AS n FROM runs)"

@@ -53,7 +53,7 @@ class ExceptionTracer:
         sys.settrace(self._global)  # frames called from now on in this thread
 
     def remove(self) -> None:
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)
         sys.settrace(None)
 
 

@@ -269,7 +269,7 @@ class Probe:
         mon.set_events(tool, events)
         self.tool = tool
 
-    script_files = frozenset()
+    script_files: "frozenset[str]" = frozenset()
 
     def write(self, out, exit_code):
         mech = "sys.monitoring" if sys.version_info >= (3, 12) else "sys.setprofile"

@@ -1,13 +1,13 @@
 """Quick fixes (code actions) and the "Apply fix" / "Apply fix and verify" lenses on findings.
 
 The edit is the codemod's output on the document's current text, as one minimal TextEdit. "Apply fix and
-verify" runs the saved file before and after the fix through the runner (analysis/verify.py) and applies
-the edit only when exit status and output are unchanged, reporting the measured speedup.
+verify" runs the saved file before and after the fix through the runner (jobs/verify.py, one job of the
+server's: `heatlens/cancel` or a cancel of the command stops it within a second) and applies the edit only
+when exit status and output are unchanged, reporting the measured speedup.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
@@ -16,7 +16,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
 from heatlens.analysis.fixes import FixResult, fix_source
-from heatlens.lsp.annotations import DocView
+from heatlens.lsp.annotations import DocView, FileData
 from heatlens.analysis.findings import Thresholds
 from heatlens.lsp import profiling
 from heatlens.lsp.features import probe_args
@@ -136,8 +136,9 @@ async def apply_fix(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
 
 
 async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
-    from heatlens.analysis.verify import verify_fix
     from heatlens.backends.base import Target
+    from heatlens.jobs.verify import verify_fix_async
+    from heatlens.lsp.jobs import run_cancellable
     from heatlens.run import RunOptions
 
     uri, doc, res = _fix_for(ls, args)
@@ -152,7 +153,12 @@ async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any
     root = os.path.dirname(path)
     target = Target("script", path, cwd=root, python=ls.settings.python)
     options = RunOptions(backend="agent", timeout=ls.settings.timeout or 300.0)
-    verdict = await asyncio.to_thread(verify_fix, target, path, res.text, options, root)
+    job = ls.jobs.start(f"verify a fix of {os.path.basename(path)}")  # raises JobBusy while another job runs
+    try:
+        verdict = await run_cancellable(job, lambda: verify_fix_async(
+            target, path, res.text, options, root, cancel=job.cancel_event, progress=job.report))
+    finally:
+        ls.jobs.finish(job)
     result: Dict[str, Any] = {"applied": False, "reason": verdict.reason, "speedup": verdict.speedup}
     if not verdict.ok:
         ls.show(f"heatlens: fix not applied: {verdict.reason}", lsp.MessageType.Warning)
@@ -164,6 +170,12 @@ async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any
     return result
 
 
+def _prepare_findings(data: FileData) -> None:
+    from heatlens.lsp.features import diagnostics
+
+    diagnostics.findings_for_data(data)  # cached for the publish hook
+
+
 def register(server: "HeatlensServer") -> None:
     """Register the code action feature and the diagnostics publishing hook (at import)."""
     from heatlens.lsp.features import diagnostics
@@ -172,7 +184,7 @@ def register(server: "HeatlensServer") -> None:
         server.doc_hooks.append(diagnostics.publish)
         # analysis of a big file takes seconds: do it in the server's worker thread before publishing, so
         # the publish hook on the event loop only reads the cached findings
-        server.prepare_hooks.append(diagnostics.findings_for_data)
+        server.prepare_hooks.append(_prepare_findings)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
     def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:  # type: ignore[no-untyped-def]

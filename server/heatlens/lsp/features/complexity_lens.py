@@ -1,7 +1,7 @@
 """"Measure complexity" lenses on functions with a `# heatlens: sizes=…` hint, and their command.
 
 `heatlens.measureComplexity` times the function at growing sizes in a subprocess of the target's
-interpreter (analysis/complexity.py) and fits growth models. The result, "≈ O(n²) (R² 0.99, n=10…100k)",
+interpreter (jobs/complexity.py) and fits growth models. The result, "≈ O(n²) (R² 0.99, n=10…100k)",
 is saved in the project's store and shows as a lens on the function, also after a daemon restart, for as
 long as the function's source is the one that was measured ("stale: …" once it changes).
 It holds the one-at-a-time job slot (a profile running beside it would distort the timings), and
@@ -132,7 +132,8 @@ def _fail(ls: "HeatlensServer", reason: str) -> Dict[str, Any]:
 
 async def measure_complexity(ls: "HeatlensServer", results: Results, args: Any) -> Dict[str, Any]:
     """The command's handler: {ok, summary, label} or {ok: false, reason} (also shown to the user)."""
-    from heatlens.analysis.complexity import ComplexityError, measure, summary_text
+    from heatlens.analysis.complexity import ComplexityError, summary_text
+    from heatlens.jobs.complexity import measure
     from heatlens.run.argv import resolve_interpreter
 
     uri, qualname = _args(args)

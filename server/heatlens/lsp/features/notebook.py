@@ -160,8 +160,12 @@ class Notebooks:
 
     def schedule(self, notebook_uri: str) -> None:
         task = asyncio.ensure_future(self.show(notebook_uri))
-        task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or
-                               log.error("showing notebook runs failed", exc_info=t.exception()))
+
+        def failed(t: "asyncio.Future[int]") -> None:
+            if not t.cancelled() and t.exception() is not None:
+                log.error("showing notebook runs failed", exc_info=t.exception())
+
+        task.add_done_callback(failed)
 
     def edited(self, params: lsp.DidChangeNotebookDocumentParams) -> None:
         """Cell edits move the cells' annotations like a file's; new runs are looked for now and then."""

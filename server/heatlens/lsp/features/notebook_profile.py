@@ -52,7 +52,7 @@ def result_of(profile: Optional[Profile], run_id: Optional[int], failure: Any, c
     for h in hot_lines(profile) if profile is not None else []:
         cell = by_index.get(h.cell.index) if h.cell.notebook == notebook_path and h.cell.index is not None else None
         if cell is not None:
-            hot.append({"cellUri": cell.uri, "cell": h.cell.index + 1, "line": h.line - 1,
+            hot.append({"cellUri": cell.uri, "cell": (h.cell.index or 0) + 1, "line": h.line - 1,
                         "share": round(h.share, 5), "seconds": round(h.seconds, 6)})
     kind = failure.kind.value if hasattr(failure.kind, "value") else str(failure.kind)
     return {"runId": run_id, "target": profile.meta.target if profile is not None else "",

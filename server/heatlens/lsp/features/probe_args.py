@@ -1,6 +1,6 @@
 """"Measure argument repetition": run the argument probe on a hot repeated-call finding's function.
 
-The probe runs the saved file once more in a supervised subprocess (analysis/argprobe.py; never in the
+The probe runs the saved file once more in a supervised subprocess (jobs/argprobe.py; never in the
 daemon), cancellable with $/cancelRequest (the task's cancellation stops the process tree). Its report is
 kept per file (diagnostics.probe_reports): the diagnostics are republished with its evidence, and the
 lru_cache quick fix is offered only when the evidence says caching keeps behaviour.
@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from heatlens.analysis.argprobe import Watch, judge, run_probe
+from heatlens.analysis.argprobe import Watch, judge
+from heatlens.jobs.argprobe import run_probe
 from heatlens.lsp import profiling
 from heatlens.lsp.features import diagnostics
 from heatlens.model import Finding

@@ -42,7 +42,7 @@ def profile_test_lenses(uri: str, path: str, text: str) -> List[lsp.CodeLens]:
     """One lens above each test function of a test file (none for other files)."""
     if not is_test_file(path):
         return []
-    from heatlens.analysis.pytests import test_functions
+    from heatlens.jobs.pytests import test_functions
 
     try:
         tests = test_functions(path, text)
@@ -92,7 +92,7 @@ def _unsaved(ls: "HeatlensServer", uri: str, path: str) -> bool:
 
 async def profile_test(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
     """The command's handler: profile one test; returns the run's ProfileSummary (wire form)."""
-    from heatlens.analysis.pytests import PYTEST_ARGS
+    from heatlens.jobs.pytests import PYTEST_ARGS
     from heatlens.lsp.protocol import ProfileParams
     from heatlens.lsp.requests import profile
 

@@ -7,7 +7,7 @@ still measures its own work, and writes, in the folder $HEATLENS_PYTEST_OUT:
     <worker>-<n>.pstats   the test's cProfile table (marshal, as cProfile.dump_stats writes it)
     <worker>.jsonl        one line per test: nodeid, worker, pid, outcome, cpu, wall, started, pstats
 
-heatlens merges the files of all workers afterwards (heatlens.analysis.pytests_parallel). Files are
+heatlens merges the files of all workers afterwards (heatlens.jobs.pytests_parallel). Files are
 written as each test ends, so a worker that crashes still leaves the tests it finished.
 """
 

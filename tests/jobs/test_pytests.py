@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from heatlens.analysis import pytests
+from heatlens.jobs import pytests
 from heatlens.cli import main
 from heatlens.run import RunOptions
 from heatlens.store import open_store

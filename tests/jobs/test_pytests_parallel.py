@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from heatlens.analysis import pytests, pytests_parallel
+from heatlens.jobs import pytests, pytests_parallel
 from heatlens.cli import main
 from heatlens.run import RunOptions
 from heatlens.store import open_store

@@ -21,12 +21,12 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import attrs
 
-from heatlens.analysis.pytests import PYTEST_ARGS, PytestError, TestRun
+from heatlens.jobs.pytests import PYTEST_ARGS, PytestError, TestRun
 from heatlens.backends.cprofile import parse_stats
 from heatlens.model import Failure, FailureKind, Profile, RunMeta
 from heatlens.run import RunResult
 from heatlens.run.argv import build_env, resolve_interpreter
-from heatlens.analysis.pytests import (  # noqa: F401  (OUT_VAR, PLUGIN, PLUGIN_DIR: names kept for callers)
+from heatlens.jobs.pytests import (  # noqa: F401  (OUT_VAR, PLUGIN, PLUGIN_DIR: names kept for callers)
     OUT_VAR, PLUGIN, PLUGIN_DIR, TIME_KEY, plugin_env, read_records, test_time,
 )
 XDIST_MISSING = ("pytest-xdist is not installed in {python}; --workers needs it: "

@@ -1,26 +1,31 @@
 """Apply a fix and verify it: run the program before and after through the real runner and compare.
 
-    verify_fix(target, path, fixed_text, options) -> Verdict
+    await verify_fix_async(target, path, fixed_text, options, cancel=event, progress=job.report) -> Verdict
+    verify_fix(target, path, fixed_text, options) -> Verdict   # the same, blocking (CLI, benchmarks)
 
 Both versions run from temporary copies of the project folder (the user's files are never touched),
 with the same args, env and inputs; the fix is kept only when the exit status and stdout are equal and,
 where given, a check command passes for the fixed copy. The speedup is the best-of-N CPU time (user +
 system of the target's process tree) before divided by the best-of-N after: on a busy machine CPU time
-is far steadier than wall time (both are reported).
+is far steadier than wall time (both are reported). Setting `cancel` stops the run in progress (its whole
+process tree, through the runner) and no further run starts: the verdict then says "cancelled".
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import tempfile
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import attrs
 
 from heatlens.backends.base import Target
-from heatlens.run import RunOptions, RunResult, profile_target_sync
+from heatlens.run import RunOptions, RunResult, profile_target
+
+Progress = Callable[[str, Optional[float]], None]
 
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".heatlens"}
 MAX_COPY_FILES = 5000
@@ -61,15 +66,23 @@ def _moved(target: Target, root: str, copy: str) -> Target:
         return ap if rel.startswith("..") else os.path.join(copy, rel)
 
     value = move(target.value) if target.kind == "script" else target.value
-    return attrs.evolve(target, value=value, cwd=move(target.cwd) or copy)
+    return attrs.evolve(target, value=value or target.value, cwd=move(target.cwd) or copy)
 
 
-def _best(target: Target, options: RunOptions, repeats: int) -> Tuple[RunResult, float, float]:
+class Cancelled(Exception):
+    """The verification was cancelled between or during its runs."""
+
+
+async def _best(target: Target, options: RunOptions, repeats: int, cancel: asyncio.Event,
+                step: Callable[[], None]) -> Tuple[RunResult, float, float]:
     """The first run's result and the best wall and CPU seconds over `repeats` runs."""
     best: Optional[RunResult] = None
     wall = cpu = float("inf")
     for _ in range(max(1, repeats)):
-        result = profile_target_sync(target, options)
+        step()
+        result = await profile_target(target, options, cancel=cancel)
+        if cancel.is_set():
+            raise Cancelled()
         w = result.wall_time or (result.profile.meta.wall_time if result.profile else 0.0)
         c = result.profile.meta.cpu_time if result.profile else 0.0
         if best is None:
@@ -97,24 +110,44 @@ def _exit(result: RunResult) -> Optional[int]:
 
 def verify_fix(target: Target, path: str, fixed_text: str, options: Optional[RunOptions] = None,
                root: Optional[str] = None, check: Optional[Sequence[str]] = None, repeats: int = 3) -> Verdict:
+    """`verify_fix_async`, blocking, without a cancel."""
+    return asyncio.run(verify_fix_async(target, path, fixed_text, options, root, check, repeats))
+
+
+async def verify_fix_async(target: Target, path: str, fixed_text: str, options: Optional[RunOptions] = None,
+                           root: Optional[str] = None, check: Optional[Sequence[str]] = None, repeats: int = 3,
+                           cancel: Optional[asyncio.Event] = None, progress: Optional[Progress] = None) -> Verdict:
     """Run `target` with `path` as it is and with `fixed_text` in its place; compare. `root` (default:
     the folder of `path`) is what gets copied; `check` is an argv run in each copy after the program."""
     options = options or RunOptions(backend="agent", timeout=120.0)
+    cancel = cancel or asyncio.Event()
     root = os.path.abspath(root or os.path.dirname(os.path.abspath(path)))
     rel = os.path.relpath(os.path.abspath(path), root)
     if rel.startswith(".."):
         return Verdict(False, f"{path} is not inside {root}")
+    runs = 2 * max(1, repeats)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(f"run {done}/{runs} ({'before' if done <= runs // 2 else 'after'} the fix)", (done - 1) / runs)
+
     with tempfile.TemporaryDirectory(prefix="heatlens-verify-") as tmp:
         before_dir, after_dir = os.path.join(tmp, "before"), os.path.join(tmp, "after")
         try:
-            _copy_tree(root, before_dir)
-            _copy_tree(root, after_dir)
+            await asyncio.to_thread(_copy_tree, root, before_dir)
+            await asyncio.to_thread(_copy_tree, root, after_dir)
         except OSError as exc:
             return Verdict(False, f"could not copy the project: {exc}")
         with open(os.path.join(after_dir, rel), "w", encoding="utf-8") as f:
             f.write(fixed_text)
-        before, t_before, c_before = _best(_moved(target, root, before_dir), options, repeats)
-        after, t_after, c_after = _best(_moved(target, root, after_dir), options, repeats)
+        try:
+            before, t_before, c_before = await _best(_moved(target, root, before_dir), options, repeats, cancel, step)
+            after, t_after, c_after = await _best(_moved(target, root, after_dir), options, repeats, cancel, step)
+        except Cancelled:
+            return Verdict(False, "cancelled: the fix was not applied")
         timeout = options.timeout or 300.0
         if c_before > 0 and c_after > 0:
             speedup = c_before / c_after
@@ -126,9 +159,9 @@ def verify_fix(target: Target, path: str, fixed_text: str, options: Optional[Run
             v.reason = f"behaviour changed: exit status {v.before_exit} before, {v.after_exit} after"
         elif before.stdout != after.stdout:
             v.reason = "behaviour changed: the program's output differs"
-        elif check and not _check(check, before_dir, timeout):
+        elif check and not await asyncio.to_thread(_check, check, before_dir, timeout):
             v.reason = "the check command fails on the original program; cannot verify"
-        elif check and not _check(check, after_dir, timeout):
+        elif check and not await asyncio.to_thread(_check, check, after_dir, timeout):
             v.reason = "behaviour changed: the check command fails after the fix"
         else:
             v.ok = True
