@@ -219,7 +219,8 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 
 def detect_module(mod: Module) -> List[Candidate]:
-    from heatlens.analysis import rules_calls, rules_idioms, rules_loops, rules_numpy, rules_sequences  # noqa: F401  (registers)
+    from heatlens.analysis import (  # noqa: F401  (registers)
+        rules_calls, rules_idioms, rules_loops, rules_numpy, rules_sequences, rules_templates)
 
     from heatlens.analysis.cstutil import children_cached
 
@@ -228,7 +229,15 @@ def detect_module(mod: Module) -> List[Candidate]:
         for fn in RULES.values():
             out.extend(fn(mod))
     out.sort(key=lambda c: (c.line, c.col, c.rule))
-    return out
+    # two detectors may recognise the same construct: the first (in registration order) wins, and a
+    # candidate that names a more general rule it refines (`data["supersedes"]`) replaces that rule's
+    seen: set = {f"{c.data['supersedes']}:{c.line}:{c.col}" for c in out if c.data.get("supersedes")}
+    unique = []
+    for c in out:
+        if c.key not in seen:
+            seen.add(c.key)
+            unique.append(c)
+    return unique
 
 
 def detect(source: str, path: str = "") -> List[Candidate]:
