@@ -213,3 +213,36 @@ def test_target_dies_with_a_supervisor_killed_by_sigkill(tmp_path: Path):
         cli.kill()
         for p in leftovers(marker):
             p.kill()
+
+
+def test_descendants_from_proc_are_psutils_whole_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree poll reads the tree's own /proc entries, not every process's; it finds the same processes,
+    grandchildren and children of other threads included."""
+    from heatlens.backends.pyspy_children import children_listed
+    from heatlens.run.supervise import descendants
+
+    if not children_listed(os.getpid()):
+        pytest.skip("/proc lists no children here")
+
+    code = ("import subprocess, sys, threading\n"
+            "sleep = [sys.executable, '-c', 'import subprocess, sys, time; "
+            "subprocess.Popen([sys.executable, \"-c\", \"import time; time.sleep(30)\"]); time.sleep(30)']\n"
+            "threading.Thread(target=lambda: subprocess.run(sleep)).start()\n"
+            "subprocess.Popen(sleep); print('up', flush=True); threading.Event().wait()\n")
+    proc = psutil.Popen([sys.executable, "-c", code], stdout=-1)
+    try:
+        assert proc.stdout.readline().strip() == b"up"
+        for _ in range(200):  # two children, each starting a grandchild
+            if len(proc.children(recursive=True)) == 4:
+                break
+            asyncio.run(asyncio.sleep(0.02))
+        expected = sorted(p.pid for p in proc.children(recursive=True))
+        with monkeypatch.context() as m:  # psutil's way: a map of every process's parent
+            m.setattr(psutil, "_ppid_map", lambda: pytest.fail("read every process of the machine"))
+            found = sorted(p.pid for p in descendants(proc))
+        assert len(expected) == 4 and found == expected
+    finally:
+        for p in proc.children(recursive=True):
+            p.kill()
+        proc.kill()
+        proc.wait(10)

@@ -26,6 +26,7 @@ from typing import Awaitable, Callable, Collection, Dict, List, Mapping, Optiona
 import attrs
 import psutil
 
+from heatlens.backends.pyspy_children import children_listed, children_of
 from heatlens.run.resources import ResourceRecorder
 from heatlens.model import ResourceSample
 from heatlens.run.argv import RUN_TOKEN_VAR
@@ -111,6 +112,24 @@ def read_oom_kills() -> Optional[int]:
     return None
 
 
+def descendants(root: psutil.Process) -> List[psutil.Process]:
+    """Every descendant of `root`, from the kernel's per-thread children lists where /proc has them: they
+    cost reads of the tree's own entries, where psutil's children(recursive=True) reads every process of
+    the machine (3 ms a poll with 140 processes; polled 10 times a second beside the program)."""
+    if not children_listed(root.pid):
+        return root.children(recursive=True)
+    found: List[psutil.Process] = []
+    todo = [root.pid]
+    while todo:
+        for pid in children_of(todo.pop()):
+            try:
+                found.append(psutil.Process(pid))
+            except psutil.Error:
+                continue  # ended meanwhile
+            todo.append(pid)
+    return found
+
+
 class TreeWatch:
     """Polls the target's process tree: remembers every descendant, its CPU time, and the peak total RSS."""
 
@@ -147,7 +166,7 @@ class TreeWatch:
     def poll(self) -> None:
         try:
             root = self.seen.get(self.root_pid) or psutil.Process(self.root_pid)
-            procs = [root, *root.children(recursive=True)]
+            procs = [root, *descendants(root)]
         except psutil.Error:
             return
         rss = threads = fds = alive = 0
