@@ -4,13 +4,15 @@ daemon itself (`heatlens/debugCounters`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List
 
 from lsprotocol import types as lsp
 import pytest
 
-from heatlens.lsp.annotations import DocView, FileData
-from heatlens.lsp.features.code_lens import LensCache
+from heatlens.lsp.annotations import DocView, FileData, FunctionData
+from heatlens.lsp.features.code_lens import LensCache, encode_lenses
+from heatlens.lsp.protocol import PROFILE_FILE_COMMAND
 from heatlens.mapping.linemap import LineMap
 
 
@@ -82,6 +84,38 @@ def test_cache_keys_on_version_data_and_map_not_deltas() -> None:
     cache.invalidate("u")
     cache.lenses("u", 2, DocView(view.data, linemap))
     assert cache.builds == 6
+
+
+def test_encoded_answer_is_the_converters_json_and_is_encoded_once_per_entry() -> None:
+    from heatlens.lsp.jsonrpc import heatlens_converter
+
+    source = "import x\ndef f():\n    pass\ndef g():\n    pass\n"
+    fns = [FunctionData(qualname=q, line=n, def_line=n, end_line=n + 1, seconds=1.0, share=0.5, own_seconds=1.0)
+           for q, n in (("f", 2), ("g", 4))]
+    data = FileData(path="/nowhere/c.py", run_id=1, total_cpu=2.0, lines={}, functions=fns, sha256=None, source=source)
+    linemap = LineMap.from_text(source)
+    linemap.apply(0, 0, 0, 0, "# moved\n")  # the lenses sit on the moved lines
+    view, cache, unstructure = DocView(data, linemap), LensCache(), heatlens_converter().unstructure
+    text = cache.encoded("u", 1, view, unstructure)
+    assert json.loads("[" + text + "]") == unstructure(cache.lenses("u", 1, view))  # what pygls would send
+    assert [lens["range"]["start"]["line"] for lens in json.loads("[" + text + "]")] == [0, 2, 4]
+    assert cache.encoded("u", 1, view, unstructure) is text and cache.builds == 1  # cached, not re-encoded
+    assert cache.encoded("u", 2, view, unstructure) is not text and cache.builds == 2  # a new version
+    assert json.loads("[" + cache.encoded("u", 2, None, unstructure) + "]")[0]["command"]["command"] == PROFILE_FILE_COMMAND
+
+
+def test_encode_lenses_matches_the_converter_for_any_lens() -> None:
+    from heatlens.lsp.jsonrpc import heatlens_converter
+
+    unstructure = heatlens_converter().unstructure
+    rng = lsp.Range(start=lsp.Position(line=3, character=0), end=lsp.Position(line=3, character=0))
+    lenses = [lsp.CodeLens(range=rng, data=[0, 7]),
+              lsp.CodeLens(range=rng, command=lsp.Command(title="▲ 3% CPU", command="", arguments=["é"])),
+              lsp.CodeLens(range=lsp.Range(start=lsp.Position(line=1, character=4), end=lsp.Position(line=1, character=9)),
+                           data=[1, 2])]
+    text = encode_lenses(lenses, unstructure)
+    assert text.isascii() and json.loads("[" + text + "]") == unstructure(lenses)
+    assert encode_lenses([], unstructure) == ""
 
 
 @pytest.mark.asyncio

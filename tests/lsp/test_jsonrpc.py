@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from heatlens.lsp import jsonrpc, protocol as hp
 
 
@@ -31,3 +33,25 @@ def test_profile_request_params_from_the_wire() -> None:
     assert msg.params == hp.ProfileParams(uri="file:///a.py", args=["-n", "3"], work_done_token="t")
     empty = conv.structure({"jsonrpc": "2.0", "id": "x", "method": hp.CANCEL}, jsonrpc.MESSAGE_TYPES[hp.CANCEL])
     assert empty.params is None
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.sent = b""
+
+    def write(self, data: bytes) -> None:
+        self.sent += data
+
+
+def test_an_encoded_result_is_sent_as_is_with_its_byte_length() -> None:
+    from heatlens.lsp.app import create_server
+
+    protocol = create_server().protocol
+    protocol.set_writer(_Writer())
+    protocol._send_response("7", jsonrpc.RawJson('[{"title": "\\u25b2 3%"}, 2]'))
+    header, body = protocol.writer.sent.split(b"\r\n\r\n", 1)
+    assert header.startswith(b"Content-Length: %d\r\n" % len(body))
+    assert json.loads(body) == {"id": "7", "jsonrpc": "2.0", "result": [{"title": "▲ 3%"}, 2]}
+    protocol.writer.sent = b""
+    protocol._send_response(8, [1])  # any other result: pygls' own encoding
+    assert json.loads(protocol.writer.sent.split(b"\r\n\r\n", 1)[1]) == {"id": 8, "jsonrpc": "2.0", "result": [1]}

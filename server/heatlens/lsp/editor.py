@@ -4,12 +4,14 @@ counters that tests and benchmarks read). Thin handlers over features/*."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from heatlens.lsp.features import code_actions, complexity_lens, file_cells, hover, inlay_hints, notebook, pytest_lens
+from heatlens.lsp.features.code_lens import encode_lenses
+from heatlens.lsp.jsonrpc import RawJson
 from heatlens.lsp.protocol import PROFILE_FILE_COMMAND
 from heatlens.mapping.positions import client_len
 
@@ -26,16 +28,25 @@ class EditorFeatures:
     def __init__(self, complexity: complexity_lens.Results) -> None:
         self.complexity = complexity
 
-    async def code_lens(self, ls: "HeatlensServer", params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
+    async def code_lens(self, ls: "HeatlensServer", params: lsp.CodeLensParams) -> Union[List[lsp.CodeLens], RawJson]:
+        """The function lenses (ranges only) come from the lens cache already encoded as JSON: a big file
+        has a thousand of them and clients ask again on every scroll, so an answer costs a string join."""
         uri = params.text_document.uri
         view = ls.view(uri)
-        deltas = ls.comparison.lens_suffixes(view) if ls.comparison is not None else None
         doc = ls.document(uri)
-        own = ls.lens_cache.lenses(uri, doc.version if doc is not None else None, view, deltas)
+        version = doc.version if doc is not None else None
+        extra = self.fix_lenses(ls, uri, view) + await self.source_lenses(ls, uri)
         if notebook.cell_path(ls, uri) is not None:  # a notebook cell is no file to run: heatlens/profileCell is
-            own = [lens for lens in own if lens.command is None or lens.command.command != PROFILE_FILE_COMMAND]
-        fixes = code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings), ls.workspace.position_codec)
-        return own + fixes + await self.source_lenses(ls, uri)
+            own = [lens for lens in ls.lens_cache.lenses(uri, version, view)
+                   if lens.command is None or lens.command.command != PROFILE_FILE_COMMAND]
+            return own + extra
+        unstructure = ls.protocol._converter.unstructure
+        items = [ls.lens_cache.encoded(uri, version, view, unstructure), encode_lenses(extra, unstructure)]
+        return RawJson("[" + ", ".join(i for i in items if i) + "]")
+
+    @staticmethod
+    def fix_lenses(ls: "HeatlensServer", uri: str, view: Any) -> List[lsp.CodeLens]:
+        return code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings), ls.workspace.position_codec)
 
     async def source_lenses(self, ls: "HeatlensServer", uri: str) -> List[lsp.CodeLens]:
         """Lenses from the document's text alone: "Profile this test", "Measure complexity" (and its result).

@@ -8,9 +8,11 @@ so a function edited since the run says so, and since when.
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import attrs
 from lsprotocol import types as lsp
 
 from heatlens.lsp.annotations import DocView, FileData, FunctionData
@@ -81,15 +83,17 @@ def code_lenses(
     return lenses
 
 
-def unresolved_lenses(uri: str, view: Optional[DocView], doc_no: int) -> List[lsp.CodeLens]:
-    """The profile lens, then one range per function with `data` [document number, function index]."""
-    lenses = [profile_lens(uri)]
+def lens_rows(view: Optional[DocView]) -> List[Tuple[int, int]]:
+    """(current line, index in the run data's functions) of each function lens."""
     if view is None:
-        return lenses
+        return []
     index = {id(fn): n for n, fn in enumerate(view.data.functions)}
-    for line, fn, _ in view.functions():
-        lenses.append(lsp.CodeLens(range=_range(line), data=[doc_no, index[id(fn)]]))
-    return lenses
+    return [(line, index[id(fn)]) for line, fn, _ in view.functions()]
+
+
+def unresolved_lenses(uri: str, rows: List[Tuple[int, int]], doc_no: int) -> List[lsp.CodeLens]:
+    """The profile lens, then one range per function with `data` [document number, function index]."""
+    return [profile_lens(uri)] + [lsp.CodeLens(range=_range(line), data=[doc_no, n]) for line, n in rows]
 
 
 def resolve_lens(lens: lsp.CodeLens, view: Optional[DocView], built_from: Optional[FileData], fn_no: int,
@@ -105,35 +109,79 @@ def resolve_lens(lens: lsp.CodeLens, view: Optional[DocView], built_from: Option
     return lens
 
 
+_UNRESOLVED = ('{"range": {"start": {"line": %d, "character": 0}, "end": {"line": %d, "character": 0}}, '
+               '"data": [%d, %d]}')
+
+
+def encode_lenses(lenses: List[lsp.CodeLens], unstructure: Callable[[Any], Any]) -> str:
+    """The lenses as the items of a JSON array (no brackets; ASCII), the same JSON that pygls would send.
+    Unresolved function lenses (all but a handful) by a format string: ~0.3 µs each instead of ~20 µs
+    through the converter and json."""
+    out = []
+    for lens in lenses:
+        data, start, end = lens.data, lens.range.start, lens.range.end
+        if (lens.command is None and isinstance(data, list) and len(data) == 2 and start.character == 0
+                and end.character == 0 and all(type(v) is int for v in data)):
+            out.append(_UNRESOLVED % (start.line, end.line, data[0], data[1]))
+        else:
+            out.append(json.dumps(unstructure(lens)))
+    return ", ".join(out)
+
+
+@attrs.define
+class _Entry:
+    key: Tuple[Any, ...]
+    rows: List[Tuple[int, int]]  # (line, function index) of each function lens
+    doc_no: int
+    lenses: Optional[List[lsp.CodeLens]] = None  # built when asked for as objects
+    text: Optional[str] = None  # encoded when asked for as JSON
+
+
 class LensCache:
     """The function lenses of each document (ranges only), built once per (document version, run data,
     line map): clients ask for lenses again on every scroll and refresh, and a big file has a thousand of
     them. The server also drops a document's entry on each edit and publish, since the line map is
     changed in place. Each document gets a small number for the lenses' `data`, so that
-    `codeLens/resolve` (which carries no URI) finds the document and the data the lens was built from."""
+    `codeLens/resolve` (which carries no URI) finds the document and the data the lens was built from.
+    The answer is kept as rows and made into lsp objects (~15 µs each) or JSON text (~0.3 µs each) on demand."""
 
     def __init__(self) -> None:
-        self._entries: Dict[str, Tuple[Tuple[Any, ...], List[lsp.CodeLens]]] = {}
+        self._entries: Dict[str, _Entry] = {}
         self._doc_no: Dict[str, int] = {}
         self._docs: List[Tuple[str, Optional[FileData]]] = []  # doc number -> (uri, data of its last build)
         self.builds = 0  # how many times lenses were built (exposed for tests and benchmarks)
+
+    def _entry(self, uri: str, version: Optional[int], view: Optional[DocView]) -> _Entry:
+        key = (version, view.data if view else None, view.linemap if view else None)
+        hit = self._entries.get(uri)
+        if hit is not None and _same_key(hit.key, key):
+            return hit
+        doc_no = self._doc_no.setdefault(uri, len(self._docs))
+        if doc_no == len(self._docs):
+            self._docs.append((uri, None))
+        self._docs[doc_no] = (uri, view.data if view else None)
+        self.builds += 1
+        entry = self._entries[uri] = _Entry(key, lens_rows(view), doc_no)
+        return entry
 
     def lenses(
         self, uri: str, version: Optional[int], view: Optional[DocView], deltas: Optional[Dict[str, str]] = None
     ) -> List[lsp.CodeLens]:
         """`deltas` are applied at resolve time (`resolve`): a comparison does not rebuild the ranges."""
-        key = (version, view.data if view else None, view.linemap if view else None)
-        hit = self._entries.get(uri)
-        if hit is not None and _same_key(hit[0], key):
-            return list(hit[1])
-        doc_no = self._doc_no.setdefault(uri, len(self._docs))
-        if doc_no == len(self._docs):
-            self._docs.append((uri, None))
-        self._docs[doc_no] = (uri, view.data if view else None)
-        built = unresolved_lenses(uri, view, doc_no)
-        self.builds += 1
-        self._entries[uri] = (key, built)
-        return list(built)
+        entry = self._entry(uri, version, view)
+        if entry.lenses is None:
+            entry.lenses = unresolved_lenses(uri, entry.rows, entry.doc_no)
+        return list(entry.lenses)
+
+    def encoded(self, uri: str, version: Optional[int], view: Optional[DocView],
+                unstructure: Callable[[Any], Any]) -> str:
+        """`lenses(...)` as the items of a JSON array (see `encode_lenses`), encoded once per entry."""
+        entry = self._entry(uri, version, view)
+        if entry.text is None:
+            doc_no = entry.doc_no
+            entry.text = ", ".join([json.dumps(unstructure(profile_lens(uri)))]
+                                   + [_UNRESOLVED % (line, line, doc_no, n) for line, n in entry.rows])
+        return entry.text
 
     def target(self, lens: lsp.CodeLens) -> Optional[Tuple[str, Optional[FileData], int]]:
         """(uri, data the lens was built from, function index) of an unresolved function lens, else None."""
