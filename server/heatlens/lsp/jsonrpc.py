@@ -118,15 +118,6 @@ class RawJson:
     text: str
 
 
-@attrs.frozen
-class RawJson:
-    """A handler's result already encoded as JSON text: written into the response as is. For big answers
-    that are cached encoded (the code lenses of a 5,000-line file: unstructuring and encoding a thousand
-    lenses again on every request cost tens of milliseconds)."""
-
-    text: str
-
-
 class HeatlensProtocol(LanguageServerProtocol):
     """pygls protocol that knows the types of heatlens' custom messages and answers malformed or
     out-of-turn traffic as JSON-RPC 2.0 and LSP ask (envelope.py decides; this class sends)."""
@@ -144,25 +135,6 @@ class HeatlensProtocol(LanguageServerProtocol):
 
     def get_message_type(self, method: str) -> Optional[Type[Any]]:  # type: ignore[override]
         return MESSAGE_TYPES.get(method) or super().get_message_type(method)
-
-    def _send_response(self, msg_id: Any, result: Any = None, error: Optional[ResponseError] = None) -> None:
-        if error is not None or not isinstance(result, RawJson):
-            super()._send_response(msg_id, result, error)
-            return
-        self._result_types.pop(msg_id, None)
-        self.write_body(f'{{"id": {json.dumps(msg_id)}, "jsonrpc": "2.0", "result": {result.text}}}')
-
-    def write_body(self, body: str) -> None:
-        """Frame and write one encoded message, as pygls' `_send_data` does after encoding."""
-        if self.writer is None:
-            return
-        data = body.encode(self.CHARSET)
-        if getattr(self, "_include_headers", True):
-            header = f"Content-Length: {len(data)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
-            data = header.encode("ascii") + data
-        res = self.writer.write(data)
-        if inspect.isawaitable(res):
-            asyncio.ensure_future(res)
 
     def _send_response(self, msg_id: Any, result: Any = None, error: Optional[ResponseError] = None) -> None:
         if error is not None or not isinstance(result, RawJson):
