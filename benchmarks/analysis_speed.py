@@ -62,12 +62,12 @@ def time_once(source: str, lines: Dict[int, LineStats], total: float) -> Tuple[f
     """(wall, CPU seconds, findings) of one cold analysis: the per-version analysis cache and the source
     index cache are emptied first, so nothing a previous repeat (or the editor's heat annotations) built is
     reused."""
-    from heatlens.analysis import candidates
+    from heatlens.analysis import detect
     from heatlens.analysis.findings import analyse_file
     from heatlens.mapping import source_index
 
     source_index._cache.clear()
-    getattr(candidates, "_analyses", {}).clear()  # (absent before the per-version cache)
+    getattr(detect, "_analyses", {}).clear()  # (absent before the per-version cache)
     t0, c0 = time.perf_counter(), time.process_time()
     found = analyse_file("big.py", source, lines, total)
     return time.perf_counter() - t0, time.process_time() - c0, len(found)
@@ -81,9 +81,9 @@ def main() -> None:
     a = ap.parse_args()
     source = big_source(a.lines)
     lines, total = spread_profile(source)
-    import heatlens.analysis.candidates as candidates
+    from heatlens.analysis.detect import detect
 
-    candidates.detect("x = 1\n")  # imports and registers the rules outside the timing
+    detect("x = 1\n")  # imports and registers the rules outside the timing
     if a.profile:
         prof = cProfile.Profile()
         prof.enable()

@@ -6,8 +6,9 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from heatlens.analysis import candidates, cstutil
-from heatlens.analysis.candidates import analysed, detect
+from heatlens.analysis import cstutil
+from heatlens.analysis import detect as detection
+from heatlens.analysis.detect import analysed, detect
 
 
 def _big(n: int) -> str:
@@ -46,13 +47,13 @@ def test_work_does_not_grow_with_the_number_of_candidates(n: int, monkeypatch: p
 
 def test_a_file_version_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     parses = [0]
-    parse = candidates.parse
+    parse = detection.parse
 
     def counting(source: str):  # type: ignore[no-untyped-def]
         parses[0] += 1
         return parse(source)
 
-    monkeypatch.setattr(candidates, "parse", counting)
+    monkeypatch.setattr(detection, "parse", counting)
     src = _big(3) + "\n# version test_a_file_version_is_parsed_once\n"
     first, again = analysed(src), analysed(src)
     assert parses[0] == 1 and first is again

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, List
 from hypothesis import given, settings, strategies as st
 from libcst.codemod import CodemodTest
 
-from heatlens.analysis.candidates import detect
+from heatlens.analysis.detect import detect
 from heatlens.analysis.fixes import ApplyFix, fix_source
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from libcst.codemod import CodemodTest
 
-from heatlens.analysis.candidates import detect
+from heatlens.analysis.detect import detect
 from heatlens.analysis.fixes import ApplyFix
 
 
@@ -84,3 +84,11 @@ def check(rules):
     return all([r() for r in rules])
 """
         self.assertCodemod(before, before, rule="any-all-listcomp", line=2, expected_skip=True)
+
+
+def test_string_built_through_a_nonlocal_or_global_by_a_helper() -> None:
+    # `add()` runs once per piece: a cell or global target has no in-place append, so each += copies all
+    src = ("def digest(msgs):\n    out = ''\n    def add(t):\n        nonlocal out\n        out += t + '\\n'\n"
+           "    for m in msgs:\n        add(m)\n    return out\n\nLOG = ''\ndef log(t):\n    global LOG\n    LOG += t\n"
+           "\ndef total(xs):\n    n = 0\n    def add(x):\n        nonlocal n\n        n += x\n")
+    assert rules(src) == [(5, "string-concat", False), (13, "string-concat", False)]

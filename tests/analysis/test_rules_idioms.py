@@ -7,7 +7,7 @@ import libcst as cst
 import pytest
 
 from heatlens.analysis import cstutil
-from heatlens.analysis.candidates import detect
+from heatlens.analysis.detect import detect
 
 
 def inv(src: str) -> list:

@@ -3,7 +3,7 @@ in any form; fixes only with proven-hashable keys/values."""
 
 from __future__ import annotations
 
-from heatlens.analysis.candidates import detect
+from heatlens.analysis.detect import detect
 
 
 def found(src: str, rule: str) -> list:

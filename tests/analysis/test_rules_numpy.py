@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heatlens.analysis.candidates import detect
+from heatlens.analysis.detect import detect
 
 
 def found(src: str) -> list:
@@ -35,3 +35,20 @@ def test_np_append_in_loop() -> None:
 
 def test_no_numpy_import_no_findings() -> None:
     assert found("def f(xs, out):\n    for i in range(len(xs)):\n        out[i] = xs[i] * 2\n") == []
+
+
+def test_growing_prefix_reduction_is_a_sliding_window_underlined_to_the_reduction() -> None:
+    src = "import numpy as np\n\ndef drawdown(values):\n    worst = 0.0\n    for i in range(len(values)):\n" \
+          "        peak = values[:i + 1].max()\n        worst = max(worst, (peak - values[i]) / peak)\n    return worst\n"
+    cands = [c for c in detect(src) if c.rule.startswith("numpy")]
+    assert [(c.line, c.end_line, c.rule) for c in cands] == [(5, 6, "numpy-sliding-window")]
+    assert "np.maximum.accumulate" in cands[0].advice
+
+
+def test_recurrence_is_not_an_elementwise_loop() -> None:
+    # y[i] needs y[i - 1]: no whole-array expression computes it (the naive slice form reads stale values)
+    src = "import numpy as np\n\ndef ewma(x, a):\n    y = np.empty_like(x)\n    y[0] = x[0]\n" \
+          "    for i in range(1, len(x)):\n        y[i] = a * x[i] + (1 - a) * y[i - 1]\n    return y\n"
+    assert found(src) == []
+    diff = src.replace("(1 - a) * y[i - 1]", "(1 - a) * x[i - 1]")  # reads another array: vectorisable
+    assert [r[:2] for r in found(diff)] == [(6, "numpy-elementwise-loop")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from libcst.codemod import CodemodTest
 
-from heatlens.analysis.candidates import detect
+from heatlens.analysis.detect import detect
 from heatlens.analysis.fixes import ApplyFix
 
 

@@ -1,17 +1,14 @@
 """Candidate anti-patterns found by LibCST: the static half of a finding (the profile decides the rest).
 
-    detect(source_text, path) -> [Candidate]   # pure; never raises on bad source (returns [])
+    parse(source_text) -> Module | None         # the parsed file the rules look at (detect.py runs them)
 
 A `Candidate` names its rule, its range, the lines whose measured cost is its cost, the suggestion, and
 either a fix (`fix_title` + an edit plan over the parsed tree) or the reason no fix is safe (`refusal`).
-Rules live in `rules_loops.py`, `rules_sequences.py` and `rules_idioms.py` and register themselves in `RULES`.
+Rules live in `rules_*.py` and register themselves in `RULES` with `@rule`; `detect.py` imports and runs them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
@@ -216,67 +213,6 @@ def rule(name: str) -> Callable[[Rule], Rule]:
         return fn
 
     return register
-
-
-def detect_module(mod: Module) -> List[Candidate]:
-    from heatlens.analysis import (  # noqa: F401  (registers)
-        rules_calls, rules_idioms, rules_loops, rules_numpy, rules_sequences, rules_templates)
-
-    from heatlens.analysis.cstutil import children_cached
-
-    out: List[Candidate] = []
-    with children_cached(mod.kids):
-        for fn in RULES.values():
-            out.extend(fn(mod))
-    out.sort(key=lambda c: (c.line, c.col, c.rule))
-    # two detectors may recognise the same construct: the first (in registration order) wins, and a
-    # candidate that names a more general rule it refines (`data["supersedes"]`) replaces that rule's
-    seen: set = {f"{c.data['supersedes']}:{c.line}:{c.col}" for c in out if c.data.get("supersedes")}
-    unique = []
-    for c in out:
-        if c.key not in seen:
-            seen.add(c.key)
-            unique.append(c)
-    return unique
-
-
-def detect(source: str, path: str = "") -> List[Candidate]:
-    """All candidates in `source` (`path` is for messages only). Unparsable source gives []."""
-    mod = parse(source)
-    return detect_module(mod) if mod is not None else []
-
-
-@attrs.define(eq=False)
-class Analysis:
-    """The static half of one file version's findings, without the parsed tree (a fix re-parses)."""
-
-    candidates: List[Candidate]
-    owners: List[str]  # qualname of the function around each candidate ("<module>" outside any)
-
-
-_analyses: "OrderedDict[str, Analysis]" = OrderedDict()
-_analyses_lock = threading.Lock()
-
-
-def analysed(source: str) -> Analysis:
-    """`detect` plus each candidate's function, cached per file version (sha256 of the text): a new run of
-    an unchanged file, or the CLI and the editor on the same file, parse it once. Edit plans are dropped
-    from the cached candidates so no tree stays in memory."""
-    key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-    with _analyses_lock:
-        hit = _analyses.get(key)
-        if hit is not None:
-            _analyses.move_to_end(key)
-            return hit
-    mod = parse(source)
-    cands = detect_module(mod) if mod is not None else []
-    owners = [mod.function_at(c.line) for c in cands] if mod is not None else []
-    result = Analysis([attrs.evolve(c, plan=None) for c in cands], owners)
-    with _analyses_lock:
-        _analyses[key] = result
-        while len(_analyses) > 32:
-            _analyses.popitem(last=False)
-    return result
 
 
 def in_loop(site: Site) -> bool:

@@ -18,7 +18,8 @@ from typing import Callable, Dict, Iterable, List, Optional, Protocol, Sequence,
 import attrs
 
 from heatlens.analysis.argprobe import ArgStats, ProbeReport, judge, to_data
-from heatlens.analysis.candidates import Candidate, analysed
+from heatlens.analysis.candidates import Candidate
+from heatlens.analysis.detect import analysed
 from heatlens.analysis.fixes import cache_title
 from heatlens.mapping.rollup import same_file
 from heatlens.mapping.source_index import SourceIndex, index_for

@@ -15,7 +15,8 @@ from libcst.codemod import CodemodCommand, CodemodContext, SkipFile, SkipReason,
 from libcst.codemod.visitors import AddImportsVisitor
 
 from heatlens.analysis.argprobe import from_data, judge
-from heatlens.analysis.candidates import Candidate, detect, detect_module, parse
+from heatlens.analysis.candidates import Candidate, parse
+from heatlens.analysis.detect import detect, detect_module
 from heatlens.analysis.cstutil import apply_plan
 
 

@@ -176,7 +176,10 @@ def deepcopy_template(mod: Module) -> List[Candidate]:
                             "supersedes": "quadratic-idiom"})  # its `deepcopy` inside a loop
         if refusal is None:
             plan = u.Plan()
-            plan.edits[node] = lambda upd, kind=kind: upd.with_changes(func=cst.Name(kind))
+            def copied(upd: cst.CSTNode, kind: str = kind) -> cst.CSTNode:  # `kind` bound now
+                return upd.with_changes(func=cst.Name(kind))
+
+            plan.edits[node] = copied
             c.plan = plan
             c.fix_title = f"Copy `{text}` with `{kind}()` (its values are immutable constants)"
             # this file never changes it, but code elsewhere (an importer, a caller) could: runs must show it

@@ -96,7 +96,7 @@ class EditorFeatures:
 
     def register(self, server: "HeatlensServer") -> None:
         # pygls passes the server to a handler whose first parameter is named `ls`
-        async def on_code_lens(ls: "HeatlensServer", params: lsp.CodeLensParams) -> List[lsp.CodeLens]:
+        async def on_code_lens(ls: "HeatlensServer", params: lsp.CodeLensParams) -> Union[List[lsp.CodeLens], RawJson]:
             return await self.code_lens(ls, params)
 
         server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=True))(on_code_lens)
