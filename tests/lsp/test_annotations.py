@@ -150,3 +150,14 @@ def test_prepare_hooks_run_on_every_file_and_survive_a_failing_one(build_data: A
     datas = [build_data({7: 1.0}), build_data({13: 1.0})]
     assert prepared(iter(datas), [broken, seen.append]) == datas
     assert seen == datas
+
+
+def test_function_headers_are_indexed_once_per_run_data() -> None:
+    from heatlens.lsp.annotations import FileData, FunctionData
+
+    dec = FunctionData(qualname="f", line=2, def_line=3, end_line=4, seconds=1.0, share=0.5, own_seconds=1.0)
+    plain = FunctionData(qualname="g", line=6, def_line=6, end_line=7, seconds=1.0, share=0.5, own_seconds=1.0)
+    data = FileData(path="/nowhere/a.py", run_id=1, total_cpu=2.0, lines={}, functions=[dec, plain])
+    first = data.function_at_first_lines()
+    assert first == {2: dec, 3: dec, 6: plain}  # decorator and def lines of f, the def line of g
+    assert data.function_at_first_lines() is first  # every hover asks: built once, not per request
