@@ -57,3 +57,11 @@ def test_a_drifted_typescript_default_or_range_is_reported(tmp_path: Path) -> No
     ts.write_text(text.replace("numIn('sampleInterval', DEFAULT_SERVER.sampleInterval, 0.0001, 1)",
                                "numIn('sampleInterval', DEFAULT_SERVER.sampleInterval, 0.001, 1)"))
     assert any("sampleInterval range" in p for p in manifest.check(root))
+
+
+def test_drifted_typescript_memory_modes_are_reported(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    ts = root / manifest.SETTINGS_TS
+    ts.write_text(ts.read_text().replace("const MEMORY_MODES = ['off', 'sampled', 'full'];",
+                                         "const MEMORY_MODES = ['off', 'sampled'];"))
+    assert any("MEMORY_MODES" in p for p in manifest.check(root))

@@ -117,6 +117,9 @@ def check(root: Path) -> List[str]:
     wire["clientCommands"] = True  # the VS Code client implements heatlens.profileFile itself
     if ts_defaults(ts) != wire:
         problems.append(f"{SETTINGS_TS}: DEFAULT_SERVER {ts_defaults(ts)} != schema {wire}")
+    modes = re.search(r"const MEMORY_MODES = \[([^\]]*)\]", ts)
+    if modes is None or re.findall(r"'(\w+)'", modes.group(1)) != list(schema.MEMORY_MODES):
+        problems.append(f"{SETTINGS_TS}: MEMORY_MODES differs from the schema's {list(schema.MEMORY_MODES)}")
     for key, (low, high) in ts_ranges(ts).items():
         o = schema.BY_SETTING.get(key)
         if o is None:
