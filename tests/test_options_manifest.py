@@ -1,5 +1,5 @@
-"""package.json's settings, the docs' settings table and the TypeScript client's defaults follow the option
-schema: the repository is in sync, and a drift in any of them is reported (and `--write` repairs the two
+"""package.json's settings, the settings tables (docs, READMEs) and the TypeScript client's defaults follow
+the option schema: the repository is in sync, and a drift in any of them is reported (and `--write` repairs the two
 generated ones)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _copy(tmp: Path) -> Path:
-    for rel in (manifest.PACKAGE_JSON, manifest.DOCS, manifest.SETTINGS_TS):
+    for rel in (manifest.PACKAGE_JSON, manifest.DOCS, manifest.SETTINGS_TS, *manifest.READMES):
         (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, tmp / rel)
     return tmp
@@ -65,3 +65,13 @@ def test_drifted_typescript_memory_modes_are_reported(tmp_path: Path) -> None:
     ts.write_text(ts.read_text().replace("const MEMORY_MODES = ['off', 'sampled', 'full'];",
                                          "const MEMORY_MODES = ['off', 'sampled'];"))
     assert any("MEMORY_MODES" in p for p in manifest.check(root))
+
+
+def test_a_drifted_readme_table_is_reported_and_write_repairs_it(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    readme = root / "extension" / "README.md"
+    text = readme.read_text()
+    readme.write_text(text.replace("| `heatlens.timeout` | `300` |", "| `heatlens.timeout` | `30` |"))
+    assert any("extension/README.md" in p for p in manifest.check(root))
+    assert manifest.main(["--root", str(root), "--write"]) == 0
+    assert readme.read_text() == text and manifest.check(root) == []

@@ -1,11 +1,11 @@
 """The settings that other files declare, generated from the option schema (heatlens/options.py):
 
 - package.json's `contributes.configuration.properties` (written by `--write`),
-- the settings table of docs/protocol.md (written by `--write`),
+- the settings tables of docs/protocol.md, README.md and extension/README.md (written by `--write`),
 - extension/src/settings.ts's `DEFAULT_SERVER` and its range checks (checked only: TypeScript code).
 
     python -m heatlens.options_manifest --check   # exit 1 and say what drifted
-    python -m heatlens.options_manifest --write   # regenerate package.json's settings and the docs table
+    python -m heatlens.options_manifest --write   # regenerate package.json's settings and the tables
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ PACKAGE_JSON = "package.json"
 DOCS = "docs/protocol.md"
 SETTINGS_TS = "extension/src/settings.ts"
 DOCS_START = "## Settings (initializationOptions"
+READMES = ("README.md", "extension/README.md")  # their user-facing settings tables
+README_HEADER = "| setting | default | meaning |"
 
 
 def plain(value: Any) -> Any:
@@ -59,15 +61,28 @@ def docs_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def settings_table() -> str:
+    """The settings table of the READMEs: every setting a user can set in VS Code."""
+    rows = [README_HEADER, "|---|---|---|"]
+    for o in schema.OPTIONS:
+        if o.setting and o.manifest:
+            rows.append(f"| `heatlens.{o.setting}` | `{json.dumps(plain(o.default))}` | {o.description} |")
+    return "\n".join(rows) + "\n"
+
+
 def _docs_section(text: str) -> Optional[Tuple[int, int]]:
     """(start, end) of the table under the settings heading."""
     head = text.find(DOCS_START)
     if head < 0:
         return None
-    start = text.find("\n| key |", head)
-    if start < 0:
+    return _table_at(text, text.find("\n| key |", head))
+
+
+def _table_at(text: str, newline: int) -> Optional[Tuple[int, int]]:
+    """(start, end) of the Markdown table whose header line follows the newline at `newline` (-1: none)."""
+    if newline < 0:
         return None
-    start += 1
+    start = newline + 1
     end = start
     for line in text[start:].splitlines(keepends=True):
         if not line.startswith("|"):
@@ -112,6 +127,11 @@ def check(root: Path) -> List[str]:
     span = _docs_section(docs)
     if span is None or docs[span[0]:span[1]] != docs_table():
         problems.append(f"{DOCS}: the settings table differs from the schema (run --write)")
+    for readme in READMES:
+        text = (root / readme).read_text(encoding="utf-8")
+        span = _table_at(text, text.find("\n" + README_HEADER))
+        if span is None or text[span[0]:span[1]] != settings_table():
+            problems.append(f"{readme}: the settings table differs from the schema (run --write)")
     ts = (root / SETTINGS_TS).read_text(encoding="utf-8")
     wire = _wire_defaults()
     wire["clientCommands"] = True  # the VS Code client implements heatlens.profileFile itself
@@ -140,6 +160,13 @@ def write(root: Path) -> None:
     if span is None:
         raise SystemExit(f"{DOCS}: no settings table under {DOCS_START!r}")
     docs_path.write_text(docs[:span[0]] + docs_table() + docs[span[1]:], encoding="utf-8")
+    for readme in READMES:
+        path = root / readme
+        text = path.read_text(encoding="utf-8")
+        span = _table_at(text, text.find("\n" + README_HEADER))
+        if span is None:
+            raise SystemExit(f"{readme}: no table headed {README_HEADER!r}")
+        path.write_text(text[:span[0]] + settings_table() + text[span[1]:], encoding="utf-8")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
