@@ -1,8 +1,8 @@
 """"Measure argument repetition": run the argument probe on a hot repeated-call finding's function.
 
 The probe runs the saved file once more in a supervised subprocess (jobs/argprobe.py; never in the
-daemon), cancellable with $/cancelRequest (the task's cancellation stops the process tree). Its report is
-kept per file (diagnostics.probe_reports): the diagnostics are republished with its evidence, and the
+daemon) as one of the server's jobs: `$/cancelRequest` or `heatlens/cancel` stops its process tree. Its
+report is kept per file (diagnostics.probe_reports): the diagnostics are republished with its evidence, and the
 lru_cache quick fix is offered only when the evidence says caching keeps behaviour.
 """
 
@@ -17,6 +17,7 @@ from pygls.uris import to_fs_path
 from heatlens.analysis.argprobe import Watch, judge
 from heatlens.jobs.argprobe import run_probe
 from heatlens.lsp import profiling
+from heatlens.lsp.jobs import run_cancellable
 from heatlens.lsp.features import diagnostics
 from heatlens.model import Finding
 from heatlens.options import timeout_limit
@@ -57,7 +58,12 @@ async def measure_args(ls: "HeatlensServer", args: List[Any]) -> Dict[str, Any]:
         ls.show(f"heatlens: {reason}", lsp.MessageType.Warning)
         return {"ok": False, "reason": reason}
     target = Target("script", path, cwd=os.path.dirname(path), python=ls.settings.python)
-    report = await run_probe(target, [Watch(path, def_line, name)], timeout=timeout_limit(ls.settings.timeout))
+    job = ls.jobs.start(f"argument probe of {name}")  # raises JobBusy while another job runs
+    try:  # a job: `heatlens/cancel` or a cancel of the command stops the probe's whole tree
+        report = await run_cancellable(job, lambda: run_probe(
+            target, [Watch(path, def_line, name)], timeout=timeout_limit(ls.settings.timeout), cancel=job.cancel_event))
+    finally:
+        ls.jobs.finish(job)
     stats = report.stats_for(path, name) if report.ok else None
     if stats is None:
         reason = report.message or f"the probe did not see `{name}`"
