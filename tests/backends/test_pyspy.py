@@ -59,6 +59,13 @@ def test_frame_parsing_edge_cases() -> None:
     )
     assert pyspy.parse_raw_line("a (x.py:1);b (x.py:2) 7") == (["a (x.py:1)", "b (x.py:2)"], 7)
     assert pyspy.parse_raw_line("garbage") is None
+    # Found by benchmarks/stress.py (a thread pool on 3.13): py-spy read a frame of a thread that was ending
+    # and reported a file name with a NUL byte; os.stat of it raised ValueError and the run lost its profile
+    assert pyspy.parse_frame("work (/tmp/x\x00\x7f.py:3)") == ("work", "<unreadable>", 3, False)
+    torn = pyspy.parse_raw("thread (5);work (/tmp/x\x00y.py:3) 4\nthread (5);run (/w.py:3) 2\n", 100.0, "/",
+                           main_tid=5, launcher=False)
+    assert {f.path for f in torn.files} == {"/w.py", "<unreadable>"}  # its time kept, on no path
+    assert sum(s.weight for s in torn.stacks) == pytest.approx(0.06)
     text = (
         "thread (5);<module> (<string>:46);_status (<string>:13) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
         "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"

@@ -20,6 +20,7 @@ from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
 
 LAUNCHER = (Path(__file__).parent / "pyspy_launcher.py").read_text(encoding="utf-8")
 HELPER_FILE = "<heatlens-memory>"
+UNREADABLE = "<unreadable>"  # a frame whose file name py-spy read as garbage (the stress suite, 3.13)
 
 PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
 
@@ -69,10 +70,11 @@ def records(text: str) -> List[str]:
 
 
 def parse_frame(text: str) -> PyFrame:
-    """(qualname, file, current line, native) of one py-spy frame."""
+    """(qualname, file, current line, native) of one py-spy frame. A file name with a NUL byte is memory
+    read while a thread was being torn down: it becomes UNREADABLE (no path any os call would choke on)."""
     m = _FRAME.match(text)
     if m:
-        return m["name"], m["file"], int(m["line"]), False
+        return m["name"], UNREADABLE if "\0" in m["file"] else m["file"], int(m["line"]), False
     m = _NATIVE.match(text)
     if m:
         return m["name"], m["file"], 0, True
