@@ -74,6 +74,17 @@ def _client() -> Any:
     from heatlens.lsp import protocol as hp
 
     client = make_client()
+    client.answered_at = 0.0
+    structure = client.protocol.structure_message
+
+    def stamped(data: Any) -> Any:
+        # called by json.loads once the whole message is parsed: a response's arrival as a JS client's
+        # JSON.parse sees it, before pytest-lsp's own cattrs structuring of the result (which VS Code lacks)
+        if "jsonrpc" in data and "id" in data and "method" not in data:
+            client.answered_at = time.perf_counter()
+        return structure(data)
+
+    client.protocol.structure_message = stamped
 
     @client.feature(hp.HEAT_DELTA)
     def on_delta(ls: Any, params: Any) -> None:
@@ -125,7 +136,8 @@ async def _requests(client: Any, uri: str, n: int, lines: int) -> Dict[str, List
 
     rng = random.Random(1)
     doc = lsp.TextDocumentIdentifier(uri=uri)
-    out: Dict[str, List[float]] = {"hover": [], "codeLens": [], "inlayHint": [], "codeLensResolve": []}
+    out: Dict[str, List[float]] = {"hover": [], "codeLens": [], "codeLens_parsed": [], "inlayHint": [],
+                                   "codeLensResolve": []}
     for _ in range(n):
         line = rng.randrange(lines)
         t = time.perf_counter()
@@ -134,6 +146,7 @@ async def _requests(client: Any, uri: str, n: int, lines: int) -> Dict[str, List
         t = time.perf_counter()
         lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=doc))
         out["codeLens"].append(time.perf_counter() - t)
+        out["codeLens_parsed"].append(client.answered_at - t)
         start = rng.randrange(max(1, lines - 60))
         # the titles of one screen (60 lines), resolved at once as VS Code does for the visible lenses
         screen = [l for l in lenses or [] if l.command is None and start <= l.range.start.line <= start + 60]
@@ -218,8 +231,19 @@ async def _full_session(client: Any, timed: HeatLog, uri: str, end_file: Path, s
     result["rss_after_runs_mb"] = _rss_mb(pid)
 
 
+async def _latency_session(client: Any, timed: HeatLog, uri: str, end_file: Path, result: Dict[str, Any],
+                           requests: int, edits: int) -> None:
+    """Only the request and re-anchor latencies with the big profile loaded (`--latency`)."""
+    await _profile(client, uri=uri, backend="replay", env={"BENCH_END_FILE": str(end_file)})
+    c0 = await _counters(client)
+    result["requests_s"] = await _requests(client, uri, requests, result["lines"])
+    c1 = await _counters(client)
+    result["reanchor_s"] = await _reanchor(client, timed, uri, edits)
+    result["counts"] = {"codeLens_requests": requests, "codeLens_builds": c1["codeLensBuilds"] - c0["codeLensBuilds"]}
+
+
 async def _bench(root: Path, quick: bool, log: Callable[[str], None], tiny: bool = False,
-                 default_thresholds: bool = False) -> Dict[str, Any]:
+                 default_thresholds: bool = False, latency: Optional[tuple] = None) -> Dict[str, Any]:
     """One daemon session. `default_thresholds`: the settings' default heat/hint thresholds and only the
     publish and re-anchor measurements; otherwise thresholds 0 (every line painted) and everything."""
     import os
@@ -251,7 +275,7 @@ async def _bench(root: Path, quick: bool, log: Callable[[str], None], tiny: bool
         publish: List[float] = []
         big_runs: List[int] = []
         result["big_runs"] = big_runs
-        for k in range(1 if tiny else 2 if quick else 5):
+        for k in range(1 if tiny or latency else 2 if quick else 5):
             before = len(timed.arrivals)
             summary = await _profile(client, uri=uri, backend="replay", env={"BENCH_END_FILE": str(end_file)})
             assert summary.failure.kind == "ok", summary.failure
@@ -262,7 +286,9 @@ async def _bench(root: Path, quick: bool, log: Callable[[str], None], tiny: bool
                 publish.append(arrivals[0][0] - ended)
             result["heat_lines"] = len(arrivals[0][2].lines) if arrivals else 0
         result["publish_s"] = publish
-        if default_thresholds:
+        if latency:
+            await _latency_session(client, timed, uri, end_file, result, *latency)
+        elif default_thresholds:
             result["reanchor_s"] = await _reanchor(client, timed, uri, 2 if tiny else 5 if quick else 30)
         else:
             await _full_session(client, timed, uri, end_file, small, pid, result, quick, tiny, log)
@@ -350,3 +376,25 @@ def run(quick: bool = False, log: Callable[[str], None] = print, tiny: bool = Fa
     out["default_thresholds"] = {k: dflt[k] for k in ("heat_lines", "publish_ms", "server_internal", "reanchor")}
     out["inprocess"] = inprocess_costs(20 if quick or tiny else 200)
     return out
+
+
+def run_latency(requests: int, edits: int, log: Callable[[str], None] = print) -> Dict[str, Any]:
+    """Request and re-anchor latencies only (no agent runs, no RSS runs): `python -m benchmarks.editor --latency`."""
+    log(f"editor: {requests} hover / codeLens / inlayHint requests and {edits} edits, 5,000-line file")
+    with tempfile.TemporaryDirectory(prefix="hlbench-editor-") as tmp:
+        raw = asyncio.run(_bench(Path(tmp), False, log, latency=(requests, edits)))
+    out = summarize(raw)
+    return {k: out[k] for k in ("lines", "requests", "reanchor", "counts")}
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.editor")
+    parser.add_argument("--latency", action="store_true", help="request and re-anchor latencies only")
+    parser.add_argument("--requests", type=int, default=250)
+    parser.add_argument("--edits", type=int, default=30)
+    args = parser.parse_args()
+    result = run_latency(args.requests, args.edits) if args.latency else run()
+    print(json.dumps(result, indent=1, default=str))

@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 import pytest
 
 from heatlens.lsp.annotations import DocView, FileData, FunctionData
-from heatlens.lsp.features.code_lens import LensCache, encode_lenses
+from heatlens.lsp.features.code_lens import LensCache, encode_lenses, lens_rows
 from heatlens.lsp.protocol import PROFILE_FILE_COMMAND
 from heatlens.mapping.linemap import LineMap
 
@@ -102,6 +102,21 @@ def test_encoded_answer_is_the_converters_json_and_is_encoded_once_per_entry() -
     assert cache.encoded("u", 1, view, unstructure) is text and cache.builds == 1  # cached, not re-encoded
     assert cache.encoded("u", 2, view, unstructure) is not text and cache.builds == 2  # a new version
     assert json.loads("[" + cache.encoded("u", 2, None, unstructure) + "]")[0]["command"]["command"] == PROFILE_FILE_COMMAND
+
+
+def test_lens_rows_put_each_function_where_the_line_map_puts_its_line() -> None:
+    source = "".join(f"def f{i}():\n    pass\n" for i in range(40))
+    fns = [FunctionData(qualname=f"f{i}", line=2 * i + 1, def_line=2 * i + 1, end_line=2 * i + 2, seconds=1.0,
+                        share=0.01, own_seconds=1.0) for i in (5, 0, 39, 12, 13, 20)]  # not in line order
+    linemap = LineMap.from_text(source)
+    linemap.apply(0, 0, 0, 0, "# a\n# b\n")  # insert above everything
+    linemap.apply(28, 0, 30, 0, "")  # delete f13's lines (current 28-29)
+    linemap.apply(40, 0, 40, 3, "xyz")  # edit a line of f19
+    view = DocView(FileData(path="/nowhere/r.py", run_id=1, total_cpu=1.0, lines={}, functions=fns, source=source),
+                   linemap)
+    expected = [(view.current(fn.line), n) for n, fn in enumerate(fns) if view.current(fn.line) is not None]
+    assert lens_rows(view) == expected and len(expected) == 5  # f13 deleted
+    assert lens_rows(DocView(view.data)) == [(fn.line - 1, n) for n, fn in enumerate(fns)]
 
 
 def test_encode_lenses_matches_the_converter_for_any_lens() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from heatlens.lsp import commands
+from heatlens.lsp import commands, text_sync
 from heatlens.lsp.features import code_actions
 from heatlens.lsp.protocol import HEAT_DELTAS_CAPABILITY
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def initialize(ls: "HeatlensServer", params: lsp.InitializeParams) -> None:
+    text_sync.adopt(ls.workspace)  # documents that apply an edit in O(edit), not O(file)
     root = (to_fs_path(params.root_uri) if params.root_uri else None) or params.root_path
     if not root and params.workspace_folders:
         root = to_fs_path(params.workspace_folders[0].uri)
