@@ -136,8 +136,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     lock = threading.Lock()
     totals: Dict[str, Counter] = {"%d.%d" % v: Counter() for _, v in pythons}
     wants: Dict[Tuple[str, str], Optional[subprocess.CompletedProcess]] = {}
+    loaded = head_commit()  # the runner and backends' daemon side are this call's imports, from now
     for level in levels(args.runs, args.step):
-        commit = head_commit()  # per level: the code may change under a long batch
+        commit = head_commit()  # per level: the files run in subprocesses (wrapper, launcher, agent) may change
         for python, version in pythons:
             label = "%d.%d" % version
             for name, pargs, children in stress.PROGRAMS:
@@ -158,7 +159,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                     r = profiled(stress, name, pargs, children, python, args.backend)
                     outcome, detail = classify_run(r, want)
                     rec = {"backend": args.backend, "used": r.profile.meta.backend if r.profile else "",
-                           "python": label, "program": prog, "outcome": outcome, "commit": commit,
+                           "python": label, "program": prog, "outcome": outcome, "commit": commit, "loaded": loaded,
                            "seconds": round(time.monotonic() - t0, 2), "detail": detail[-900:]}
                     if args.record:
                         with lock, args.record.open("a") as f:
