@@ -45,7 +45,9 @@ def test_an_unknown_subcommand_still_lists_them_all(capsys):
 def test_run_of_an_empty_program_imports_no_analysis_and_no_other_command(tmp_path):
     (tmp_path / "empty.py").write_text("")
     report = tmp_path / "modules.json"
-    code = ("import json, sys\nfrom heatlens import cli\nrc = cli.main(['run', '--no-store', 'empty.py'])\n"
+    # a user's program that ends before the analysis would be preloaded (analysis/preload.py; here: never)
+    code = ("import json, sys\nfrom heatlens import cli\nfrom heatlens.analysis import preload\n"
+            "preload.PRELOAD_DELAY = 600\nrc = cli.main(['run', '--no-store', 'empty.py'])\n"
             f"json.dump({{'rc': rc, 'modules': sorted(sys.modules)}}, open({str(report)!r}, 'w'))\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})

@@ -61,9 +61,15 @@ async def profile(target: Target, options: ProfileOptions, *, progress: Optional
         result = await attach(int(target.value), attach_seconds, cancel or asyncio.Event(),
                               project_root=options.project_root, **rate)
     else:
+        from heatlens.analysis.preload import preload_analysis
         from heatlens.run import profile_target
 
-        result = await profile_target(target, options.run_options(stream), on_phase=phase, cancel=cancel)
+        preload = preload_analysis(target, options.project_root)  # the user's own program: LibCST loads meanwhile
+        try:
+            result = await profile_target(target, options.run_options(stream), on_phase=phase, cancel=cancel)
+        finally:
+            if preload is not None:
+                preload.cancel()
     outcome = Outcome(result)
     prof = outcome.profile
     if prof is None:

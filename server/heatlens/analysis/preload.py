@@ -1,0 +1,46 @@
+"""The anti-pattern analysis imported on a thread while the program runs, when the program is the user's
+own file: LibCST's matcher and codemod modules cost ~0.25-0.4 s of CPU to import, which the user would
+otherwise wait for after the run. Only once the program has run PRELOAD_DELAY: a program that ends sooner
+(nothing to analyse, or little) imports nothing during its run, and the import would only compete with
+heatlens's own start for the GIL. A program that is not theirs (a library's, a module, `-c`) imports
+nothing here: a run with nothing to analyse costs what the run costs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Optional
+
+from heatlens.backends.base import Target
+from heatlens.classify import classify_path
+
+log = logging.getLogger(__name__)
+
+PRELOAD_DELAY = 0.3  # seconds of the run before the import starts
+
+
+def will_analyse(target: Target, project_root: Optional[str]) -> bool:
+    """Whether the program is a script among the user's own files (what the pipeline analyses)."""
+    if target.kind != "script":
+        return False
+    cwd = target.cwd or os.getcwd()
+    return classify_path(os.path.abspath(os.path.join(cwd, target.value)), project_root or cwd) == "user"
+
+
+def preload_analysis(target: Target, project_root: Optional[str]) -> Optional[threading.Timer]:
+    """When `will_analyse`: a started timer that imports the analysis after PRELOAD_DELAY (cancel it when
+    the run ends: an import under way finishes, one not started does not start); else None."""
+    if not will_analyse(target, project_root):
+        return None
+    timer = threading.Timer(PRELOAD_DELAY, _import_analysis)
+    timer.name, timer.daemon = "heatlens-preload-analysis", True
+    timer.start()
+    return timer
+
+
+def _import_analysis() -> None:
+    try:
+        import heatlens.analysis.findings  # noqa: F401  (the import is the work)
+    except Exception:  # the pipeline imports it again after the run, and says what went wrong there
+        log.debug("preloading the analysis failed", exc_info=True)
