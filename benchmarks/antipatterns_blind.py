@@ -179,7 +179,7 @@ def run(split: str, cached: bool, floor: bool, only: Optional[List[str]] = None)
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="dev", choices=["dev", "holdout"])
+    ap.add_argument("--split", default="dev", choices=sorted({e["split"] for e in labels().values()}))  # e.g. holdout-s4
     ap.add_argument("--cached", action="store_true")
     ap.add_argument("--floor", action="store_true")
     ap.add_argument("--only", nargs="*")

@@ -77,3 +77,9 @@ class TestTemplateFix(CodemodTest):
     def test_refused_when_changed_elsewhere(self) -> None:
         src = GLOBAL + "\ndef tweak():\n    DEFAULTS['extra'] = [1]\n"
         self.assertCodemod(src, src, rule="deepcopy-template", line=5, expected_skip=True)
+
+
+def test_dict_call_of_constants_is_a_flat_template() -> None:
+    src = "import copy\nT = dict(retries=3, name='x')\ndef f():\n    return copy.deepcopy(T)\n"
+    assert found(src) == [(4, True, True)]
+    assert found(src.replace("name='x'", "names=['x']")) == []

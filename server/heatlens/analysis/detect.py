@@ -17,7 +17,7 @@ from typing import List
 import attrs
 
 from heatlens.analysis import (  # noqa: F401  (importing a rule module registers its rules)
-    rules_calls, rules_idioms, rules_loops, rules_numpy, rules_sequences, rules_templates)
+    rules_calls, rules_idioms, rules_loops, rules_numpy, rules_rebuilt, rules_sequences, rules_templates)
 from heatlens.analysis.candidates import RULES, Candidate, Module, parse
 from heatlens.analysis.cstutil import children_cached
 

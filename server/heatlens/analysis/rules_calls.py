@@ -158,6 +158,17 @@ def _init_kind(inits: Dict[Tuple[int, str], str], target: cst.BaseExpression, fn
         else inits.get((0, key))
 
 
+def _declared_outer(fn: Optional[cst.FunctionDef], name: str) -> str:
+    """"nonlocal"/"global" when `fn` declares `name` so: its `+=` stores to a cell or a global, for which
+    CPython has no in-place append (the whole string is copied each time); else ""."""
+    if fn is None:
+        return ""
+    for n in u.walk(fn):
+        if isinstance(n, (cst.Global, cst.Nonlocal)) and any(x.name.value == name for x in n.names):
+            return "nonlocal" if isinstance(n, cst.Nonlocal) else "global"
+    return ""
+
+
 @rule("string-concat")
 def string_concat(mod: Module) -> List[Candidate]:
     """`self.out += s`, `d[k] += s`, a module global or a `bytes` local: each `+=` copies the whole string
@@ -169,11 +180,14 @@ def string_concat(mod: Module) -> List[Candidate]:
         if not isinstance(node, cst.AugAssign) or not isinstance(node.operator, cst.AddAssign):
             continue
         t = node.target
-        if isinstance(t, cst.Name) and not site.loops:
+        outer = isinstance(t, cst.Name) and not site.loops and _declared_outer(site.function, t.value)
+        if isinstance(t, cst.Name) and not site.loops and not outer:
             continue
         inits = _string_inits(mod) if inits is None else inits
         kind = _init_kind(inits, t, site.function)
-        if isinstance(t, cst.Name):
+        if outer and (kind == "str" or _str_like(mod, node.value)):  # a helper called per piece (a closure's add())
+            what = f"{outer} `{t.value}`"
+        elif isinstance(t, cst.Name):
             if kind != "bytes" or not site.loops:
                 continue  # str locals and globals: str-concat-loop
             what = f"bytes `{t.value}`"

@@ -66,6 +66,24 @@ def _indexes_element(loop: cst.For, arrays: Set[str]) -> bool:
     return False
 
 
+def _recurrence(loop: cst.For, arrays: Set[str]) -> bool:
+    """An element written from another element of the same array (`y[i] = a * x[i] + b * y[i - 1]`): each
+    step needs the previous result, which no whole-array expression gives (a filter such as lfilter does)."""
+    vars_ = _loop_vars(loop)
+    for t in u.targets_of(loop.body):
+        if not (isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value in arrays):
+            continue
+        written = u.code(t)
+        stmt = next((n for n in u.walk(loop.body) if isinstance(n, (cst.Assign, cst.AugAssign))
+                     and any(x is t for x in u.targets_of(n))), None)
+        value = stmt.value if stmt is not None else None
+        if value is not None and any(isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name)
+                                     and n.value.value == t.value.value and u.code(n) != written
+                                     and u.names(n) & vars_ for n in u.walk(value)):
+            return True
+    return False
+
+
 def _window(loop: cst.For, arrays: Set[str]) -> Optional[cst.CSTNode]:
     """A reduction over a slice whose bounds move with the loop variable: `x[i:i + w].max()`, `np.max(x[i:i+w])`."""
     vars_ = u.names(loop.target)
@@ -79,8 +97,11 @@ def _window(loop: cst.For, arrays: Set[str]) -> Optional[cst.CSTNode]:
         if isinstance(sub, cst.Subscript) and isinstance(sub.value, cst.Name) and sub.value.value in arrays:
             for el in sub.slice:
                 s = el.slice
-                if isinstance(s, cst.Slice) and s.lower is not None and s.upper is not None \
-                        and u.names(s.lower) & vars_ and u.names(s.upper) & vars_:
+                moving = [b is not None and bool(u.names(b) & vars_) for b in (s.lower, s.upper)] \
+                    if isinstance(s, cst.Slice) else []
+                # both bounds move (a sliding window), or one moves and the other is open: a growing
+                # prefix `x[:i + 1]` or shrinking suffix `x[i:]`, overlapping as much
+                if moving and any(moving) and all(m or b is None for m, b in zip(moving, (s.lower, s.upper))):
                     return n
     return None
 
@@ -119,11 +140,13 @@ def numpy_loops(mod: Module) -> List[Candidate]:
         depth = len(site.loops) + 1
         win = _window(node, arrays)
         if win is not None:
-            out.append(_loop_cand(mod, node, "numpy-sliding-window", "a reduction recomputed over each overlapping window",
-                                  "numpy.lib.stride_tricks.sliding_window_view (or a running/cumulative form) "
-                                  "computes all windows in one call", depth))
+            c = _loop_cand(mod, node, "numpy-sliding-window", "a reduction recomputed over each overlapping window",
+                           "numpy.lib.stride_tricks.sliding_window_view (or a running/cumulative form such as "
+                           "np.cumsum, np.maximum.accumulate) computes all windows in one call", depth)
+            c.end_line, c.end_col = mod.where(win)[2:]  # from the loop header to the reduction it repeats
+            out.append(c)
             reported.append(node)
-        elif _indexes_element(node, arrays):
+        elif _indexes_element(node, arrays) and not _recurrence(node, arrays):
             out.append(_loop_cand(mod, node, "numpy-elementwise-loop", "a Python loop over array elements",
                                   "whole-array operations (masks, np.where, np.bincount, broadcasting) do this in C", depth))
             reported.append(node)
