@@ -1,13 +1,20 @@
 """Memory per line from resident-memory steps (pyspy_memory.attribute): frees back to the newest allocations,
-growth that ended before its line was read, the plateau's flat tail, and what goes unattributed."""
+growth that ended before its line was read, the plateau's flat tail, what goes unattributed, and allocation
+windows that say which line kept memory made between computation (unit tests, then real py-spy runs)."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from pathlib import Path
+from typing import Any, List, Optional, Tuple
 
 import pytest
 from heatlens.analysis import leaks
-from heatlens.backends.pyspy_memory import MB, SNAPSHOT_GAP, attribute
+from heatlens.backends import pyspy
+from heatlens.backends.base import Target
+from heatlens.backends.pyspy_memory import MB, SNAPSHOT_GAP, attribute, read_windows
+from heatlens.model import FailureKind
+
+import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
 
 FILE = "/p/app.py"
 
@@ -91,3 +98,92 @@ def test_a_single_late_allocation_is_no_leak() -> None:
     events = [[2.0, mb(50), "t", at(18)]]
     found = attribute(events, [[3.0, mb(50)]], locate)
     assert leaks.detect(found.snapshot_times, found.tracks) == []
+
+
+# --- allocation windows: the line read is when memory grew; the windows say which line kept it ---------------
+
+def window(start: float, kept: dict, cpu: float = 0.005) -> Tuple[float, float, float, dict]:
+    return (start, start + 0.01, cpu, {(FILE, line): mb for line, mb in kept.items()})
+
+
+def test_growth_read_on_a_computing_line_goes_to_the_line_the_windows_saw_keep_memory() -> None:
+    # every read finds the hashing line 7 running; the windows see line 8 keep ~0.5 MB per 5 ms of CPU (and a
+    # temporary of line 7 alive at the window's end)
+    events = [[0.1 * i, mb(4), "t", at(7), 0, 0.1, True, 0.1 * i] for i in range(1, 30)]
+    windows = [window(0.05 + 0.3 * k, {8: 0.5, 7: 0.025}) for k in range(10)]
+    found = attribute(events, [[3.0, mb(116)]], locate, windows)
+    assert found.lines[(FILE, 8)].live_mb >= 0.9 * 116
+    assert [(k.line) for k in leaks.detect(found.snapshot_times, found.tracks)][:1] == [8]
+
+
+def test_a_line_seen_allocating_keeps_the_steps_read_on_it() -> None:
+    # two phases: line 35 then line 36 keep memory; a step read on 36 right after 35's last window is 36's
+    windows = [window(0.1, {35: 1.0}), window(0.4, {35: 1.0}), window(0.9, {36: 1.0})]
+    events = [[0.2, mb(10), "t", at(35), 0, 0.2, True, 0.2], [0.5, mb(10), "t", at(36), 0, 0.3, True, 0.5]]
+    found = attribute(events, [[1.0, mb(20)]], locate, windows)
+    assert found.lines[(FILE, 35)].live_mb == pytest.approx(10) and found.lines[(FILE, 36)].live_mb == pytest.approx(10)
+
+
+def test_windows_that_saw_nothing_kept_leave_the_step_to_the_line_read() -> None:
+    # a dict's table being filled (no allocation) after a phase that kept memory: the windows of its own time say
+    # nothing was allocated, so the growth stays where it was read
+    windows = [window(0.1, {36: 2.0}), window(0.62, {}), window(0.85, {})]
+    events = [[0.5, mb(4), "t", at(36), 0, 0.1, True, 0.5],
+              [0.7, mb(6), "t", at(37), 0, 0.2, True, 0.7], [0.9, mb(6), "t", at(37), 0, 0.2, True, 0.9]]
+    found = attribute(events, [[1.0, mb(16)]], locate, windows)
+    assert found.lines[(FILE, 37)].live_mb == pytest.approx(12, rel=0.1)  # the old phase's window, far: a little
+    idle = [(0.5, 0.6, 0.0, {(FILE, 36): 3.0})]  # the program hardly ran in it: it says nothing
+    assert attribute(events, [[1.0, mb(16)]], locate, idle).lines[(FILE, 37)].live_mb == pytest.approx(12)
+
+
+def test_read_windows_puts_them_on_the_wrappers_clock_and_skips_the_helper_and_a_torn_line() -> None:
+    text = (repr((100.5, 100.51, 0.004, [(2 * int(MB), ((FILE, 8),)), (4096, (("<heatlens-memory>", 3),))])) + "\n"
+            + "(100.9, 100.91, 0.0")
+    found = read_windows(text, 100.0, locate)
+    assert found == [(pytest.approx(0.5), pytest.approx(0.51), 0.004, {(FILE, 8): pytest.approx(2.0)})]
+
+
+# --- real py-spy runs, ground truth printed or known by construction ---------------------------------------
+
+EXACT = Path(__file__).parents[1] / "fixtures" / "exact"
+needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None, reason="py-spy binary not installed")
+
+
+def marked(path: Path, mark: str) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.rstrip().endswith(f"# {mark}"))
+
+
+def run(name: str) -> Any:
+    path = EXACT / name
+    result = H.run(pyspy.PySpyBackend(), Target("script", str(path), cwd=str(EXACT)))
+    assert result.failure.kind is FailureKind.OK, result.failure
+    return path, result, result.profile.file(str(path)).by_line()
+
+
+@needs_pyspy
+def test_a_leak_between_computation_is_on_its_line_within_a_quarter_and_found() -> None:
+    path, result, lines = run("leak_between_work.py")
+    truth = 1200 * 64 / 1024  # MiB kept by the LEAK line (requested bytes)
+    leak = lines.get(marked(path, "LEAK"))
+    assert leak is not None and 0.75 * truth <= leak.mem_peak_mb <= 1.25 * truth, leak
+    found = {(Path(k.file).name, k.line): k for k in leaks.detect_in_profile(result.profile)}
+    tracks = [(t.line, t.live_mb[::5]) for t in result.profile.line_memory_series]
+    top = max(found.values(), key=lambda k: k.growth_mb, default=None)
+    assert top is not None and (Path(top.file).name, top.line) == (path.name, marked(path, "LEAK")), tracks
+
+
+@needs_pyspy
+def test_small_objects_between_computation_are_on_their_line_and_churn_keeps_nothing() -> None:
+    path, result, lines = run("objects_between_work.py")
+    truth = float(result.stdout.split("rows_mb_rounded")[1].split()[0])  # what resident memory can see
+    objects, churn = lines.get(marked(path, "OBJECTS")), lines.get(marked(path, "CHURN"))
+    assert objects is not None and 0.75 * truth <= objects.mem_peak_mb <= 1.25 * truth, objects
+    assert churn is None or churn.mem_peak_mb < 10, churn
+
+
+def test_frees_at_the_programs_exit_do_not_end_a_leak_in_the_live_series() -> None:
+    growing = [[0.1 * i, mb(5), "t", at(8)] for i in range(1, 30)]
+    exit_frees = growing + [[2.95, -mb(145), "t", at(2)]]  # globals going as the program ends
+    found = attribute(exit_frees, [[3.0, mb(10)]], locate)
+    assert found.lines[(FILE, 8)].live_mb == pytest.approx(0)  # kept at the end: nothing, truly
+    assert [k.line for k in leaks.detect(found.snapshot_times, found.tracks)] == [8]

@@ -27,7 +27,7 @@ import attrs
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_children import with_children
-from heatlens.backends.pyspy_memory import attribute
+from heatlens.backends.pyspy_memory import attribute, read_windows
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
     LAUNCHER,
     parse_frame,
@@ -41,6 +41,7 @@ from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 OUTPUT = "pyspy.txt"
 STATUS = "pyspy-status.txt"
 MEMORY = "pyspy-memory.json"  # written by the wrapper
+WINDOWS = "pyspy-windows.txt"  # written by the program's allocation-window helper
 ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr, kept there by the wrapper
 REQUIREMENT = "py-spy==0.4.3"
 # Daemon side: py-spy's own output away from the program's stdout, memory steps read on exact lines, and the
@@ -54,8 +55,10 @@ NOTES = [
 ]
 MEMORY_NOTE = (
     "Memory per line: resident-memory steps (2 MiB) read from outside, each charged to the line running when "
-    "it was seen; frees go back to the most recent allocations. Untouched zero pages are not resident, and "
-    "an allocation over before its line could be read lands on a later line: --memory full traces each one."
+    "it was seen, or, where short allocation samples (tracemalloc for a few ms while memory grows, in the "
+    "program's main thread, none while it runs other threads) saw other lines keep memory, to those lines; frees "
+    "go back to the most recent allocations. Untouched zero pages are not resident, and an allocation over "
+    "before its line could be read lands on a later line: --memory full traces each one."
 )
 
 
@@ -201,7 +204,14 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # memory off, not Linux, or the wrapper was killed: CPU only
-    found = attribute(data.get("events", []), data.get("series", []), lambda frames: program_line(frames, cwd))
+    def locate(frames: List[Tuple[str, str, int]]) -> Optional[Tuple[str, int]]:
+        return program_line(frames, cwd)
+
+    try:  # the allocation windows of the program's helper thread (pyspy_alloc_windows.py), if it wrote any
+        windows = read_windows((path.parent / WINDOWS).read_text(encoding="utf-8"), float(data.get("t0", 0)), locate)
+    except OSError:
+        windows = []
+    found = attribute(data.get("events", []), data.get("series", []), locate, windows)
     files = {f.path: f for f in profile.files}
     for (path_, line), mem in found.lines.items():
         fp = files.get(path_)

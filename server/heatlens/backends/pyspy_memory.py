@@ -6,10 +6,17 @@ in, first out), so that a buffer made and dropped inside a function shows as a t
 that made it, and "kept at end" is never negative. What this cannot see, and the report says so: memory
 never touched (`bytes(n)` of untouched zero pages is not resident), growth below one step, and allocations
 so brief that they were over before the line could be read (they land on a later line).
+
+The line read is when memory grew, not always who allocated it: memory made in small pieces between heavy
+computation is read on the computing line. Allocation windows (pyspy_alloc_windows.py: a few milliseconds of
+tracemalloc inside the program while memory rises) say which lines allocated what stayed alive; a step whose
+line is not seen allocating in them is shared out by the windows of its time span, or the nearest ones.
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import attrs
@@ -20,8 +27,23 @@ MB = float(1 << 20)
 STREAK_GAP = 0.06  # seconds: a read this soon after the previous one continues its growth
 QUIET_MB = 0.25  # changed less than this while a line was read: the growth had stopped
 SNAPSHOT_GAP = 0.1  # seconds between two points of the per-line live series (the leak detector's input)
+# seconds: frees this close to the end are the program's exit (globals, main()'s locals going), not the end
+# of a leak; the live series (not "kept at end") keeps the amounts from before them
+TEARDOWN = 0.25
 
 LineKey = Tuple[str, int]
+# (start, end, the program's CPU seconds during it, MB kept per line), on the wrapper's clock
+Window = Tuple[float, float, float, Dict[Optional[LineKey], float]]
+Locate = Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
+
+HELPER_FILE = "<heatlens-memory>"  # the window helper's own allocations
+KNOWN_MB = 1.0  # a line that kept this much over all windows (and KNOWN_SHARE of the top line's) allocates:
+KNOWN_SHARE = 0.1  # a step read on it is its own
+MIN_CPU = 0.001  # seconds of the program's CPU in a window below which it saw too little to speak
+HORIZON = 1.0  # seconds: windows on both sides of a step, this close, that saw the same lines speak for it
+NEAR = 0.05  # seconds: a single window this close speaks for it
+EMPTY_MB = 1.0 / 16  # a window that kept less saw nothing stay alive
+ALIKE = 0.5  # overlap of two windows' shares of kept memory for them to count as the same pattern
 
 
 @attrs.define
@@ -43,9 +65,12 @@ class MemoryAttribution:
 def attribute(
     events: Sequence[Sequence[object]],
     series: Sequence[Sequence[float]],
-    locate: Callable[[List[Tuple[str, str, int]]], Optional[LineKey]],
+    locate: Locate,
+    windows: Sequence[Window] = (),
 ) -> MemoryAttribution:
-    """Per-line memory from the wrapper's events; `locate` maps a stack to the program's (file, line)."""
+    """Per-line memory from the wrapper's events; `locate` maps a stack to the program's (file, line);
+    `windows`: allocation windows (read_windows)."""
+    owners = Owners(windows)
     lines: Dict[LineKey, LineMemory] = {}
     live: List[List[object]] = []  # [key, mb] in allocation order: frees pop from the end
     snapshot_times: List[float] = []
@@ -53,26 +78,33 @@ def attribute(
     unattributed = 0.0
     next_snap = 0.0
     previous: Optional[LineKey] = None
-    for t, key, before, during in _steps(events, locate):
+    since = 0.0  # the end of the previous read: a step's growth happened after it
+    end = max([float(p[0]) for p in series[-1:]] + [float(e[0]) for e in events[-1:]] + [0.0])  # type: ignore[arg-type]
+    teardown: Optional[Dict[LineKey, float]] = None  # live amounts before the program's exit freed them
+    for t, read_end, key, before, during in _steps(events, locate):
+        if teardown is None and t >= end - TEARDOWN and min(before, during or 0.0) < 0:
+            teardown = {k: v.live_mb for k, v in lines.items()}
         while t >= next_snap:  # the live amounts as they were before this step
             snapshot_times.append(round(next_snap, 3))
-            snaps.append({k: v.live_mb for k, v in lines.items()})
+            snaps.append(teardown if teardown is not None else {k: v.live_mb for k, v in lines.items()})
             next_snap = len(snaps) * SNAPSHOT_GAP
         # growth seen before the read, in a streak, with none while reading: it ended before the read, so
         # the line read came after it; it belongs to the streak's line
         owner = previous if before > 0 and during is not None and abs(during) < QUIET_MB else key
-        for mb, who in ((before, owner), (during or 0.0, key)):
-            if mb > 0 and who is None:
-                unattributed += mb
-            elif mb > 0 and who is not None:
-                _grow(mb, who, live, lines)
-            elif mb < 0:
+        for mb, who, (start, stop) in ((before, owner, (since, t)), (during or 0.0, key, (t, read_end))):
+            if mb < 0:
                 _free(-mb, live, lines)
+                continue
+            for site, share in (owners.of(start, stop, who) if mb > 0 else ()):
+                if site is None:
+                    unattributed += mb * share
+                else:
+                    _grow(mb * share, site, live, lines)
         previous = key if (before > 0 or (during or 0) > 0) else None
-    end = max([float(p[0]) for p in series[-1:]] + [float(e[0]) for e in events[-1:]] + [0.0])  # type: ignore[arg-type]
+        since = max(since, read_end)
     while next_snap <= end + 1e-9:  # a plateau has no steps: its flat tail must be in the series too
         snapshot_times.append(round(next_snap, 3))
-        snaps.append({k: v.live_mb for k, v in lines.items()})
+        snaps.append(teardown if teardown is not None else {k: v.live_mb for k, v in lines.items()})
         next_snap = len(snaps) * SNAPSHOT_GAP
     return MemoryAttribution(
         lines=lines,
@@ -83,27 +115,101 @@ def attribute(
     )
 
 
+class Owners:
+    """Who made a step's memory: the line read, unless allocation windows say otherwise."""
+
+    def __init__(self, windows: Sequence[Window]) -> None:
+        self.windows = sorted((w for w in windows if w[2] >= MIN_CPU), key=lambda w: w[0])
+        self.starts = [w[0] for w in self.windows]
+        totals: Dict[Optional[LineKey], float] = {}
+        for _, _, _, sites in self.windows:
+            for site, mb in sites.items():
+                totals[site] = totals.get(site, 0.0) + mb
+        top = max(totals.values(), default=0.0)
+        self.known = {k for k, mb in totals.items() if k is not None and mb >= max(KNOWN_MB, KNOWN_SHARE * top)}
+
+    def of(self, since: float, t: float, line: Optional[LineKey]) -> List[Tuple[Optional[LineKey], float]]:
+        """[(line, share)] of memory grown between `since` and `t`, read on `line`: the line itself where it
+        is seen allocating; else the lines that kept memory in the windows of that span, or in the nearest
+        windows before and after it where both saw the same lines keep memory (a steady pattern), or in one
+        very close by; else (windows saw nothing kept: memory reserved earlier being touched) the line read."""
+        if line in self.known or not self.windows:
+            return [(line, 1.0)]
+        i = bisect.bisect_right(self.starts, t)  # windows [0, i) started by t
+        inside = [w for w in self.windows[max(0, i - 64):i] if w[1] >= since]
+        if inside:
+            return _shares(inside) or [(line, 1.0)]
+        before = self.windows[i - 1] if i > 0 and since - self.windows[i - 1][1] <= HORIZON else None
+        after = self.windows[i] if i < len(self.windows) and self.windows[i][0] - t <= HORIZON else None
+        if before is not None and after is not None and _alike(before[3], after[3]):
+            return _shares([before, after]) or [(line, 1.0)]
+        near = [w for w in (before, after) if w is not None and max(since - w[1], w[0] - t) <= NEAR]
+        if near and all(_shares([w]) for w in near):
+            return _shares(near)
+        return [(line, 1.0)]
+
+
+def _shares(windows: Sequence[Window]) -> List[Tuple[Optional[LineKey], float]]:
+    """[(line, share of what the windows saw kept)], or [] where they kept less than EMPTY_MB."""
+    sites: Dict[Optional[LineKey], float] = {}
+    for found in windows:
+        for site, kept in found[3].items():
+            sites[site] = sites.get(site, 0.0) + kept
+    total = sum(sites.values())
+    return [(site, kept / total) for site, kept in sites.items()] if total >= EMPTY_MB else []
+
+
+def _alike(a: Dict[Optional[LineKey], float], b: Dict[Optional[LineKey], float]) -> bool:
+    """Both windows kept memory, mostly from the same lines."""
+    ta, tb = sum(a.values()), sum(b.values())
+    if ta < EMPTY_MB or tb < EMPTY_MB:
+        return False
+    return sum(min(a[k] / ta, b.get(k, 0.0) / tb) for k in a) >= ALIKE
+
+
+def read_windows(text: str, t0: float, locate: Locate) -> List[Window]:
+    """The helper's windows (one `repr((start, end, cpu, [(bytes, ((file, line), ...)), ...]))` a line,
+    absolute time.monotonic()) on the wrapper's clock (which started at `t0`), per program line; a torn last
+    line (the program ended while it was written) is skipped."""
+    out: List[Window] = []
+    for row in text.splitlines():
+        try:
+            start, end, cpu, found = ast.literal_eval(row)
+            sites: Dict[Optional[LineKey], float] = {}
+            for size, traceback in found:
+                file, line = traceback[0]
+                if file == HELPER_FILE:
+                    continue
+                site = locate([("", str(file), int(line))])
+                sites[site] = sites.get(site, 0.0) + int(size) / MB
+            out.append((float(start) - t0, float(end) - t0, float(cpu), sites))
+        except (ValueError, SyntaxError, TypeError, IndexError):
+            continue
+    return out
+
+
 def _steps(
     events: Sequence[Sequence[object]], locate: Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
-) -> Iterator[Tuple[float, Optional[LineKey], float, Optional[float]]]:
-    """(t, line read, MB changed up to the trigger, MB changed until the line was read) for each event; the
-    second is None when the read may come after the growth's end and must not decide whose it was (the
-    target was stopped for the read, or the read did not continue a streak)."""
+) -> Iterator[Tuple[float, float, Optional[LineKey], float, Optional[float]]]:
+    """(t, end of the read, line read, MB changed up to the trigger, MB changed until the line was read) for
+    each event; the last is None when the read may come after the growth's end and must not decide whose
+    it was (the target was stopped for the read, or the read did not continue a streak)."""
     for event in events:
         t = float(event[0])  # type: ignore[arg-type]
         frames = event[3]
         key = locate([(str(f[0]), str(f[1]), int(f[2])) for f in frames])  # type: ignore[index,union-attr,attr-defined]
         if len(event) < 6:
-            yield t, key, float(event[1]) / MB, None  # type: ignore[arg-type]
+            yield t, t, key, float(event[1]) / MB, None  # type: ignore[arg-type]
             continue
+        read_end = float(event[7]) if len(event) > 7 else t  # type: ignore[arg-type]
         before, during, gap = float(event[1]) / MB, float(event[4]) / MB, float(event[5])  # type: ignore[arg-type]
         stopped = len(event) > 6 and bool(event[6])
         if stopped or gap >= STREAK_GAP:
-            yield t, key, before, None
+            yield t, t, key, before, None
             if during:
-                yield t, key, during, None
+                yield t, read_end, key, 0.0, during
         else:
-            yield t, key, before, during
+            yield t, read_end, key, before, during
 
 
 def _grow(mb: float, key: LineKey, live: List[List[object]], lines: Dict[LineKey, LineMemory]) -> None:

@@ -10,6 +10,9 @@
   millisecond; when it moved by a step (MiB), `py-spy dump` reads the line executing at that moment, from
   outside, and the step is charged to it. An in-process sampler cannot do this: a large allocation holds the
   GIL until it is done, so whatever it sees afterwards is a later line.
+- Which line allocated (MEMORY=1): while resident memory rises, the poller asks the program's helper thread
+  (pyspy_alloc_windows.py, run by the launcher) to trace allocations for a few milliseconds; its windows say
+  which lines allocated what stayed alive (pyspy_memory.py weighs the steps with them).
 - Exits as the target did, so that failures are classified as with any backend; 0 when py-spy could not
   attach (the program is not run; reading the output says why).
 """
@@ -31,6 +34,10 @@ PAUSE_BUDGET = 0.1  # seconds of stops allowed at any time, plus PAUSE_SHARE of 
 PAUSE_SHARE = 0.03
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
+WINDOWS_FILE = "pyspy-windows.txt"  # the helper's allocation windows
+WINDOW_RISE = 256 << 10  # resident growth since the last request that asks for an allocation window
+HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_alloc_windows.py")
+HELPER_FILE = "<heatlens-memory>"  # the helper's frames: never the program's line
 LOG_FILE = "pyspy-log.txt"
 ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr: shown only when it could not attach
 
@@ -48,7 +55,8 @@ def read_status(path):
 def leaf_frames(dump, pid):
     """(thread name, frames root->leaf as [name, file, line], active) of the thread most likely allocating:
     the one holding the GIL, else an active one, else the main thread."""
-    threads = [t for t in dump if isinstance(t, dict) and t.get("frames")]
+    threads = [t for t in dump if isinstance(t, dict) and t.get("frames")
+               and not any(f.get("filename") == HELPER_FILE for f in t["frames"])]
     if not threads:
         return None, [], False
     pick = (next((t for t in threads if t.get("owns_gil")), None)
@@ -61,11 +69,11 @@ def leaf_frames(dump, pid):
 class MemoryPoller(threading.Thread):
     """Resident-memory steps of the target, each with the stack that was running when it was seen."""
 
-    def __init__(self, pyspy, status):
+    def __init__(self, pyspy, status, windows_fd=None):
         super().__init__(daemon=True)
-        self.pyspy, self.status = pyspy, status
+        self.pyspy, self.status, self.windows_fd = pyspy, status, windows_fd
         # [t, bytes changed up to the trigger, thread, frames, bytes changed until the read, seconds since the
-        #  previous read, whether the target was stopped for the read]
+        #  previous read, whether the target was stopped for the read, t when that growth was last seen]
         self.events = []
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
@@ -101,6 +109,7 @@ class MemoryPoller(threading.Thread):
             return
         last_read = last_point = last_rise = -1.0
         deferred = 0
+        asked = base  # resident memory when an allocation window was last asked for
         while not self.stop.wait(POLL):
             try:
                 rss = self._rss(fd)
@@ -111,8 +120,13 @@ class MemoryPoller(threading.Thread):
                 self.series.append([round(now, 4), rss])
                 last_point = now
             rising, prev = rss > prev, rss
+            asked = min(asked, rss)
+            if rss - asked >= WINDOW_RISE and self.windows_fd is not None:
+                self._ask_window()
+                asked = rss
             if rising and self.events and now - last_rise <= RUN_GAP and now - last_read < MIN_GAP:
                 self.events[-1][4] += rss - base  # the growth that was read goes on: same line
+                self.events[-1][7] = round(now, 4)  # ... until now
                 base = rss
             if rising:
                 last_rise = now
@@ -132,8 +146,18 @@ class MemoryPoller(threading.Thread):
             except (OSError, ValueError, IndexError):
                 after = rss
             # what changed up to the trigger (a free comes first, whatever it was), and while the line was read
-            self.events.append([round(now, 4), rss - base, thread, frames, after - rss, round(gap, 4), stopped])
+            self.events.append([round(now, 4), rss - base, thread, frames, after - rss, round(gap, 4), stopped,
+                                round(time.monotonic() - self.t0, 4)])
             base = after
+
+    def _ask_window(self):
+        """One byte to the helper: memory is rising, trace a window (it keeps to its own cost budget)."""
+        try:
+            os.write(self.windows_fd, b"w")
+        except BlockingIOError:
+            pass  # requests pending already
+        except OSError:
+            self.windows_fd = None  # the program closed its end
 
     def _read_line(self, pid, now):
         """(stopped, stack running now). Reading takes ~20 ms (py-spy starts, finds the interpreter): while
@@ -183,8 +207,11 @@ def main(argv):
     env = dict(os.environ, HEATLENS_GO_FD=str(go_read))
     if ptrace_scope() == 1 and os.geteuid() != 0:
         env["HEATLENS_TRACER_PID"] = str(os.getpid())  # Yama: py-spy is our child, not the target's ancestor
-    target = subprocess.Popen(target_argv, pass_fds=(go_read,), env=env)
+    windows_read, windows_write = helper_env(env, out_dir) if memory else (None, None)
+    target = subprocess.Popen(target_argv, pass_fds=tuple(fd for fd in (go_read, windows_read) if fd is not None), env=env)
     os.close(go_read)
+    if windows_read is not None:
+        os.close(windows_read)
     # py-spy ignores SIGTERM (kept across exec): when the run is stopped it writes what it has once the
     # program is gone, instead of dying with it; SIGKILL still ends it
     # py-spy's stderr is not the program's either: a panic of one of its threads under --subprocesses
@@ -196,7 +223,7 @@ def main(argv):
     ready = threading.Event()
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
     reader.start()
-    poller = MemoryPoller(record[0], target_argv[3]) if memory else None
+    poller = MemoryPoller(record[0], target_argv[3], windows_write) if memory else None
 
     def finish():
         spy_stop(spy)
@@ -209,8 +236,10 @@ def main(argv):
             poller.stop.set()
             poller.join(1.0)
             with open(os.path.join(out_dir, MEMORY_FILE), "w") as f:
-                json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES,
+                json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES, "t0": poller.t0,
                            "error": poller.error, "paused": round(poller.paused, 4)}, f)
+        if windows_write is not None:
+            os.close(windows_write)
 
     def on_term(signum, _frame):
         try:
@@ -246,6 +275,21 @@ def main(argv):
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     return code
+
+
+def helper_env(env, out_dir):
+    """The allocation-window helper for the launcher: its source, its request pipe and its output file, in
+    `env`; (read end for the program, write end for the poller), or (None, None) without the helper."""
+    try:
+        with open(HELPER, encoding="utf-8") as f:
+            source = f.read()
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return None, None
+    os.set_blocking(write_fd, False)  # the poller never waits on the program
+    env.update(HEATLENS_MEMORY_HELPER=source, HEATLENS_MEMORY_FD=str(read_fd),
+               HEATLENS_MEMORY_OUT=os.path.join(out_dir, WINDOWS_FILE))
+    return read_fd, write_fd
 
 
 def _child_spies(record, out_dir):

@@ -1,0 +1,139 @@
+# Allocation windows, inside the profiled program (stdlib only; the py-spy wrapper hands this source to the launcher,
+# which runs it before the program under the file name "<heatlens-memory>", whose frames the parser drops).
+#
+# Resident memory seen from outside says WHEN the program grew and by how much, not WHICH line allocated: memory
+# made in small pieces between heavy computation is read on the computing line. So, while memory grows (the
+# wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread traces allocations for a few
+# milliseconds with tracemalloc and appends, per window, the lines that allocated what was still alive at its end:
+#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...]))   one line per window
+# (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
+# used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
+# `share` of the run (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
+# machine the program may hardly run during one).
+# The program's own use of tracemalloc wins: no window once it traces or has imported tracemalloc. No window
+# either while it runs other threads (see in_main).
+import os as _os
+
+
+def _heatlens_memory_windows():
+    import _thread
+    import _tracemalloc
+    import sys
+    import time
+
+    fd, out = _os.environ.pop("HEATLENS_MEMORY_FD", None), _os.environ.pop("HEATLENS_MEMORY_OUT", None)
+    if fd is None or out is None:
+        return
+    fd = int(fd)
+    # cost budget: `burst` seconds at any time (a phase that starts growing gets its windows at once) plus
+    # `share` of the time elapsed; traced seconds per window; lines kept per window
+    burst, share, window, top = 0.03, 0.02, 0.005, 40
+    try:
+        _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
+        sink = _os.open(out, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT | getattr(_os, "O_CLOEXEC", 0), 0o600)
+    except OSError:
+        return
+
+    def user_traces():
+        return _tracemalloc.is_tracing() or "tracemalloc" in sys.modules
+
+    # tracemalloc is switched on and off in the MAIN thread, between two of its bytecodes (a pending call):
+    # CPython 3.11 crashes when tracing stops while another thread is inside an allocation without the GIL
+    # (the main thread importing, hashing, reading), so no window opens while the program has other threads
+    box = {"ran": 0, "on": False, "traces": None}
+    tracing = []  # non-empty while a window is open
+
+    def in_main(start):
+        try:
+            if start and not box["on"] and len(sys._current_frames()) <= 2 and not user_traces():
+                tracing.append(1)
+                box["t0"], box["cpu0"] = time.monotonic(), time.process_time()
+                _tracemalloc.start(1)
+                box["on"] = True
+            elif not start and box["on"]:
+                box["traces"] = _tracemalloc._get_traces()
+                box["t1"], box["cpu1"] = time.monotonic(), time.process_time()
+                _tracemalloc.stop()
+                box["on"] = False
+                tracing.clear()
+        except BaseException:  # never a traceback in the program's stderr
+            pass
+        box["ran"] += 1
+        return 0
+
+    calls = []
+
+    def in_main_thread(start):
+        """Run in_main(start) in the main thread; wait until it has (a main thread blocked in C runs it when it
+        comes back)."""
+        if not calls:
+            import ctypes
+
+            kind = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+            calls.extend([kind(lambda _: in_main(False)), kind(lambda _: in_main(True)), ctypes.pythonapi.Py_AddPendingCall])
+            calls[2].argtypes, calls[2].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
+        ran = box["ran"]
+        while calls[2](calls[int(start)], None) != 0:  # the queue is full: wait
+            time.sleep(0.001)
+        while box["ran"] == ran:
+            time.sleep(0.001)
+
+    def one_window():
+        own0 = time.thread_time()
+        box["traces"] = None
+        in_main_thread(True)
+        if not box["on"]:
+            return None  # other threads, or the program traces itself
+        time.sleep(window)
+        in_main_thread(False)
+        own1 = time.thread_time()
+        traces = box["traces"] or []
+        box["traces"] = None
+        sites = {}
+        for trace in traces:  # (domain, size, traceback, ...) on 3.9-3.13
+            if trace[2] and trace[2][0][0] != "<heatlens-memory>":  # not this helper's own
+                sites[trace[2]] = sites.get(trace[2], 0) + trace[1]
+        best = sorted(sites.items(), key=lambda kv: -kv[1])[:top]
+        cpu = (box["cpu1"] - box["cpu0"]) - (own1 - own0)  # the program's, not this thread's
+        return box["t0"], box["t1"], round(cpu, 6), [(size, tb) for tb, size in best]
+
+    def run():
+        start, spent = time.monotonic(), 0.0
+        while True:
+            try:
+                if not _os.read(fd, 512):
+                    return  # the wrapper is gone
+            except OSError:
+                return
+            allowed = start + (spent - burst) / share
+            now = time.monotonic()
+            if now < allowed:
+                time.sleep(allowed - now)  # then only a rise during the wait opens the next window
+                continue
+            if user_traces():
+                return
+            own = time.thread_time()
+            try:
+                found = one_window()
+            except Exception:  # never a traceback in the program's stderr
+                return
+            if found is None:
+                spent += 0.001  # asking costs too: other threads may run for long
+                continue
+            spent += max(0.0, found[2]) + time.thread_time() - own
+            try:
+                _os.write(sink, (repr(found) + "\n").encode("utf-8", "backslashreplace"))
+            except OSError:
+                return
+
+    def after_fork_in_child():  # the window's thread is not in the child: neither must its tracing be
+        if tracing:
+            _tracemalloc.stop()
+
+    if hasattr(_os, "register_at_fork"):
+        _os.register_at_fork(after_in_child=after_fork_in_child)
+    _thread.start_new_thread(run, ())
+
+
+_heatlens_memory_windows()
+del _heatlens_memory_windows

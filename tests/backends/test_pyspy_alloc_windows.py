@@ -1,0 +1,106 @@
+"""The allocation-window helper inside the profiled program (pyspy_alloc_windows.py), run as the launcher runs it:
+asked while memory grows, it writes which lines kept memory; it never shows in the program's output or threads,
+and it leaves tracemalloc to a program that uses it."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Tuple
+
+from heatlens.backends import pyspy_wrapper
+
+HELPER = Path(pyspy_wrapper.HELPER).read_text(encoding="utf-8")
+PRELUDE = 'import os; exec(compile(os.environ.pop("HEATLENS_MEMORY_HELPER"), "<heatlens-memory>", "exec"), {})\n'
+
+
+def run_with_helper(program: str, tmp_path: Path, asks: int = 40) -> Tuple[subprocess.CompletedProcess, List[tuple]]:
+    """The program under the helper, a byte to its request pipe every 10 ms (as the poller does while memory
+    rises); (its result, the windows it wrote)."""
+    read_fd, write_fd = os.pipe()
+    out = tmp_path / "windows.txt"
+    env = dict(os.environ, HEATLENS_MEMORY_HELPER=HELPER, HEATLENS_MEMORY_FD=str(read_fd), HEATLENS_MEMORY_OUT=str(out))
+    proc = subprocess.Popen([sys.executable, "-c", PRELUDE + program], pass_fds=(read_fd,), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(read_fd)
+    for _ in range(asks):
+        if proc.poll() is not None:
+            break
+        try:
+            os.write(write_fd, b"w")
+        except OSError:
+            break
+        time.sleep(0.01)
+    stdout, stderr = proc.communicate(timeout=60)
+    os.close(write_fd)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    rows = [ast.literal_eval(r) for r in out.read_text().splitlines()] if out.exists() else []
+    return result, rows
+
+
+KEEPER = """
+import hashlib, time
+KEPT = []
+t = time.monotonic()
+while time.monotonic() - t < 0.6:
+    for _ in range(5):
+        hashlib.sha256(b"x" * 20000).digest()
+    KEPT.append(bytes(4000) + b"y")  # the line that keeps memory: line 9 of the program (after the prelude)
+print("kept", len(KEPT) > 0)
+"""
+
+
+def test_asked_while_memory_grows_it_names_the_line_that_keeps_memory(tmp_path: Path) -> None:
+    before = time.monotonic()
+    result, windows = run_with_helper(KEEPER, tmp_path)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    assert windows, "no window written"
+    kept = {}
+    for start, end, cpu, sites in windows:
+        assert before <= start <= end <= time.monotonic() and cpu <= end - start + 0.01
+        for size, traceback in sites:
+            kept[traceback[0]] = kept.get(traceback[0], 0) + size
+    top = max(kept, key=kept.get)
+    assert top == ("<string>", 9), kept  # `-c` code: the helper's own file never appears
+    assert not any(f == "<heatlens-memory>" for f, _ in kept)
+
+
+def test_the_program_sees_no_extra_thread_and_its_output_is_unchanged(tmp_path: Path) -> None:
+    program = "import threading\nprint(threading.active_count(), [t.name for t in threading.enumerate()])\n" + KEEPER
+    plain = subprocess.run([sys.executable, "-c", "\n" + program], capture_output=True)
+    result, _ = run_with_helper(program, tmp_path)
+    assert result.stdout == plain.stdout and result.stderr == plain.stderr == b""
+
+
+def test_a_program_that_traces_memory_itself_keeps_tracemalloc_to_itself(tmp_path: Path) -> None:
+    program = """
+import tracemalloc
+tracemalloc.start(5)
+KEPT = [bytes(4000) + b"y" for _ in range(2000)]
+import time; time.sleep(0.3)
+snapshot = tracemalloc.take_snapshot()
+print(tracemalloc.is_tracing(), tracemalloc.get_traceback_limit(), len(snapshot.traces) >= 2000)
+"""
+    result, windows = run_with_helper(program, tmp_path)
+    assert result.stdout == b"True 5 True\n" and result.stderr == b"", result
+    assert windows == []
+
+
+def test_windows_never_crash_a_program_that_allocates_without_the_gil(tmp_path: Path) -> None:
+    # importing and hashing allocate with the GIL released; on 3.11 stopping tracemalloc from another thread at
+    # such a moment crashed the program (SIGSEGV in ~1 run of 8 before the windows moved to the main thread)
+    program = "import threading, json, decimal, email.parser, xml.dom.minidom\n" + KEEPER
+    for k in range(10):
+        result, windows = run_with_helper(program, tmp_path / str(k) if (tmp_path / str(k)).mkdir() is None else tmp_path)
+        assert result.returncode == 0 and result.stderr == b"", (k, result)
+
+
+def test_no_window_opens_while_the_program_runs_other_threads(tmp_path: Path) -> None:
+    program = "import threading, time\nw = threading.Thread(target=time.sleep, args=(2,)); w.start()\n" + KEEPER
+    result, windows = run_with_helper(program, tmp_path)
+    assert result.returncode == 0 and result.stderr == b"", result
+    assert windows == []
