@@ -205,3 +205,28 @@ def test_findings_carry_the_file_they_were_analysed_in(tmp_path: Path) -> None:
     outcome = pipeline.finish(_hand_built(prog, tmp_path), ProfileOptions())
     found: List[Finding] = outcome.analysed[str(prog)]
     assert found and all(f.file == str(prog) for f in found)
+
+
+def test_on_read_runs_while_the_analysis_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor paints the measured lines before the analysis of a big file ends: `on_read` is awaited
+    beside the analysis, which here waits until on_read has seen the profile."""
+    import threading
+
+    seen = threading.Event()
+    real = pipeline.analyse
+
+    def slow_analyse(prof: Profile, options: ProfileOptions, progress: Any = None) -> Any:
+        assert seen.wait(60), "on_read did not run while the analysis was running"
+        return real(prof, options, progress)
+
+    async def on_read(prof: Profile) -> None:
+        assert prof.findings == []  # not analysed yet
+        seen.set()
+
+    monkeypatch.setattr(pipeline, "analyse", slow_analyse)
+    prog = tmp_path / "prog.py"
+    prog.write_text(MEMBERSHIP)
+    outcome = asyncio.run(pipeline.profile(Target("script", str(prog), cwd=str(tmp_path)),
+                                           ProfileOptions(project_root=str(tmp_path)), on_read=on_read))
+    assert seen.is_set() and outcome.profile is not None
+    assert "list-membership" in {f.rule for f in outcome.profile.findings}

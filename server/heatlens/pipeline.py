@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import attrs
 
@@ -47,11 +47,13 @@ class Outcome:
 async def profile(target: Target, options: ProfileOptions, *, progress: Optional[Progress] = None,
                   cancel: Optional[asyncio.Event] = None, stream: Optional[Callable[[str, bytes], None]] = None,
                   save: Optional[Saver] = None, before_save: Optional[Callable[[Profile], None]] = None,
-                  attach_seconds: Optional[float] = None, attach_rate: Optional[int] = None) -> Outcome:
+                  attach_seconds: Optional[float] = None, attach_rate: Optional[int] = None,
+                  on_read: Optional[Callable[[Profile], Awaitable[None]]] = None) -> Outcome:
     """Run `target` under `options` and finish its profile (see `finish`). `cancel` stops the target's
     process tree and keeps what was recorded; `stream` echoes its output live (the CLI); a `pid` target is
     attached to for `attach_seconds` (None: until cancelled) at `attach_rate` Hz (None: attach's default, which
-    a busy server does not feel)."""
+    a busy server does not feel). `on_read(profile)` runs while the analysis does (in a worker thread): the
+    editor paints the measured lines at once instead of after seconds of analysing a big file."""
     phase = progress or (lambda _p: None)
     if target.kind == "pid":
         from heatlens.run.attach import attach
@@ -74,7 +76,11 @@ async def profile(target: Target, options: ProfileOptions, *, progress: Optional
     prof = outcome.profile
     if prof is None:
         return outcome
-    outcome.analysed = await asyncio.to_thread(analyse, prof, options, phase)
+    analysing = asyncio.to_thread(analyse, prof, options, phase)
+    if on_read is None:
+        outcome.analysed = await analysing
+    else:
+        outcome.analysed, _ = await asyncio.gather(analysing, on_read(prof))
     if options.probe_args and result.failure.ok:
         phase("probing")
         await probe(prof, target, options, outcome.messages)

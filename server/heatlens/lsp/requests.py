@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -69,6 +69,11 @@ async def refine_then_analyse(ls: HeatlensServer, datas: List[FileData], done: C
     done("diagnostics")
 
 
+async def line_data(prof: Profile, run_id: Optional[int]) -> List[FileData]:
+    """Every file's measured lines and the backend's function records (no LibCST: fast), in a worker thread."""
+    return await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source, indexed=False)))
+
+
 async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Optional[str] = None) -> ProfileSummary:
     """Run one profile end to end; the handler of `heatlens/profile` and of `heatlens.profileFile`.
     `label` (e.g. `pytest::NODEID`) names the run instead of the target's command line."""
@@ -84,18 +89,28 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
         progress.begin()
         job.cancel_on(progress.cancel_future)
         phase = progress.set_phase
-        outcome = await run_pipeline(ls, params, target, phase, job, label)
+        early: List[FileData] = []
+        mapping_started = time.perf_counter()
+
+        async def publish_lines(prof: Profile) -> None:
+            """The measured lines at once (no LibCST) while the pipeline analyses and stores the run."""
+            nonlocal mapping_started
+            mapping_started = time.perf_counter()
+            early.extend(await line_data(prof, None))
+            ls.add_files(early)
+            log.info("published %d files in %.1f ms", len(early), (time.perf_counter() - mapping_started) * 1000)
+
+        outcome = await run_pipeline(ls, params, target, phase, job, label, publish_lines)
         result, run_id = outcome.result, outcome.run_id
         progress.set_phase("mapping")
-        mapping_started = time.perf_counter()
         datas: List[FileData] = []
         if result.profile is not None:
             remember_analysis(run_id, outcome.analysed)
-            first = result.profile
-            datas = await asyncio.to_thread(lambda: list(files_of(first, run_id, profiling.read_source, indexed=False)))
-            ls.add_files(datas)
-            log.info("run %s: stored and published %d files in %.1f ms", run_id, len(datas),
-                     (time.perf_counter() - mapping_started) * 1000)
+            for data in early:
+                data.run_id = run_id  # stored now: the indexed data below refines these
+            if not early:  # the pipeline broke after the read: publish what was measured
+                early.extend(await line_data(result.profile, run_id))
+                ls.add_files(early)
             # Function spans need the LibCST index (cached per source hash, pre-warmed on didOpen).
             prof = result.profile
             wanted = ls.index_wanted()
@@ -120,7 +135,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
 
 
 async def run_pipeline(ls: HeatlensServer, params: ProfileParams, target: Any, phase: Callable[[str], None], job: Any,
-                       label: Optional[str]) -> pipeline.Outcome:
+                       label: Optional[str],
+                       on_read: Optional[Callable[[Profile], Awaitable[None]]] = None) -> pipeline.Outcome:
     """The run a request asks for, through the one pipeline (as `heatlens run` and the API): a program
     started under the profiler, or a running process attached to (stopped by the duration or by cancel,
     which keeps what was sampled); stored with the user's sources as run."""
@@ -134,7 +150,8 @@ async def run_pipeline(ls: HeatlensServer, params: ProfileParams, target: Any, p
     try:
         outcome = await run_cancellable(job, lambda: pipeline.profile(
             target, profile_options(ls, params), progress=phase, cancel=job.cancel_event,
-            save=store.save if store is not None else None, before_save=before_save, attach_seconds=params.duration))
+            save=store.save if store is not None else None, before_save=before_save, attach_seconds=params.duration,
+            on_read=on_read))
     except Exception as exc:  # a runner bug still answers the request
         log.exception("profiling %s failed", target.display)
         return pipeline.Outcome(_failed(f"heatlens failed: {exc}"))
