@@ -185,7 +185,7 @@ def string_concat(mod: Module) -> List[Candidate]:
             continue
         inits = _string_inits(mod) if inits is None else inits
         kind = _init_kind(inits, t, site.function)
-        if outer and (kind == "str" or _str_like(mod, node.value)):  # a helper called per piece (a closure's add())
+        if outer and isinstance(t, cst.Name) and (kind == "str" or _str_like(mod, node.value)):  # a closure's add()
             what = f"{outer} `{t.value}`"
         elif isinstance(t, cst.Name):
             if kind != "bytes" or not site.loops:

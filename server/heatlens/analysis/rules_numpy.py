@@ -101,7 +101,8 @@ def _window(loop: cst.For, arrays: Set[str]) -> Optional[cst.CSTNode]:
                     if isinstance(s, cst.Slice) else []
                 # both bounds move (a sliding window), or one moves and the other is open: a growing
                 # prefix `x[:i + 1]` or shrinking suffix `x[i:]`, overlapping as much
-                if moving and any(moving) and all(m or b is None for m, b in zip(moving, (s.lower, s.upper))):
+                if moving and isinstance(s, cst.Slice) and any(moving) \
+                        and all(m or b is None for m, b in zip(moving, (s.lower, s.upper))):
                     return n
     return None
 
