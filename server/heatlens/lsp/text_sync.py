@@ -23,13 +23,16 @@ class HeatlensTextDocument(TextDocument):
 
     @property
     def lines(self) -> Sequence[str]:
+        return self._split()
+
+    def _split(self) -> Tuple[str, ...]:
         source = self.source
         if self._lines_of is not source:
             self._lines, self._lines_of = tuple(source.splitlines(True)), source
         return self._lines
 
     def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
-        lines, source = self.lines, self.source
+        lines, source = self._split(), self.source
         rng = self.position_codec.range_from_client_units(lines, change.range)
         first, last = rng.start.line, rng.end.line
         if first >= len(lines) or last < first or (last == first and rng.end.character < rng.start.character):
@@ -37,8 +40,9 @@ class HeatlensTextDocument(TextDocument):
             return
         head = lines[first][:rng.start.character]
         start = sum(map(len, lines[:first])) + len(head)
+        after: Tuple[str, ...] = ()
         if last >= len(lines):  # pygls keeps nothing after the start then
-            tail, end, after = "", len(source), ()
+            tail, end = "", len(source)
         else:
             tail = lines[last][rng.end.character:]
             end, after = sum(map(len, lines[:last + 1])) - len(tail), lines[last + 1:]
