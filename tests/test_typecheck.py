@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Counted when the check came in (81 before it, some made unnecessary by fixes); lower it as they go.
-MAX_TYPE_IGNORES = 77
+# 81 when the check came in; fixes made some unnecessary, new code added some. Lower it as they go.
+MAX_TYPE_IGNORES = 60
 
 
 def test_mypy_passes() -> None:

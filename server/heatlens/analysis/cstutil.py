@@ -55,10 +55,10 @@ class _Apply(cst.CSTTransformer):
             body = list(out.nodes) if isinstance(out, cst.FlattenSentinel) else [out]
             if pre and body and hasattr(body[0], "leading_lines"):
                 # keep the statement's own comment block above the inserted statements
-                lead = body[0].leading_lines  # type: ignore[union-attr]
+                lead = body[0].leading_lines
                 body[0] = body[0].with_changes(leading_lines=())  # type: ignore[union-attr]
                 pre = [pre[0].with_changes(leading_lines=lead), *pre[1:]]
-            out = cst.FlattenSentinel([*(pre or []), *body, *(post or [])])  # type: ignore[list-item]
+            out = cst.FlattenSentinel([*(pre or []), *body, *(post or [])])
         return out
 
 
@@ -161,7 +161,7 @@ def targets_of(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
         elif isinstance(n, cst.NamedExpr):
             yield n.target
         elif isinstance(n, cst.AsName):
-            yield from _unpack(n.name)  # type: ignore[arg-type]
+            yield from _unpack(n.name)
         elif isinstance(n, (cst.FunctionDef, cst.ClassDef)):
             yield n.name
 

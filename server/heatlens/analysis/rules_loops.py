@@ -219,7 +219,7 @@ def _join_comp(mod: Module, site: Site, outer: Loop, comp: cst.CSTNode) -> Optio
             u.stmt(f"for {var} in {coll.value}:\n    {idx}.setdefault({u.code(key)}, []).append({var})\n"),
         ]
         new_iter = u.expr(f"{idx}.get({u.code(other)}, ())")
-        plan.edits[for_in] = lambda upd: upd.with_changes(iter=new_iter, ifs=[])  # type: ignore[attr-defined]
+        plan.edits[for_in] = lambda upd: upd.with_changes(iter=new_iter, ifs=[])
     cand.plan = plan
     cand.fix_title = _title(coll.value, label, _assumptions(outer, coll.value))
     if unproven:
@@ -250,7 +250,7 @@ def _assigned(mod: Module, where: cst.CSTNode, into_defs: bool) -> Dict[str, Lis
     key = ("assigned", where, into_defs)
     table = mod.memo.get(key)
     if table is not None:
-        return table  # type: ignore[no-any-return]
+        return table
     table = {}
     for n in u.walk(where, into_defs=into_defs):
         if not isinstance(n, cst.Assign):
@@ -260,7 +260,7 @@ def _assigned(mod: Module, where: cst.CSTNode, into_defs: bool) -> Dict[str, Lis
             if isinstance(t.target, (cst.Tuple, cst.List)):
                 for i, el in enumerate(t.target.elements):
                     ok = isinstance(n.value, (cst.Tuple, cst.List)) and len(n.value.elements) == len(t.target.elements)
-                    table.setdefault(u.code(el.value), []).append(n.value.elements[i].value if ok else None)  # type: ignore[union-attr,attr-defined]
+                    table.setdefault(u.code(el.value), []).append(n.value.elements[i].value if ok else None)  # type: ignore[attr-defined]
     mod.memo[key] = table
     return table
 

@@ -197,7 +197,7 @@ def _steps(
     for event in events:
         t = float(event[0])  # type: ignore[arg-type]
         frames = event[3]
-        key = locate([(str(f[0]), str(f[1]), int(f[2])) for f in frames])  # type: ignore[index,union-attr,attr-defined]
+        key = locate([(str(f[0]), str(f[1]), int(f[2])) for f in frames])  # type: ignore[attr-defined]
         if len(event) < 6:
             yield t, t, key, float(event[1]) / MB, None  # type: ignore[arg-type]
             continue

@@ -256,7 +256,7 @@ class Agent:
             sys.argv = [self.value, *self.args]
             self._main_module()
             self.sampler.main_base = self._depth()
-            runpy._run_module_as_main(self.value, alter_argv=True)  # type: ignore[attr-defined]
+            runpy._run_module_as_main(self.value, alter_argv=True)
         elif self.kind == "code":
             sys.argv = ["-c", *self.args]
             sys.path[0] = ""

@@ -70,7 +70,7 @@ def _timer_off_across(real: Any) -> Any:
             if left[0] or left[1]:
                 signal.setitimer(signal.ITIMER_PROF, left[0] or left[1], left[1])
 
-    exec_.heatlens = True  # type: ignore[attr-defined]
+    exec_.heatlens = True
     return exec_
 
 
@@ -99,7 +99,7 @@ def _quiet_fork(real: Any) -> Any:
                                    registry=f.f_globals.setdefault("__warningregistry__", {}), module_globals=f.f_globals)
         return pid
 
-    fork.heatlens = True  # type: ignore[attr-defined]
+    fork.heatlens = True
     fork.__doc__, fork.__name__ = real.__doc__, real.__name__
     return fork
 

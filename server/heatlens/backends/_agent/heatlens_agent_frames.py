@@ -65,7 +65,7 @@ class ThreadClocks:
 
 def native_id(ident: Optional[int]) -> Optional[int]:
     """The kernel's id of the live Python thread `ident` (threading knows it); None if unknown."""
-    th = threading._active.get(ident)  # type: ignore[attr-defined]
+    th = threading._active.get(ident)
     return getattr(th, "native_id", None) if th is not None else None
 
 

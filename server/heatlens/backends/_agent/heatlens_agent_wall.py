@@ -40,7 +40,7 @@ class WallMixin:
 
     def _wall_tick(self, own: int) -> None:
         now = time.perf_counter()
-        active = threading._active  # type: ignore[attr-defined]
+        active = threading._active
         seen = set()
         for tid, fr in sys._current_frames().items():
             th = active.get(tid)

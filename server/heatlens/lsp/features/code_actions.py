@@ -22,6 +22,7 @@ from heatlens.lsp import profiling
 from heatlens.lsp.features import probe_args
 from heatlens.lsp.features.diagnostics import client_range, current_range, diagnostic, findings_for_data, thresholds_of
 from heatlens.lsp.features.probe_args import measure_action, measure_command, wants_probe
+from heatlens.options import timeout_limit
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
@@ -152,7 +153,7 @@ async def apply_fix_and_verify(ls: "HeatlensServer", args: Any) -> Dict[str, Any
         return {"applied": False, "reason": reason}
     root = os.path.dirname(path)
     target = Target("script", path, cwd=root, python=ls.settings.python)
-    options = RunOptions(backend="agent", timeout=ls.settings.timeout or 300.0)
+    options = RunOptions(backend="agent", timeout=timeout_limit(ls.settings.timeout))  # 0: no limit
     job = ls.jobs.start(f"verify a fix of {os.path.basename(path)}")  # raises JobBusy while another job runs
     try:
         verdict = await run_cancellable(job, lambda: verify_fix_async(
@@ -187,7 +188,7 @@ def register(server: "HeatlensServer") -> None:
         server.prepare_hooks.append(_prepare_findings)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
-    def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:  # type: ignore[no-untyped-def]
+    def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         uri = params.text_document.uri
         doc = ls.document(uri)
         if doc is None:
@@ -205,9 +206,9 @@ def register_commands(server: "HeatlensServer") -> None:
         return
 
     @server.command(APPLY_FIX)
-    async def on_apply_fix(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_apply_fix(ls, *args: Any) -> Dict[str, Any]:
         return await apply_fix(ls, args)
 
     @server.command(APPLY_FIX_AND_VERIFY)
-    async def on_apply_verify(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_apply_verify(ls, *args: Any) -> Dict[str, Any]:
         return await apply_fix_and_verify(ls, args)

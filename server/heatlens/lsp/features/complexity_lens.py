@@ -217,5 +217,5 @@ class ComplexityFeature:
             return
 
         @server.command(MEASURE_COMPLEXITY)
-        async def on_measure(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+        async def on_measure(ls, *args: Any) -> Dict[str, Any]:
             return await measure_complexity(ls, self.results, args)

@@ -115,5 +115,5 @@ def register(server: "HeatlensServer") -> None:
         return
 
     @server.command(PROFILE_FILE_CELL)
-    async def on_profile_file_cell(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_profile_file_cell(ls, *args: Any) -> Dict[str, Any]:
         return await profile_file_cell(ls, args)

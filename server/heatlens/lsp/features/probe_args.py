@@ -87,5 +87,5 @@ def register_commands(server: "HeatlensServer") -> None:
         return
 
     @server.command(MEASURE_ARGS)
-    async def on_measure(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_measure(ls, *args: Any) -> Dict[str, Any]:
         return await measure_args(ls, list(args))

@@ -114,7 +114,7 @@ async def profile_test(ls: "HeatlensServer", args: Any) -> Dict[str, Any]:
         return {"failure": {"kind": "busy", "message": str(exc)}}
     if summary.failure.kind != "ok":
         ls.show(f"heatlens: {nodeid}: {summary.failure.kind}: {summary.failure.message[:300]}", lsp.MessageType.Warning)
-    return ls.protocol._converter.unstructure(summary)  # type: ignore[no-any-return]
+    return ls.protocol._converter.unstructure(summary)
 
 
 def register(server: "HeatlensServer") -> None:
@@ -124,5 +124,5 @@ def register(server: "HeatlensServer") -> None:
         return
 
     @server.command(PROFILE_TEST)
-    async def on_profile_test(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_profile_test(ls, *args: Any) -> Dict[str, Any]:
         return await profile_test(ls, args)
