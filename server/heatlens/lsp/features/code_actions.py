@@ -188,7 +188,7 @@ def register(server: "HeatlensServer") -> None:
         server.prepare_hooks.append(_prepare_findings)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
-    def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:  # type: ignore[no-untyped-def]
+    def on_code_action(ls, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         uri = params.text_document.uri
         doc = ls.document(uri)
         if doc is None:
@@ -206,9 +206,9 @@ def register_commands(server: "HeatlensServer") -> None:
         return
 
     @server.command(APPLY_FIX)
-    async def on_apply_fix(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_apply_fix(ls, *args: Any) -> Dict[str, Any]:
         return await apply_fix(ls, args)
 
     @server.command(APPLY_FIX_AND_VERIFY)
-    async def on_apply_verify(ls, *args: Any) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    async def on_apply_verify(ls, *args: Any) -> Dict[str, Any]:
         return await apply_fix_and_verify(ls, args)
