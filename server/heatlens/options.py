@@ -163,9 +163,11 @@ OPTIONS: Tuple[Option, ...] = (
            cli_help="pass only these environment variables (names or globs; repeatable) to the program, plus what "
            "it needs to start (PATH, HOME, LANG, ...); default: all of them"),
     Option("project_root", "string", None, "What counts as your code (default: the working directory).",
-           cli="--project-root", metavar="D"),
+           cli="--project-root", metavar="D", cli_help="what counts as your code (default: the working directory)"),
     Option("probe_args", "boolean", False, "Then run the program once more under the argument probe for its hot "
-           "repeated-call findings (offers lru_cache only on that evidence).", cli="--probe-args"),
+           "repeated-call findings (offers lru_cache only on that evidence).", cli="--probe-args",
+           cli_help="then run the program once more under the argument probe for its hot repeated-call findings "
+           "(offers lru_cache only on that evidence)"),
     Option("heat_threshold", "number", 0.01, "Smallest CPU share (0..1) of a line that gets heat.",
            minimum=0, maximum=1, setting="heatThreshold"),
     Option("hint_threshold", "number", 0.02, "Smallest CPU share (0..1) of a line that gets an inlay hint.",
