@@ -24,6 +24,7 @@ from heatlens.analysis.complexity_record import function_hash, function_sources,
 from heatlens.lsp.annotations import path_key
 from heatlens.lsp.jobs import JobBusy
 from heatlens.lsp.progress import PhaseProgress
+from heatlens.options import timeout_limit
 
 if TYPE_CHECKING:
     from heatlens.lsp.server import HeatlensServer
@@ -155,7 +156,7 @@ async def measure_complexity(ls: "HeatlensServer", results: Results, args: Any) 
     progress.begin()
     progress.set_phase("timing")
     job.cancel_on(progress.cancel_future)
-    timeout = ls.settings.timeout if ls.settings.timeout > 0 else 300.0
+    timeout = timeout_limit(ls.settings.timeout)  # 0: no limit, as for every run
     python = resolve_interpreter(ls.settings.python, os.path.dirname(path))
     task = asyncio.ensure_future(measure(path, qualname, python=python, timeout=timeout))
     cancelled = asyncio.ensure_future(job.cancel_event.wait())
