@@ -80,3 +80,13 @@ def test_len_of_a_comprehension_builds_it_but_len_of_a_subscript_does_not() -> N
     src = ("def f(users, events):\n    for u in users:\n        a = len([e for e in events if e.ok])\n"
            "        b = len(events[0])\n")
     assert inv(src) == [(3, "loop-invariant")]
+
+
+def test_membership_on_a_growing_list_attribute_or_global_in_a_method_called_per_item() -> None:
+    src = ("SEEN = []\nclass Log:\n    def __init__(self):\n        self.lines = []\n        self.fixed = ['a', 'b']\n"
+           "    def add(self, line):\n        if line not in self.lines:\n            self.lines.append(line)\n"
+           "        if line in self.fixed:\n            return\n\ndef note(x):\n    if x in SEEN:\n        return\n"
+           "    SEEN.append(x)\n\ndef local(x):\n    SEEN = ['q']\n    return x in SEEN\n")
+    found = [(c.line, c.summary.split(",")[0]) for c in detect(src) if c.rule == "list-membership"]
+    # `self.fixed` never grows, and the local `SEEN` is not the global one
+    assert found == [(7, "membership test on list `self.lines`"), (13, "membership test on list `SEEN`")]

@@ -201,3 +201,40 @@ def string_concat(mod: Module) -> List[Candidate]:
                          "collect the pieces in a list and join once (or use io.StringIO / bytearray)",
                          "others may read the value while it is built; change it by hand", what="concat"))
     return out
+
+
+def _add_chain(e: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The operands of a left-associated `+` chain, leftmost first (`s + x + ","` -> [s, x, ","])."""
+    parts: List[cst.BaseExpression] = []
+    while isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
+        parts.append(e.right)
+        e = e.left
+    return [e, *reversed(parts)]
+
+
+@rule("str-rebuild")
+def str_rebuild(mod: Module) -> List[Candidate]:
+    """`s = s + x + ","` in a loop: CPython appends in place only when the `+` result is stored straight
+    back into `s`; here `s + x` is a new string that the next `+` copies again, so each iteration copies
+    all of `s` (quadratic). `s += x + ","` keeps the fast path."""
+    out: List[Candidate] = []
+    inits: Optional[Dict[Tuple[int, str], str]] = None
+    for site in mod.sites:
+        node = site.node
+        if not site.loops or not isinstance(node, cst.Assign) or len(node.targets) != 1 \
+                or not isinstance(node.targets[0].target, cst.Name):
+            continue
+        name = node.targets[0].target.value
+        chain = _add_chain(node.value)
+        if len(chain) < 3 or not (isinstance(chain[0], cst.Name) and chain[0].value == name) \
+                or any(u.names(p) & {name} for p in chain[1:]):
+            continue
+        inits = _string_inits(mod) if inits is None else inits
+        if _init_kind(inits, node.targets[0].target, site.function) != "str" and not any(_str_like(mod, p) for p in chain[1:]):
+            continue  # numbers or lists: not this pattern
+        out.append(_cand(mod, site, node, "str-concat-loop",
+                         f"`{name} = {name} + ...` copies the whole string `{name}` on every iteration",
+                         f"`{name} += ...` (one concatenation stored back into `{name}`) is appended in place; or collect "
+                         "the pieces in a list and join once", "the added values are not proven to be strings "
+                         "(`+` on other types is not associative)", what="rebuild", name=name))
+    return out

@@ -7,6 +7,8 @@
   (`ratings[a] += x`: an augmented assignment needs the key to exist, so the key set cannot change);
 - a string key computed by method calls on something the loop does not change (`a.email.lower()` for
   every `b` of a nested loop over pairs);
+- a membership test on a list attribute or global that grows (`if line not in self.lines:
+  self.lines.append(line)` in a method called per line): each test scans all of it;
 - a membership test in a list comprehension (`sku in [p["sku"] for p in PROMOS]`): the whole list is built
   for every test.
 
@@ -17,12 +19,13 @@ changes them, the result is not modified) that the source does not prove.
 
 from __future__ import annotations
 
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
 from heatlens.analysis import cstutil as u
 from heatlens.analysis.candidates import Candidate, Loop, Module, Site, rule
+from heatlens.analysis.rules_loops import list_kind
 
 _REDUCERS = {"sum", "sorted", "min", "max", "len", "set", "frozenset", "list", "tuple", "any", "all", "dict"}
 _KEY_REDUCERS = {"sorted", "min", "max", "set", "frozenset", "list", "tuple"}
@@ -147,6 +150,44 @@ def _str_key(node: cst.CSTNode) -> bool:
     return u.is_simple_ref(inner) or _str_key(inner)
 
 
+def _growing_list(mod: Module, site: Site, node: cst.Comparison) -> Optional[str]:
+    """`x in self.seen` / `x in SEEN` in a function (called per item, not looping itself) where the list is
+    an attribute or module global that only list displays assign and that is appended to somewhere: the
+    test scans a list that grows with the input, so the calls together are quadratic."""
+    if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
+        return None
+    target = node.comparisons[0].comparator
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        if list_kind(mod, mod.tree, "", target) is None:  # "literal": `[]` too
+            return None
+        grows = _grown_names(mod)[1]
+        key = target.attr.value
+    elif isinstance(target, cst.Name) and site.function is not None and not u.rebound(site.function, target.value):
+        if list_kind(mod, mod.tree, target.value) is None:
+            return None
+        grows, key = _grown_names(mod)[0], target.value
+    else:
+        return None
+    return u.code(target) if key in grows else None
+
+
+def _grown_names(mod: Module) -> Tuple[Set[str], Set[str]]:
+    """(names, attribute names) that `.append`/`.extend`/`.insert` is called on anywhere in the module."""
+    if "grown" not in mod.memo:
+        names: Set[str] = set()
+        attrs: Set[str] = set()
+        for n in u.walk(mod.tree, into_defs=True):
+            if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) \
+                    and n.func.attr.value in ("append", "extend", "insert"):
+                v = n.func.value
+                if isinstance(v, cst.Name):
+                    names.add(v.value)
+                elif isinstance(v, cst.Attribute):
+                    attrs.add(v.attr.value)
+        mod.memo["grown"] = (names, attrs)
+    return mod.memo["grown"]  # type: ignore[no-any-return]
+
+
 def _cand(mod: Module, site: Site, node: cst.CSTNode, rule_id: str, summary: str, advice: str, refusal: str,
           **data: object) -> Candidate:
     line, col, end_line, end_col = mod.where(node)
@@ -160,6 +201,14 @@ def rebuilt(mod: Module) -> List[Candidate]:
     inside: Set[cst.CSTNode] = set()  # nodes of reported expressions: their parts are not reported again
     for site in mod.sites:
         node = site.node
+        if site.function is not None and not site.loops and isinstance(node, cst.Comparison):
+            grown = _growing_list(mod, site, node)
+            if grown is not None:
+                out.append(_cand(mod, site, node, "list-membership",
+                                 f"membership test on list `{grown}`, which grows: each test scans all of it",
+                                 "keep a set beside the list (add to both) so each test is O(1)",
+                                 "other code may hold or change the list; change it by hand", collection=grown))
+            continue
         if node in inside or not site.loops:
             continue
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 \
@@ -182,6 +231,8 @@ def rebuilt(mod: Module) -> List[Candidate]:
                                  "it once before (e.g. a key computed once per outer item)",
                                  "calls in the loop could change the values it reads; hoist it by hand", what="str-key"))
                 inside.update(u.walk(node, into_defs=True))
+            continue
+        if node in inside or not site.loops:
             continue
         if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) or node.func.value not in _REDUCERS \
                 or not node.args or any(a.star for a in node.args):
