@@ -42,7 +42,7 @@ class EditorFeatures:
             return own + extra
         unstructure = ls.protocol._converter.unstructure
         items = [ls.lens_cache.encoded(uri, version, view, unstructure), encode_lenses(extra, unstructure)]
-        return RawJson("[" + ", ".join(i for i in items if i) + "]")
+        return RawJson("[" + ",".join(i for i in items if i) + "]")
 
     @staticmethod
     def fix_lenses(ls: "HeatlensServer", uri: str, view: Any) -> List[lsp.CodeLens]:

@@ -122,8 +122,9 @@ def resolve_lens(lens: lsp.CodeLens, view: Optional[DocView], built_from: Option
     return lens
 
 
-_UNRESOLVED = ('{"range": {"start": {"line": %d, "character": 0}, "end": {"line": %d, "character": 0}}, '
-               '"data": [%d, %d]}')
+# compact (no spaces): a thousand lenses are ~90 KB instead of ~110 KB to write, read and parse
+_UNRESOLVED = '{"range":{"start":{"line":%d,"character":0},"end":{"line":%d,"character":0}},"data":[%d,%d]}'
+_COMPACT = (",", ":")
 
 
 def encode_lenses(lenses: List[lsp.CodeLens], unstructure: Callable[[Any], Any]) -> str:
@@ -137,8 +138,8 @@ def encode_lenses(lenses: List[lsp.CodeLens], unstructure: Callable[[Any], Any])
                 and end.character == 0 and all(type(v) is int for v in data)):
             out.append(_UNRESOLVED % (start.line, end.line, data[0], data[1]))
         else:
-            out.append(json.dumps(unstructure(lens)))
-    return ", ".join(out)
+            out.append(json.dumps(unstructure(lens), separators=_COMPACT))
+    return ",".join(out)
 
 
 @attrs.define
@@ -192,7 +193,7 @@ class LensCache:
         entry = self._entry(uri, version, view)
         if entry.text is None:
             doc_no = entry.doc_no
-            entry.text = ", ".join([json.dumps(unstructure(profile_lens(uri)))]
+            entry.text = ",".join([json.dumps(unstructure(profile_lens(uri)), separators=_COMPACT)]
                                    + [_UNRESOLVED % (line, line, doc_no, n) for line, n in entry.rows])
         return entry.text
 
