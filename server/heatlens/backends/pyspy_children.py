@@ -13,6 +13,7 @@ Where /proc has no `children` lists, py-spy's own --subprocesses is used, as bef
 import os
 import signal
 import subprocess
+import threading
 import time
 
 CHILD_POLL = 0.02  # seconds between looks for new children during the first second...
@@ -89,13 +90,13 @@ class ChildSpies:
             python_exe = os.readlink("/proc/%d/exe" % target.pid)
         except OSError:
             python_exe = ""
+        # a thread blocks in waitpid, so that the end is seen at once; this one wakes only to look
+        ended = threading.Event()
+        threading.Thread(target=lambda: (target.wait(), ended.set()), daemon=True).start()
         start = time.monotonic()
-        while True:
-            poll = CHILD_POLL if time.monotonic() - start < 1.0 else CHILD_POLL_LATER
-            try:
-                return target.wait(poll)
-            except subprocess.TimeoutExpired:
-                self.look(target.pid, python_exe)
+        while not ended.wait(CHILD_POLL if time.monotonic() - start < 1.0 else CHILD_POLL_LATER):
+            self.look(target.pid, python_exe)
+        return target.wait()
 
     def stop(self, timeout=1.0):
         """Each child's py-spy ends with its child; one still running `timeout` after the program ended (an
