@@ -1,12 +1,13 @@
 """What the user waits for: the whole command's wall time over the program alone, side by side with the peers.
 
-`python -m benchmarks.whole_command [--reps N] [--out-dir DIR]`
+`python -m benchmarks.whole_command [--reps N] [--tools heatlens,py-spy] [--out-dir DIR]`
 
 Programs written elsewhere (pyperformance workers and the blind corpus), each run alone and under: `heatlens run`
 (the default: exact lines from outside + memory steps, report included), `heatlens run --memory off`, `heatlens
 run --backend agent` (the in-process fallback), `py-spy record` (its defaults), pyinstrument and Scalene (CPU +
 memory: the peer that also gives line memory). Interleaved: every repetition runs every (program, tool) pair,
 the tool order rotated. Ratio = median wall / the program's median wall alone; overall = geometric mean.
+A second table gives the same for the CPU time of the whole process tree (steadier on a busy machine).
 Writes WHOLE_COMMAND.md. No test asserts these numbers.
 """
 
@@ -55,28 +56,35 @@ def tools() -> Dict[str, Command]:
     return found
 
 
-def measure(reps: int, log: Callable[[str], None] = print) -> Dict[str, Dict[str, List[float]]]:
-    cmds = tools()
+Table = Dict[str, Dict[str, List[float]]]  # program -> tool -> one number per repetition
+
+
+def measure(reps: int, log: Callable[[str], None] = print, only: Optional[List[str]] = None) -> Tuple[Table, Table]:
+    """(wall seconds, CPU seconds of the whole process tree) of every (program, tool) pair. On a busy machine
+    the CPU is the steadier measure of what a tool adds (its wall depends on who else wants the cores)."""
+    cmds = {k: v for k, v in tools().items() if only is None or k == "none" or any(o in k for o in only)}
     names = list(cmds)
-    walls: Dict[str, Dict[str, List[float]]] = {p: {t: [] for t in names} for p, _ in programs()}
+    walls: Table = {p: {t: [] for t in names} for p, _ in programs()}
+    cpus: Table = {p: {t: [] for t in names} for p, _ in programs()}
     for rep in range(reps):
         for k, (prog, argv) in enumerate(programs()):
             order = names[(rep + k) % len(names):] + names[:(rep + k) % len(names)]
             for tool in order:
                 out = Path(tempfile.mkdtemp(prefix="hlwhole-"))
                 try:
-                    wall, rc, _ = timed_run(cmds[tool](argv, out), cwd=str(out), timeout=300)
+                    wall, rc, cpu = timed_run(cmds[tool](argv, out), cwd=str(out), timeout=300)
                 finally:
                     shutil.rmtree(out, ignore_errors=True)
                 if rc == 0 and wall == wall:
                     walls[prog][tool].append(wall)
-                log(f"  rep {rep + 1} {prog} {tool}: {wall:.2f} s (rc {rc})")
-    return walls
+                    cpus[prog][tool].append(cpu)
+                log(f"  rep {rep + 1} {prog} {tool}: {wall:.2f} s wall, {cpu:.2f} s CPU (rc {rc})")
+    return walls, cpus
 
 
-def render(walls: Dict[str, Dict[str, List[float]]]) -> str:
+def render(walls: Table, title: str = "# Whole command over the program alone (wall, median; interleaved)") -> str:
     names = [t for t in next(iter(walls.values()))]
-    rows = ["# Whole command over the program alone (wall, median; interleaved)", "",
+    rows = [title, "",
             "| program | alone (s) | " + " | ".join(names[1:]) + " |", "|---|---|" + "---|" * (len(names) - 1)]
     ratios: Dict[str, List[float]] = {t: [] for t in names[1:]}
     for prog, by_tool in walls.items():
@@ -95,8 +103,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--out-dir", default=str(HERE))
+    ap.add_argument("--tools", default=None, help="comma-separated parts of the tools' names to run (default: all)")
     args = ap.parse_args(argv)
-    text = render(measure(args.reps))
+    walls, cpus = measure(args.reps, only=args.tools.split(",") if args.tools else None)
+    text = render(walls) + "\n" + render(cpus, "## CPU of the whole process tree over the program's own (median)")
     Path(args.out_dir, "WHOLE_COMMAND.md").write_text(text)
     print(text)
     return 0
