@@ -185,7 +185,7 @@ def _grown_names(mod: Module) -> Tuple[Set[str], Set[str]]:
                 elif isinstance(v, cst.Attribute):
                     attrs.add(v.attr.value)
         mod.memo["grown"] = (names, attrs)
-    return mod.memo["grown"]  # type: ignore[no-any-return]
+    return mod.memo["grown"]
 
 
 def _cand(mod: Module, site: Site, node: cst.CSTNode, rule_id: str, summary: str, advice: str, refusal: str,
