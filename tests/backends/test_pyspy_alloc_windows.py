@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import List, Tuple
+
+import pytest
+from heatlens_test_pythons import with_monitoring
 
 from heatlens.backends import pyspy_wrapper
 
@@ -18,13 +22,14 @@ HELPER = Path(pyspy_wrapper.HELPER).read_text(encoding="utf-8")
 PRELUDE = 'import os; exec(compile(os.environ.pop("HEATLENS_MEMORY_HELPER"), "<heatlens-memory>", "exec"), {})\n'
 
 
-def run_with_helper(program: str, tmp_path: Path, asks: int = 40) -> Tuple[subprocess.CompletedProcess, List[tuple]]:
+def run_with_helper(program: str, tmp_path: Path, asks: int = 40,
+                    python: str = sys.executable) -> Tuple[subprocess.CompletedProcess, List[tuple]]:
     """The program under the helper, a byte to its request pipe every 10 ms (as the poller does while memory
     rises); (its result, the windows it wrote)."""
     read_fd, write_fd = os.pipe()
     out = tmp_path / "windows.txt"
     env = dict(os.environ, HEATLENS_MEMORY_HELPER=HELPER, HEATLENS_MEMORY_FD=str(read_fd), HEATLENS_MEMORY_OUT=str(out))
-    proc = subprocess.Popen([sys.executable, "-c", PRELUDE + program], pass_fds=(read_fd,), env=env,
+    proc = subprocess.Popen([python, "-c", PRELUDE + program], pass_fds=(read_fd,), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     os.close(read_fd)
     for _ in range(asks):
@@ -104,3 +109,27 @@ def test_no_window_opens_while_the_program_runs_other_threads(tmp_path: Path) ->
     result, windows = run_with_helper(program, tmp_path)
     assert result.returncode == 0 and result.stderr == b"", result
     assert windows == []
+
+
+FORKS = "import os\npid = os.fork()\nif pid == 0:\n    os._exit(3)\nprint(os.waitpid(pid, 0)[1] >> 8)\n"
+
+
+def test_os_fork_prints_no_warning_of_the_helpers_thread(tmp_path: Path) -> None:
+    # Found by benchmarks/stress.py: on 3.12 and 3.13 every os.fork of a single-threaded program printed "This
+    # process is multi-threaded, use of fork() may lead to deadlocks" (20 of 20 runs of os_fork.py and fork_exec.py)
+    python = with_monitoring()  # any 3.12+
+    if not python:
+        pytest.skip("no Python 3.12+ found")
+    plain = subprocess.run([python, "-c", "\n" + FORKS], capture_output=True)
+    result, _ = run_with_helper(FORKS, tmp_path, python=python)
+    assert (result.stdout, result.stderr) == (plain.stdout, plain.stderr) == (b"3\n", b"")
+    # the program's own thread still gets it, at the program's own line
+    threaded = "import threading, time\nthreading.Thread(target=time.sleep, args=(1,)).start()\n" + FORKS
+    plain = subprocess.run([python, "-c", "\n" + threaded], capture_output=True)
+    result, _ = run_with_helper(threaded, tmp_path, python=python)
+    assert b"<string>:5: DeprecationWarning" in plain.stderr and b"multi-threaded" in plain.stderr
+
+    def same_pid(err: bytes) -> bytes:
+        return re.sub(rb"pid=\d+", b"pid=N", err)
+
+    assert (result.stdout, same_pid(result.stderr)) == (plain.stdout, same_pid(plain.stderr))
