@@ -61,3 +61,11 @@ def test_a_file_version_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert first.owners[[c.rule for c in first.candidates].index("list-membership")] == "C0.feed"
     analysed(src + "x = 1\n")
     assert parses[0] == 2  # another version: parsed again
+
+
+def test_a_loops_iterable_is_not_inside_that_loop() -> None:
+    # `for u in sorted(users)` sorts once; a comprehension's first iterable is evaluated once too
+    src = ("def f(users, events):\n    for u in sorted(users):\n        x = [e for e in sorted(events)]\n"
+           "    for _ in range(3):\n        for u in sorted(users):\n            pass\n")
+    found = [(c.line, c.rule) for c in detect(src) if c.rule == "loop-invariant"]
+    assert found == [(3, "loop-invariant"), (5, "loop-invariant")]  # each inside the OUTER loop only

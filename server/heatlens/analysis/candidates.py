@@ -117,10 +117,17 @@ class _Walker:
         self.all_names: set = set()
         self.scopes: List[Tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs/classes
         self.qualnames: Dict[cst.FunctionDef, str] = {}
+        self.once: List[Tuple[cst.CSTNode, cst.CSTNode]] = []  # (a loop's iterable being walked, that loop)
 
     def on_visit(self, node: cst.CSTNode) -> None:
         k = _kind(type(node))
         parent = self.path[-1] if self.path else None
+        if isinstance(parent, (cst.For, cst.CompFor)) and node is parent.iter:
+            # a for loop's iterable (and a comprehension's first one) is evaluated once, before the loop:
+            # what is in it is not inside that loop
+            owner = self.path[-2] if isinstance(parent, cst.CompFor) and len(self.path) > 1 else parent
+            if not isinstance(owner, cst.CompFor):
+                self.once.append((node, owner))
         self.path.append(node)
         if not k:  # whitespace, operators, literals: most nodes
             return
@@ -136,7 +143,9 @@ class _Walker:
                 self.qualnames[node] = qual  # type: ignore[index]
         func, loops, stmts, tries = self.frames[-1]
         if k & _SITE:
-            self.sites.append(Site(node, func, list(loops), stmts[-1] if stmts else None, bool(tries)))
+            outside = {id(o) for _, o in self.once}
+            inside = [lp for lp in loops if id(lp.node) not in outside] if outside else list(loops)
+            self.sites.append(Site(node, func, inside, stmts[-1] if stmts else None, bool(tries)))
         if k & _FUNC:
             self.functions.append(node)  # type: ignore[arg-type]
             self.frames.append((node, [], [], []))  # type: ignore[arg-type]
@@ -151,6 +160,8 @@ class _Walker:
 
     def on_leave(self, node: cst.CSTNode) -> None:
         self.path.pop()
+        if self.once and self.once[-1][0] is node:
+            self.once.pop()
         k = _kind(type(node))
         if not k:
             return
