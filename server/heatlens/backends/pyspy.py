@@ -230,6 +230,10 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
     profile.line_memory_series = found.tracks
     if MEMORY_NOTE not in profile.meta.notes:
         profile.meta.notes.append(MEMORY_NOTE)
+    if windows:
+        traced = sum(max(0.0, w[2]) for w in windows)
+        profile.meta.notes.append(f"Memory: {len(windows)} allocation samples traced {traced * 1000:.0f} ms of the "
+                                  "program's CPU (tracemalloc) to find the lines that keep memory.")
     if data.get("paused"):
         profile.meta.notes.append(f"Memory: the program was paused {data['paused'] * 1000:.0f} ms in all to read "
                                   "the lines of its largest allocations.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 import attrs
 
@@ -201,7 +201,7 @@ def _steps(
         if len(event) < 6:
             yield t, t, key, float(event[1]) / MB, None  # type: ignore[arg-type]
             continue
-        read_end = float(event[7]) if len(event) > 7 else t  # type: ignore[arg-type]
+        read_end = float(cast(float, event[7])) if len(event) > 7 else t
         before, during, gap = float(event[1]) / MB, float(event[4]) / MB, float(event[5])  # type: ignore[arg-type]
         stopped = len(event) > 6 and bool(event[6])
         if stopped or gap >= STREAK_GAP:
