@@ -68,6 +68,11 @@ def score(path: Path) -> Dict[str, Any]:
             "other_leaks": [(k.file, k.line) for k in found if k.file != str(path) or k.line not in {r["line"] for r in rows}]}
 
 
+def dev_programs(folder: Path) -> List[Path]:
+    """The programs developed against: all but helpers (_*) and the holdout (ho_*, scored once at the end)."""
+    return sorted(p for p in folder.glob("*.py") if not p.name.startswith(("_", "ho_")))
+
+
 def overhead(reps: int) -> List[Dict[str, Any]]:
     """Interleaved: the program alone, memory off, memory on. CPU seconds of the program's own process (this
     machine is shared: wall time is mostly other people's load), and the CPU its allocation samples traced."""
@@ -127,8 +132,7 @@ def main() -> None:
     ap.add_argument("--md")
     args = ap.parse_args()
     programs = []
-    paths = MEMORY.glob(args.glob) if args.glob else (p for p in MEMORY.glob("*.py") if not p.name.startswith(("_", "ho_")))
-    for path in sorted(paths):
+    for path in sorted(MEMORY.glob(args.glob)) if args.glob else dev_programs(MEMORY):
         programs.append(score(path))
         print(json.dumps(programs[-1]), flush=True)
     costs = [] if args.skip_overhead else overhead(args.reps)
