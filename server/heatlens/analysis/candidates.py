@@ -104,7 +104,7 @@ _SITE_TYPES = (cst.For, cst.While, cst.Comparison, cst.AugAssign, cst.Call, cst.
 
 
 class _Walker:
-    """Sites, functions and names of a module, collected in one walk over `cstpass`'s children table."""
+    """Sites, functions and names of a module, collected during `cstpass`'s one generation of its code."""
 
     def __init__(self) -> None:
         self.sites: List[Site] = []
@@ -199,17 +199,8 @@ def parse(source: str) -> Optional[Module]:
         tree = cst.parse_module(source)
     except (cst.ParserSyntaxError, ValueError, RecursionError):
         return None
-    pos, kids = positions_and_children(tree)
     walker = _Walker()
-    stack: List[Tuple[cst.CSTNode, bool]] = [(tree, False)]
-    while stack:  # pre-order, with a leave event after each node's subtree (as a CSTVisitor)
-        node, leaving = stack.pop()
-        if leaving:
-            walker.on_leave(node)
-            continue
-        walker.on_visit(node)
-        stack.append((node, True))
-        stack.extend((k, False) for k in reversed(kids[node]))
+    pos, kids = positions_and_children(tree, walker)  # the walker rides along the code generation
     return Module(tree, dict(pos), walker.sites, walker.functions, walker.all_names, kids=kids,
                   qualnames=walker.qualnames)
 
