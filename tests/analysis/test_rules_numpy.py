@@ -52,3 +52,10 @@ def test_recurrence_is_not_an_elementwise_loop() -> None:
     assert found(src) == []
     diff = src.replace("(1 - a) * y[i - 1]", "(1 - a) * x[i - 1]")  # reads another array: vectorisable
     assert [r[:2] for r in found(diff)] == [(6, "numpy-elementwise-loop")]
+
+
+def test_array_rebuilt_from_itself_with_vstack_in_a_loop() -> None:
+    src = "import numpy as np\n\ndef grow(rows):\n    acc = np.empty((0, 3))\n    for r in rows:\n" \
+          "        acc = np.vstack([acc, r])\n        other = np.vstack([r, r])\n    return acc\n"
+    cands = [c for c in detect(src) if c.rule == "numpy-append-loop"]
+    assert [(c.line, c.summary.split("`")[1]) for c in cands] == [(6, "np.vstack")]  # `other` is not regrown

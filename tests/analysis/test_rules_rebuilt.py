@@ -90,3 +90,12 @@ def test_membership_on_a_growing_list_attribute_or_global_in_a_method_called_per
     found = [(c.line, c.summary.split(",")[0]) for c in detect(src) if c.rule == "list-membership"]
     # `self.fixed` never grows, and the local `SEEN` is not the global one
     assert found == [(7, "membership test on list `self.lines`"), (13, "membership test on list `SEEN`")]
+
+
+def test_priority_queue_kept_by_rescanning_with_min_and_removing() -> None:
+    src = ("def dijkstra(graph, src):\n    dist = {n: 1e9 for n in graph}\n    todo = set(graph)\n    while todo:\n"
+           "        u = min(todo, key=lambda n: dist[n])\n        todo.remove(u)\n        for v in graph[u]:\n"
+           "            dist[v] = min(dist[v], dist[u] + 1)\n    return dist\n\n"
+           "def best(xs, ys):\n    for y in ys:\n        m = min(xs)\n        print(m + y)\n")
+    found = [(c.line, c.rule, c.fix_title) for c in detect(src) if c.rule == "rescan-priority-queue"]
+    assert found == [(5, "rescan-priority-queue", None)]  # `min(xs)` with nothing removed is not a queue

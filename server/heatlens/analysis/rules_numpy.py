@@ -66,6 +66,20 @@ def _indexes_element(loop: cst.For, arrays: Set[str]) -> bool:
     return False
 
 
+_STACKERS = {"concatenate", "vstack", "hstack", "column_stack", "row_stack", "append", "stack"}
+
+
+def _regrown(mod: Module, call: cst.Call, np_names: Set[str]) -> bool:
+    """`acc = np.vstack([acc, row])`: the array is rebuilt from itself plus a piece (a copy of all of it)."""
+    f = call.func
+    if not (isinstance(f, cst.Attribute) and u.root_name(f) in np_names and f.attr.value in _STACKERS):
+        return False
+    parent = mod.parent(call)
+    if not isinstance(parent, cst.Assign) or len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+        return False
+    return parent.targets[0].target.value in u.names(call.args[0].value) if call.args else False
+
+
 def _recurrence(loop: cst.For, arrays: Set[str]) -> bool:
     """An element written from another element of the same array (`y[i] = a * x[i] + b * y[i - 1]`): each
     step needs the previous result, which no whole-array expression gives (a filter such as lfilter does)."""
@@ -125,10 +139,12 @@ def numpy_loops(mod: Module) -> List[Candidate]:
     reported: List[cst.CSTNode] = []
     for site in mod.sites:
         node = site.node
-        if isinstance(node, cst.Call) and site.loops and u.code(node.func) in {f"{a}.append" for a in np_names}:
+        if isinstance(node, cst.Call) and site.loops and (u.code(node.func) in {f"{a}.append" for a in np_names}
+                                                           or _regrown(mod, node, np_names)):
             line, col, end_line, end_col = mod.where(node)
             out.append(Candidate(rule="numpy-append-loop", line=line, col=col, end_line=end_line, end_col=end_col,
-                                 cost_lines=(line, end_line), summary="`np.append` in a loop copies the whole array each time",
+                                 cost_lines=(line, end_line),
+                                 summary=f"`{u.code(node.func)}` in a loop copies the whole array each time",
                                  advice="collect the values in a list and build the array once (np.array / np.concatenate)",
                                  refusal="the array may be read inside the loop; change it by hand",
                                  data={"what": "np.append"}, loop_depth=len(site.loops)))

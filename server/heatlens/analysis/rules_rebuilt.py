@@ -9,6 +9,8 @@
   every `b` of a nested loop over pairs);
 - a membership test on a list attribute or global that grows (`if line not in self.lines:
   self.lines.append(line)` in a method called per line): each test scans all of it;
+- the smallest/largest item taken with `min(X, key=...)` and removed from `X` on every iteration: a
+  priority queue rescanned whole each time (heapq);
 - a membership test in a list comprehension (`sku in [p["sku"] for p in PROMOS]`): the whole list is built
   for every test.
 
@@ -150,6 +152,25 @@ def _str_key(node: cst.CSTNode) -> bool:
     return u.is_simple_ref(inner) or _str_key(inner)
 
 
+def _extremum_taken(site: Site, node: cst.CSTNode) -> Optional[str]:
+    """`X` for `best = min(X, key=...)` in a loop that also removes from `X` (`X.remove(best)`, `X.pop(i)`,
+    `X.discard(b)`, `del X[i]`): a priority queue kept as a plain collection, scanned whole for every item."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) or node.func.value not in ("min", "max") \
+            or not node.args or not isinstance(node.args[0].value, cst.Name) or node.args[0].keyword is not None:
+        return None
+    name = node.args[0].value.value
+    loops = [lp for lp in site.loops if isinstance(lp.node, u.LOOP_TYPES)]
+    if not loops:
+        return None
+    for n in u.walk(loops[-1].node):
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name) \
+                and n.func.value.value == name and n.func.attr.value in ("remove", "pop", "discard"):
+            return name
+        if isinstance(n, cst.Del) and any(isinstance(t, cst.Subscript) and u.root_name(t) == name for t in u.targets_of(n)):
+            return name
+    return None
+
+
 def _growing_list(mod: Module, site: Site, node: cst.Comparison) -> Optional[str]:
     """`x in self.seen` / `x in SEEN` in a function (called per item, not looping itself) where the list is
     an attribute or module global that only list displays assign and that is appended to somewhere: the
@@ -233,6 +254,14 @@ def rebuilt(mod: Module) -> List[Candidate]:
                 inside.update(u.walk(node, into_defs=True))
             continue
         if node in inside or not site.loops:
+            continue
+        taken = _extremum_taken(site, node)
+        if taken is not None:
+            out.append(_cand(mod, site, node, "rescan-priority-queue",
+                             f"`{u.code(node.func)}({taken}, ...)` rescans all of `{taken}` to take one item per iteration",  # type: ignore[attr-defined]
+                             "a heap (heapq.heappush / heappop) gives the smallest item in O(log n) per step",
+                             "the ordering key may change between extractions (e.g. distances updated) and heapq "
+                             "breaks ties differently; change it by hand", collection=taken))
             continue
         if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) or node.func.value not in _REDUCERS \
                 or not node.args or any(a.star for a in node.args):
