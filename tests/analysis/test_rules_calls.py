@@ -100,3 +100,10 @@ def test_string_rebuilt_by_a_chain_of_additions_in_a_loop() -> None:
            "        n = n + x + 1\n    t = ''\n    for x in xs:\n        t = t + x\n    return s, n, t\n")
     found = [(c.line, c.rule) for c in detect(src) if c.rule == "str-concat-loop"]
     assert found == [(4, "str-concat-loop")]  # numbers are not strings; `t = t + x` is appended in place
+
+
+def test_strptime_per_record() -> None:
+    src = ("from datetime import datetime\ndef parse(rows):\n    return [datetime.strptime(r, '%Y-%m-%d') for r in rows]\n"
+           "START = datetime.strptime('2024-01-01', '%Y-%m-%d')\n")
+    found = [(c.line, c.fix_title) for c in detect(src) if c.rule == "strptime-per-call"]
+    assert found == [(3, None)]  # the module-level constant runs once

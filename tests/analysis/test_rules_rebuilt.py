@@ -99,3 +99,9 @@ def test_priority_queue_kept_by_rescanning_with_min_and_removing() -> None:
            "def best(xs, ys):\n    for y in ys:\n        m = min(xs)\n        print(m + y)\n")
     found = [(c.line, c.rule, c.fix_title) for c in detect(src) if c.rule == "rescan-priority-queue"]
     assert found == [(5, "rescan-priority-queue", None)]  # `min(xs)` with nothing removed is not a queue
+
+
+def test_membership_in_dict_values_in_a_loop_but_not_in_keys() -> None:
+    src = ("def f(rows, owners):\n    n = 0\n    for r in rows:\n        if r in owners.values():\n            n += 1\n"
+           "        if r in owners.keys():\n            n -= 1\n    return n\n")
+    assert [(c.line, c.rule) for c in detect(src) if c.rule == "list-membership"] == [(4, "list-membership")]

@@ -11,6 +11,7 @@
   self.lines.append(line)` in a method called per line): each test scans all of it;
 - the smallest/largest item taken with `min(X, key=...)` and removed from `X` on every iteration: a
   priority queue rescanned whole each time (heapq);
+- a membership test in a dict's values (`x in d.values()`: a scan, where `in d` is a lookup);
 - a membership test in a list comprehension (`sku in [p["sku"] for p in PROMOS]`): the whole list is built
   for every test.
 
@@ -152,6 +153,18 @@ def _str_key(node: cst.CSTNode) -> bool:
     return u.is_simple_ref(inner) or _str_key(inner)
 
 
+def _values_view(node: cst.CSTNode) -> Optional[str]:
+    """`d.values()` / `d.items()` tested with `in` (a linear scan; `in d.keys()` is a hash lookup)."""
+    if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1 \
+            or not isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
+        return None
+    e = node.comparisons[0].comparator
+    if isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and not e.args \
+            and e.func.attr.value in ("values", "items") and u.is_simple_ref(e.func.value):
+        return u.code(e)
+    return None
+
+
 def _extremum_taken(site: Site, node: cst.CSTNode) -> Optional[str]:
     """`X` for `best = min(X, key=...)` in a loop that also removes from `X` (`X.remove(best)`, `X.pop(i)`,
     `X.discard(b)`, `del X[i]`): a priority queue kept as a plain collection, scanned whole for every item."""
@@ -231,6 +244,14 @@ def rebuilt(mod: Module) -> List[Candidate]:
                                  "other code may hold or change the list; change it by hand", collection=grown))
             continue
         if node in inside or not site.loops:
+            continue
+        view = _values_view(node)
+        if view is not None:
+            out.append(_cand(mod, site, node, "list-membership",
+                             f"`in {view}` scans every value of the dict for each test",
+                             "keys are looked up in O(1), values are not: keep a set of the values (or a reverse "
+                             "dict) beside it", "the values are not proven hashable and the dict may change",
+                             collection=view))
             continue
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 \
                 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)) \
