@@ -163,7 +163,7 @@ def run(name: str) -> Any:
 @needs_pyspy
 def test_a_leak_between_computation_is_on_its_line_within_a_quarter_and_found() -> None:
     path, result, lines = run("leak_between_work.py")
-    truth = 1200 * 64 / 1024  # MiB kept by the LEAK line (requested bytes)
+    truth = 2000 * 64 / 1024  # MiB kept by the LEAK line (requested bytes)
     leak = lines.get(marked(path, "LEAK"))
     assert leak is not None and 0.75 * truth <= leak.mem_peak_mb <= 1.25 * truth, leak
     found = {(Path(k.file).name, k.line): k for k in leaks.detect_in_profile(result.profile)}

@@ -8,7 +8,7 @@
 #     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...]))   one line per window
 # (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
 # used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
-# `share` of the run (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
+# `share` of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
 # machine the program may hardly run during one).
 # The program's own use of tracemalloc wins: no window once it traces or has imported tracemalloc. No window
 # either while it runs other threads (see in_main).
@@ -26,13 +26,27 @@ def _heatlens_memory_windows():
         return
     fd = int(fd)
     # cost budget: `burst` seconds at any time (a phase that starts growing gets its windows at once) plus
-    # `share` of the time elapsed; traced seconds per window; lines kept per window
-    burst, share, window, top = 0.03, 0.02, 0.005, 40
+    # `share` of the CPU the program has used (not of wall time: on a busy machine that would be more);
+    # traced seconds per window; lines kept per window
+    burst, share, window, top = 0.03, 0.03, 0.005, 40
+    spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
         sink = _os.open(out, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT | getattr(_os, "O_CLOEXEC", 0), 0o600)
     except OSError:
         return
+
+    main = _thread.get_ident()  # the launcher runs this in the main thread
+
+    def importing():
+        """The main thread is importing: module set-up, not the program's memory (windows would spend the
+        budget on it)."""
+        frame = sys._current_frames().get(main)
+        while frame is not None:
+            if frame.f_code.co_filename.startswith("<frozen importlib"):
+                return True
+            frame = frame.f_back
+        return False
 
     def user_traces():
         return _tracemalloc.is_tracing() or "tracemalloc" in sys.modules
@@ -98,20 +112,22 @@ def _heatlens_memory_windows():
         return box["t0"], box["t1"], round(cpu, 6), [(size, tb) for tb, size in best]
 
     def run():
-        start, spent = time.monotonic(), 0.0
+        spent, last = 0.0, 0.0
         while True:
             try:
                 if not _os.read(fd, 512):
                     return  # the wrapper is gone
             except OSError:
                 return
-            allowed = start + (spent - burst) / share
-            now = time.monotonic()
-            if now < allowed:
-                time.sleep(allowed - now)  # then only a rise during the wait opens the next window
+            over = spent - burst - share * time.process_time()
+            wait = max(min(0.1, over / share), last + spacing - time.monotonic())
+            if wait > 0:
+                time.sleep(wait)  # then only a rise during the wait opens the next window
                 continue
             if user_traces():
                 return
+            if importing():
+                continue
             own = time.thread_time()
             try:
                 found = one_window()
@@ -121,6 +137,7 @@ def _heatlens_memory_windows():
                 spent += 0.001  # asking costs too: other threads may run for long
                 continue
             spent += max(0.0, found[2]) + time.thread_time() - own
+            last = time.monotonic()
             try:
                 _os.write(sink, (repr(found) + "\n").encode("utf-8", "backslashreplace"))
             except OSError:
