@@ -9,7 +9,7 @@ Rules live in `rules_*.py` and register themselves in `RULES` with `@rule`; `det
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union, cast
 
 import attrs
 import libcst as cst
@@ -133,24 +133,25 @@ class _Walker:
             return
         if k & _NAME and not (isinstance(parent, cst.Attribute) and parent.attr is node) \
                 and not (isinstance(parent, cst.Arg) and parent.keyword is node):
-            self.all_names.add(node.value)  # type: ignore[attr-defined]
+            self.all_names.add(cast(cst.Name, node).value)
         if k & _SCOPE:
             outer = self.scopes[-1] if self.scopes else None
-            name = node.name.value  # type: ignore[attr-defined]
+            name = cast(Union[cst.FunctionDef, cst.ClassDef], node).name.value
             qual = name if outer is None else f"{outer[0]}{'.<locals>.' if outer[1] else '.'}{name}"
             self.scopes.append((qual, bool(k & _FUNC)))
             if k & _FUNC:
-                self.qualnames[node] = qual  # type: ignore[index]
+                self.qualnames[cast(cst.FunctionDef, node)] = qual
         func, loops, stmts, tries = self.frames[-1]
         if k & _SITE:
             outside = {id(o) for _, o in self.once}
             inside = [lp for lp in loops if id(lp.node) not in outside] if outside else list(loops)
             self.sites.append(Site(node, func, inside, stmts[-1] if stmts else None, bool(tries)))
         if k & _FUNC:
-            self.functions.append(node)  # type: ignore[arg-type]
-            self.frames.append((node, [], [], []))  # type: ignore[arg-type]
+            fn = cast(cst.FunctionDef, node)
+            self.functions.append(fn)
+            self.frames.append((fn, [], [], []))
         elif k & _STMT:
-            stmts.append(node)  # type: ignore[arg-type]
+            stmts.append(cast(cst.BaseStatement, node))
         if k & _LOOP:
             loops.append(Loop(node, node))  # type: ignore[arg-type]
         elif k & _COMP and stmts:

@@ -258,9 +258,10 @@ def _assigned(mod: Module, where: cst.CSTNode, into_defs: bool) -> Dict[str, Lis
         for t in n.targets:
             table.setdefault(u.code(t.target), []).append(n.value)
             if isinstance(t.target, (cst.Tuple, cst.List)):
+                shown = n.value if isinstance(n.value, (cst.Tuple, cst.List)) \
+                    and len(n.value.elements) == len(t.target.elements) else None
                 for i, el in enumerate(t.target.elements):
-                    ok = isinstance(n.value, (cst.Tuple, cst.List)) and len(n.value.elements) == len(t.target.elements)
-                    table.setdefault(u.code(el.value), []).append(n.value.elements[i].value if ok else None)  # type: ignore[attr-defined]
+                    table.setdefault(u.code(el.value), []).append(shown.elements[i].value if shown is not None else None)
     mod.memo[key] = table
     return table
 

@@ -22,7 +22,7 @@ changes them, the result is not modified) that the source does not prove.
 
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple, cast
 
 import libcst as cst
 
@@ -108,7 +108,7 @@ def _is_dict(mod: Module, scope: cst.CSTNode, name: str) -> bool:
 
 def _in_header(lp: Loop, e: cst.CSTNode) -> bool:
     """`e` is (in) a for loop's iterable or a while loop's test: evaluated once per loop, or it is the loop."""
-    head = lp.node.iter if isinstance(lp.node, cst.For) else lp.node.test  # type: ignore[attr-defined]
+    head = lp.node.iter if isinstance(lp.node, cst.For) else cast(cst.While, lp.node).test
     return any(n is e for n in u.walk(head, into_defs=True))
 
 
@@ -269,7 +269,8 @@ def rebuilt(mod: Module) -> List[Candidate]:
             if lp is not None and lp is not site.loops[0] or lp is not None and len(site.loops) == 1:
                 text = u.code(node)
                 out.append(_cand(mod, site, node, "loop-invariant", f"`{text[:50]}` recomputed on every iteration",
-                                 f"`{u.code(node.func.value)}` does not change in the loop: compute "  # type: ignore[attr-defined]
+                                 f"`{u.code(cast(cst.Attribute, cast(cst.Call, node).func).value)}` does not "
+                                 "change in the loop: compute "
                                  "it once before (e.g. a key computed once per outer item)",
                                  "calls in the loop could change the values it reads; hoist it by hand", what="str-key"))
                 inside.update(u.walk(node, into_defs=True))
@@ -279,7 +280,8 @@ def rebuilt(mod: Module) -> List[Candidate]:
         taken = _extremum_taken(site, node)
         if taken is not None:
             out.append(_cand(mod, site, node, "rescan-priority-queue",
-                             f"`{u.code(node.func)}({taken}, ...)` rescans all of `{taken}` to take one item per iteration",  # type: ignore[attr-defined]
+                             f"`{u.code(cast(cst.Call, node).func)}({taken}, ...)` rescans all of `{taken}` to take "
+                             "one item per iteration",
                              "a heap (heapq.heappush / heappop) gives the smallest item in O(log n) per step",
                              "the ordering key may change between extractions (e.g. distances updated) and heapq "
                              "breaks ties differently; change it by hand", collection=taken))

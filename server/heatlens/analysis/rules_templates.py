@@ -120,6 +120,11 @@ def _read_only(mod: Module, n: cst.CSTNode) -> bool:
     return False
 
 
+def _copied_by(mod: Module, arg: cst.Arg) -> Optional[cst.BaseExpression]:
+    call = mod.parent(arg)
+    return deepcopy_target(call, mod) if isinstance(call, cst.Call) else None
+
+
 def template_kind(mod: Module, site: Site, target: cst.BaseExpression) -> Tuple[Optional[str], Optional[str]]:
     """(copy function, refusal): ("dict", None) when `target` is provably a flat template; (kind, why not)
     when it is assigned flat displays only but other code may change it; (None, _) when not flat."""
@@ -136,8 +141,7 @@ def template_kind(mod: Module, site: Site, target: cst.BaseExpression) -> Tuple[
         target_of = mod.parent(parent) if isinstance(parent, cst.AssignTarget) else None
         if isinstance(target_of, cst.Assign) and len(target_of.targets) == 1:
             assigns.append(target_of.value)
-        elif isinstance(parent, cst.Arg) and isinstance(mod.parent(parent), cst.Call) \
-                and deepcopy_target(mod.parent(parent), mod) is n:  # type: ignore[arg-type]
+        elif isinstance(parent, cst.Arg) and _copied_by(mod, parent) is n:
             continue
         elif not _read_only(mod, n):
             others.append(n)
