@@ -5,11 +5,10 @@ attribution costs.
 (default: the dev programs; `ho_*` are the holdout, scored once at the end)
 
 - Corpus: every program in benchmarks/corpus/memory/ prints its truth (`GROUND_TRUTH {line: {kind, mb, ...}}`,
-  requested bytes from sys.getsizeof, checked with tracemalloc). Measured: for transient kinds (peak_transient,
-  churn) the line's peak; for the others what the line held just before the program's exit freed it (the last
-  point of its live series: the programs free everything when main() returns, so "kept at end" is 0 for every
-  line that is right; peak and kept at end are in the JSON). A `leak` line must also get a leak finding; a
-  `plateau` line must not.
+  requested bytes from sys.getsizeof, checked with tracemalloc). Measured: the line's peak, the most live from
+  it at any time (the programs free everything when main() returns, so "kept at end" is 0 for a kept line
+  that is right; it is shown too, and the last point of the line's live series is in the JSON as held_mb).
+  A `leak` line must also get a leak finding; a `plateau` line must not.
   Other lines that got >= 5 MB are listed (memory put elsewhere).
 - Overhead: CPU-bound programs of the attribution corpus (flat memory) and two memory programs whose memory
   grows all along; interleaved runs of the program alone, and through heatlens's runner with memory off and
@@ -64,9 +63,10 @@ def score(path: Path) -> Dict[str, Any]:
         peak = 0.0 if got is None else got.mem_peak_mb
         transient = spec["kind"] in TRANSIENT
         want = spec.get("peak_transient_mb", spec["mb"]) if transient else spec["mb"]
-        score = peak if transient else held.get(int(line), 0.0)
+        score = peak  # see the module's docstring
         rows.append({"line": int(line), "kind": spec["kind"], "truth_mb": want, "measured_mb": round(score, 1),
-                     "peak_mb": round(peak, 1), "kept_mb": round(kept, 1), "leak_found": int(line) in leaking})
+                     "peak_mb": round(peak, 1), "kept_mb": round(kept, 1), "held_mb": round(held.get(int(line), 0.0), 1),
+                     "leak_found": int(line) in leaking})
     others = sorted(((s.line, round(s.mem_peak_mb, 1)) for s in measured.values()
                      if str(s.line) not in truth and s.mem_peak_mb >= 5), key=lambda x: -x[1])
     return {"program": path.stem, "rows": rows, "other_lines": others,

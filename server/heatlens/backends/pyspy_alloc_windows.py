@@ -26,9 +26,9 @@ def _heatlens_memory_windows():
         return
     fd = int(fd)
     # cost budget: `burst` seconds at any time (a phase that starts growing gets its windows at once) plus
-    # `share` of the CPU the program has used (not of wall time: on a busy machine that would be more);
-    # traced seconds per window; lines kept per window
-    burst, share, window, top = 0.03, 0.03, 0.005, 40
+    # `share` of the CPU the program has used and `wall_share` of the time elapsed (a program that waits for a
+    # core on a busy machine still gets its samples); traced seconds per window; lines kept per window
+    burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
@@ -112,15 +112,15 @@ def _heatlens_memory_windows():
         return box["t0"], box["t1"], round(cpu, 6), [(size, tb) for tb, size in best]
 
     def run():
-        spent, last = 0.0, 0.0
+        spent, last, began = 0.0, 0.0, time.monotonic()
         while True:
             try:
                 if not _os.read(fd, 512):
                     return  # the wrapper is gone
             except OSError:
                 return
-            over = spent - burst - share * time.process_time()
-            wait = max(min(0.1, over / share), last + spacing - time.monotonic())
+            over = spent - burst - share * time.process_time() - wall_share * (time.monotonic() - began)
+            wait = max(min(0.1, over / (share + wall_share)), last + spacing - time.monotonic())
             if wait > 0:
                 time.sleep(wait)  # then only a rise during the wait opens the next window
                 continue
