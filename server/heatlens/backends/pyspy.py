@@ -24,6 +24,7 @@ from typing import List, Optional, Tuple
 
 import attrs
 
+from heatlens.backends.callsite import program_dirs
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_children import with_children
@@ -130,7 +131,7 @@ class PySpyBackend(Backend):
             ) from exc
         text = with_children(text, str(out_dir), pid, " ".join(meta.argv) or meta.target)  # pyspy_children.py
         rate = float(recorded_rate or (1.0 / meta.sample_interval if meta.sample_interval else 100.0))
-        profile = parse_raw(text, rate, meta.cwd or None, pid)
+        profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta))
         profile.meta = meta
         meta.sample_interval = 1.0 / rate
         meta.notes.extend(n for n in NOTES if n not in meta.notes)
