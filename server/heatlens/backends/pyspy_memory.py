@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import math
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 import attrs
@@ -43,6 +44,7 @@ MIN_CPU = 0.001  # seconds of the program's CPU in a window below which it saw t
 HORIZON = 1.0  # seconds: windows on both sides of a step, this close, that saw the same lines speak for it
 NEAR = 0.05  # seconds: a single window this close speaks for it
 EMPTY_MB = 1.0 / 16  # a window that kept less saw nothing stay alive
+MIN_SHARE = 0.1
 ALIKE = 0.5  # overlap of two windows' shares of kept memory for them to count as the same pattern
 
 
@@ -81,25 +83,37 @@ def attribute(
     since = 0.0  # the end of the previous read: a step's growth happened after it
     end = max([float(p[0]) for p in series[-1:]] + [float(e[0]) for e in events[-1:]] + [0.0])  # type: ignore[arg-type]
     teardown: Optional[Dict[LineKey, float]] = None  # live amounts before the program's exit freed them
-    for t, read_end, key, before, during in _steps(events, locate):
-        if teardown is None and t >= end - TEARDOWN and min(before, during or 0.0) < 0:
-            teardown = {k: v.live_mb for k, v in lines.items()}
-        while t >= next_snap:  # the live amounts as they were before this step
+    def snap_until(when: float) -> None:
+        """The live amounts at every snapshot time up to `when` (as they are now)."""
+        nonlocal next_snap
+        while when >= next_snap:
             snapshot_times.append(round(next_snap, 3))
             snaps.append(teardown if teardown is not None else {k: v.live_mb for k, v in lines.items()})
             next_snap = len(snaps) * SNAPSHOT_GAP
+
+    for t, read_end, key, before, during in _steps(events, locate):
+        if teardown is None and t >= end - TEARDOWN and min(before, during or 0.0) < 0:
+            teardown = {k: v.live_mb for k, v in lines.items()}
+        snap_until(min(since, t))
         # growth seen before the read, in a streak, with none while reading: it ended before the read, so
         # the line read came after it; it belongs to the streak's line
         owner = previous if before > 0 and during is not None and abs(during) < QUIET_MB else key
         for mb, who, (start, stop) in ((before, owner, (since, t)), (during or 0.0, key, (t, read_end))):
             if mb < 0:
+                snap_until(t)
                 _free(-mb, live, lines)
                 continue
-            for site, share in (owners.of(start, stop, who) if mb > 0 else ()):
-                if site is None:
-                    unattributed += mb * share
-                else:
-                    _grow(mb * share, site, live, lines)
+            shares = owners.of(start, stop, who) if mb > 0 else []
+            # growth accrued over the span: in pieces, so that the live series rises through it (a leak's
+            # climb is steady, not a jump at each read)
+            pieces = max(1, min(50, math.ceil((stop - start) / SNAPSHOT_GAP)))
+            for k in range(pieces if shares else 0):
+                snap_until(start + k * (stop - start) / pieces)
+                for site, share in shares:
+                    if site is None:
+                        unattributed += mb * share / pieces
+                    else:
+                        _grow(mb * share / pieces, site, live, lines)
         previous = key if (before > 0 or (during or 0) > 0) else None
         since = max(since, read_end)
     while next_snap <= end + 1e-9:  # a plateau has no steps: its flat tail must be in the series too
@@ -156,7 +170,12 @@ def _shares(windows: Sequence[Window]) -> List[Tuple[Optional[LineKey], float]]:
         for site, kept in found[3].items():
             sites[site] = sites.get(site, 0.0) + kept
     total = sum(sites.values())
-    return [(site, kept / total) for site, kept in sites.items()] if total >= EMPTY_MB else []
+    if total < EMPTY_MB:
+        return []
+    # a line holding a small part of what a window saw kept is most likely a temporary alive at its end
+    sites = {site: kept for site, kept in sites.items() if kept >= MIN_SHARE * total}
+    total = sum(sites.values())
+    return [(site, kept / total) for site, kept in sites.items()]
 
 
 def _alike(a: Dict[Optional[LineKey], float], b: Dict[Optional[LineKey], float]) -> bool:
