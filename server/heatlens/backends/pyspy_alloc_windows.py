@@ -111,6 +111,19 @@ def _heatlens_memory_windows():
         cpu = (box["cpu1"] - box["cpu0"]) - (own1 - own0)  # the program's, not this thread's
         return box["t0"], box["t1"], round(cpu, 6), [(size, tb) for tb, size in best]
 
+    def drain():
+        try:
+            _os.set_blocking(fd, False)
+            while _os.read(fd, 512):
+                pass
+        except OSError:  # BlockingIOError: nothing more pending
+            pass
+        finally:
+            try:
+                _os.set_blocking(fd, True)
+            except OSError:
+                pass
+
     def run():
         spent, last, began = 0.0, 0.0, time.monotonic()
         while True:
@@ -122,7 +135,8 @@ def _heatlens_memory_windows():
             over = spent - burst - share * time.process_time() - wall_share * (time.monotonic() - began)
             wait = max(min(0.1, over / (share + wall_share)), last + spacing - time.monotonic())
             if wait > 0:
-                time.sleep(wait)  # then only a rise during the wait opens the next window
+                time.sleep(wait)
+                drain()  # asks from before the wait are stale: only a rise after it opens the next window
                 continue
             if user_traces():
                 return

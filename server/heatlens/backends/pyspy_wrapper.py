@@ -35,7 +35,9 @@ PAUSE_SHARE = 0.03
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
 WINDOWS_FILE = "pyspy-windows.txt"  # the helper's allocation windows
-WINDOW_RISE = 256 << 10  # resident growth since the last request that asks for an allocation window
+WINDOW_RISE = 1 << 20  # resident growth since the last request that asks for an allocation window (a program
+# that barely grows gets none: a window lasts until the main thread's next bytecode, so a long C call that
+# allocates, traced throughout, would look slower)
 HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_alloc_windows.py")
 HELPER_FILE = "<heatlens-memory>"  # the helper's frames: never the program's line
 LOG_FILE = "pyspy-log.txt"
