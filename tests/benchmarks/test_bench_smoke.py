@@ -62,7 +62,7 @@ def test_editor_tiny_measures_requests_through_a_real_client() -> None:
     res = editor.run(tiny=True, log=_quiet)
     assert res["lines"] == 211 and res["heat_lines"] and res["heat_lines"] > 0
     assert res["publish_ms"]["n"] == 1 and _positive(res["publish_ms"]["median"])
-    assert {k: v["n"] for k, v in res["requests"].items()} == {"hover": 3, "codeLens": 3, "inlayHint": 3, "codeLensResolve": 3}
+    assert {k: v["n"] for k, v in res["requests"].items()} == {"hover": 3, "codeLens": 3, "codeLens_parsed": 3, "inlayHint": 3, "codeLensResolve": 3}
     assert res["reanchor"]["didChange_then_hover"]["n"] == 2
     assert _positive(res["rss_idle_mb"]) and _positive(res["rss_after_runs_mb"])
     assert res["server_internal"]["store_and_heat_ms"]  # the daemon's own timer was read from its log
