@@ -107,6 +107,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = ap.parse_args(argv)
     walls, cpus = measure(args.reps, only=args.tools.split(",") if args.tools else None)
     text = render(walls) + "\n" + render(cpus, "## CPU of the whole process tree over the program's own (median)")
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     Path(args.out_dir, "WHOLE_COMMAND.md").write_text(text)
     print(text)
     return 0
