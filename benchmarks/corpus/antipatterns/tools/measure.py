@@ -2,7 +2,8 @@
 
 Usage (from the repository root, with the project's virtual environment):
 
-    .venv/bin/python benchmarks/corpus/antipatterns/tools/measure.py [PROGRAM ...]
+    .venv/bin/python benchmarks/corpus/antipatterns/tools/measure.py [--s4] [PROGRAM ...]
+    (--s4: the labels of tools/spec_s4.py, split holdout-s4, py-spy at 500 Hz)
 
 For every program in tools/spec.py (or only the ones named) it
   1. runs the program twice (PYTHONHASHSEED=0 and 1) and checks the output is identical;
@@ -31,7 +32,16 @@ import time
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(HERE, "tools"))
-from spec import SPEC, split_of  # noqa: E402
+S4 = "--s4" in sys.argv  # the second holdout (holdout-s4): its own label file, measured at 500 Hz
+if S4:
+    sys.argv.remove("--s4")
+    from spec_s4 import SPEC  # noqa: E402
+
+    def split_of(name):
+        return "holdout-s4"
+else:
+    from spec import SPEC, split_of  # noqa: E402
+RATE = "500" if S4 else "1000"
 
 PY = sys.executable
 PYSPY = shutil.which("py-spy") or os.path.join(os.path.dirname(PY), "py-spy")
@@ -74,7 +84,7 @@ def apply(src, repl, name):
 def profile(path):
     with tempfile.TemporaryDirectory() as td:
         out = os.path.join(td, "raw.txt")
-        subprocess.run([PYSPY, "record", "-r", "1000", "--nonblocking", "-f", "raw",
+        subprocess.run([PYSPY, "record", "-r", RATE, "--nonblocking", "-f", "raw",
                         "--full-filenames", "-o", out, "--", PY, path],
                        capture_output=True, text=True, cwd=HERE, check=True)
         stacks = []

@@ -1,6 +1,6 @@
 """Label specification of the holdout-s4 batch (18 programs added later, written blind
 like the first 44): anchors, family, hot/decoy, the fix and, for unsafe decoys, the naive
-rewrite, in the format of spec.py. measure_s4.py turns it into LABELS.json entries with
+rewrite, in the format of spec.py. `measure.py --s4` turns it into LABELS.json entries with
 "split": "holdout-s4" (all of these programs are held out)."""
 
 SPEC = {}
