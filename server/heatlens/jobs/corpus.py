@@ -8,17 +8,20 @@ from typing import List, Optional, Tuple
 
 from heatlens.analysis.argprobe import watches_for
 from heatlens.analysis.findings import Thresholds, apply_probe, findings_for_file
-from heatlens.backends.base import Target
+from heatlens.backends.base import BackendOptions, Target
 from heatlens.jobs.argprobe import run_probe_sync
 from heatlens.mapping.rollup import same_file
 from heatlens.model import Finding, Profile
 from heatlens.run import RunOptions, profile_target_sync
 
 
-def profile_file(path: str, timeout: float = 120.0) -> Tuple[Profile, str]:
-    """Profile `path` for real (the default backend: py-spy) and return (profile, stdout)."""
-    result = profile_target_sync(Target("script", path, cwd=os.path.dirname(path)),
-                                 RunOptions(backend="auto", timeout=timeout))
+def profile_file(path: str, timeout: float = 120.0, interval: Optional[float] = None) -> Tuple[Profile, str]:
+    """Profile `path` for real (the default backend: py-spy; `interval`: its sampling interval, None for the
+    default) and return (profile, stdout)."""
+    options = RunOptions(backend="auto", timeout=timeout)
+    if interval is not None:
+        options = RunOptions(backend="auto", timeout=timeout, backend_options=BackendOptions(sample_interval=interval))
+    result = profile_target_sync(Target("script", path, cwd=os.path.dirname(path)), options)
     if result.profile is None or not result.failure.ok:
         raise RuntimeError(f"profiling {path} failed: {result.failure.kind} {result.failure.message}")
     return result.profile, result.stdout
