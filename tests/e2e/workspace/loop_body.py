@@ -12,5 +12,5 @@ def dedupe(items):
 
 
 if __name__ == "__main__":
-    data = [i % 4000 for i in range(60000)]
+    data = [i % 12000 for i in range(60000)]
     dedupe(data)
