@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Dict, List, Optional
 
 import attrs
 
+from heatlens.defaults import DEFAULT_INTERVAL
 from heatlens.model import Profile, RunMeta
 
 
@@ -53,7 +54,7 @@ class Target:
 
 @attrs.define
 class BackendOptions:
-    sample_interval: float = 0.001  # seconds, for samplers
+    sample_interval: float = DEFAULT_INTERVAL  # seconds, for samplers
     # "off": CPU only; "sampled": low-overhead memory attribution (the default);
     # "full": exact allocation tracking where the backend has it (tracemalloc, Scalene), at a cost
     memory: str = "sampled"

@@ -22,8 +22,6 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-import attrs
-
 from heatlens.backends.callsite import program_dirs
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
@@ -37,6 +35,7 @@ from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_r
     program_line,
     strip_launcher,
 )
+from heatlens.defaults import DEFAULT_INTERVAL
 from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 
 OUTPUT = "pyspy.txt"
@@ -75,11 +74,10 @@ def find_pyspy() -> Optional[str]:
 # the rate (~90 µs a sample) and so does the program's slowdown, while line TV vs Austin did not get worse
 # at 500 Hz on the blind corpus (benchmarks/PYSPY_RATE.md). Any other --interval is used as given.
 DEFAULT_RATE = 500
-_SHARED_DEFAULT = attrs.fields(BackendOptions).sample_interval.default  # options.DEFAULT_INTERVAL too
 
 
 def _rate(options: BackendOptions) -> int:
-    if options.sample_interval == _SHARED_DEFAULT:
+    if options.sample_interval == DEFAULT_INTERVAL:
         return DEFAULT_RATE
     return max(1, min(10000, round(1.0 / max(options.sample_interval, 1e-4))))
 

@@ -11,6 +11,7 @@ from typing import Any, List
 
 from heatlens.analysis import complexity as cx
 from heatlens.commands.history import add_store_arguments, open_cli_store
+from heatlens.defaults import DEFAULT_TIMEOUT
 from heatlens.jobs.complexity import measure_sync
 from heatlens.reports import document as doc
 from heatlens.store import ComplexityRow, StoreError
@@ -40,7 +41,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--python", default="", help="interpreter that runs the function (default: this one)")
     parser.add_argument("--budget", type=float, default=cx.DEFAULT_BUDGET,
                         help="seconds of timing after which larger sizes are skipped (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="hard limit in seconds (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="hard limit in seconds (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the runs and every fit as JSON")
     parser.add_argument("--history", action="store_true",
                         help="list the stored results (of FILE or FILE::FUNCTION if given) instead of measuring")

@@ -18,6 +18,7 @@ from typing import List, Optional, Sequence
 
 from heatlens.analysis.argprobe import ProbeReport, Watch, parse_report
 from heatlens.backends.base import Target
+from heatlens.defaults import DEFAULT_TIMEOUT
 from heatlens.run import argv as argv_mod
 from heatlens.run.supervise import supervise
 
@@ -39,7 +40,7 @@ def probe_argv(python: str, target: Target, watches: Sequence[Watch], out: str) 
     return argv + list(target.args)
 
 
-async def run_probe(target: Target, watches: Sequence[Watch], timeout: Optional[float] = 300.0,
+async def run_probe(target: Target, watches: Sequence[Watch], timeout: Optional[float] = DEFAULT_TIMEOUT,
                     cancel: Optional[asyncio.Event] = None) -> ProbeReport:
     """Run `target` once under the probe (never in this process) and read what it recorded."""
     if not watches:
@@ -75,7 +76,7 @@ async def run_probe(target: Target, watches: Sequence[Watch], timeout: Optional[
         return parse_report(data, stdout)
 
 
-def run_probe_sync(target: Target, watches: Sequence[Watch], timeout: Optional[float] = 300.0) -> ProbeReport:
+def run_probe_sync(target: Target, watches: Sequence[Watch], timeout: Optional[float] = DEFAULT_TIMEOUT) -> ProbeReport:
     return asyncio.run(run_probe(target, watches, timeout))
 
 

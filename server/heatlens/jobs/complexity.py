@@ -24,6 +24,7 @@ from heatlens.analysis.complexity import (
     failure_message,
     locate,
 )
+from heatlens.defaults import DEFAULT_TIMEOUT
 from heatlens.run.argv import build_env
 from heatlens.run.supervise import supervise
 
@@ -33,7 +34,7 @@ DRIVER = Path(__file__).with_name("complexity_driver.py")
 async def measure(
     path: str, qualname: str, *, python: str = "", sizes: Optional[Sequence[int]] = None,
     factory: Optional[str] = None, unpack: Optional[bool] = None, repeat: Optional[int] = None,
-    budget: float = DEFAULT_BUDGET, timeout: Optional[float] = 300.0, cancel: Optional[asyncio.Event] = None,
+    budget: float = DEFAULT_BUDGET, timeout: Optional[float] = DEFAULT_TIMEOUT, cancel: Optional[asyncio.Event] = None,
 ) -> ComplexityResult:
     """Time `qualname` of `path` in a subprocess and fit it. Arguments override the file's hints. Setting
     `cancel` (or cancelling the task) stops the timing process's whole tree."""

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import attrs
 
+from heatlens.defaults import DEFAULT_TIMEOUT
 from heatlens.jobs.pytests import PYTEST_ARGS, PytestError, TestRun
 from heatlens.backends.cprofile import parse_stats
 from heatlens.model import Failure, FailureKind, Profile, RunMeta
@@ -95,7 +96,7 @@ def _result(profile: Profile, outcome: str) -> RunResult:
 
 
 async def profile_parallel(nodeids: Sequence[str], workers: int, python: str = "", cwd: Optional[str] = None,
-                           timeout: float = 300.0) -> ParallelRun:
+                           timeout: float = DEFAULT_TIMEOUT) -> ParallelRun:
     """Run `nodeids` with `pytest -n workers`, each test profiled in its worker; merge the records."""
     from heatlens.run.supervise import supervise
 
@@ -119,5 +120,5 @@ async def profile_parallel(nodeids: Sequence[str], workers: int, python: str = "
 
 
 def profile_parallel_sync(nodeids: Sequence[str], workers: int, python: str = "", cwd: Optional[str] = None,
-                          timeout: float = 300.0) -> ParallelRun:
+                          timeout: float = DEFAULT_TIMEOUT) -> ParallelRun:
     return asyncio.run(profile_parallel(nodeids, workers, python, cwd, timeout))

@@ -26,6 +26,7 @@ from heatlens.backends.base import (
     Target,
     UnsupportedTarget,
 )
+from heatlens.defaults import DEFAULT_TIMEOUT
 from heatlens.model import Failure, FailureKind, Profile, RunMeta
 from heatlens.run import argv as argv_mod
 from heatlens.run.classify import Outcome, backend_failed, classify
@@ -40,7 +41,7 @@ _HASH_LIMIT = 32 << 20  # don't hash files bigger than this (not source code)
 @attrs.define
 class RunOptions:
     backend: str = "auto"
-    timeout: Optional[float] = 300.0  # seconds; None (or <= 0) = no limit
+    timeout: Optional[float] = DEFAULT_TIMEOUT  # seconds; None (or <= 0) = no limit
     memory_limit_mb: Optional[int] = None  # RLIMIT_AS for the target
     output_cap_bytes: int = 1 << 20  # per stream; beyond it the head and the tail are kept
     project_root: Optional[str] = None  # what counts as "your code"; default: see argv.default_project_root
