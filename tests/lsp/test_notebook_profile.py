@@ -5,6 +5,7 @@ the function, with heat, hover and lens there; an edit in that cell moves its he
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Dict
 
 import pytest
@@ -15,6 +16,7 @@ from heatlens.lsp.protocol import PROFILE_CELL
 from heatlens.lsp.features.notebook_profile import ran_path, result_of
 from heatlens.model import Failure, FileProfile, LineStats, Profile
 from heatlens.notebook.script import build_script, split_profile
+from heatlens.store import open_store
 
 from .conftest import TIMEOUT, HeatClient
 from .test_notebook import AFTER, CALL, DEFINE, MEMBERSHIP, hottest, notebook_params
@@ -62,6 +64,31 @@ async def test_profile_cell_paints_the_membership_line_of_the_defining_cell(clie
     assert hottest(await client.wait_heat(define_uri, before)) == MEMBERSHIP + 1
 
 
+
+DEDUPE = """def dedupe(items):
+    seen = []
+    for x in items:
+        if x not in seen:
+            seen.append(x)
+    return seen"""
+DEDUPE_CALL = "print(len(dedupe([i % 3000 for i in range(30000)])))"
+
+
+@pytest.mark.skipif(find_pyspy() is None, reason="py-spy binary not installed")
+async def test_profile_cell_runs_the_pipeline_and_stores_findings_on_the_cell_lines(client: HeatClient) -> None:
+    # The same pipeline as "Profile this file": the stored run has the anti-pattern findings of the
+    # analysed script, moved onto the cell and line they are on (the membership test: cell 1, line 4).
+    opened = notebook_params(client.root, [DEDUPE, DEDUPE_CALL])
+    client.notebook_document_did_open(opened)
+    call_uri = opened.notebook_document.cells[1].document
+    result: Dict[str, Any] = plain(await asyncio.wait_for(
+        client.protocol.send_request_async(PROFILE_CELL, {"cellUri": call_uri}), TIMEOUT))
+    assert result["failure"]["kind"] == "ok", result
+    with open_store(str(client.root)) as store:
+        stored = store.load(int(result["runId"]))
+    where = {(os.path.basename(f.file), f.line) for f in stored.findings}
+    assert ("analysis.ipynb#cell1", 4) in where, stored.findings
+    assert all("#cell" in f.file for f in stored.findings), stored.findings  # none left on the temporary script
 
 
 def test_result_names_hot_lines_by_cell_document_and_zero_based_line(tmp_path: Any) -> None:

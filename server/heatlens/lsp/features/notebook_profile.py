@@ -8,7 +8,6 @@ on the open notebook. One job at a time and cancellable like `heatlens/profile`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -59,12 +58,23 @@ def result_of(profile: Optional[Profile], run_id: Optional[int], failure: Any, c
             "failure": {"kind": kind, "message": failure.message}, "hotLines": hot}
 
 
+def _scratch(project_root: str) -> str:
+    """A folder for the cells' script inside the project's own `.heatlens` folder, so that the script counts
+    as the user's code (analysed for findings, as the notebook would be); the system's temp as a fallback."""
+    try:
+        folder = os.path.join(project_root, ".heatlens")
+        os.makedirs(folder, exist_ok=True)
+        return tempfile.mkdtemp(prefix="notebook-", dir=folder)
+    except OSError:  # a read-only project: the run still works, its lines still land on the cells
+        return tempfile.mkdtemp(prefix="heatlens-notebook-")
+
+
 async def profile_cell(ls: "HeatlensServer", state: "Notebooks", params: Any) -> Dict[str, Any]:
+    from heatlens import pipeline
     from heatlens.backends.base import Target
     from heatlens.lsp.jobs import run_cancellable
     from heatlens.lsp.protocol import ProfileParams
-    from heatlens.lsp.requests import run_options
-    from heatlens.run import profile_target
+    from heatlens.lsp.requests import profile_options
 
     cell_uri = _param(params, "cellUri")
     if not isinstance(cell_uri, str) or not cell_uri:
@@ -82,21 +92,28 @@ async def profile_cell(ls: "HeatlensServer", state: "Notebooks", params: Any) ->
     script, linemap = build_script([c.text for c in cells])
     label = f"{RUN_TARGET}{os.path.basename(notebook_path)} {cell_name(cells[-1].index)}"
     job = ls.jobs.start(label)  # raises JobBusy while another profile runs
-    tmp = tempfile.mkdtemp(prefix="heatlens-notebook-")
+    tmp = _scratch(ls.project_root)
     try:
         ls.notify_state("profiling", label)
         path = os.path.join(tmp, os.path.splitext(os.path.basename(notebook_path))[0] + ".py")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(script)
         target = Target(kind="script", value=path, cwd=cwd, python=ls.settings.python)
-        options = run_options(ls, ProfileParams(backend=_param(params, "backend")))
-        result = await run_cancellable(job, lambda: profile_target(target, options, cancel=job.cancel_event))
-        profile, run_id = result.profile, None
-        if profile is not None:
-            split_profile(profile, ran_path(profile, path), linemap, notebook_path, [c.text for c in cells],
+        options = profile_options(ls, ProfileParams(backend=_param(params, "backend")))
+
+        def onto_cells(prof: Profile) -> None:  # after the analysis of the script, before the store
+            split_profile(prof, ran_path(prof, path), linemap, notebook_path, [c.text for c in cells],
                           [c.index for c in cells], profiled=cells[-1].index)
-            profile.meta.target = label
-            run_id = await asyncio.to_thread(_save, ls, profile)
+            prof.meta.target = label
+
+        store = ls.history.store()
+        # The one pipeline, as "Profile this file": the same findings (moved onto the cells with the lines).
+        outcome = await run_cancellable(job, lambda: pipeline.profile(
+            target, options, cancel=job.cancel_event, save=store.save if store is not None else None,
+            before_save=onto_cells))
+        result, profile, run_id = outcome.result, outcome.profile, outcome.run_id
+        for message in outcome.messages:
+            ls.show(f"heatlens: {message}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         ls.jobs.finish(job)
@@ -104,18 +121,6 @@ async def profile_cell(ls: "HeatlensServer", state: "Notebooks", params: Any) ->
     if profile is not None:
         await state.show(notebook.uri)
     return result_of(profile, run_id, result.failure, cells, notebook.uri, notebook_path)
-
-
-def _save(ls: "HeatlensServer", profile: Profile) -> Optional[int]:
-    store = ls.history.store()
-    if store is None:
-        return None
-    try:
-        return int(store.save(profile))
-    except Exception as exc:  # the answer still carries the hot lines; the cells cannot be painted from the store
-        log.exception("saving the notebook run failed")
-        ls.show(f"heatlens: could not save the run: {exc}")
-        return None
 
 
 def register(server: "HeatlensServer", state: "Notebooks") -> None:
