@@ -57,3 +57,22 @@ def test_run_of_an_empty_program_imports_no_analysis_and_no_other_command(tmp_pa
     assert "heatlens.commands.run" in seen["modules"]  # it did run through the CLI
     loaded = [m for m in seen["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_FOR_AN_EMPTY_RUN)]
     assert loaded == []
+
+
+def test_heatlens_run_as_the_process_entry_ends_without_the_interpreter_s_teardown(tmp_path):
+    """`heatlens run` ends the process once its report is flushed (module teardown costs 10-40 ms after the
+    work is done): an atexit handler does not run, the report is complete and the exit code is the run's;
+    called with an argv (in-process, as here) main returns normally."""
+    (tmp_path / "prog.py").write_text("raise SystemExit(3)\n")
+    code = ("import atexit, sys\natexit.register(lambda: print('TEARDOWN', flush=True))\nfrom heatlens import cli\n"
+            "sys.argv = ['heatlens'] + sys.argv[1:]\nprint('returned', cli.main(sys.argv[1:]), flush=True)\ncli.main()\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", code, "run", "--no-store", "--backend", "agent", "prog.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 10, proc.stderr  # nonzero-exit
+    returned, entry = proc.stdout.split("returned 10\n")
+    headings = [[ln for ln in part.splitlines() if ln and not ln.startswith(" ")][:1] for part in (returned, entry)]
+    assert headings == [["heatlens summary"]] * 2
+    notes = [part.split("\nNotes\n-----\n")[1].count("\n  * ") + 1 for part in (returned, entry)]
+    assert notes[0] == notes[1] > 1 and entry.endswith("\n")  # the whole report, to its last note
+    assert "TEARDOWN" not in proc.stdout

@@ -230,3 +230,18 @@ def test_on_read_runs_while_the_analysis_does(tmp_path: Path, monkeypatch: pytes
                                            ProfileOptions(project_root=str(tmp_path)), on_read=on_read))
     assert seen.is_set() and outcome.profile is not None
     assert "list-membership" in {f.rule for f in outcome.profile.findings}
+
+
+def test_what_the_caller_needs_after_the_run_is_imported_while_the_program_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`preload`: the CLI's report modules are imported beside the running program (heatlens only waits
+    then), in a thread started once the program started, and are there when the pipeline returns."""
+    (tmp_path / "after_run_probe.py").write_text("import threading\nTHREAD = threading.current_thread().name\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "after_run_probe", raising=False)
+    prog = tmp_path / "prog.py"
+    prog.write_text("import time\ntime.sleep(0.3)\n")
+    outcome = asyncio.run(pipeline.profile(Target("script", str(prog), cwd=str(tmp_path)),
+                                           ProfileOptions(backend="agent"), preload=("after_run_probe",)))
+    assert outcome.profile is not None
+    assert sys.modules["after_run_probe"].THREAD == "heatlens-preload"

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+import threading
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
 import attrs
 
@@ -48,12 +49,14 @@ async def profile(target: Target, options: ProfileOptions, *, progress: Optional
                   cancel: Optional[asyncio.Event] = None, stream: Optional[Callable[[str, bytes], None]] = None,
                   save: Optional[Saver] = None, before_save: Optional[Callable[[Profile], None]] = None,
                   attach_seconds: Optional[float] = None, attach_rate: Optional[int] = None,
-                  on_read: Optional[Callable[[Profile], Awaitable[None]]] = None) -> Outcome:
+                  on_read: Optional[Callable[[Profile], Awaitable[None]]] = None,
+                  preload: Sequence[str] = ()) -> Outcome:
     """Run `target` under `options` and finish its profile (see `finish`). `cancel` stops the target's
     process tree and keeps what was recorded; `stream` echoes its output live (the CLI); a `pid` target is
     attached to for `attach_seconds` (None: until cancelled) at `attach_rate` Hz (None: attach's default, which
     a busy server does not feel). `on_read(profile)` runs while the analysis does (in a worker thread): the
-    editor paints the measured lines at once instead of after seconds of analysing a big file."""
+    editor paints the measured lines at once instead of after seconds of analysing a big file. `preload`:
+    modules the caller needs after the run (the CLI's reports), imported while the program runs."""
     phase = progress or (lambda _p: None)
     if target.kind == "pid":
         from heatlens.run.attach import attach
@@ -63,15 +66,21 @@ async def profile(target: Target, options: ProfileOptions, *, progress: Optional
         result = await attach(int(target.value), attach_seconds, cancel or asyncio.Event(),
                               project_root=options.project_root, **rate)
     else:
-        from heatlens.analysis.preload import preload_analysis
+        from heatlens.analysis.preload import AFTER_RUN, preload_analysis, preload_modules
         from heatlens.run import profile_target
 
-        preload = preload_analysis(target, options.project_root)  # the user's own program: LibCST loads meanwhile
+        analysis = preload_analysis(target, options.project_root)  # the user's own program: LibCST loads meanwhile
+        imports: List[threading.Thread] = []
+        run_options = options.run_options(stream)
+        run_options.on_started = lambda _pid: imports.append(preload_modules((*AFTER_RUN, *preload)))
         try:
-            result = await profile_target(target, options.run_options(stream), on_phase=phase, cancel=cancel)
+            result = await profile_target(target, run_options, on_phase=phase, cancel=cancel)
         finally:
-            if preload is not None:
-                preload.cancel()
+            if analysis is not None:
+                analysis.cancel()
+        for thread in imports:  # done by now unless the program was very short
+            if thread.is_alive():
+                await asyncio.to_thread(thread.join)
     outcome = Outcome(result)
     prof = outcome.profile
     if prof is None:

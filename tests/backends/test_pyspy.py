@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -129,6 +130,18 @@ def test_real_run_attributes_lines_and_keeps_program_args(tmp_path: Path) -> Non
     assert lines[17].samples > 0 and lines[23].samples > 0
     assert lines[16].cpu + lines[17].cpu > lines[23].cpu
     assert not any(f.path == "<string>" for f in run.profile.files)
+
+
+@needs_pyspy
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_wrapper_runs_in_the_reaper_s_process_not_a_new_interpreter(tmp_path: Path) -> None:
+    """One interpreter start fewer per run: the program's parent (the wrapper, which starts it and py-spy) is
+    the reaper's forked child running the wrapper's main, not `python pyspy_wrapper.py`."""
+    code = "import json, os; print(json.dumps(open('/proc/%d/cmdline' % os.getppid()).read().split(chr(0))[1:4]))"
+    run = H.run(pyspy.PySpyBackend(), Target("code", code, cwd=str(tmp_path)))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    parent = json.loads(run.stdout)
+    assert parent[:2] == ["-I", "-S"] and parent[2].endswith("reaper.py")
 
 
 @needs_pyspy

@@ -246,3 +246,33 @@ def test_descendants_from_proc_are_psutils_whole_tree(monkeypatch: pytest.Monkey
             p.kill()
         proc.kill()
         proc.wait(10)
+
+
+def test_an_inline_script_runs_in_the_reapers_own_forked_child(tmp_path: Path) -> None:
+    """--inline: no second interpreter starts; the script sees the reaper's -I -S interpreter (a new one would
+    not be isolated), gets its arguments, and its main's return value is the exit status."""
+    script = tmp_path / "inline_main.py"
+    script.write_text("import os, sys\n"
+                      "def main(argv):\n"
+                      "    print('flags', sys.flags.isolated, sys.flags.no_site, argv[1:], flush=True)\n"
+                      "    os.write(2, b'to stderr')\n"
+                      "    return 7\n")
+    inline = asyncio.run(run([str(script), "a", "b"], inline=True))
+    assert inline.returncode == 7
+    assert inline.stdout.text() == "flags 1 1 ['a', 'b']\n" and inline.stderr.text() == "to stderr"
+    started = asyncio.run(run(["-c", f"import runpy, sys; sys.argv = [{str(script)!r}, 'a']; "
+                                     f"sys.exit(runpy.run_path({str(script)!r})['main'](sys.argv))"]))
+    assert started.stdout.text() == "flags 0 0 ['a']\n"  # what the same script sees when exec'd
+
+
+def test_an_inline_script_that_raises_or_dies_of_a_signal(tmp_path: Path) -> None:
+    script = tmp_path / "inline_bad.py"
+    script.write_text("import os, signal\n"
+                      "def main(argv):\n"
+                      "    if argv[1] == 'raise':\n"
+                      "        raise ValueError('boom')\n"
+                      "    os.kill(os.getpid(), signal.SIGTERM)\n")
+    raised = asyncio.run(run([str(script), "raise"], inline=True))
+    assert raised.returncode == 1 and "ValueError: boom" in raised.stderr.text()
+    killed = asyncio.run(run([str(script), "die"], inline=True))
+    assert killed.returncode == -15  # the signal's default action, as in a new interpreter

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Optional
+from typing import Optional, Sequence
 
 from heatlens.backends.base import Target
 from heatlens.classify import classify_path
@@ -18,6 +18,9 @@ from heatlens.classify import classify_path
 log = logging.getLogger(__name__)
 
 PRELOAD_DELAY = 0.3  # seconds of the run before the import starts
+# What every run needs after it ends (the analysis's file reading, leaks; no LibCST): imported while the
+# program runs, once it started (heatlens only waits then), instead of after it.
+AFTER_RUN = ("heatlens.mapping.source_index", "heatlens.analysis.leaks")
 
 
 def will_analyse(target: Target, project_root: Optional[str]) -> bool:
@@ -44,3 +47,21 @@ def _import_analysis() -> None:
         import heatlens.analysis.findings  # noqa: F401  (the import is the work)
     except Exception:  # the pipeline imports it again after the run, and says what went wrong there
         log.debug("preloading the analysis failed", exc_info=True)
+
+
+def preload_modules(names: Sequence[str]) -> threading.Thread:
+    """A started daemon thread that imports `names` (join it before using them: no import of the same
+    modules runs in two threads at once)."""
+    thread = threading.Thread(target=_import_all, args=(tuple(names),), name="heatlens-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_all(names: Sequence[str]) -> None:
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # imported again where it is used, which says what went wrong
+            log.debug("preloading %s failed", name, exc_info=True)

@@ -86,6 +86,9 @@ class Backend(abc.ABC):
     module: ClassVar[str] = ""
     #: pip requirement that provides it
     requirement: ClassVar[str] = ""
+    #: command() is `sys.executable SCRIPT.py ...`, SCRIPT a stdlib-only module with main(argv) that the
+    #: run's reaper may run in its own forked child (one interpreter start fewer: run/reaper.py --inline)
+    inline_wrapper: ClassVar[bool] = False
     #: one line for `--help` and the editor's backend picker
     summary: ClassVar[str] = ""
 

@@ -268,7 +268,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     options = ProfileOptions.from_args(args)
     outcome = asyncio.run(with_interrupts(lambda cancel: pipeline.profile(
-        target, options, cancel=cancel, stream=_echo, save=saver_for(args))))
+        target, options, cancel=cancel, stream=_echo, save=saver_for(args), preload=("heatlens.reports",))))
     for message in outcome.messages:
         print(f"heatlens: {message}", file=sys.stderr)
     result = outcome.result

@@ -46,6 +46,7 @@ class Guard:
         loop = asyncio.get_running_loop()
         self.started: asyncio.Future[int] = loop.create_future()
         self.exited: asyncio.Future[Optional[int]] = loop.create_future()
+        self.start_time: Optional[float] = None  # loop time when the target's pid came (its wall time starts)
         self.exit_time: Optional[float] = None
         self.stopped: asyncio.Future[Optional[Stopped]] = loop.create_future()
         self.ctl: Optional[int] = None
@@ -60,6 +61,7 @@ class Guard:
     def _message(self, words: List[str]) -> None:
         kind, args = words[0], words[1:]
         if kind == "pid" and not self.started.done():
+            self.start_time = asyncio.get_running_loop().time()
             self.started.set_result(int(args[0]))
         elif kind == "error" and not self.started.done():
             self.started.set_exception(OSError(int(args[0]), " ".join(args[1:]), self.argv0))
@@ -82,14 +84,17 @@ class Guard:
     async def start(
         self, protocol_factory: Callable[[], asyncio.SubprocessProtocol], argv: Sequence[str], *,
         env: Mapping[str, str], cwd: str, limit_bytes: Optional[int], cleanup_dir: Optional[str],
+        inline: bool = False,
     ) -> int:
-        """Start the reaper, which starts argv; returns the target's pid. Raises OSError as Popen would."""
+        """Start the reaper, which starts argv; returns the target's pid. Raises OSError as Popen would.
+        `inline`: argv is `sys.executable SCRIPT.py ...`, a stdlib-only script with main(argv), which the
+        reaper runs in its forked child instead of starting another interpreter (reaper.py's --inline)."""
         loop = asyncio.get_running_loop()
         self.argv0 = argv[0] if argv else ""
         ctl_r, ctl_w = os.pipe()  # non-inheritable: only the reaper gets ctl_r (pass_fds), nobody else ctl_w
         st_r, st_w = os.pipe()
         args = [sys.executable, "-I", "-S", str(REAPER), str(ctl_r), str(st_w), str(limit_bytes or 0),
-                cleanup_dir or "-", "--", *argv]
+                cleanup_dir or "-", *(["--inline"] if inline else []), "--", *argv]
         try:
             transport, _ = await loop.subprocess_exec(
                 protocol_factory, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

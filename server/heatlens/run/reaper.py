@@ -1,6 +1,6 @@
 """The run's reaper: a tiny stdlib-only process between heatlens and the target that outlives heatlens.
 
-    python -I -S reaper.py CTL_FD STATUS_FD LIMIT_BYTES CLEANUP_DIR -- ARGV...
+    python -I -S reaper.py CTL_FD STATUS_FD LIMIT_BYTES CLEANUP_DIR [--inline] -- ARGV...
 
 heatlens cannot clean up after a SIGKILL, and the target's descendants may setsid() or double-fork away
 from anything heatlens could find. So the reaper makes itself a child subreaper (Linux): every orphaned
@@ -16,6 +16,11 @@ and reports on STATUS_FD, one line each: "pid N" | "error ERRNO TEXT" (ARGV coul
 descendants were alive when the stop began; CPU and peak RSS of every reaped descendant). A new parent
 (heatlens died while the pipe was shared) counts as end of file too. Run with -I -S: nothing from the
 target's environment (PYTHONPATH, site) is imported here.
+
+--inline: ARGV is `THIS_PYTHON SCRIPT.py ARGS...`, SCRIPT a stdlib-only module with `main(argv)` (py-spy's
+wrapper): the forked child imports and runs it instead of exec'ing a second interpreter (~20 ms of every
+run's start: one process fewer in the chain). The child is what the exec'd script would have been: its own
+session, limits, PDEATHSIG, Python's default SIGINT and SIGPIPE handling; its exit status is main's.
 """
 
 import os
@@ -81,6 +86,7 @@ class Reaper:
         self.me, self.parent = os.getpid(), os.getppid()
         self.child = None
         self.gone = False
+        self.clean = False  # the last stop left no descendant (none can have appeared since)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
@@ -97,13 +103,13 @@ class Reaper:
         except OSError:  # heatlens is gone; the cleanup goes on without it
             pass
 
-    def start(self, argv, limit):
+    def start(self, argv, limit, inline=False):
         """Fork and exec the target (by hand: importing subprocess would double the reaper's start-up)."""
         err_r, err_w = os.pipe()  # close-on-exec: end of file means the exec succeeded
         pid = os.fork()
         if pid == 0:
             try:
-                self._exec(argv, limit, err_r)
+                self._exec(argv, limit, err_r, err_w if inline else None)
             except BaseException as exc:
                 os.write(err_w, ("%d %s" % (getattr(exc, "errno", None) or 0, getattr(exc, "strerror", None) or exc)).encode())
             finally:
@@ -123,8 +129,9 @@ class Reaper:
         self.say("pid %d" % self.child)
         return True
 
-    def _exec(self, argv, limit, err_r):
-        """In the forked child: the target's own session, default signals, limits; then exec."""
+    def _exec(self, argv, limit, err_r, inline_err=None):
+        """In the forked child: the target's own session, default signals, limits; then exec (or, with
+        `inline_err`, the error pipe's write end, run the script here: see --inline)."""
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(sig, signal.SIG_DFL)  # SIG_IGN (Python's for SIGPIPE, SIGXFSZ) would survive exec
@@ -135,6 +142,8 @@ class Reaper:
             PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)  # a SIGKILLed reaper takes the target along
         if limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if inline_err is not None:
+            os._exit(_run_inline(argv[1:], inline_err))
         os.execvpe(argv[0], argv, os.environ)
 
     def reap(self):
@@ -181,17 +190,21 @@ class Reaper:
         return procs
 
     def stop(self, grace):
-        alive = sum(1 for s in self.signal_all(signal.SIGTERM).values() if s != "Z")
+        self.clean = False
+        procs = self.signal_all(signal.SIGTERM)
+        alive = sum(1 for s in procs.values() if s != "Z")
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
+        while procs and time.monotonic() < deadline:  # none, not even a zombie: nothing to wait for or kill
             self.reap()
             if not any(s != "Z" for s in self.live().values()):
                 break
             self.wait(min(0.05, max(0.0, deadline - time.monotonic())))
         deadline = time.monotonic() + KILL_ROUNDS_S
-        while time.monotonic() < deadline:  # zombies of killed parents are re-parented here, then reaped
+        self.clean = not procs and PRCTL is not None
+        while procs and time.monotonic() < deadline:  # zombies of killed parents are re-parented here, then reaped
             self.reap()
             if not self.signal_all(signal.SIGKILL):
+                self.clean = PRCTL is not None  # the whole subtree was seen empty
                 break
             time.sleep(0.01)
         self.reap()
@@ -211,11 +224,43 @@ class Reaper:
                     self.stop(float(words[1]) if len(words) > 1 else EXIT_GRACE)
             if os.getppid() != self.parent:
                 self.gone = True
-        self.stop(EXIT_GRACE)
-        if self.cleanup_dir != "-":
+        if not self.clean:  # heatlens's "stop" already emptied the tree: nothing can have started in it since
+            self.stop(EXIT_GRACE)
+        if self.cleanup_dir != "-" and os.path.lexists(self.cleanup_dir):  # heatlens removes it when it can
             import shutil  # only now: its imports cost as much as the rest of the start-up
 
             shutil.rmtree(self.cleanup_dir, ignore_errors=True)
+
+
+def _run_inline(argv, err_w):
+    """Run the script ARGV[0] (a module with main(argv)) in this forked child as if a new interpreter had
+    started it; its exit status. `err_w` is closed once it is imported: the reaper reads that as a start."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new interpreter sets them
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    sys.argv = list(argv)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
+    code = 1
+    try:
+        module = __import__(os.path.splitext(os.path.basename(argv[0]))[0])
+        os.close(err_w)
+        code = module.main(sys.argv)
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+    if code is None or isinstance(code, int):
+        return (code or 0) & 0xFF
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _exists(pid):
@@ -235,11 +280,12 @@ def _kill(pid, sig):
 
 def main(argv):
     ctl, status, limit, cleanup_dir = int(argv[1]), int(argv[2]), int(argv[3]), argv[4]
-    target = argv[argv.index("--") + 1 :]
+    dash = argv.index("--")
+    target, inline = argv[dash + 1 :], "--inline" in argv[5:dash]
     if PRCTL is not None:
         PRCTL(_PR_SET_CHILD_SUBREAPER, 1)
     reaper = Reaper(ctl, status, cleanup_dir)
-    if not reaper.start(target, limit):
+    if not reaper.start(target, limit, inline):
         return 127
     reaper.serve()
     return 0

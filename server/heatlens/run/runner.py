@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
@@ -48,6 +49,7 @@ class RunOptions:
     backend_options: BackendOptions = attrs.Factory(BackendOptions)
     stream: Optional[Callable[[str, bytes], None]] = None  # ("stdout"|"stderr", chunk): live echo for the CLI
     env_allow: Optional[List[str]] = None  # names/globs of heatlens's environment the program gets (None: all)
+    on_started: Optional[Callable[[int], None]] = None  # called with the pid once the target's process started
 
 
 @attrs.define
@@ -197,12 +199,14 @@ async def _run(
             argv, env=env, cwd=t.cwd or os.getcwd(), token=token, timeout=timeout,
             memory_limit_mb=options.memory_limit_mb, output_cap=options.output_cap_bytes,
             stream=options.stream, cancel=cancel, cleanup_dir=str(out_dir),
+            inline=backend.inline_wrapper and argv[:1] == [sys.executable], on_started=options.on_started,
         )
     except OSError as exc:
         return RunResult(None, Failure(FailureKind.TARGET_NOT_FOUND, f"Cannot start {argv[0]}: {exc}."))
     try:
         return await _read(t, original, options, backend, python, out_dir, meta, phase, sup, script, script_hash, timeout)
-    finally:
+    finally:  # the reaper would remove out_dir too, but importing shutil there costs the wait for its exit
+        shutil.rmtree(out_dir, ignore_errors=True)
         await sup.release()
 
 

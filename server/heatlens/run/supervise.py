@@ -292,11 +292,13 @@ async def supervise(
     on_started: Optional[Callable[[int], None]] = None,
     grace: float = KILL_GRACE,
     cleanup_dir: Optional[str] = None,
+    inline: bool = False,
 ) -> Supervised:
     """Run argv to the end (or the timeout, or cancel) and leave no process behind.
 
     `cleanup_dir`: a directory the run's reaper removes should heatlens die before it calls
     `Supervised.release()` (which the caller then must do, once it read what the run left there).
+    `inline`: argv is a stdlib-only script of heatlens run by the reaper itself (Guard.start).
     Raises OSError when the process cannot be started at all.
     """
     out, err = CappedBuffer(output_cap), CappedBuffer(output_cap)
@@ -310,8 +312,10 @@ async def supervise(
 
     guard = Guard()
     limit = memory_limit_mb * (1 << 20) if memory_limit_mb else None
-    pid = await guard.start(new_protocol, argv, env=env, cwd=cwd, limit_bytes=limit, cleanup_dir=cleanup_dir)
-    t0, protocol = loop.time(), protocols[0]
+    pid = await guard.start(new_protocol, argv, env=env, cwd=cwd, limit_bytes=limit, cleanup_dir=cleanup_dir,
+                            inline=inline)
+    # from the pid's report, not from here: on a loaded machine its exit may be read before this line runs
+    t0, protocol = guard.start_time or loop.time(), protocols[0]
     if on_started is not None:
         on_started(pid)
     watch = TreeWatch(guard.reaper_pid, token, started_at, exclude=(guard.reaper_pid,), group=pid)
