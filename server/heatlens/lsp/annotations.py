@@ -67,6 +67,10 @@ class FileData:
     caveat: Optional[str] = None  # why line times are approximate (the in-process fallback), shown in hovers
     findings: List[Finding] = attrs.Factory(list)  # the run's findings in this file (profiled lines)
     exceptions: Dict[int, List[Tuple[str, int]]] = attrs.Factory(dict)  # profiled line -> [(type, times raised)]
+    # The anti-patterns the pipeline found in this file for this run (ungraded), where it ran here
+    analysed: Optional[List[Finding]] = attrs.field(default=None, eq=False, repr=False)
+    # The ungraded anti-patterns the diagnostics use (the pipeline's, else analysed once by the diagnostics)
+    anti_patterns: Optional[List[Finding]] = attrs.field(default=None, init=False, eq=False, repr=False)
     # function_at_first_lines, built once: every hover asks (a thousand functions: 0.3 ms to build)
     _first_lines: Optional[Dict[int, FunctionData]] = attrs.field(default=None, init=False, eq=False, repr=False)
 

@@ -46,7 +46,8 @@ class EditorFeatures:
 
     @staticmethod
     def fix_lenses(ls: "HeatlensServer", uri: str, view: Any) -> List[lsp.CodeLens]:
-        return code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings), ls.workspace.position_codec)
+        return code_actions.fix_lenses(uri, view, code_actions.thresholds_of(ls.settings), ls.workspace.position_codec,
+                                       ls.probe_reports)
 
     async def source_lenses(self, ls: "HeatlensServer", uri: str) -> List[lsp.CodeLens]:
         """Lenses from the document's text alone: "Profile this test", "Measure complexity" (and its result).

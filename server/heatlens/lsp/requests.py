@@ -15,7 +15,6 @@ from pygls.uris import to_fs_path
 
 from heatlens import pipeline
 from heatlens.lsp import profiling
-from heatlens.lsp.features.diagnostics import remember_analysis
 from heatlens.lsp.annotations import FileData, files_of, path_key, prepared
 from heatlens.lsp.jobs import run_cancellable
 from heatlens.lsp.progress import PhaseProgress
@@ -106,9 +105,10 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
         progress.set_phase("mapping")
         datas: List[FileData] = []
         if result.profile is not None:
-            remember_analysis(run_id, outcome.analysed)
+            analysed = {path_key(path): found for path, found in outcome.analysed.items()}
             for data in early:
                 data.run_id = run_id  # stored now: the indexed data below refines these
+                data.analysed = analysed.get(path_key(data.path))
             if early:  # the benchmarks read this line (benchmarks/editor.py internal_timers)
                 log.info("run %s: stored and published %d files in %.1f ms", run_id, len(early), published_ms)
             if not early:  # the pipeline broke after the read: publish what was measured
@@ -118,6 +118,8 @@ async def profile(ls: HeatlensServer, params: Optional[ProfileParams], label: Op
             prof = result.profile
             wanted = ls.index_wanted()
             datas = await asyncio.to_thread(lambda: list(files_of(prof, run_id, profiling.read_source, wanted)))
+            for data in datas:  # the diagnostics only re-grade what the pipeline found (as the CLI reports it)
+                data.analysed = analysed.get(path_key(data.path))
             await refine_then_analyse(ls, datas, lambda what: log.info(
                 "run %s: %s published after %.1f ms", run_id, what, (time.perf_counter() - mapping_started) * 1000))
         backend = result.profile.meta.backend if result.profile is not None else (params.backend or ls.settings.backend)

@@ -11,7 +11,7 @@ import asyncio
 import fnmatch
 import logging
 import os
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
 from urllib.parse import unquote
 
 from lsprotocol import types as lsp
@@ -31,6 +31,9 @@ from heatlens.lsp.jsonrpc import HeatlensProtocol, heatlens_converter
 from heatlens.lsp.protocol import HEAT, HEAT_DELTA, STATE, HeatEdit, ProfileSummary, StateParams
 from heatlens.lsp.settings import Settings
 from heatlens.mapping.source_index import index_for
+
+if TYPE_CHECKING:  # the diagnostics import the analysis (LibCST): not at the server's start
+    from heatlens.lsp.features.diagnostics import ProbeReports
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class HeatlensServer(LanguageServer):
         self.heat_deltas = False  # the client applies heatlens/heatDelta (experimental capability)
         self.lens_cache = code_lens.LensCache()
         self.counters: Dict[str, int] = {"heatFull": 0, "heatDelta": 0}  # for tests and benchmarks
+        self.probe_reports: "ProbeReports" = {}  # path key -> (text it ran, the argument probe's report)
         self._lines: Dict[str, Tuple[str, Sequence[str]]] = {}  # uri -> (source, its lines)
 
     # ---- settings and roots --------------------------------------------------------------------

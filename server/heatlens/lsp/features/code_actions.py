@@ -20,7 +20,9 @@ from heatlens.lsp.annotations import DocView, FileData
 from heatlens.analysis.findings import Thresholds
 from heatlens.lsp import profiling
 from heatlens.lsp.features import probe_args
-from heatlens.lsp.features.diagnostics import client_range, current_range, diagnostic, findings_for_data, thresholds_of
+from heatlens.lsp.features.diagnostics import (
+    ProbeReports, client_range, current_range, diagnostic, findings_for_data, thresholds_of,
+)
 from heatlens.lsp.features.probe_args import measure_action, measure_command, wants_probe
 from heatlens.options import timeout_limit
 
@@ -48,15 +50,15 @@ def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
     return not (a.end.line < b.start.line or b.end.line < a.start.line)
 
 
-def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
-                 thresholds: Optional[Thresholds] = None, codec: Optional[PositionCodec] = None) -> List[lsp.CodeAction]:
+def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range, thresholds: Optional[Thresholds] = None,
+                 codec: Optional[PositionCodec] = None, probes: Optional[ProbeReports] = None) -> List[lsp.CodeAction]:
     """Quick fixes for the findings over `rng` that reach `thresholds` (the settings' diagnostics
     thresholds: an action is offered exactly where a diagnostic is shown). Fixes take code-point columns;
     the diagnostics they carry are in the client's units (`codec`)."""
     if view is None:
         return []
     out = []
-    for f in findings_for_data(view.data, thresholds):
+    for f in findings_for_data(view.data, thresholds, probes):
         where = current_range(view, f)
         if where is None or not _overlaps(where, rng):
             continue
@@ -77,13 +79,13 @@ def code_actions(uri: str, text: str, view: Optional[DocView], rng: lsp.Range,
 
 
 def fix_lenses(uri: str, view: Optional[DocView], thresholds: Optional[Thresholds] = None,
-               codec: Optional[PositionCodec] = None) -> List[lsp.CodeLens]:
+               codec: Optional[PositionCodec] = None, probes: Optional[ProbeReports] = None) -> List[lsp.CodeLens]:
     """Lenses on the findings' starts (in the client's units); their commands' arguments carry the
     code-point column that the fix takes."""
     if view is None:
         return []
     out = []
-    for f in findings_for_data(view.data, thresholds):
+    for f in findings_for_data(view.data, thresholds, probes):
         where, shown = current_range(view, f), client_range(view, f, codec)
         if where is None or shown is None:
             continue
@@ -117,7 +119,7 @@ def _evidence(ls: "HeatlensServer", uri: str, rule: str, line: int) -> Optional[
     view = ls.view(uri)
     if rule != "repeated-call" or view is None:
         return None
-    for f in findings_for_data(view.data):
+    for f in findings_for_data(view.data, probes=ls.probe_reports):
         where = current_range(view, f)
         if f.rule == rule and where is not None and where.start.line == line and f.data.get("probe"):
             return dict(f.data["probe"])
@@ -194,7 +196,7 @@ def register(server: "HeatlensServer") -> None:
         if doc is None:
             return []
         return code_actions(uri, doc.source, ls.view(uri), params.range, thresholds_of(ls.settings),
-                            ls.workspace.position_codec)
+                            ls.workspace.position_codec, ls.probe_reports)
 
 
 

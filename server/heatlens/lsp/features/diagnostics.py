@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 SOURCE = "heatlens"
 _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
              "information": lsp.DiagnosticSeverity.Information, "hint": lsp.DiagnosticSeverity.Hint}
-_cache: Dict[int, Tuple[FileData, List[Finding]]] = {}
 
 
 def thresholds_of(settings: Any) -> Thresholds:
@@ -38,65 +37,51 @@ def thresholds_of(settings: Any) -> Thresholds:
     return Thresholds(warning=settings.diagnostics.warning_share, information=settings.diagnostics.info_share)
 
 
-# The argument probe's latest report per file with the text it ran (features/probe_args.py runs it):
-# repeated-call findings of that file, while its run's text is that text, carry its evidence and the cache
-# fix where the evidence allows it (an edited and re-run file needs a new measurement).
-probe_reports: Dict[str, Tuple[str, ProbeReport]] = {}
+# The argument probe's latest report per file with the text it ran (features/probe_args.py runs it; the
+# server keeps them: `HeatlensServer.probe_reports`): repeated-call findings of that file, while its run's
+# text is that text, carry its evidence and the cache fix where the evidence allows it (an edited and
+# re-run file needs a new measurement).
+ProbeReports = Dict[str, Tuple[str, ProbeReport]]
 
 
 def probe_key(path: str) -> str:
     return os.path.normcase(os.path.realpath(path))
 
 
-def _probe_for(data: FileData) -> Optional[ProbeReport]:
-    hit = probe_reports.get(probe_key(data.path))
+def probe_for(reports: Optional[ProbeReports], data: FileData) -> Optional[ProbeReport]:
+    hit = reports.get(probe_key(data.path)) if reports else None
     if hit is None or (data.source is not None and data.source != hit[0]):
         return None
     return hit[1]
 
 
-def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None) -> List[Finding]:
+def findings_for_data(data: FileData, thresholds: Optional[Thresholds] = None,
+                      probes: Optional[ProbeReports] = None) -> List[Finding]:
     """Anti-patterns (graded by `thresholds`, default: the defaults; with the argument probe's evidence
-    where it ran), then memory leaks (found from the run's memory over time, not the source: the pipeline
-    stores them in the profile without a "key", so they never stand in for the anti-patterns)."""
-    anti = apply_probe(graded(_anti_patterns(data), thresholds or Thresholds()), _probe_for(data))
+    where it ran: `probes`, the server's reports), then memory leaks (found from the run's memory over time,
+    not the source: the pipeline stores them in the profile without a "key", so they never stand in for the
+    anti-patterns)."""
+    anti = apply_probe(graded(_anti_patterns(data), thresholds or Thresholds()), probe_for(probes, data))
     return anti + [f for f in data.findings if f.rule == leaks.RULE]
-
-
-# Ungraded findings per (run id, file) as the pipeline computed them for the editor's runs (heatlens/pipeline.py,
-# the same computation as `heatlens run`'s): the diagnostics of those runs only re-grade them.
-_analysed: Dict[Tuple[int, str], List[Finding]] = {}
-
-
-def remember_analysis(run_id: Optional[int], analysed: Dict[str, List[Finding]]) -> None:
-    """Keep a stored run's pipeline findings (without a run id a run's data cannot be told apart: analysed here)."""
-    if run_id is None:
-        return
-    if len(_analysed) > 256:
-        _analysed.clear()
-    for path, found in analysed.items():
-        _analysed[(run_id, path_key(path))] = list(found)
 
 
 def _anti_patterns(data: FileData) -> List[Finding]:
     """The one analysis (`analysis.findings.analyse_file`, through the pipeline for the editor's own runs,
-    as the CLI and the API) on the run's numbers, ungraded, cached per run data: settings changes only re-grade."""
-    hit = _cache.get(id(data))
-    if hit is not None and hit[0] is data:
-        return hit[1]
+    as the CLI and the API) on the run's numbers, ungraded, kept on the run data: settings changes only re-grade.
+    The editor's own runs carry what the pipeline computed (`FileData.analysed`); runs from the store are
+    analysed here, once."""
+    if data.anti_patterns is not None:
+        return data.anti_patterns
     found: List[Finding] = []
-    piped = _analysed.get((data.run_id, path_key(data.path))) if data.run_id is not None else None
-    if piped is not None:
-        found = piped
+    if data.analysed is not None:
+        found = data.analysed
     elif data.source is not None and data.parsed:
         try:
             found = analyse_file(data.path, data.source, data.lines, data.total_cpu, data.functions,
                                  approximate=data.caveat is not None)  # the in-process fallback measured it
         except Exception:  # an analysis bug must not cost the user the other annotations
             log.exception("anti-pattern analysis of %s failed", data.path)
-    if len(_cache) > 32:
-        _cache.clear()
-    _cache[id(data)] = (data, found)
+    data.anti_patterns = found
     return found
 
 
@@ -144,11 +129,11 @@ def diagnostic(view: DocView, f: Finding, codec: Optional[PositionCodec] = None)
 
 
 def diagnostics(view: Optional[DocView], thresholds: Optional[Thresholds] = None,
-                codec: Optional[PositionCodec] = None) -> List[lsp.Diagnostic]:
+                codec: Optional[PositionCodec] = None, probes: Optional[ProbeReports] = None) -> List[lsp.Diagnostic]:
     if view is None:
         return []
     out = []
-    for f in findings_for_data(view.data, thresholds):
+    for f in findings_for_data(view.data, thresholds, probes):
         d = diagnostic(view, f, codec)
         if d is not None:
             out.append(d)
@@ -161,5 +146,5 @@ def publish(ls: "HeatlensServer", uri: str, view: Optional[DocView]) -> None:
         return  # published when the analysis in the worker thread is done (requests.refine_then_analyse)
     doc = ls.document(uri)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-        uri=uri, diagnostics=diagnostics(view, thresholds_of(ls.settings), ls.workspace.position_codec),
+        uri=uri, diagnostics=diagnostics(view, thresholds_of(ls.settings), ls.workspace.position_codec, ls.probe_reports),
         version=doc.version if doc is not None else None))

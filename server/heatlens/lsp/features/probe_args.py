@@ -2,7 +2,7 @@
 
 The probe runs the saved file once more in a supervised subprocess (jobs/argprobe.py; never in the
 daemon) as one of the server's jobs: `$/cancelRequest` or `heatlens/cancel` stops its process tree. Its
-report is kept per file (diagnostics.probe_reports): the diagnostics are republished with its evidence, and the
+report is kept per file (the server's probe_reports): the diagnostics are republished with its evidence, and the
 lru_cache quick fix is offered only when the evidence says caching keeps behaviour.
 """
 
@@ -70,10 +70,10 @@ async def measure_args(ls: "HeatlensServer", args: List[Any]) -> Dict[str, Any]:
         ls.show(f"heatlens: argument probe: {reason}", lsp.MessageType.Warning)
         return {"ok": False, "reason": reason}
     key = diagnostics.probe_key(path)
-    old = diagnostics.probe_reports.get(key)
+    old = ls.probe_reports.get(key)
     if old is not None and old[0] == doc.source:  # keep what earlier probes measured of other functions
         report.functions += [s for s in old[1].functions if s.qualname != name]
-    diagnostics.probe_reports[key] = (doc.source, report)
+    ls.probe_reports[key] = (doc.source, report)
     verdict = judge(stats)
     ls.lens_cache.invalidate(uri)
     diagnostics.publish(ls, uri, ls.view(uri))
