@@ -7,7 +7,8 @@ per Python and program how many runs crashed (died by a signal or failed), hung 
 changed the program's output (exit status, stdout or stderr unlike a run without heatlens).
 
 With `--record FILE` every run's outcome is appended to FILE (JSON lines, with the git commit it ran on), and
-a later call resumes: it runs only what the file lacks. Runs go in levels of `--step` per program, all
+a later call resumes: it runs only what the file lacks. A run still going at 3/4 of the timeout gets
+`py-spy dump` of each of its processes recorded (`stacks`): what tells a deadlock from a starved process. Runs go in levels of `--step` per program, all
 Pythons and programs reaching one level before the next starts, so a batch cut short stays even.
 `--summary FILE` prints the recorded counts as a Markdown table per Python and backend.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -63,11 +66,47 @@ def head_commit() -> str:
     return git("rev-parse", "--short=12", "HEAD") + ("+dirty" if git("status", "--porcelain", "server") else "")
 
 
-def profiled(stress, name: str, args: Tuple[str, ...], children: bool, python: str, backend: str) -> RunResult:
-    return profile_target_sync(
-        Target(kind="script", value=str(stress.STRESS / name), args=list(args), cwd=str(stress.STRESS),
-               python=python),
-        RunOptions(backend=backend, timeout=stress.TIMEOUT, backend_options=BackendOptions(children=children)))
+def marked_pids(marker: str) -> List[int]:
+    """Processes (any of the run's tree: the environment is inherited) whose environment holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def stacks_of(marker: str) -> str:
+    """`py-spy dump` of every process of a run, to tell a deadlock from a starved process when one hangs."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    out = []
+    for pid in marked_pids(marker):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+            dump = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=20)
+            out.append(f"== {pid}: {cmd}\n{dump.stdout[-3000:]}{dump.stderr[-300:]}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            out.append(f"== {pid}: {exc}")
+    return "\n".join(out)
+
+
+def profiled(stress, name: str, args: Tuple[str, ...], children: bool, python: str, backend: str) -> Tuple[RunResult, str]:
+    """The run, and the stacks of its processes if it was still going at 3/4 of the timeout."""
+    marker = "HEATLENS_STRESS_RUN=" + secrets.token_hex(8)
+    stacks: List[str] = []
+    watchdog = threading.Timer(stress.TIMEOUT * 0.75, lambda: stacks.append(stacks_of(marker)))
+    watchdog.start()
+    try:
+        result = profile_target_sync(
+            Target(kind="script", value=str(stress.STRESS / name), args=list(args), cwd=str(stress.STRESS),
+                   python=python, env={"HEATLENS_STRESS_RUN": marker.split("=", 1)[1]}),
+            RunOptions(backend=backend, timeout=stress.TIMEOUT, backend_options=BackendOptions(children=children)))
+    finally:
+        watchdog.cancel()
+    return result, "".join(stacks)
 
 
 def classify_run(r: RunResult, want: subprocess.CompletedProcess) -> Tuple[str, str]:
@@ -123,6 +162,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--backend", default="agent", help="the runner's backend: agent (default), auto, pyspy")
     ap.add_argument("--python", action="append", default=[], help="only these versions (e.g. 3.9); repeatable")
     ap.add_argument("--record", type=Path, help="append each run's outcome here (JSON lines) and resume from it")
+    ap.add_argument("--program", action="append", default=[], help="only programs whose label holds this; repeatable")
     ap.add_argument("--step", type=int, default=10, help="runs per program before moving to the next one")
     ap.add_argument("--summary", type=Path, help="only print the Markdown table of a record file")
     args = ap.parse_args(argv)
@@ -143,6 +183,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             label = "%d.%d" % version
             for name, pargs, children in stress.PROGRAMS:
                 prog = program_label(name, pargs, children)
+                if args.program and not any(p in prog for p in args.program):
+                    continue
                 todo = level - done[(args.backend, label, prog)]
                 if todo <= 0:
                     continue
@@ -156,11 +198,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
                 def one(_: int) -> str:
                     t0 = time.monotonic()
-                    r = profiled(stress, name, pargs, children, python, args.backend)
+                    r, stacks = profiled(stress, name, pargs, children, python, args.backend)
                     outcome, detail = classify_run(r, want)
                     rec = {"backend": args.backend, "used": r.profile.meta.backend if r.profile else "",
                            "python": label, "program": prog, "outcome": outcome, "commit": commit, "loaded": loaded,
                            "seconds": round(time.monotonic() - t0, 2), "detail": detail[-900:]}
+                    if stacks:  # a run that was slow or hung: where each of its processes was
+                        rec["stacks"] = stacks[-20000:]
                     if args.record:
                         with lock, args.record.open("a") as f:
                             f.write(json.dumps(rec) + "\n")

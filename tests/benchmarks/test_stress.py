@@ -5,15 +5,21 @@ classified against the plain run, and the summary counts per backend and Python.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks import stress  # noqa: E402
+from heatlens.backends.pyspy import find_pyspy  # noqa: E402
 from heatlens.model import Failure, FailureKind  # noqa: E402
 from heatlens.run import RunResult  # noqa: E402
 
@@ -35,6 +41,37 @@ def test_a_run_is_classified_against_the_plain_run() -> None:
     died = RunResult(profile=None, failure=Failure(FailureKind.SIGNAL, "SIGSEGV"), stderr="Fatal Python error")
     outcome, detail = stress.classify_run(died, want)
     assert outcome == "crash" and "SIGSEGV" in detail and "Fatal Python error" in detail
+
+
+@pytest.mark.skipif(find_pyspy() is None, reason="py-spy binary not installed")
+def test_a_slow_run_gets_the_stacks_of_its_processes(tmp_path: Path) -> None:
+    # The watchdog's dump: every process carrying the run's marker (a parent and the child it waits on),
+    # with where each one was; other processes are left out.
+    prog = tmp_path / "stuck.py"
+    prog.write_text("import subprocess, sys, time\n"
+                    "def wait_for_child():\n"
+                    "    subprocess.run([sys.executable, '-c', 'import time\\ndef child_sleeps():\\n time.sleep(60)\\nchild_sleeps()'])\n"
+                    "wait_for_child()\n")
+    marker = "HEATLENS_STRESS_RUN=" + "ab" * 8
+    env = dict(os.environ, HEATLENS_STRESS_RUN="ab" * 8)
+    parent = subprocess.Popen([sys.executable, str(prog)], env=env)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 20
+        while len(stress.marked_pids(marker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.3)  # the child is in its function
+        stacks = stress.stacks_of(marker)
+    finally:
+        for proc in (parent, other):
+            for pid in [proc.pid] + (stress.marked_pids(marker) if proc is parent else []):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            proc.wait()
+    assert f"== {parent.pid}:" in stacks and "wait_for_child" in stacks and "child_sleeps" in stacks, stacks
+    assert f"== {other.pid}:" not in stacks
 
 
 def test_summary_counts_per_backend_and_python() -> None:
