@@ -1,6 +1,6 @@
 """What the user waits for: the whole command's wall time over the program alone, side by side with the peers.
 
-`python -m benchmarks.whole_command [--reps N] [--tools heatlens,py-spy] [--out-dir DIR]`
+`python -m benchmarks.whole_command [--reps N] [--tools heatlens,py-spy] [--out-dir DIR] [--before SRC]`
 
 Programs written elsewhere (pyperformance workers and the blind corpus), each run alone and under: `heatlens run`
 (the default: exact lines from outside + memory steps, report included), `heatlens run --memory off`, `heatlens
@@ -8,6 +8,9 @@ run --backend agent` (the in-process fallback), `py-spy record` (its defaults), 
 memory: the peer that also gives line memory). Interleaved: every repetition runs every (program, tool) pair,
 the tool order rotated. Ratio = median wall / the program's median wall alone; overall = geometric mean.
 A second table gives the same for the CPU time of the whole process tree (steadier on a busy machine).
+The `empty` row is a program with no code: what a run costs around any program, in seconds (not a ratio, and
+not in the geomean). `--before SRC`: also the heatlens modes run from another checkout's `server/` folder (e.g.
+`git worktree add /tmp/before COMMIT`), interleaved with the current ones.
 Writes WHOLE_COMMAND.md. No test asserts these numbers.
 """
 
@@ -26,8 +29,11 @@ from benchmarks.exactness import CORPUS, pyperf_dir
 Command = Callable[[List[str], Path], List[str]]
 
 
+EMPTY = HERE / "workloads" / "empty_program.py"  # no code: the fixed cost of a run, around any program
+
+
 def programs() -> List[Tuple[str, List[str]]]:
-    out: List[Tuple[str, List[str]]] = []
+    out: List[Tuple[str, List[str]]] = [("empty", [str(EMPTY)])]
     bench = pyperf_dir()
     for name, loops in (("nbody", "12"), ("richards", "40"), ("json_loads", "2000")) if bench else ():
         out.append((f"pyperf:{name}", [str(bench / f"bm_{name}" / "run_benchmark.py"), "--worker", "-l", loops,
@@ -39,7 +45,7 @@ def programs() -> List[Tuple[str, List[str]]]:
     return out
 
 
-def tools() -> Dict[str, Command]:
+def tools(before: Optional[str] = None) -> Dict[str, Command]:
     bin_dir = Path(PYTHON).parent
     heatlens = [PYTHON, "-m", "heatlens", "run", "--no-store", "--timeout", "0"]
     found: Dict[str, Command] = {
@@ -48,6 +54,10 @@ def tools() -> Dict[str, Command]:
         "heatlens --memory off": lambda a, o: [*heatlens, "--memory", "off", "--", *a],
         "heatlens --backend agent": lambda a, o: [*heatlens, "--backend", "agent", "--", *a],
     }
+    if before:  # the same modes from another checkout (its server/ first on the path)
+        old = ["env", f"PYTHONPATH={Path(before).resolve() / 'server'}", *heatlens]
+        found["heatlens before (default)"] = lambda a, o: [*old, "--", *a]
+        found["heatlens before --memory off"] = lambda a, o: [*old, "--memory", "off", "--", *a]
     spy = shutil.which("py-spy") or str(bin_dir / "py-spy")
     if Path(spy).is_file():
         found["py-spy record (100 Hz)"] = lambda a, o: [spy, "record", "-f", "raw", "-o", str(o / "y.txt"), "--", PYTHON, *a]
@@ -59,10 +69,11 @@ def tools() -> Dict[str, Command]:
 Table = Dict[str, Dict[str, List[float]]]  # program -> tool -> one number per repetition
 
 
-def measure(reps: int, log: Callable[[str], None] = print, only: Optional[List[str]] = None) -> Tuple[Table, Table]:
+def measure(reps: int, log: Callable[[str], None] = print, only: Optional[List[str]] = None,
+            before: Optional[str] = None) -> Tuple[Table, Table]:
     """(wall seconds, CPU seconds of the whole process tree) of every (program, tool) pair. On a busy machine
     the CPU is the steadier measure of what a tool adds (its wall depends on who else wants the cores)."""
-    cmds = {k: v for k, v in tools().items() if only is None or k == "none" or any(o in k for o in only)}
+    cmds = {k: v for k, v in tools(before).items() if only is None or k == "none" or any(o in k for o in only)}
     names = list(cmds)
     walls: Table = {p: {t: [] for t in names} for p, _ in programs()}
     cpus: Table = {p: {t: [] for t in names} for p, _ in programs()}
@@ -89,6 +100,10 @@ def render(walls: Table, title: str = "# Whole command over the program alone (w
     ratios: Dict[str, List[float]] = {t: [] for t in names[1:]}
     for prog, by_tool in walls.items():
         alone = median(by_tool["none"])
+        if prog == "empty":  # seconds, not a ratio over ~0.01 s: the fixed cost itself
+            cells = [f"{median(by_tool[t]):.3f} s" if by_tool[t] else "failed" for t in names[1:]]
+            rows.append(f"| {prog} (s) | {alone:.3f} | " + " | ".join(cells) + " |")
+            continue
         cells = []
         for t in names[1:]:
             r = median(by_tool[t]) / alone if by_tool[t] and alone == alone else float("nan")
@@ -104,8 +119,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--out-dir", default=str(HERE))
     ap.add_argument("--tools", default=None, help="comma-separated parts of the tools' names to run (default: all)")
+    ap.add_argument("--before", default=None, metavar="SRC",
+                    help="also run the heatlens modes from this checkout's server/ folder, interleaved")
     args = ap.parse_args(argv)
-    walls, cpus = measure(args.reps, only=args.tools.split(",") if args.tools else None)
+    walls, cpus = measure(args.reps, only=args.tools.split(",") if args.tools else None, before=args.before)
     text = render(walls) + "\n" + render(cpus, "## CPU of the whole process tree over the program's own (median)")
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     Path(args.out_dir, "WHOLE_COMMAND.md").write_text(text)

@@ -14,3 +14,14 @@ def test_render_divides_each_tools_median_by_the_programs_own() -> None:
     assert "| a | 1.10 | 1.20× | 1.00× |" in text  # medians: 1.32 / 1.1, 1.1 / 1.1
     assert "| b | 2.00 | 1.00× | failed |" in text
     assert "| **geomean** | | **1.10×** | **1.00×** |" in text  # a failed run is left out
+
+
+def test_the_empty_program_is_in_seconds_and_out_of_the_geomean() -> None:
+    from benchmarks.whole_command import EMPTY, programs
+
+    assert programs()[0] == ("empty", [str(EMPTY)]) and EMPTY.is_file()
+    table = {"empty": {"none": [0.02, 0.01, 0.03], "heatlens (default)": [0.25, 0.2, 0.3]},
+             "a": {"none": [1.0], "heatlens (default)": [1.5]}}
+    text = render(table)
+    assert "| empty (s) | 0.020 | 0.250 s |" in text
+    assert "| **geomean** | | **1.50×** |" in text
