@@ -143,3 +143,37 @@ def test_why_pyspy_could_not_attach_is_still_shown(tmp_path: Path) -> None:
     run, _ = _wrapped(tmp_path, attach=False)
     assert run.returncode == 0 and run.stdout == b""  # the program did not run
     assert b"Permission denied" in run.stderr
+
+
+FREES = '''
+import hashlib
+buffers = []
+for i in range(6):
+    buffers.append(bytearray(24 * 2 ** 20))  # resident at once (memset)
+    for _ in range(3000):
+        hashlib.sha256(b"x" * 4096).digest()
+    if i % 2:
+        buffers.clear()  # a free
+'''
+
+
+@needs_pyspy
+def test_a_free_is_given_back_without_reading_or_stopping_the_program(tmp_path: Path) -> None:
+    # reading a line costs ~20 ms of py-spy (and a stop, while the budget lasts), and a free goes back to the newest
+    # allocations whatever line runs: each free used to be read, the program stopped for it
+    import json
+
+    from heatlens.backends.pyspy_parse import LAUNCHER
+
+    prog = tmp_path / "frees.py"
+    prog.write_text(FREES)
+    out = tmp_path / "out"
+    out.mkdir()
+    run = subprocess.run([sys.executable, pyspy.WRAPPER, str(out), "1", str(pyspy.find_pyspy()), "record", "-f", "raw",
+                          "-r", "100", "--nonblocking", "-o", str(out / "raw.txt"), "--", sys.executable, "-c", LAUNCHER,
+                          str(out / pyspy.STATUS), "100", "script", str(prog)], capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    events = json.loads((out / "pyspy-memory.json").read_text())["events"]
+    frees = [e for e in events if e[1] < 0]
+    assert frees and all(not e[3] for e in frees), events
+    assert any(e[3] for e in events if e[1] > 0)  # growth is still read

@@ -7,8 +7,9 @@
   stdout/stderr are untouched (py-spy's banner, warnings and errors go to log files), and the
   wrapper, its parent, sees how it ended: an exit code, os._exit, or a signal (which the wrapper then dies of).
 - Memory on exact lines (MEMORY=1): a thread polls the target's resident memory (/proc/PID/statm) every
-  millisecond; when it moved by a step (MiB), `py-spy dump` reads the line executing at that moment, from
-  outside, and the step is charged to it. An in-process sampler cannot do this: a large allocation holds the
+  millisecond; when it rose by a step (MiB), `py-spy dump` reads the line executing at that moment, from
+  outside, and the step is charged to it (a fall is recorded without a read: frees go back to the newest
+  allocations; the target is stopped for a read only in a fast rise, within a budget). An in-process sampler cannot do this: a large allocation holds the
   GIL until it is done, so whatever it sees afterwards is a later line.
 - Which line allocated (MEMORY=1): while resident memory rises, the poller asks the program's helper thread
   (pyspy_alloc_windows.py, run by the launcher) to trace allocations for a few milliseconds; its windows say
@@ -30,8 +31,14 @@ MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cos
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 MAX_DEFERRED = 3  # reads that found the thread blocked before a step is charged to where it blocks
 POLL = 0.001
-PAUSE_BUDGET = 0.1  # seconds of stops allowed at any time, plus PAUSE_SHARE of the time elapsed
-PAUSE_SHARE = 0.03
+PAUSE_BUDGET = 0.06  # seconds of stops allowed at any time, plus PAUSE_SHARE of the time elapsed
+PAUSE_SHARE = 0.015
+# the target is stopped for a read only in a fast rise (FAST_BYTES within FAST_SPAN seconds: a large buffer being
+# filled, which may be over before an unstopped read), at most every MIN_FRESH seconds; not for slow growth (the
+# allocation windows say whose it is)
+FAST_BYTES = 1 << 20
+FAST_SPAN = 0.005
+MIN_FRESH = 0.1
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
 WINDOWS_FILE = "pyspy-windows.txt"  # the helper's allocation windows
@@ -109,15 +116,19 @@ class MemoryPoller(threading.Thread):
             base = prev = self._rss(fd)
         except (OSError, ValueError, IndexError):
             return
-        last_read = last_point = last_rise = -1.0
+        last_read = last_point = last_rise = last_stop = -1.0
         deferred = 0
         asked = base  # resident memory when an allocation window was last asked for
+        recent = []  # [(t, rss)] of the last FAST_SPAN seconds
         while not self.stop.wait(POLL):
             try:
                 rss = self._rss(fd)
             except (OSError, ValueError, IndexError):
                 return  # the target ended
             now = time.monotonic() - self.t0
+            recent.append((now, rss))
+            while len(recent) > 2 and recent[1][0] <= now - FAST_SPAN:
+                recent.pop(0)
             if now - last_point >= SERIES_GAP:
                 self.series.append([round(now, 4), rss])
                 last_point = now
@@ -126,7 +137,7 @@ class MemoryPoller(threading.Thread):
             if rss - asked >= WINDOW_RISE and self.windows_fd is not None:
                 self._ask_window()
                 asked = rss
-            if rising and self.events and now - last_rise <= RUN_GAP and now - last_read < MIN_GAP:
+            if rising and self.events and self.events[-1][3] and now - last_rise <= RUN_GAP and now - last_read < MIN_GAP:
                 self.events[-1][4] += rss - base  # the growth that was read goes on: same line
                 self.events[-1][7] = round(now, 4)  # ... until now
                 base = rss
@@ -136,7 +147,14 @@ class MemoryPoller(threading.Thread):
                 continue
             if read_status(self.status)[1] not in (None, -1):
                 return  # the program is over: interpreter teardown frees are not the program's
-            stopped, (thread, frames, active) = self._read_line(pid, now)
+            if rss < base:  # a free: given back to the newest allocations whatever runs, so no read
+                self.events.append([round(now, 4), rss - base, "", []])
+                base = rss
+                continue
+            rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
+            fast = rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH
+            stopped, (thread, frames, active) = self._read_line(pid, now, fast)
+            last_stop = now if stopped else last_stop
             gap = now - last_read  # short: this step continues the previous one
             last_read = time.monotonic() - self.t0
             if not frames or (not active and deferred < MAX_DEFERRED):
@@ -161,11 +179,11 @@ class MemoryPoller(threading.Thread):
         except OSError:
             self.windows_fd = None  # the program closed its end
 
-    def _read_line(self, pid, now):
-        """(stopped, stack running now). Reading takes ~20 ms (py-spy starts, finds the interpreter): while
-        the pause budget lasts, the target is stopped first, so that the line read is the one that grew,
-        not one after it. The budget keeps the pauses to a few percent of the run."""
-        if self.paused > PAUSE_BUDGET + PAUSE_SHARE * now:
+    def _read_line(self, pid, now, fast=True):
+        """(stopped, stack running now). Reading takes ~20 ms (py-spy starts, finds the interpreter): at the
+        start of a fast rise, while the pause budget lasts, the target is stopped first, so that the line read
+        is the one that grew, not one after it. The budget keeps the pauses to a few percent of the run."""
+        if not fast or self.paused > PAUSE_BUDGET + PAUSE_SHARE * now:
             return False, self._stack(pid)
         start = time.monotonic()
         try:
