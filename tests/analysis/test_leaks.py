@@ -36,6 +36,14 @@ def test_plateau_freed_small_and_noisy_are_not() -> None:
     assert not leaks.assess("f.py", 3, TIMES[:4], [1.0, 2.0, 3.0, 4.0])[0]  # too few snapshots
 
 
+def test_a_container_built_to_its_final_size_in_the_tail_then_kept_is_not() -> None:
+    # a list or dict that grows steadily over most of the tail, then stays while the program computes: every
+    # other test passes (slope, R², rising steps, spread); only the flat end says it is not leaking
+    ys = [0.0] * 6 + [20.0, 40.0, 60.0, 80.0, 80.0, 80.0]
+    assert not _one(ys)[0]
+    assert _one(ys[:-2] + [100.0, 120.0])[0]  # the same climb going on to the end is
+
+
 def test_sawtooth_growth_still_counts_but_with_less_confidence() -> None:
     ys = [3.0 * t - (1.0 if i % 4 == 3 else 0.0) for i, t in enumerate(TIMES)]  # growth with small frees
     ok, leak = _one(ys)

@@ -133,3 +133,26 @@ def test_os_fork_prints_no_warning_of_the_helpers_thread(tmp_path: Path) -> None
         return re.sub(rb"pid=\d+", b"pid=N", err)
 
     assert (result.stdout, same_pid(result.stderr)) == (plain.stdout, same_pid(plain.stderr))
+
+
+GROWER = """
+import hashlib, time
+KEPT = []
+t, c = time.monotonic(), time.process_time()
+while time.monotonic() - t < 1.2:
+    for _ in range(3):
+        hashlib.sha256(b"x" * 20000).digest()
+    KEPT.append([str(i) for i in range(40)])
+print("spent", time.process_time() - c, time.monotonic() - t)
+"""
+
+
+def test_windows_asked_all_along_trace_at_most_their_budget(tmp_path: Path) -> None:
+    # memory rises all the time (asked every 10 ms): the windows keep to 0.01 s + 1 % of the program's CPU + 0.5 %
+    # of the time elapsed, plus the one window that crosses it (was 0.03 s + 3 % + 1 %: ~0.08 s of a 1.2 s run,
+    # ~8 % of a CPU-bound program that grows all along, e.g. csv_sales_rollup)
+    result, windows = run_with_helper(GROWER, tmp_path, asks=130)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    cpu, wall = (float(x) for x in result.stdout.split()[1:3])
+    traced = sum(w[2] for w in windows)
+    assert windows and traced <= 0.01 + 0.01 * cpu + 0.005 * wall + 0.02, (traced, cpu, len(windows))

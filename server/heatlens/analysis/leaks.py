@@ -3,8 +3,9 @@
 Input: per-line live memory over time (`Profile.memory_snapshot_times` + `Profile.line_memory_series`, from
 the agent's "full" memory mode, see backends/memory_tracks.py, or from the py-spy memory thread). A site is a
 leak when, over the LATER part of the run, its live memory still climbs: positive slope, mostly
-non-decreasing steps, a straight-line fit that explains the climb (R²), and a climb worth reporting. Memory
-that grew and then plateaued (a bounded cache) or was freed gives no report. Confidence = R² × share of
+non-decreasing steps, a straight-line fit that explains the climb (R²), a climb worth reporting, and one that
+still goes on at the end. Memory that grew and then plateaued (a bounded cache, a dict built to its final
+size) or was freed gives no report. Confidence = R² × share of
 rising steps.
 """
 
@@ -24,6 +25,10 @@ MIN_RISING = 0.7  # share of tail steps that do not go down
 MIN_R2 = 0.6
 MIN_RISES = 3  # separate rises over the tail: one late allocation is not a leak
 MAX_SINGLE_RISE = 0.6  # no single rise may be most of the climb
+# the climb still goes on at the end: over the tail's last third, live memory rose by at least this share of
+# what the fitted slope says (a list or dict that grew to its final size and then stayed is kept, not leaking)
+END = 1.0 / 3
+MIN_END_RISE = 0.25
 _FLAT_MB = 1e-3  # steps smaller than this count as "not down" (allocator noise)
 
 
@@ -78,8 +83,17 @@ def assess(file: str, line: int, times: Sequence[float], live_mb: Sequence[float
         n >= MIN_SNAPSHOTS and slope > 0 and growth >= min_growth_mb and rising >= MIN_RISING and r2 >= MIN_R2
         and growth >= 0.1 * final  # the climb is a real part of what is live, not jitter on a big cache
         and _spread(steps)  # a steady climb, not one allocation made late in the run
+        and _still_rising(ts, ys, slope)
     )
     return is_leak, leak
+
+
+def _still_rising(ts: Sequence[float], ys: Sequence[float], slope: float) -> bool:
+    """Live memory over the tail's last END still climbs (MIN_END_RISE of the slope's rise there)."""
+    k = min(len(ts) - 2, int(len(ts) * (1.0 - END)))
+    if k < 0:
+        return True
+    return ys[-1] - ys[k] >= MIN_END_RISE * slope * (ts[-1] - ts[k])
 
 
 def _spread(steps: Sequence[float]) -> bool:

@@ -10,7 +10,8 @@ so brief that they were over before the line could be read (they land on a later
 The line read is when memory grew, not always who allocated it: memory made in small pieces between heavy
 computation is read on the computing line. Allocation windows (pyspy_alloc_windows.py: a few milliseconds of
 tracemalloc inside the program while memory rises) say which lines allocated what stayed alive; a step whose
-line is not seen allocating in them is shared out by the windows of its time span, or the nearest ones.
+line is not seen allocating in them is shared out by the windows of its time span, or the nearest ones, unless
+it grew fast next to a read that is sure of its line (a buffer filled by one C call, which no window sees).
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ NEAR = 0.05  # seconds: a single window this close speaks for it
 EMPTY_MB = 1.0 / 16  # a window that kept less saw nothing stay alive
 MIN_SHARE = 0.1
 ALIKE = 0.5  # overlap of two windows' shares of kept memory for them to count as the same pattern
+# growth this fast (MB/s, and at least FAST_MIN_MB) next to a read that stopped the program, or next to a read on
+# the same line as the read before or after it: one large block being filled by the line read (a C call: no
+# window sees it, they open between two bytecodes), not small pieces between computation (a single unstopped
+# read may come long after the growth, on a line that allocates nothing)
+FAST_MB_S = 400.0
+FAST_MIN_MB = 2.0
 
 
 @attrs.define
@@ -91,7 +98,13 @@ def attribute(
             snaps.append(teardown if teardown is not None else {k: v.live_mb for k, v in lines.items()})
             next_snap = len(snaps) * SNAPSHOT_GAP
 
-    for t, read_end, key, before, during in _steps(events, locate):
+    steps = list(_steps(events, locate))
+    reads = sorted({(step[0], step[2]) for step in steps if step[2] is not None and (step[3] > 0 or (step[4] or 0) > 0)})
+    at_read = {t: i for i, (t, _) in enumerate(reads)}
+    for t, read_end, key, before, during, stopped in steps:
+        # read on the same line as the read before or after it: the program stayed on that line through a rise
+        i = at_read.get(t)
+        again = i is not None and any(0 <= j < len(reads) and reads[j][1] == key for j in (i - 1, i + 1))
         if teardown is None and t >= end - TEARDOWN and min(before, during or 0.0) < 0:
             teardown = {k: v.live_mb for k, v in lines.items()}
         snap_until(min(since, t))
@@ -103,7 +116,8 @@ def attribute(
                 snap_until(t)
                 _free(-mb, live, lines)
                 continue
-            shares = owners.of(start, stop, who) if mb > 0 else []
+            fast = (stopped or again) and who == key and mb >= FAST_MIN_MB and mb >= FAST_MB_S * (stop - start)
+            shares = [] if mb <= 0 else [(who, 1.0)] if fast else owners.of(start, stop, who)
             # growth accrued over the span: in pieces, so that the live series rises through it (a leak's
             # climb is steady, not a jump at each read)
             pieces = max(1, min(50, math.ceil((stop - start) / SNAPSHOT_GAP)))
@@ -209,26 +223,27 @@ def read_windows(text: str, t0: float, locate: Locate) -> List[Window]:
 
 def _steps(
     events: Sequence[Sequence[object]], locate: Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
-) -> Iterator[Tuple[float, float, Optional[LineKey], float, Optional[float]]]:
-    """(t, end of the read, line read, MB changed up to the trigger, MB changed until the line was read) for
-    each event; the last is None when the read may come after the growth's end and must not decide whose
-    it was (the target was stopped for the read, or the read did not continue a streak)."""
+) -> Iterator[Tuple[float, float, Optional[LineKey], float, Optional[float], bool]]:
+    """(t, end of the read, line read, MB changed up to the trigger, MB changed until the line was read, whether
+    the program was stopped for the read) for each event; the fifth is None when the read may come after the
+    growth's end and must not decide whose it was (the target was stopped for the read, or the read did not
+    continue a streak)."""
     for event in events:
         t = float(event[0])  # type: ignore[arg-type]
         frames = event[3]
         key = locate([(str(f[0]), str(f[1]), int(f[2])) for f in frames])  # type: ignore[attr-defined]
         if len(event) < 6:
-            yield t, t, key, float(event[1]) / MB, None  # type: ignore[arg-type]
+            yield t, t, key, float(event[1]) / MB, None, False  # type: ignore[arg-type]
             continue
         read_end = float(cast(float, event[7])) if len(event) > 7 else t
         before, during, gap = float(event[1]) / MB, float(event[4]) / MB, float(event[5])  # type: ignore[arg-type]
         stopped = len(event) > 6 and bool(event[6])
         if stopped or gap >= STREAK_GAP:
-            yield t, t, key, before, None
+            yield t, t, key, before, None, stopped
             if during:
-                yield t, read_end, key, 0.0, during
+                yield t, read_end, key, 0.0, during, stopped
         else:
-            yield t, read_end, key, before, during
+            yield t, read_end, key, before, during, stopped
 
 
 def _grow(mb: float, key: LineKey, live: List[List[object]], lines: Dict[LineKey, LineMemory]) -> None:
