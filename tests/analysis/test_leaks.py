@@ -44,6 +44,15 @@ def test_a_container_built_to_its_final_size_in_the_tail_then_kept_is_not() -> N
     assert _one(ys[:-2] + [100.0, 120.0])[0]  # the same climb going on to the end is
 
 
+def test_a_container_built_in_one_burst_at_the_end_of_the_run_is_not() -> None:
+    # a dict filled in the last 0.8 s of a 4 s run (its steps spread in pieces: steady while it lasts); a leak of
+    # the same size climbing through the whole tail is
+    times = [i * 0.1 for i in range(40)]
+    burst = [0.0] * 32 + [7.5 * k for k in range(1, 9)]
+    assert not leaks.assess("f.py", 3, times, burst)[0]
+    assert leaks.assess("f.py", 3, times, [0.0] * 20 + [3.0 * k for k in range(1, 21)])[0]
+
+
 def test_sawtooth_growth_still_counts_but_with_less_confidence() -> None:
     ys = [3.0 * t - (1.0 if i % 4 == 3 else 0.0) for i, t in enumerate(TIMES)]  # growth with small frees
     ok, leak = _one(ys)

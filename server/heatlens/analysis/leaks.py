@@ -29,6 +29,9 @@ MAX_SINGLE_RISE = 0.6  # no single rise may be most of the climb
 # what the fitted slope says (a list or dict that grew to its final size and then stayed is kept, not leaking)
 END = 1.0 / 3
 MIN_END_RISE = 0.25
+# and it takes time: from 10 % to 90 % of the tail's rise in at least this share of the tail (a dict or list
+# built in one burst late in the run climbs steadily too, in the py-spy mode's pieces, but briefly)
+MIN_CLIMB_SPAN = 0.4
 _FLAT_MB = 1e-3  # steps smaller than this count as "not down" (allocator noise)
 
 
@@ -83,7 +86,7 @@ def assess(file: str, line: int, times: Sequence[float], live_mb: Sequence[float
         n >= MIN_SNAPSHOTS and slope > 0 and growth >= min_growth_mb and rising >= MIN_RISING and r2 >= MIN_R2
         and growth >= 0.1 * final  # the climb is a real part of what is live, not jitter on a big cache
         and _spread(steps)  # a steady climb, not one allocation made late in the run
-        and _still_rising(ts, ys, slope)
+        and _still_rising(ts, ys, slope) and _long_climb(ts, ys)
     )
     return is_leak, leak
 
@@ -94,6 +97,16 @@ def _still_rising(ts: Sequence[float], ys: Sequence[float], slope: float) -> boo
     if k < 0:
         return True
     return ys[-1] - ys[k] >= MIN_END_RISE * slope * (ts[-1] - ts[k])
+
+
+def _long_climb(ts: Sequence[float], ys: Sequence[float]) -> bool:
+    """The tail's rise (from its first value to its highest) took MIN_CLIMB_SPAN of the tail or more."""
+    rise = max(ys) - ys[0]
+    if rise <= 0 or ts[-1] <= ts[0]:
+        return False
+    t10 = next(t for t, y in zip(ts, ys) if y >= ys[0] + 0.1 * rise)
+    t90 = next(t for t, y in zip(ts, ys) if y >= ys[0] + 0.9 * rise)
+    return t90 - t10 >= MIN_CLIMB_SPAN * (ts[-1] - ts[0])
 
 
 def _spread(steps: Sequence[float]) -> bool:
