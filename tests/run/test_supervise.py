@@ -276,3 +276,21 @@ def test_an_inline_script_that_raises_or_dies_of_a_signal(tmp_path: Path) -> Non
     assert raised.returncode == 1 and "ValueError: boom" in raised.stderr.text()
     killed = asyncio.run(run([str(script), "die"], inline=True))
     assert killed.returncode == -15  # the signal's default action, as in a new interpreter
+
+
+def test_started_since_finds_a_new_process_and_not_an_older_one() -> None:
+    """The sweep's candidates (token carriers that left the tree): the processes started since the run did."""
+    import time
+
+    from heatlens.run.supervise import started_since
+
+    since = time.time() - 1.0  # the boot time is whole seconds: start times are up to 1 s early (as psutil's)
+    child = psutil.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        found = started_since(since)
+        assert child.pid in {p.pid for p in found} and 1 not in {p.pid for p in found}
+        assert all(p.create_time() >= since for p in found if p.is_running())  # psutil agrees
+        assert child.pid not in {p.pid for p in started_since(time.time() + 60)}
+    finally:
+        child.kill()
+        child.wait(10)

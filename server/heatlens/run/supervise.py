@@ -202,8 +202,8 @@ class TreeWatch:
             if p.pid not in self.exclude and p.is_running():  # is_running() also rejects a reused pid
                 found[p.pid] = p
         group_ours = self._group_is_ours()
-        for p in psutil.process_iter(["create_time"]):
-            if p.pid in found or p.pid in self.exclude or (p.info["create_time"] or 0) < self.since - 1.0:
+        for p in started_since(self.since - 1.0):
+            if p.pid in found or p.pid in self.exclude:
                 continue
             try:
                 in_group = group_ours and os.getpgid(p.pid) == self.group
@@ -219,6 +219,32 @@ class TreeWatch:
             except psutil.Error:
                 continue
         return alive
+
+
+def started_since(since: float) -> List[psutil.Process]:
+    """The processes of the machine started at `since` (epoch seconds) or later. Linux: their start times
+    read from /proc with the boot time read once (psutil reads it again for each process: ~6 ms for 80
+    processes, after every run); elsewhere psutil's."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            boot = next(int(text.split()[1]) for text in f if text.startswith(b"btime "))
+        names = os.listdir("/proc")
+        ticks = os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, ValueError, AttributeError):
+        return [p for p in psutil.process_iter(["create_time"]) if (p.info["create_time"] or 0) >= since]
+    found = []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                data = f.read()
+            start = int(data[data.rfind(b")") + 2 :].split()[19])  # field 22, starttime (clock ticks after boot)
+            if boot + start / ticks >= since:
+                found.append(psutil.Process(int(name)))
+        except (OSError, ValueError, IndexError, psutil.Error):
+            continue  # ended meanwhile
+    return found
 
 
 def _signal_victims(watch: TreeWatch, sig: int) -> int:
