@@ -225,18 +225,21 @@ async def _read(
     ))
     meta.started_at, meta.wall_time, meta.cpu_time = sup.started_at, sup.wall_time, sup.cpu_time
     meta.exit_code, meta.pid, meta.peak_rss_mb = sup.returncode, sup.pid, sup.peak_rss_mb
+    if sup.leftovers_killed:
+        meta.notes.append(f"{sup.leftovers_killed} process(es) the target left running were stopped when it exited")
+    # the backend's output is read while the versions and the commit are asked for (two subprocesses)
+    reading = asyncio.ensure_future(asyncio.to_thread(backend.read, out_dir, meta))
     version, python_version, commit = await asyncio.gather(
         asyncio.to_thread(backend.version, python),
         asyncio.to_thread(argv_mod.interpreter_version, python),
         asyncio.to_thread(git_commit, t.cwd or os.getcwd()),
     )
-    meta.backend_version, meta.python_version, meta.git_commit = version, python_version, commit
-    if sup.leftovers_killed:
-        meta.notes.append(f"{sup.leftovers_killed} process(es) the target left running were stopped when it exited")
+    meta.backend_version, meta.git_commit = version, commit
+    meta.python_version = python_version or meta.python_version  # the agent's read may know it too
 
     profile: Optional[Profile] = None
     try:
-        profile = await asyncio.to_thread(backend.read, out_dir, meta)
+        profile = await reading
     except BackendOutputError as exc:
         failure = backend_failed(failure, backend.name, str(exc))
     except Exception as exc:  # an adapter bug must not lose the run's outcome
