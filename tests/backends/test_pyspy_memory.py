@@ -147,9 +147,12 @@ def test_a_fast_rise_read_on_its_line_stays_there_though_the_next_window_sees_an
     twice = [[0.2, mb(2), "t", at(12), mb(60), 1.0, False, 0.3], [0.32, mb(2), "t", at(12), mb(56), 0.02, False, 0.42]]
     found = attribute(twice, [[1.0, mb(120)]], locate, windows)
     assert found.lines[(FILE, 12)].peak_mb >= 116
-    # read once, unstopped, that long after: the line read may be a later one, the windows decide
+    # read once, unstopped: the line read may be a later one; a window open during the rise decides, one after it
+    # (which could not see it) does not
     once = [[0.2, mb(2), "t", at(14), mb(60), 1.0, False, 0.3]]
-    assert attribute(once, [[1.0, mb(62)]], locate, windows).lines[(FILE, 16)].peak_mb >= 60
+    assert attribute(once, [[1.0, mb(62)]], locate, windows).lines[(FILE, 14)].peak_mb >= 60
+    during = [window(0.25, {16: 1.0})] + windows
+    assert attribute(once, [[1.0, mb(62)]], locate, during).lines[(FILE, 16)].peak_mb >= 60
 
 
 def test_read_windows_puts_them_on_the_wrappers_clock_and_skips_the_helper_and_a_torn_line() -> None:

@@ -150,7 +150,7 @@ import hashlib
 buffers = []
 for i in range(6):
     buffers.append(bytearray(24 * 2 ** 20))  # resident at once (memset)
-    for _ in range(3000):
+    for _ in range(20000):  # ~0.1 s: the free comes after the growth's read
         hashlib.sha256(b"x" * 4096).digest()
     if i % 2:
         buffers.clear()  # a free

@@ -116,8 +116,9 @@ def attribute(
                 snap_until(t)
                 _free(-mb, live, lines)
                 continue
-            fast = (stopped or again) and who == key and mb >= FAST_MIN_MB and mb >= FAST_MB_S * (stop - start)
-            shares = [] if mb <= 0 else [(who, 1.0)] if fast else owners.of(start, stop, who)
+            fast = mb >= FAST_MIN_MB and mb >= FAST_MB_S * (stop - start)
+            sure = fast and (stopped or again) and who == key
+            shares = [] if mb <= 0 else [(who, 1.0)] if sure else owners.of(start, stop, who, fast)
             # growth accrued over the span: in pieces, so that the live series rises through it (a leak's
             # climb is steady, not a jump at each read)
             pieces = max(1, min(50, math.ceil((stop - start) / SNAPSHOT_GAP)))
@@ -156,9 +157,10 @@ class Owners:
         top = max(totals.values(), default=0.0)
         self.known = {k for k, mb in totals.items() if k is not None and mb >= max(KNOWN_MB, KNOWN_SHARE * top)}
 
-    def of(self, since: float, t: float, line: Optional[LineKey]) -> List[Tuple[Optional[LineKey], float]]:
+    def of(self, since: float, t: float, line: Optional[LineKey], fast: bool = False) -> List[Tuple[Optional[LineKey], float]]:
         """[(line, share)] of memory grown between `since` and `t`, read on `line`: the line itself where it
-        is seen allocating; else the lines that kept memory in the windows of that span, or in the nearest
+        is seen allocating; else the lines that kept memory in the windows of that span, or (unless it grew
+        `fast`: a large block made quickly, which windows outside its span did not see) in the nearest
         windows before and after it where both saw the same lines keep memory (a steady pattern), or in one
         very close by; else (windows saw nothing kept: memory reserved earlier being touched) the line read."""
         if line in self.known or not self.windows:
@@ -167,6 +169,8 @@ class Owners:
         inside = [w for w in self.windows[max(0, i - 64):i] if w[1] >= since]
         if inside:
             return _shares(inside) or [(line, 1.0)]
+        if fast:
+            return [(line, 1.0)]
         before = self.windows[i - 1] if i > 0 and since - self.windows[i - 1][1] <= HORIZON else None
         after = self.windows[i] if i < len(self.windows) and self.windows[i][0] - t <= HORIZON else None
         if before is not None and after is not None and _alike(before[3], after[3]):
