@@ -16,7 +16,8 @@ from heatlens import cli
 # LibCST's codemod and matcher modules alone were 0.6 s of a 0.79 s run).
 NOT_FOR_AN_EMPTY_RUN = ["libcst", "heatlens.analysis.findings", "heatlens.analysis.fixes", "heatlens.api",
                         "heatlens.commands.test", "heatlens.commands.export", "heatlens.commands.compare",
-                        "heatlens.commands.serve", "heatlens.store.db", "sqlite3", "cattrs", "msgpack", "pygls"]
+                        "heatlens.commands.serve", "heatlens.store.db", "sqlite3", "cattrs", "msgpack", "pygls",
+                        "ssl", "_ssl"]  # asyncio's TLS (cli.import_asyncio_without_tls)
 
 
 def test_command_named_is_the_first_word_that_is_not_an_option():
@@ -76,3 +77,14 @@ def test_heatlens_run_as_the_process_entry_ends_without_the_interpreter_s_teardo
     notes = [part.split("\nNotes\n-----\n")[1].count("\n  * ") + 1 for part in (returned, entry)]
     assert notes[0] == notes[1] > 1 and entry.endswith("\n")  # the whole report, to its last note
     assert "TEARDOWN" not in proc.stdout
+
+
+def test_asyncio_without_tls_leaves_ssl_importable() -> None:
+    """Only asyncio's modules go without ssl; `import ssl` afterwards is the real module (a fresh process:
+    this one has asyncio already)."""
+    code = ("import sys\nfrom heatlens import cli\ncli.import_asyncio_without_tls()\n"
+            "import asyncio.sslproto\nassert 'ssl' not in sys.modules and asyncio.sslproto.ssl is None\n"
+            "import ssl\nprint(ssl.OPENSSL_VERSION.split()[0])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.returncode == 0 and proc.stdout.strip() in ("OpenSSL", "LibreSSL"), proc.stderr

@@ -42,6 +42,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ends the process itself once its output is flushed (see `exit_now`)."""
     words = sys.argv[1:] if argv is None else list(argv)
     command = command_named(words)
+    if command == "run":
+        import_asyncio_without_tls()
     args = build_parser(command).parse_args(words)
     try:
         code = int(args.func(args) or 0)
@@ -51,6 +53,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv is None and command == "run":
         exit_now(code)
     return code
+
+
+def import_asyncio_without_tls() -> None:
+    """Import asyncio without its TLS support: asyncio imports ssl (OpenSSL and its enums: 5-10 ms of every
+    `heatlens run`) for TLS connections, which a run never opens. Only asyncio's own modules go without it
+    (they take a missing ssl as "no TLS"): a later `import ssl` in this process imports it as usual."""
+    if "asyncio" in sys.modules or "ssl" in sys.modules:
+        return
+    sys.modules["ssl"] = None  # type: ignore[assignment]  # `import ssl` raises ImportError meanwhile
+    try:
+        import asyncio  # noqa: F401
+    finally:
+        if sys.modules.get("ssl", 0) is None:
+            del sys.modules["ssl"]
 
 
 def exit_now(code: int) -> None:
