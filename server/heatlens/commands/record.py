@@ -11,9 +11,8 @@ import argparse
 import copy
 import glob
 import os
-import statistics
+import secrets
 import sys
-import uuid
 from typing import Any, Callable, List, Optional, Tuple
 
 Recorded = Tuple[Optional[int], Any]  # (run id or None when not stored, the runner's RunResult)
@@ -87,7 +86,7 @@ def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], i
     rows: List[Tuple[str, List[Recorded], int]] = []
     worst = 0
     for program in programs:
-        group = uuid.uuid4().hex[:12] if repeat > 1 else None
+        group = secrets.token_hex(6) if repeat > 1 else None
         mine: List[Recorded] = []
         code = 0
         for i in range(repeat):
@@ -131,6 +130,8 @@ def _spread(values: List[float]) -> str:
         return "-"
     if len(values) == 1:
         return f"{values[0]:.3f} s"
+    import statistics  # only for --repeat's summary: not a cost of every run
+
     sd = statistics.stdev(values)
     return (f"median {statistics.median(values):.3f} s, mean {statistics.fmean(values):.3f} s ± {sd:.3f} "
             f"({sd / statistics.fmean(values):.1%}), range {min(values):.3f}–{max(values):.3f} s")
