@@ -1,6 +1,7 @@
 """What the user waits for: the whole command's wall time over the program alone, side by side with the peers.
 
-`python -m benchmarks.whole_command [--reps N] [--tools heatlens,py-spy] [--out-dir DIR] [--before SRC]`
+`python -m benchmarks.whole_command [--reps N] [--tools heatlens,py-spy] [--programs nbody,empty] [--out-dir DIR]
+[--before SRC]`
 
 Programs written elsewhere (pyperformance workers and the blind corpus), each run alone and under: `heatlens run`
 (the default: exact lines from outside + memory steps, report included), `heatlens run --memory off`, `heatlens
@@ -70,15 +71,16 @@ Table = Dict[str, Dict[str, List[float]]]  # program -> tool -> one number per r
 
 
 def measure(reps: int, log: Callable[[str], None] = print, only: Optional[List[str]] = None,
-            before: Optional[str] = None) -> Tuple[Table, Table]:
+            before: Optional[str] = None, only_programs: Optional[List[str]] = None) -> Tuple[Table, Table]:
     """(wall seconds, CPU seconds of the whole process tree) of every (program, tool) pair. On a busy machine
     the CPU is the steadier measure of what a tool adds (its wall depends on who else wants the cores)."""
     cmds = {k: v for k, v in tools(before).items() if only is None or k == "none" or any(o in k for o in only)}
     names = list(cmds)
-    walls: Table = {p: {t: [] for t in names} for p, _ in programs()}
-    cpus: Table = {p: {t: [] for t in names} for p, _ in programs()}
+    chosen = [(p, a) for p, a in programs() if only_programs is None or any(o in p for o in only_programs)]
+    walls: Table = {p: {t: [] for t in names} for p, _ in chosen}
+    cpus: Table = {p: {t: [] for t in names} for p, _ in chosen}
     for rep in range(reps):
-        for k, (prog, argv) in enumerate(programs()):
+        for k, (prog, argv) in enumerate(chosen):
             order = names[(rep + k) % len(names):] + names[:(rep + k) % len(names)]
             for tool in order:
                 out = Path(tempfile.mkdtemp(prefix="hlwhole-"))
@@ -121,8 +123,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--tools", default=None, help="comma-separated parts of the tools' names to run (default: all)")
     ap.add_argument("--before", default=None, metavar="SRC",
                     help="also run the heatlens modes from this checkout's server/ folder, interleaved")
+    ap.add_argument("--programs", default=None, help="comma-separated parts of the programs' names (default: all)")
     args = ap.parse_args(argv)
-    walls, cpus = measure(args.reps, only=args.tools.split(",") if args.tools else None, before=args.before)
+    walls, cpus = measure(args.reps, only=args.tools.split(",") if args.tools else None, before=args.before,
+                          only_programs=args.programs.split(",") if args.programs else None)
     text = render(walls) + "\n" + render(cpus, "## CPU of the whole process tree over the program's own (median)")
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     Path(args.out_dir, "WHOLE_COMMAND.md").write_text(text)
