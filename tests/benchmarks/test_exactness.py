@@ -1,0 +1,47 @@
+"""benchmarks/exactness.py: what it runs and how it reads Austin (the runs themselves are too long for the
+tests; `python -m benchmarks.exactness --quick` runs four programs)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from benchmarks import exactness
+
+
+def test_austin_rows_charge_the_program_and_leave_out_start_up_and_misnamed_frames(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text("def work():\n    pass\n")
+    lib = copy.__file__  # the stdlib: its time goes to the program's line that called it
+    text = "\n".join([
+        "# austin: 3.7.0",
+        "P1;T0:1;<frozen importlib._bootstrap>:_find_and_load:1176;<frozen site>:main:600 5000",  # start-up
+        f"P1;T0:1;{script}:<module>:10;{script}:work:3 3000",
+        f"P1;T0:1;{script}:<module>:10;{script}:work:4;{lib}:deepcopy:128 1000",
+        f"P1;T0:1;{script}:<module>:10;{lib}:task_func:50 9000",  # copy.py has no task_func: misnamed
+        "P1;T0:1;:: 7000",  # nothing resolved
+    ])
+    lines, funcs = exactness.parse_austin(text, str(script), tmp_path)
+    assert lines == {(str(script), 3): 0.003, (str(script), 4): 0.001}
+    assert funcs == {("prog.py", "work"): 0.003, ("copy.py", "deepcopy"): 0.001}  # no `_find_and_load`
+
+
+def test_top_diffs_names_what_differs_most() -> None:
+    a = {("/x/p.py", 1): 3.0, ("/x/p.py", 2): 1.0}
+    b = {("/x/p.py", 1): 1.0, ("/x/p.py", 2): 1.0, ("/x/p.py", 3): 3.0}
+    assert exactness.top_diffs(a, b, 2) == [["p.py:3", 0.0, 60.0], ["p.py:1", 75.0, 20.0]]
+
+
+def test_pyperformance_runs_pass_the_arguments_a_benchmark_needs() -> None:
+    if exactness.pyperf_dir() is None:
+        pytest.skip("pyperformance is not installed (the bench extra)")
+    runs = {name: argv for name, argv, _ in exactness.programs("all", quick=False)}
+    pickle = runs["pyperf:pickle"]
+    assert pickle[-1] == "pickle"  # its run_benchmark.py exits with a usage error without the sub-benchmark
+    assert pickle[pickle.index("-l") + 1] == str(exactness.PYPERF["pickle"])
+    mdp = runs["pyperf:mdp"]
+    assert mdp[mdp.index("-n") + 1] == "1" and runs["pyperf:chaos"][runs["pyperf:chaos"].index("-n") + 1] == "3"
+    # the split is fixed by the sorted names: a third held out
+    assert sum(n.startswith("pyperf:") for n in runs) == len(exactness.PYPERF)
