@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -104,15 +105,30 @@ def austin_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
     """(line CPU, function self CPU) from Austin's CPU-time samples of the same program."""
     austin = shutil.which("austin") or str(Path(sys.executable).parent / "austin")
     text = ""
-    for _ in range(2):  # on a loaded machine Austin sometimes misses the start and records nothing: once more
+    for _ in range(3):  # on a loaded machine Austin sometimes records nothing, or stops after the imports
+        cpu = _children_cpu()
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out.austin"
             subprocess.run([austin, "-s", "-i", "1ms", "-o", str(out), sys.executable, *argv], cwd=folder,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
             text = out.read_text(errors="replace") if out.is_file() else ""
-        if any(row and not row.startswith("#") for row in text.splitlines()):
+        if complete(text, _children_cpu() - cpu):
             break
     return parse_austin(text, argv[0], folder)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def complete(text: str, cpu: float) -> bool:
+    """Did Austin sample the whole run? Its samples (`-s`: time on a core or waiting for one) cover at least
+    the program's CPU time; a run it lost track of after the imports (seen under load) has a fraction of it.
+    `cpu`: what the run used, Austin included (~5 %)."""
+    sampled = sum(int(m) for m in (row.rpartition(" ")[2] for row in text.splitlines() if row and row[0] != "#")
+                  if m.isdigit()) / 1e6
+    return sampled > 0 and sampled >= 0.5 * cpu
 
 
 def parse_austin(text: str, script: str, folder: Path) -> Tuple[Dist, Dist]:

@@ -45,3 +45,10 @@ def test_pyperformance_runs_pass_the_arguments_a_benchmark_needs() -> None:
     assert mdp[mdp.index("-n") + 1] == "1" and runs["pyperf:chaos"][runs["pyperf:chaos"].index("-n") + 1] == "3"
     # the split is fixed by the sorted names: a third held out
     assert sum(n.startswith("pyperf:") for n in runs) == len(exactness.PYPERF)
+
+
+def test_an_austin_run_that_stopped_early_is_not_complete() -> None:
+    whole = "# austin: 3.7.0\n" + "\n".join(f"P1;T0:1;prog.py:work:{n} 1000" for n in range(2000))  # 2 s
+    assert exactness.complete(whole, cpu=2.1)
+    assert not exactness.complete(whole, cpu=7.0)  # it saw 2 s of a 7 s run: the imports only
+    assert not exactness.complete("# austin: 3.7.0\n", cpu=0.5)
