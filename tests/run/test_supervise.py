@@ -294,3 +294,18 @@ def test_started_since_finds_a_new_process_and_not_an_older_one() -> None:
     finally:
         child.kill()
         child.wait(10)
+
+
+def test_psutil_is_imported_once_the_target_started_not_before() -> None:
+    """Its import (~5-8 ms) overlaps the target's start instead of delaying it (run.resources.LazyModule)."""
+    import subprocess
+
+    code = ("import asyncio, os, sys\nfrom heatlens.run.argv import build_env\n"
+            "from heatlens.run.supervise import supervise\nseen = []\n"
+            "env = build_env(os.environ, {}, {}, 'tok')\n"
+            "sup = asyncio.run(supervise([sys.executable, '-c', 'pass'], env=env, cwd='.', token='tok',\n"
+            "                            on_started=lambda pid: seen.append('psutil' in sys.modules)))\n"
+            "print(sup.returncode, seen, 'psutil' in sys.modules, sup.peak_rss_mb is not None)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.stdout.split() == ["0", "[False]", "True", "True"], proc.stderr

@@ -6,11 +6,37 @@ costs the target nothing and works with every backend. The summary is `analysis.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
-import psutil
+import importlib
+import threading
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from heatlens.model import ResourceSample
+
+
+class LazyModule:
+    """A module imported at the first use of one of its attributes (thread-safe; Python 3.11's LazyLoader
+    is not): psutil costs ~5-8 ms to import, which `heatlens run` would pay before the program starts; its
+    first use is the tree watch, once the target started, while heatlens only waits."""
+
+    def __init__(self, name: str):
+        self._name, self._lock = name, threading.Lock()
+        self._module: Optional[ModuleType] = None
+
+    def __getattr__(self, attr: str) -> Any:
+        module = self._module
+        if module is None:
+            with self._lock:
+                if self._module is None:
+                    self._module = importlib.import_module(self._name)
+                module = self._module
+        return getattr(module, attr)
+
+
+if TYPE_CHECKING:
+    import psutil
+else:
+    psutil = LazyModule("psutil")
 
 MAX_SAMPLES = 2000  # beyond this the series is thinned (every other sample dropped): long runs stay small
 _MB = float(1 << 20)

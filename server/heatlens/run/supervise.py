@@ -5,13 +5,12 @@ guard.py): a child subreaper that every orphaned descendant (setsid() children, 
 multiprocessing workers and their resource tracker) is re-parented to, and that outlives heatlens: when
 heatlens dies, even by SIGKILL, the reaper kills the whole tree and removes the run's directory.
 
-The target runs in its own session (so its own process group), with stdin from /dev/null, optionally an
-address-space limit (RLIMIT_AS), a timeout and a cancel event. Output is captured with a size cap (head
-and tail kept) and optionally echoed live. When the run ends, for whatever reason, the reaper stops every
-descendant: SIGTERM first so backends can flush what they recorded, then SIGKILL after a grace period.
-Then processes that carry the run's token in their environment but left the tree some other way are
-swept too (and, should the reaper be lost, every descendant seen while it ran: psutil polling). A task
-cancellation (asyncio) kills at once with SIGKILL and re-raises.
+The target runs in its own session (own process group), stdin /dev/null, optionally an address-space limit
+(RLIMIT_AS), a timeout and a cancel event. Output is captured with a size cap (head and tail kept) and
+optionally echoed live. When the run ends, for whatever reason, the reaper stops every descendant: SIGTERM
+first so backends can flush what they recorded, SIGKILL after a grace period. Then processes that carry the
+run's token in their environment but left the tree some other way are swept too (and, should the reaper be
+lost, every descendant seen while it ran: psutil polling). A task cancellation kills at once and re-raises.
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ import os
 import signal
 import sys
 import time
-from typing import Awaitable, Callable, Collection, Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Awaitable, Callable, Collection, Dict, List, Mapping, Optional, Sequence
 
 import attrs
-import psutil
 
 from heatlens.backends.pyspy_children import children_listed, children_of
 from heatlens.run.resources import ResourceRecorder
@@ -32,10 +30,14 @@ from heatlens.model import ResourceSample
 from heatlens.run.argv import RUN_TOKEN_VAR
 from heatlens.run.guard import Guard
 
+if TYPE_CHECKING:
+    import psutil
+else:
+    from heatlens.run.resources import psutil  # imported at its first use: once the target started
+
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 POLL_INTERVAL = 0.1  # seconds between process-tree polls (descendants, CPU, RSS)
 PIPE_DRAIN_TIMEOUT = 5.0  # seconds to wait for output after the tree is gone
-_CHUNK = 1 << 16
 
 Stream = Callable[[str, bytes], None]
 
@@ -222,9 +224,8 @@ class TreeWatch:
 
 
 def started_since(since: float) -> List[psutil.Process]:
-    """The processes of the machine started at `since` (epoch seconds) or later. Linux: their start times
-    read from /proc with the boot time read once (psutil reads it again for each process: ~6 ms for 80
-    processes, after every run); elsewhere psutil's."""
+    """The processes started at `since` (epoch s) or later. Linux: start times from /proc, the boot time read
+    once (psutil reads it for each process: ~6 ms for 80 processes, after every run); elsewhere psutil's."""
     try:
         with open("/proc/stat", "rb") as f:
             boot = next(int(text.split()[1]) for text in f if text.startswith(b"btime "))
