@@ -28,7 +28,7 @@ def _heatlens_memory_windows():
     # cost budget: `burst` seconds at any time (a phase that starts growing gets its windows at once) plus
     # `share` of the CPU the program has used and `wall_share` of the time elapsed (a program that waits for a
     # core on a busy machine still gets its samples); traced seconds per window; lines kept per window
-    burst, share, wall_share, window, top = 0.01, 0.01, 0.005, 0.005, 40
+    burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe

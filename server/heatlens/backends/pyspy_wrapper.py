@@ -143,7 +143,11 @@ class MemoryPoller(threading.Thread):
                 base = rss
             if rising:
                 last_rise = now
-            if abs(rss - base) < STEP_BYTES or now - last_read < MIN_GAP:
+            if abs(rss - base) < STEP_BYTES:
+                continue
+            rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
+            fast = rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH
+            if now - last_read < MIN_GAP and not fast:  # a fast rise may be over before MIN_GAP: read it now
                 continue
             if read_status(self.status)[1] not in (None, -1):
                 return  # the program is over: interpreter teardown frees are not the program's
@@ -151,14 +155,14 @@ class MemoryPoller(threading.Thread):
                 self.events.append([round(now, 4), rss - base, "", []])
                 base = rss
                 continue
-            rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
-            fast = rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH
             stopped, (thread, frames, active) = self._read_line(pid, now, fast)
             last_stop = now if stopped else last_stop
             gap = now - last_read  # short: this step continues the previous one
             last_read = time.monotonic() - self.t0
-            if not frames or (not active and deferred < MAX_DEFERRED):
-                deferred += 1  # read while blocked (sleeping, waiting): try again at an active moment
+            # read while blocked (sleeping, waiting): try again at an active moment; a thread stopped in a fast
+            # rise was the one filling memory, whatever state py-spy sees a stopped thread in
+            if not frames or (not active and not stopped and deferred < MAX_DEFERRED):
+                deferred += 1
                 continue
             deferred = 0
             try:
