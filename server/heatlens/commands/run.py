@@ -267,8 +267,11 @@ def run_command(args: argparse.Namespace) -> int:
     from heatlens import pipeline  # the one pipeline of the CLI, the editor and the API
 
     options = ProfileOptions.from_args(args)
+    save = saver_for(args)
+    # imported while the program runs: the report, and the store's modules when the run is stored
+    later = ("heatlens.reports",) + (("heatlens.store", "msgpack", "cattrs") if save is not None else ())
     outcome = asyncio.run(with_interrupts(lambda cancel: pipeline.profile(
-        target, options, cancel=cancel, stream=_echo, save=saver_for(args), preload=("heatlens.reports",))))
+        target, options, cancel=cancel, stream=_echo, save=save, preload=later)))
     for message in outcome.messages:
         print(f"heatlens: {message}", file=sys.stderr)
     result = outcome.result
