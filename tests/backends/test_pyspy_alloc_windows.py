@@ -148,11 +148,11 @@ print("spent", time.process_time() - c, time.monotonic() - t)
 
 
 def test_windows_asked_all_along_trace_at_most_their_budget(tmp_path: Path) -> None:
-    # memory rises all the time (asked every 10 ms): the windows keep to 0.01 s + 1 % of the program's CPU + 0.5 %
-    # of the time elapsed, plus the one window that crosses it (was 0.03 s + 3 % + 1 %: ~0.08 s of a 1.2 s run,
-    # ~8 % of a CPU-bound program that grows all along, e.g. csv_sales_rollup)
+    # memory rises all the time (asked every 10 ms): the windows keep to 0.03 s + 3 % of the program's CPU + 1 %
+    # of the time elapsed, plus the one window that crosses it (a budget of 0.01 s + 1 % + 0.5 % was tried: on
+    # a quiet machine a 1 s leak then lost its last third, see benchmarks/MEMORY.md)
     result, windows = run_with_helper(GROWER, tmp_path, asks=130)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     cpu, wall = (float(x) for x in result.stdout.split()[1:3])
     traced = sum(w[2] for w in windows)
-    assert windows and traced <= 0.01 + 0.01 * cpu + 0.005 * wall + 0.02, (traced, cpu, len(windows))
+    assert windows and traced <= 0.03 + 0.03 * cpu + 0.01 * wall + 0.02, (traced, cpu, len(windows))

@@ -84,14 +84,23 @@ export async function decorationsOn(page, text) {
 }
 
 export async function waitFor(fn, ms, what) {
+  // a check that throws (a line not laid out for a moment while the editor redraws after a run) is retried
+  // like one that is not met yet; its last error is in the timeout's message
   const end = Date.now() + ms;
   let last;
+  let error = null;
   while (Date.now() < end) {
-    last = await fn();
+    try {
+      last = await fn();
+      error = null;
+    } catch (e) {
+      last = null;
+      error = e;
+    }
     if (last) return last;
     await sleep(250);
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${error ? `: ${error.message}` : ''}`);
 }
 
 const LENS_RE = /▲\s*([\d.]+)%\s*CPU/;
