@@ -1,11 +1,9 @@
 """What the editor shows, as state plus pure functions.
 
-`FileData` is one file's measured data from one run, in the lines of the source *as profiled* (1-based,
-like the model). `DocView` pairs it with the open document's `LineMap` (profiled line -> current line,
-0-based like LSP) so that every feature asks the same two questions: where is profiled line N now, and
-was it edited since the run (stale)? `Annotations` holds the data of every file the run touched, not only
-the profiled one, so that a module opened later is annotated too.
-"""
+`FileData` is one file's measured data from one run, in the lines of the source *as profiled* (1-based, like
+the model). `DocView` pairs it with the open document's `LineMap` (profiled line -> current line, 0-based like
+LSP): every feature asks where profiled line N is now, and whether it was edited since the run (stale).
+`Annotations` holds every file the run touched, so that a module opened later is annotated too."""
 
 from __future__ import annotations
 
@@ -67,10 +65,8 @@ class FileData:
     caveat: Optional[str] = None  # why line times are approximate (the in-process fallback), shown in hovers
     findings: List[Finding] = attrs.Factory(list)  # the run's findings in this file (profiled lines)
     exceptions: Dict[int, List[Tuple[str, int]]] = attrs.Factory(dict)  # profiled line -> [(type, times raised)]
-    # The anti-patterns the pipeline found in this file for this run (ungraded), where it ran here
-    analysed: Optional[List[Finding]] = attrs.field(default=None, eq=False, repr=False)
-    # The ungraded anti-patterns the diagnostics use (the pipeline's, else analysed once by the diagnostics)
-    anti_patterns: Optional[List[Finding]] = attrs.field(default=None, init=False, eq=False, repr=False)
+    analysed: Optional[List[Finding]] = attrs.field(default=None, eq=False, repr=False)  # the pipeline's, ungraded
+    anti_patterns: Optional[List[Finding]] = attrs.field(default=None, init=False, eq=False, repr=False)  # diagnostics'
     # function_at_first_lines, built once: every hover asks (a thousand functions: 0.3 ms to build)
     _first_lines: Optional[Dict[int, FunctionData]] = attrs.field(default=None, init=False, eq=False, repr=False)
 
