@@ -36,17 +36,10 @@ def preload_analysis(target: Target, project_root: Optional[str]) -> Optional[th
     the run ends: an import under way finishes, one not started does not start); else None."""
     if not will_analyse(target, project_root):
         return None
-    timer = threading.Timer(PRELOAD_DELAY, _import_analysis)
+    timer = threading.Timer(PRELOAD_DELAY, _import_all, args=(("heatlens.analysis.findings",),))
     timer.name, timer.daemon = "heatlens-preload-analysis", True
     timer.start()
     return timer
-
-
-def _import_analysis() -> None:
-    try:
-        import heatlens.analysis.findings  # noqa: F401  (the import is the work)
-    except Exception:  # the pipeline imports it again after the run, and says what went wrong there
-        log.debug("preloading the analysis failed", exc_info=True)
 
 
 def preload_modules(names: Sequence[str]) -> threading.Thread:
