@@ -24,6 +24,18 @@ def test_only_a_script_among_the_users_files_is_analysed(tmp_path: Path) -> None
     assert not will_analyse(Target("script", str(tmp_path / "app.py")), str(elsewhere))  # outside the project
 
 
+def test_a_script_outside_the_working_directory_is_analysed_and_preloaded(tmp_path: Path) -> None:
+    """With no project root given, the run's root is the script's folder when the script is outside the cwd
+    (run/argv.default_project_root), so the pipeline analyses it: the preload must say the same (it said no,
+    and the user waited ~0.4 s for LibCST's import after the run)."""
+    scripts, cwd = tmp_path / "scripts", tmp_path / "cwd"
+    scripts.mkdir()
+    cwd.mkdir()
+    (scripts / "app.py").write_text("x = 1\n")
+    assert will_analyse(Target("script", str(scripts / "app.py"), cwd=str(cwd)), None)
+    assert will_analyse(Target("script", "../scripts/app.py", cwd=str(cwd)), None)
+
+
 def test_the_analysis_is_imported_while_the_users_program_runs(tmp_path: Path) -> None:
     """The program waits (up to 20 s) until heatlens has the analysis loaded; a watcher in the heatlens
     process lets it go once it sees the module. Without the preload that is only after the run."""

@@ -27,8 +27,11 @@ def will_analyse(target: Target, project_root: Optional[str]) -> bool:
     """Whether the program is a script among the user's own files (what the pipeline analyses)."""
     if target.kind != "script":
         return False
+    from heatlens.run.argv import default_project_root  # the root the run's profile will carry
+
     cwd = target.cwd or os.getcwd()
-    return classify_path(os.path.abspath(os.path.join(cwd, target.value)), project_root or cwd) == "user"
+    script = Target(kind="script", value=os.path.abspath(os.path.join(cwd, target.value)), cwd=cwd)
+    return classify_path(script.value, project_root or default_project_root(script)) == "user"
 
 
 def preload_analysis(target: Target, project_root: Optional[str]) -> Optional[threading.Timer]:
