@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from heatlens.backends import BACKENDS
-from heatlens.backends.agent import AGENT_DIR, code_index, convert, resolve
+from heatlens.backends.agent import AGENT_DIR, convert
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.model import FailureKind, Profile, RunMeta
 from heatlens.run import RunOptions, RunResult, profile_target_sync
@@ -335,12 +335,6 @@ def test_convert_resolves_names_and_splits_time(tmp_path: Path) -> None:
     assert any("final write" in n for n in p.meta.notes)
     assert p.exceptions[0].type == "KeyError" and not p.exceptions[0].caught
     assert [(s.thread, s.weight) for s in p.stacks] == [("MainThread", pytest.approx(0.4)), ("w", 0.05)]  # CPU
-
-
-def test_resolve_without_source_falls_back_to_name() -> None:
-    assert resolve(None, "f", 12) == ("f", 12)
-    index = code_index("def f():\n    pass\n", "<x>")
-    assert resolve(index, "f", 2) == ("f", 1)
 
 
 def test_target_stopped_on_timeout_writes_its_profile_at_the_sigterm(tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ weights and function times are CPU only: blocked time added to them made a main 
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from heatlens.backends import agent_children
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, Target
 from heatlens.backends.callsite import make_is_outside, paying_line, program_dirs
+from heatlens.backends.code_index import Index, code_index, containing, file_index, resolve
 from heatlens.backends.memory_tracks import tracks_from_snapshots
 from heatlens.model import (
     ExceptionRecord, FileProfile, Frame, FunctionStats, GcStats, ImportRecord, LineStats, MemorySample, Profile,
@@ -34,7 +34,6 @@ ORIG_PYTHONPATH_VAR = "HEATLENS_AGENT_PYTHONPATH"
 CHILD_DIR_VAR = "HEATLENS_AGENT_DIR"  # as in _agent/heatlens_agent_children.py
 CHILD_OPTS_VAR = "HEATLENS_AGENT_CHILD_OPTIONS"
 _MB = float(1 << 20)
-_CO_NEWLOCALS = 0x2
 
 NOTES = [
     "agent: CPU sampled at the kernel's timer tick (often 4 ms) with exact per-thread CPU weights; a "
@@ -43,82 +42,6 @@ NOTES = [
     "never in CPU, functions or call stacks",
 ]
 UNATTRIBUTED_SHARE = 0.1  # of the processes' CPU: more than this not given to any line is worth a note
-
-Index = Dict[str, List[Tuple[int, Set[int], str]]]
-
-
-def _code_lines(code: Any) -> Set[int]:
-    if hasattr(code, "co_lines"):
-        return {ln for _, _, ln in code.co_lines() if ln is not None}
-    import dis
-
-    return {ln for _, ln in dis.findlinestarts(code)}
-
-
-def code_index(source: Any, path: str) -> Optional[Index]:
-    """co_name -> [(co_firstlineno, lines, qualname)] for every code object compiled from `source`."""
-    try:
-        top = compile(source, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, TypeError):
-        return None
-    index: Index = {}
-    todo: List[Tuple[Any, str, bool]] = [(top, "", False)]
-    while todo:
-        code, parent, in_function = todo.pop()
-        if code is top:
-            qual = "<module>"
-        else:  # co_qualname exists from 3.11; rebuild it the same way before
-            qual = getattr(code, "co_qualname", None) or (
-                code.co_name if not parent else parent + (".<locals>." if in_function else ".") + code.co_name
-            )
-        index.setdefault(code.co_name, []).append((code.co_firstlineno, _code_lines(code), qual))
-        for const in code.co_consts:
-            if hasattr(const, "co_code"):
-                todo.append((const, "" if code is top else qual, bool(code.co_flags & _CO_NEWLOCALS)))
-    return index
-
-
-@functools.lru_cache(maxsize=512)
-def _file_index(path: str, mtime: float) -> Optional[Index]:
-    try:
-        with open(path, "rb") as f:
-            source = f.read()
-    except OSError:
-        return None
-    return code_index(source, path)
-
-
-def resolve(index: Optional[Index], name: str, line: int) -> Tuple[str, int]:
-    """(qualname, co_firstlineno) of the code object called `name` that contains `line`; the innermost wins.
-    Without source: (name, line)."""
-    candidates = (index or {}).get(name, [])
-    inside = [c for c in candidates if line in c[1]] or [c for c in candidates if c[0] <= line]
-    if not inside:
-        return name, line
-    first, _, qual = max(inside, key=lambda c: c[0])
-    return qual, first
-
-
-def anchor_function(path: str, name: str, line: int) -> Tuple[str, int]:
-    """(qualname, co_firstlineno) of the function `name` (a co_name or a qualname) running at `line` of the
-    file at `path`, compiled from its source on disk; (name, line) when the source is not readable. For
-    samplers that see only the executing line (py-spy)."""
-    try:
-        index = _file_index(path, os.stat(path).st_mtime)
-    except OSError:
-        return name, line
-    return resolve(index, name.rsplit(".", 1)[-1], line)
-
-
-def containing(index: Optional[Index], line: int) -> Optional[Tuple[str, int]]:
-    """The innermost function whose code has `line`."""
-    best: Optional[Tuple[int, str]] = None
-    for entries in (index or {}).values():
-        for first, lines, qual in entries:
-            if line in lines and (best is None or first > best[0]):
-                best = (first, qual)
-    return (best[1], best[0]) if best else None
-
 
 class AgentBackend(Backend):
     name = "agent"
@@ -186,7 +109,7 @@ def _index_for(path: str, sources: Dict[str, str]) -> Optional[Index]:
     if path in sources:
         return code_index(sources[path], path)
     try:
-        return _file_index(path, os.stat(path).st_mtime)
+        return file_index(path, os.stat(path).st_mtime)
     except OSError:
         return None
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from heatlens.backends.agent import anchor_function
+from heatlens.backends.code_index import anchor_function
 from heatlens.backends.base import resolve_path
 from heatlens.backends.callsite import make_is_outside, paying_line
 from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
