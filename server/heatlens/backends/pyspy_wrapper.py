@@ -30,7 +30,9 @@ STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 MAX_DEFERRED = 3  # reads that found the thread blocked before a step is charged to where it blocks
-POLL = 0.001
+POLL = 0.001  # seconds between two looks at the resident memory while it changes
+CALM_POLL = 0.004  # ... once it has not changed for CALM: fewer wake-ups, which can land on the program's core
+CALM = 0.02
 PAUSE_BUDGET = 0.06  # seconds of stops allowed at any time, plus PAUSE_SHARE of the time elapsed
 PAUSE_SHARE = 0.015
 # the target is stopped for a read only in a fast rise (FAST_BYTES within FAST_SPAN seconds: a large buffer being
@@ -120,12 +122,16 @@ class MemoryPoller(threading.Thread):
         deferred = 0
         asked = base  # resident memory when an allocation window was last asked for
         recent = []  # [(t, rss)] of the last FAST_SPAN seconds
-        while not self.stop.wait(POLL):
+        now = last_change = 0.0
+        seen = base
+        while not self.stop.wait(POLL if now - last_change < CALM else CALM_POLL):
             try:
                 rss = self._rss(fd)
             except (OSError, ValueError, IndexError):
                 return  # the target ended
             now = time.monotonic() - self.t0
+            if rss != seen:
+                seen, last_change = rss, now
             recent.append((now, rss))
             while len(recent) > 2 and recent[1][0] <= now - FAST_SPAN:
                 recent.pop(0)
