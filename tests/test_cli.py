@@ -17,7 +17,8 @@ from heatlens import cli
 NOT_FOR_AN_EMPTY_RUN = ["libcst", "heatlens.analysis.findings", "heatlens.analysis.fixes", "heatlens.api",
                         "heatlens.commands.test", "heatlens.commands.export", "heatlens.commands.compare",
                         "heatlens.commands.serve", "heatlens.store.db", "sqlite3", "cattrs", "msgpack", "pygls",
-                        "ssl", "_ssl"]  # asyncio's TLS (cli.import_asyncio_without_tls)
+                        "ssl", "_ssl",  # asyncio's TLS (cli.import_asyncio_without_tls)
+                        "secrets"]  # a group id for --repeat, a run token: os.urandom (~3 ms before the program starts)
 
 
 def test_command_named_is_the_first_word_that_is_not_an_option():

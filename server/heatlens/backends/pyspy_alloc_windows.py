@@ -92,7 +92,7 @@ def _heatlens_memory_windows():
 
     def at_collection(phase, info):
         """A full collection of many objects holds the GIL past the window's end: the window ends as it starts."""
-        if phase == "start" and info.get("generation") == 2:
+        if phase == "start" and info.get("generation") == 2 and _thread.get_ident() == main:  # see in_main
             try:
                 close()
             except BaseException:

@@ -11,7 +11,6 @@ import argparse
 import copy
 import glob
 import os
-import secrets
 import sys
 from typing import Any, Callable, List, Optional, Tuple
 
@@ -86,7 +85,7 @@ def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], i
     rows: List[Tuple[str, List[Recorded], int]] = []
     worst = 0
     for program in programs:
-        group = secrets.token_hex(6) if repeat > 1 else None
+        group = _group_id() if repeat > 1 else None
         mine: List[Recorded] = []
         code = 0
         for i in range(repeat):
@@ -168,3 +167,9 @@ def render_summary(rows: List[Tuple[str, List[Recorded], int]], repeat: int) -> 
             if ids:
                 out.append(f"  compare later runs with: heatlens compare #{ids[-1]} latest")
     return "\n".join(out)
+
+
+def _group_id() -> str:
+    import secrets  # here: OpenSSL's hashing and `random` cost every `heatlens run` ~5 ms before the program starts
+
+    return secrets.token_hex(6)

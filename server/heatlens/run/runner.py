@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -187,7 +186,7 @@ async def _run(
         backend_env = backend.environment(t, out_dir, backend_options)
     except UnsupportedTarget as exc:
         return RunResult(None, Failure(FailureKind.BACKEND_MISSING, f"The {backend.name} backend cannot run {original.display}: {exc}. Choose another backend."))
-    token = secrets.token_hex(16)
+    token = os.urandom(16).hex()  # as secrets.token_hex, without its import (~2 ms of every run's start)
     env = argv_mod.build_env(argv_mod.allowed_env(os.environ, options.env_allow), t.env, backend_env, token)
     script = t.value if t.kind == "script" else None
     script_hash = sha256_of(script) if script else None
