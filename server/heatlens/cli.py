@@ -42,6 +42,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ends the process itself once its output is flushed (see `exit_now`)."""
     words = sys.argv[1:] if argv is None else list(argv)
     command = command_named(words)
+    if command == "run" and argv is None:  # the process is this run: its reaper starts while the rest loads
+        from heatlens import prestart
+
+        prestart.spawn()
     if command == "run":
         import_asyncio_without_tls()
     args = build_parser(command).parse_args(words)

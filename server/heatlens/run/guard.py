@@ -8,13 +8,17 @@ control pipe reaches end of file and the reaper kills every descendant and remov
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, List, Mapping, Optional, Sequence, Tuple
+import threading
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
-REAPER = Path(__file__).with_name("reaper.py")
+from heatlens import prestart
+
+REAPER = Path(prestart.REAPER)
 START_TIMEOUT = 60.0  # seconds for the reaper to start the target (a loaded machine starts Python slowly)
 STOP_MARGIN = 10.0  # seconds beyond the grace before a silent reaper counts as lost
 
@@ -91,22 +95,35 @@ class Guard:
         reaper runs in its forked child instead of starting another interpreter (reaper.py's --inline)."""
         loop = asyncio.get_running_loop()
         self.argv0 = argv[0] if argv else ""
-        ctl_r, ctl_w = os.pipe()  # non-inheritable: only the reaper gets ctl_r (pass_fds), nobody else ctl_w
-        st_r, st_w = os.pipe()
-        args = [sys.executable, "-I", "-S", str(REAPER), str(ctl_r), str(st_w), str(limit_bytes or 0),
-                cleanup_dir or "-", *(["--inline"] if inline else []), "--", *argv]
-        try:
-            transport, _ = await loop.subprocess_exec(
-                protocol_factory, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=cwd, env=dict(env), start_new_session=True, pass_fds=(ctl_r, st_w),
-            )
-        except BaseException:
-            os.close(ctl_w)
-            os.close(st_r)
-            raise
-        finally:
-            os.close(ctl_r)
-            os.close(st_w)
+        waiting = prestart.take()  # started while the CLI imported (prestart.py): hand it the run
+        if waiting is not None:
+            proc, ctl_w, st_r = waiting
+            try:
+                os.write(ctl_w, prestart.config_message(list(argv), dict(env), cwd, limit_bytes or 0,
+                                                        cleanup_dir or "-", inline))
+                transport: Any = await _Adopted.connect(loop, proc, protocol_factory())
+            except BaseException:
+                os.close(ctl_w)  # end of file: it exits
+                os.close(st_r)
+                raise
+        else:
+            ctl_r, ctl_w = os.pipe()  # non-inheritable: only the reaper gets ctl_r (pass_fds), nobody else ctl_w
+            st_r, st_w = os.pipe()
+            args = [sys.executable, "-I", "-S", str(REAPER), str(ctl_r), str(st_w), str(limit_bytes or 0),
+                    cleanup_dir or "-", *(["--inline"] if inline else []), "--", *argv]
+            try:
+                transport, _ = await loop.subprocess_exec(
+                    protocol_factory, *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, cwd=cwd, env=dict(env), start_new_session=True,
+                    pass_fds=(ctl_r, st_w),
+                )
+            except BaseException:
+                os.close(ctl_w)
+                os.close(st_r)
+                raise
+            finally:
+                os.close(ctl_r)
+                os.close(st_w)
         self.transport, self.ctl = transport, ctl_w
         await loop.connect_read_pipe(lambda: _Status(self), os.fdopen(st_r, "rb", buffering=0))
         try:
@@ -167,3 +184,56 @@ class Guard:
                 await asyncio.wait_for(asyncio.shield(exited), timeout)
             except asyncio.TimeoutError:
                 pass
+
+
+class _Feed(asyncio.Protocol):
+    """One of an adopted reaper's pipes, fed to the run's protocol as loop.subprocess_exec's would be."""
+
+    def __init__(self, protocol: asyncio.SubprocessProtocol, fd: int):
+        self.protocol, self.fd = protocol, fd
+
+    def data_received(self, data: bytes) -> None:
+        self.protocol.pipe_data_received(self.fd, data)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.protocol.pipe_connection_lost(self.fd, exc)
+
+
+class _Adopted:
+    """The subprocess transport's part the guard and supervise use, for a reaper started before the event
+    loop (prestart.py): its stdout and stderr read by the loop, its exit waited for in a thread."""
+
+    def __init__(self, proc: "subprocess.Popen[bytes]", protocol: asyncio.SubprocessProtocol):
+        self.proc, self.protocol = proc, protocol
+        self.pipes: List[asyncio.BaseTransport] = []
+
+    @classmethod
+    async def connect(cls, loop: asyncio.AbstractEventLoop, proc: "subprocess.Popen[bytes]",
+                      protocol: asyncio.SubprocessProtocol) -> "_Adopted":
+        self = cls(proc, protocol)
+        protocol.connection_made(self)  # type: ignore[arg-type]
+        for fd, pipe in ((1, proc.stdout), (2, proc.stderr)):
+            pipe_transport, _ = await loop.connect_read_pipe(functools.partial(_Feed, protocol, fd), pipe)
+            self.pipes.append(pipe_transport)
+        threading.Thread(target=self._wait, args=(loop,), name="heatlens-reaper-wait", daemon=True).start()
+        return self
+
+    def _wait(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.proc.wait()
+        try:
+            loop.call_soon_threadsafe(self.protocol.process_exited)
+        except RuntimeError:  # the loop is closed: nobody waits for it any more
+            pass
+
+    def get_pid(self) -> int:
+        return self.proc.pid
+
+    def get_returncode(self) -> Optional[int]:
+        return self.proc.returncode
+
+    def get_protocol(self) -> asyncio.SubprocessProtocol:
+        return self.protocol
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.close()

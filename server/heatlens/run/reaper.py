@@ -17,6 +17,11 @@ descendants were alive when the stop began; CPU and peak RSS of every reaped des
 (heatlens died while the pipe was shared) counts as end of file too. Run with -I -S: nothing from the
 target's environment (PYTHONPATH, site) is imported here.
 
+--wait (`reaper.py CTL_FD STATUS_FD --wait`, heatlens/prestart.py): started before heatlens knew the run, the
+reaper first reads it from CTL_FD: "config N\n" and N bytes, NUL-separated: LIMIT_BYTES, CLEANUP_DIR, INLINE
+(0/1), the working directory, the number of ARGV words, ARGV, then the environment's KEY=VALUE entries. End
+of file instead: heatlens did not need it; it exits.
+
 --inline: ARGV is `THIS_PYTHON SCRIPT.py ARGS...`, SCRIPT a stdlib-only module with `main(argv)` (py-spy's
 wrapper): the forked child imports and runs it instead of exec'ing a second interpreter (~20 ms of every
 run's start: one process fewer in the chain). The child is what the exec'd script would have been: its own
@@ -81,8 +86,9 @@ def descendants(root):
 
 
 class Reaper:
-    def __init__(self, ctl, status, cleanup_dir):
+    def __init__(self, ctl, status, cleanup_dir, pending=b""):
         self.ctl, self.status, self.cleanup_dir = ctl, status, cleanup_dir
+        self.pending = pending  # commands that came with a --wait config
         self.me, self.parent = os.getpid(), os.getppid()
         self.child = None
         self.gone = False
@@ -213,7 +219,7 @@ class Reaper:
         self.say("stopped %d %.6f %d" % (alive, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale))
 
     def serve(self):
-        pending = b""
+        pending = self.pending
         while not self.gone:
             self.reap()
             pending += self.wait(0.5)
@@ -278,13 +284,47 @@ def _kill(pid, sig):
         pass
 
 
+def read_config(ctl):
+    """(LIMIT, CLEANUP_DIR, INLINE, CWD, ARGV, ENV, bytes after the config) from a --wait reaper's control
+    pipe; None at end of file first."""
+    data = b""
+    while True:
+        head, sep, rest = data.partition(b"\n")
+        if sep and len(rest) >= int(head.split()[1]):
+            break
+        chunk = os.read(ctl, 65536)
+        if not chunk:
+            return None
+        data += chunk
+    size = int(head.split()[1])
+    fields = [os.fsdecode(f) for f in rest[:size].split(b"\0")]
+    count = int(fields[4])
+    argv, env = fields[5:5 + count], dict(e.split("=", 1) for e in fields[5 + count:])
+    return int(fields[0]), fields[1], fields[2] == "1", fields[3], argv, env, rest[size:]
+
+
 def main(argv):
-    ctl, status, limit, cleanup_dir = int(argv[1]), int(argv[2]), int(argv[3]), argv[4]
-    dash = argv.index("--")
-    target, inline = argv[dash + 1 :], "--inline" in argv[5:dash]
+    ctl, status = int(argv[1]), int(argv[2])
+    pending = b""
+    if argv[3:4] == ["--wait"]:
+        config = read_config(ctl)
+        if config is None:
+            return 0  # heatlens did not need this reaper
+        limit, cleanup_dir, inline, cwd, target, env, pending = config
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            os.chdir(cwd)
+        except OSError as exc:  # as Popen's cwd= would fail
+            os.write(status, ("error %d %s: %r\n" % (exc.errno or 0, exc.strerror, cwd)).encode())
+            return 127
+    else:
+        limit, cleanup_dir = int(argv[3]), argv[4]
+        dash = argv.index("--")
+        target, inline = argv[dash + 1 :], "--inline" in argv[5:dash]
     if PRCTL is not None:
         PRCTL(_PR_SET_CHILD_SUBREAPER, 1)
-    reaper = Reaper(ctl, status, cleanup_dir)
+    reaper = Reaper(ctl, status, cleanup_dir, pending)
     if not reaper.start(target, limit, inline):
         return 127
     reaper.serve()
