@@ -307,6 +307,8 @@ def main(argv):
     ctl, status = int(argv[1]), int(argv[2])
     pending = b""
     if argv[3:4] == ["--wait"]:
+        import json, subprocess, threading  # noqa: F401,E401  py-spy's --inline wrapper needs them (~13 ms): here
+        # while heatlens still imports, not after it sent the run
         config = read_config(ctl)
         if config is None:
             return 0  # heatlens did not need this reaper
