@@ -107,3 +107,20 @@ def test_a_run_that_never_starts_leaves_no_reaper(tmp_path: Path) -> None:
     while _with_marker(marker) and time.monotonic() < end:
         time.sleep(0.05)
     assert _with_marker(marker) == []
+
+
+def test_a_run_whose_waiting_reaper_died_starts_another(tmp_path: Path) -> None:
+    from heatlens.backends.base import Target
+    from heatlens.model import FailureKind
+    from heatlens.run import RunOptions, profile_target_sync
+
+    (tmp_path / "hello.py").write_text("print('hello from the program')\n")
+    prestart.spawn()
+    assert prestart._started is not None
+    dead = prestart._started[0]
+    dead.kill()  # e.g. killed by the user's tooling while the CLI imported
+    dead.wait(timeout=30)
+    result = profile_target_sync(Target("script", str(tmp_path / "hello.py"), cwd=str(tmp_path)),
+                                 RunOptions(backend="agent", timeout=60))
+    assert result.failure.kind is FailureKind.OK, result.failure
+    assert prestart.take() is None  # taken (and its pipes closed) by that run

@@ -12,8 +12,8 @@ import functools
 import os
 import subprocess
 import sys
-from pathlib import Path
 import threading
+from pathlib import Path
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 from heatlens import prestart
@@ -95,15 +95,14 @@ class Guard:
         reaper runs in its forked child instead of starting another interpreter (reaper.py's --inline)."""
         loop = asyncio.get_running_loop()
         self.argv0 = argv[0] if argv else ""
-        waiting = prestart.take()  # started while the CLI imported (prestart.py): hand it the run
-        if waiting is not None:
+        waiting = _hand_over(prestart.take(), prestart.config_message(
+            list(argv), dict(env), cwd, limit_bytes or 0, cleanup_dir or "-", inline))
+        if waiting is not None:  # started while the CLI imported (prestart.py), now running this
             proc, ctl_w, st_r = waiting
             try:
-                os.write(ctl_w, prestart.config_message(list(argv), dict(env), cwd, limit_bytes or 0,
-                                                        cleanup_dir or "-", inline))
                 transport: Any = await _Adopted.connect(loop, proc, protocol_factory())
             except BaseException:
-                os.close(ctl_w)  # end of file: it exits
+                os.close(ctl_w)  # end of file: it stops what it started and exits
                 os.close(st_r)
                 raise
         else:
@@ -184,6 +183,21 @@ class Guard:
                 await asyncio.wait_for(asyncio.shield(exited), timeout)
             except asyncio.TimeoutError:
                 pass
+
+
+def _hand_over(waiting: Optional[prestart.Started], config: bytes) -> Optional[prestart.Started]:
+    """`waiting` once it has been sent the run; None (its pipes closed) without one, or if it is gone."""
+    if waiting is None:
+        return None
+    _, ctl_w, st_r = waiting
+    try:
+        while config:
+            config = config[os.write(ctl_w, config):]
+    except OSError:  # it died meanwhile: the caller starts a reaper as usual
+        os.close(ctl_w)
+        os.close(st_r)
+        return None
+    return waiting
 
 
 class _Feed(asyncio.Protocol):
