@@ -156,29 +156,3 @@ def test_windows_asked_all_along_trace_at_most_their_budget(tmp_path: Path) -> N
     cpu, wall = (float(x) for x in result.stdout.split()[1:3])
     traced = sum(w[2] for w in windows)
     assert windows and traced <= 0.03 + 0.03 * cpu + 0.01 * wall + 0.02, (traced, cpu, len(windows))
-
-
-FAST_KEEPER = """
-import sys, time
-KEPT = []
-t = time.monotonic()
-while time.monotonic() - t < 0.6:
-    KEPT.extend([(i, "k%06d" % i) for i in range(2000)])  # 2 blocks of 56 bytes a row, kept: ~1 M a second
-time.sleep(0.5)  # no window asked for any more (the last ask comes ~0.6 s in)
-print("switch", sys.getswitchinterval())
-"""
-
-
-def test_a_window_keeps_to_its_cap_of_live_traces_and_the_programs_switch_interval(tmp_path: Path) -> None:
-    """Tracemalloc's tables for ~10k live traces are freed at a window's end as one 256 KB+ block, which raises
-    glibc's mmap threshold for the rest of the run (a program rebuilding a 600 KB string became 8x faster). A
-    window's length follows the last one's trace rate, so past the first they keep to the cap (~8000, 56-byte
-    blocks here; ~3,800 measured); windows used to last ~23 ms (the GIL's 5 ms switch, twice) and trace ~23k."""
-    result, windows = run_with_helper(FAST_KEEPER, tmp_path, asks=60)
-    assert result.returncode == 0 and result.stderr == b"", result.stderr
-    # 0.5 ms only while a window is open (no other thread of the program exists then); its own value after
-    assert result.stdout.split()[-1] == str(sys.getswitchinterval()).encode()
-    assert len(windows) >= 2, windows
-    traces = sorted(sum(size for size, _ in w[3]) / 56 for w in windows[1:])
-    # the median: a window still overruns where the main thread holds the GIL in C (seen: 1 window in ~50)
-    assert traces[len(traces) // 2] <= 8000, [round(t) for t in traces]

@@ -12,19 +12,12 @@
 # machine the program may hardly run during one).
 # The program's own use of tracemalloc wins: no window once it traces or has imported tracemalloc. No window
 # either while it runs other threads (see in_main).
-# A window must not change how fast the program runs afterwards: glibc raises its mmap threshold when a block
-# larger than it is freed, and tracemalloc's tables and trace list for ~10k live allocations (256 KB, freed at
-# the window's end) made a program that reallocates a growing 600 KB string 8x faster for the rest of its run.
-# So a window keeps to `cap` live traces (tracemalloc's largest table then 128 KB: glibc's lowest threshold moves
-# by a page at most): its length follows the trace rate of the window before, aiming at half of it, and the GIL
-# comes back to this thread within 0.5 ms while it lasts (a long C call or a garbage collection can still hold it).
 import os as _os
 
 
 def _heatlens_memory_windows():
     import _thread
     import _tracemalloc
-    import gc
     import sys
     import time
 
@@ -36,7 +29,6 @@ def _heatlens_memory_windows():
     # `share` of the CPU the program has used and `wall_share` of the time elapsed (a program that waits for a
     # core on a busy machine still gets its samples); traced seconds per window; lines kept per window
     burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
-    cap, shortest, switch_to = 8000, 0.0005, 0.0005  # traces a window; its shortest length; GIL switch interval
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
@@ -62,7 +54,7 @@ def _heatlens_memory_windows():
     # tracemalloc is switched on and off in the MAIN thread, between two of its bytecodes (a pending call):
     # CPython 3.11 crashes when tracing stops while another thread is inside an allocation without the GIL
     # (the main thread importing, hashing, reading), so no window opens while the program has other threads
-    box = {"ran": 0, "on": False, "traces": None, "window": shortest * 4}
+    box = {"ran": 0, "on": False, "traces": None}
     tracing = []  # non-empty while a window is open
 
     def in_main(start):
@@ -72,31 +64,16 @@ def _heatlens_memory_windows():
                 box["t0"], box["cpu0"] = time.monotonic(), time.process_time()
                 _tracemalloc.start(1)
                 box["on"] = True
-                gc.callbacks.append(at_collection)
-            elif not start:
-                close()
+            elif not start and box["on"]:
+                box["traces"] = _tracemalloc._get_traces()
+                box["t1"], box["cpu1"] = time.monotonic(), time.process_time()
+                _tracemalloc.stop()
+                box["on"] = False
+                tracing.clear()
         except BaseException:  # never a traceback in the program's stderr
             pass
         box["ran"] += 1
         return 0
-
-    def close():
-        if box["on"]:
-            box["traces"] = _tracemalloc._get_traces()
-            box["t1"], box["cpu1"] = time.monotonic(), time.process_time()
-            _tracemalloc.stop()
-            box["on"] = False
-            tracing.clear()
-            if at_collection in gc.callbacks:
-                gc.callbacks.remove(at_collection)
-
-    def at_collection(phase, info):
-        """A full collection of many objects holds the GIL past the window's end: the window ends as it starts."""
-        if phase == "start" and info.get("generation") == 2 and _thread.get_ident() == main:  # see in_main
-            try:
-                close()
-            except BaseException:
-                pass
 
     calls = []
 
@@ -112,28 +89,20 @@ def _heatlens_memory_windows():
         ran = box["ran"]
         while calls[2](calls[int(start)], None) != 0:  # the queue is full: wait
             time.sleep(0.001)
-        while box["ran"] == ran:  # finely: the wait is part of the window (see cap)
-            time.sleep(0.0002)
+        while box["ran"] == ran:
+            time.sleep(0.001)
 
     def one_window():
         own0 = time.thread_time()
         box["traces"] = None
-        if len(sys._current_frames()) > 2:
-            return None  # the program runs other threads (in_main checks again, in the main thread)
-        switch = sys.getswitchinterval()  # no thread but the main one and this one: only this one waits sooner
-        sys.setswitchinterval(min(switch, switch_to))
-        try:
-            in_main_thread(True)
-            if not box["on"]:
-                return None  # other threads by now, or the program traces itself
-            time.sleep(box["window"])
-            in_main_thread(False)
-        finally:
-            sys.setswitchinterval(switch)
+        in_main_thread(True)
+        if not box["on"]:
+            return None  # other threads, or the program traces itself
+        time.sleep(window)
+        in_main_thread(False)
         own1 = time.thread_time()
         traces = box["traces"] or []
         box["traces"] = None
-        box["window"] = min(window, max(shortest, box["window"] * cap / 2 / max(len(traces), 1)))
         sites = {}
         for trace in traces:  # (domain, size, traceback, ...) on 3.9-3.13
             if trace[2] and trace[2][0][0] != "<heatlens-memory>":  # not this helper's own
