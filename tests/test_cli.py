@@ -18,7 +18,7 @@ NOT_FOR_AN_EMPTY_RUN = ["libcst", "heatlens.analysis.findings", "heatlens.analys
                         "heatlens.commands.test", "heatlens.commands.export", "heatlens.commands.compare",
                         "heatlens.commands.serve", "heatlens.store.db", "sqlite3", "cattrs", "msgpack", "pygls",
                         "ssl", "_ssl",  # asyncio's TLS (cli.import_asyncio_without_tls)
-                        "secrets"]  # a group id for --repeat, a run token: os.urandom (~3 ms before the program starts)
+                        "secrets"]  # --repeat's group id and the run token come from os.urandom (~3 ms before the program starts)
 
 
 def test_command_named_is_the_first_word_that_is_not_an_option():

@@ -85,7 +85,7 @@ def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], i
     rows: List[Tuple[str, List[Recorded], int]] = []
     worst = 0
     for program in programs:
-        group = _group_id() if repeat > 1 else None
+        group = os.urandom(6).hex() if repeat > 1 else None  # as the run token: no `secrets` import on the start path
         mine: List[Recorded] = []
         code = 0
         for i in range(repeat):
@@ -167,9 +167,3 @@ def render_summary(rows: List[Tuple[str, List[Recorded], int]], repeat: int) -> 
             if ids:
                 out.append(f"  compare later runs with: heatlens compare #{ids[-1]} latest")
     return "\n".join(out)
-
-
-def _group_id() -> str:
-    import secrets  # here: OpenSSL's hashing and `random` cost every `heatlens run` ~5 ms before the program starts
-
-    return secrets.token_hex(6)
