@@ -77,6 +77,19 @@ def test_frame_parsing_edge_cases() -> None:
         ("thread 6", pytest.approx(0.02)),
         ("Thread-1 (spin)", pytest.approx(0.03)),
     ]
+    # the memory helper's call, run by the main thread between two bytecodes (as recorded in an e2e run, where
+    # its 6 samples became the loop's last line's): heatlens's own cost, on no line of the program
+    helper = (
+        "thread (5);<module> (<string>:31);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
+        "_run_code (<frozen runpy>:88);<module> (/p/x.py:16);dedupe (/p/x.py:10);"
+        "_heatlens_memory_windows.<locals>.in_main_thread.<locals>.<lambda> (<heatlens-memory>:87);"
+        "_heatlens_memory_windows.<locals>.in_main (<heatlens-memory>:68) 6\n"
+        "thread (5);<module> (<string>:31);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
+        "_run_code (<frozen runpy>:88);<module> (/p/x.py:16);dedupe (/p/x.py:8) 90\n"
+    )
+    profile = pyspy.parse_raw(helper, 100.0, "/", main_tid=5)
+    assert [(ln.line, ln.samples, ln.cpu_callees) for f in profile.files for ln in f.lines] == [(8, 90, 0.0)]
+    assert sum(s.weight for s in profile.stacks) == pytest.approx(0.9)
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
         "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:31);"

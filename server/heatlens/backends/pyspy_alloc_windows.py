@@ -3,15 +3,16 @@
 #
 # Resident memory seen from outside says WHEN the program grew and by how much, not WHICH line allocated: memory
 # made in small pieces between heavy computation is read on the computing line. So, while memory grows (the
-# wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread traces allocations for a few
-# milliseconds with tracemalloc and appends, per window, the lines that allocated what was still alive at its end:
+# wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread has the main thread trace
+# allocations for a few milliseconds with tracemalloc and append, per window, the lines that allocated what was
+# still alive at its end:
 #     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...]))   one line per window
 # (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
 # used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
 # `share` of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
 # machine the program may hardly run during one).
 # The program's own use of tracemalloc wins: no window once it traces or has imported tracemalloc. No window
-# either while it runs other threads (see in_main).
+# either while it runs other threads (see open_window).
 import os as _os
 
 
@@ -53,63 +54,77 @@ def _heatlens_memory_windows():
 
     # tracemalloc is switched on and off in the MAIN thread, between two of its bytecodes (a pending call):
     # CPython 3.11 crashes when tracing stops while another thread is inside an allocation without the GIL
-    # (the main thread importing, hashing, reading), so no window opens while the program has other threads
-    box = {"ran": 0, "on": False, "traces": None}
+    # (the main thread importing, hashing, reading), so no window opens while the program has other threads.
+    # Each time this helper takes the GIL, the main thread hands it over at its loop's back edge and, on a busy
+    # machine, then waits there for a core: the loop's last line collected those waits as time (an e2e run
+    # painted heat on a loop's cheap last line). So the helper takes the GIL as seldom as it can, twice a
+    # window: it only queues the calls, the main thread does the window's work in them (their samples are
+    # heatlens's own: the parser drops them).
+    box = {"on": False, "queued": 0, "spent": 0.0, "dead": False}
     tracing = []  # non-empty while a window is open
 
+    def open_window():
+        if box["on"]:
+            return
+        if len(sys._current_frames()) > 2 or user_traces():
+            box["spent"] += 0.001  # asking costs too: other threads may run for long
+            return
+        tracing.append(1)
+        box["t0"], box["cpu0"] = time.monotonic(), time.process_time()
+        _tracemalloc.start(1)
+        box["on"] = True
+
+    def close_window():
+        """Stop tracing; write the lines that allocated what is still alive; count the cost: the program's CPU
+        while tracing (tracing slows it) and this."""
+        if not box["on"]:
+            return
+        traces = _tracemalloc._get_traces()
+        t1, cpu1 = time.monotonic(), time.process_time()
+        _tracemalloc.stop()
+        box["on"] = False
+        tracing.clear()
+        own = time.thread_time()
+        sites = {}
+        for trace in traces:  # (domain, size, traceback, ...) on 3.9-3.13
+            if trace[2] and trace[2][0][0] != "<heatlens-memory>":  # not this helper's own
+                sites[trace[2]] = sites.get(trace[2], 0) + trace[1]
+        best = sorted(sites.items(), key=lambda kv: -kv[1])[:top]
+        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), [(size, tb) for tb, size in best])
+        _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
+        box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
+
     def in_main(start):
+        box["queued"] -= 1
         try:
-            if start and not box["on"] and len(sys._current_frames()) <= 2 and not user_traces():
-                tracing.append(1)
-                box["t0"], box["cpu0"] = time.monotonic(), time.process_time()
-                _tracemalloc.start(1)
-                box["on"] = True
-            elif not start and box["on"]:
-                box["traces"] = _tracemalloc._get_traces()
-                box["t1"], box["cpu1"] = time.monotonic(), time.process_time()
-                _tracemalloc.stop()
-                box["on"] = False
-                tracing.clear()
-        except BaseException:  # never a traceback in the program's stderr
-            pass
-        box["ran"] += 1
+            open_window() if start else close_window()
+        except BaseException:  # never a traceback in the program's stderr; no more windows
+            box["dead"] = True
         return 0
 
     calls = []
 
     def in_main_thread(start):
-        """Run in_main(start) in the main thread; wait until it has (a main thread blocked in C runs it when it
-        comes back)."""
+        """Have the main thread run in_main(start) between two bytecodes (a main thread blocked in C runs it
+        when it comes back)."""
         if not calls:
             import ctypes
 
             kind = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
             calls.extend([kind(lambda _: in_main(False)), kind(lambda _: in_main(True)), ctypes.pythonapi.Py_AddPendingCall])
             calls[2].argtypes, calls[2].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
-        ran = box["ran"]
+        box["queued"] += 1
         while calls[2](calls[int(start)], None) != 0:  # the queue is full: wait
-            time.sleep(0.001)
-        while box["ran"] == ran:
             time.sleep(0.001)
 
     def one_window():
-        own0 = time.thread_time()
-        box["traces"] = None
+        """A window of about `window` seconds in the main thread, which opens it, then closes and writes it
+        (none while the last one's calls wait for a main thread blocked in C)."""
+        if box["queued"]:
+            return
         in_main_thread(True)
-        if not box["on"]:
-            return None  # other threads, or the program traces itself
         time.sleep(window)
         in_main_thread(False)
-        own1 = time.thread_time()
-        traces = box["traces"] or []
-        box["traces"] = None
-        sites = {}
-        for trace in traces:  # (domain, size, traceback, ...) on 3.9-3.13
-            if trace[2] and trace[2][0][0] != "<heatlens-memory>":  # not this helper's own
-                sites[trace[2]] = sites.get(trace[2], 0) + trace[1]
-        best = sorted(sites.items(), key=lambda kv: -kv[1])[:top]
-        cpu = (box["cpu1"] - box["cpu0"]) - (own1 - own0)  # the program's, not this thread's
-        return box["t0"], box["t1"], round(cpu, 6), [(size, tb) for tb, size in best]
 
     def drain():
         try:
@@ -125,14 +140,14 @@ def _heatlens_memory_windows():
                 pass
 
     def run():
-        spent, last, began = 0.0, 0.0, time.monotonic()
-        while True:
+        last, began = 0.0, time.monotonic()
+        while not box["dead"]:
             try:
                 if not _os.read(fd, 512):
                     return  # the wrapper is gone
             except OSError:
                 return
-            over = spent - burst - share * time.process_time() - wall_share * (time.monotonic() - began)
+            over = box["spent"] - burst - share * time.process_time() - wall_share * (time.monotonic() - began)
             wait = max(min(0.1, over / (share + wall_share)), last + spacing - time.monotonic())
             if wait > 0:
                 time.sleep(wait)
@@ -144,18 +159,11 @@ def _heatlens_memory_windows():
                 continue
             own = time.thread_time()
             try:
-                found = one_window()
+                one_window()
             except Exception:  # never a traceback in the program's stderr
                 return
-            if found is None:
-                spent += 0.001  # asking costs too: other threads may run for long
-                continue
-            spent += max(0.0, found[2]) + time.thread_time() - own
+            box["spent"] += time.thread_time() - own
             last = time.monotonic()
-            try:
-                _os.write(sink, (repr(found) + "\n").encode("utf-8", "backslashreplace"))
-            except OSError:
-                return
 
     def after_fork_in_child():  # the window's thread is not in the child: neither must its tracing be
         if tracing:

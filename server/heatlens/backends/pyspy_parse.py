@@ -153,6 +153,8 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         child = pid is not None and main_tid is not None and pid != main_tid
         own = child or not launcher  # a child's or an attached process's `-c` is its own code
         frames = _strip_startup(frames) if own else strip_launcher(frames)
+        if any(f == HELPER_FILE for _, f, _, _ in frames):
+            continue  # the memory helper's call run by the main thread between two bytecodes: heatlens's cost
         frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
         if not frames:
             continue  # interpreter start-up or shutdown, before/after the program
