@@ -31,6 +31,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from benchmarks.common import HERE, median
 from heatlens.analysis import leaks
+from heatlens.backends.base import BackendOptions
+from heatlens.options import MEMORY_MODES
 from heatlens.backends.callsite import make_is_outside, paying_line
 
 CORPUS = HERE / "corpus"
@@ -194,7 +196,9 @@ def top_diffs(a: Dist, b: Dist, n: int = 3) -> List[List[object]]:
              round(100 * b.get(k, 0) / tb, 1)] for k in keys]
 
 
-def measure(split: str, quick: bool, only: Optional[List[str]] = None) -> Dict[str, object]:
+def measure(split: str, quick: bool, only: Optional[List[str]] = None, memory: str = "sampled") -> Dict[str, object]:
+    """`memory`: the default mode's memory attribution (the product's default: `sampled`; its allocation
+    windows run in the program, so they are part of what is scored)."""
     rows = []
     started, load = time.time(), [round(x, 1) for x in os.getloadavg()]
     for name, argv, folder in programs(split, quick):
@@ -204,8 +208,8 @@ def measure(split: str, quick: bool, only: Optional[List[str]] = None) -> Dict[s
         row: Dict[str, object] = {"program": name}
         again_lines, again_funcs = austin_dist(argv, folder)  # the reference against itself: sampling noise
         row["noise_line_tv"], row["noise_function_pp"] = tv(again_lines, a_lines), max_pp(again_funcs, a_funcs)
-        for tool, backend in (("default", "auto"), ("agent", "agent")):
-            lines, funcs, result = heatlens_dist(argv, folder, backend)
+        for tool, backend, mode in (("default", "auto", memory), ("agent", "agent", "off")):
+            lines, funcs, result = heatlens_dist(argv, folder, backend, memory=mode)
             row[f"{tool}_backend"] = getattr(getattr(result, "profile", None), "meta", None) and result.profile.meta.backend
             row[f"{tool}_line_tv"] = tv(lines, a_lines)
             row[f"{tool}_function_pp"] = max_pp(funcs, a_funcs)
@@ -214,8 +218,8 @@ def measure(split: str, quick: bool, only: Optional[List[str]] = None) -> Dict[s
         print(f"  {name}: noise TV {row['noise_line_tv']:.3f} / {row['noise_function_pp']:.1f} pp; "
               f"default TV {row['default_line_tv']:.3f} / {row['default_function_pp']:.1f} pp; "
               f"agent TV {row['agent_line_tv']:.3f} / {row['agent_function_pp']:.1f} pp", flush=True)
-    memory = [] if only else measure_memory(quick)
-    return {"split": split, "rows": rows, "memory": memory, "minutes": round((time.time() - started) / 60, 1),
+    memory_rows = [] if only else measure_memory(quick)
+    return {"split": split, "rows": rows, "memory": memory_rows, "default_memory": memory, "minutes": round((time.time() - started) / 60, 1),
             "load_start": load, "load_end": [round(x, 1) for x in os.getloadavg()]}
 
 
@@ -249,6 +253,9 @@ def render(data: Dict[str, object]) -> str:
            f"Split: {data['split']}. Reference: Austin 3.7 (`austin -s -i 1ms`), an exact out-of-process sampler "
            "independent of py-spy. TV = total-variation distance of the line CPU distributions over the program's "
            "own files; pp = largest difference of a function's self-time share.", "",
+           f"Default mode: `--backend auto` (py-spy at 500 Hz) with `--memory {data.get('default_memory', 'off')}`"
+           + (" (the product's default: its allocation windows run in the program, so they are scored too)"
+              if data.get("default_memory", "off") == "sampled" else "") + "; agent: `--memory off`.", "",
            "Noise: a second Austin run against the first (what sampling alone accounts for).", "",
            "| program | noise TV / pp | default backend | default line TV | default function pp | agent line TV | agent function pp |",
            "|---|---|---|---|---|---|---|"]
@@ -295,8 +302,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--split", default="dev", choices=("dev", "holdout", "all"))
     parser.add_argument("--out-dir", default=str(HERE))
     parser.add_argument("--only", default="", help="comma-separated parts of program names (no memory part)")
+    parser.add_argument("--memory", default=BackendOptions().memory, choices=MEMORY_MODES,
+                        help="the default mode's memory attribution (default: the product's default)")
     args = parser.parse_args(argv)
-    data = measure(args.split, args.quick, [o for o in args.only.split(",") if o])
+    data = measure(args.split, args.quick, [o for o in args.only.split(",") if o], args.memory)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"exactness-{args.split}.json").write_text(json.dumps(data, indent=1, default=str))

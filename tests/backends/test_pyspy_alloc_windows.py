@@ -175,3 +175,22 @@ def test_the_helper_does_not_wake_while_the_main_thread_waits_in_c(tmp_path: Pat
     result, _ = run_with_helper(SLEEPER, tmp_path, asks=3)
     assert result.returncode == 0 and result.stderr == b"", result
     assert int(result.stdout) < 60, result.stdout
+
+
+def test_calls_still_queued_when_the_wrapper_goes_are_made_safely(tmp_path: Path) -> None:
+    # the helper queues a window's calls without waiting for them: a main thread blocked in C makes them when it
+    # comes back, maybe after the wrapper has gone and the helper's loop has ended; the calls' C thunks must
+    # still be there then (freed with the helper's loop, the program would jump into freed memory)
+    read_fd, write_fd = os.pipe()
+    env = dict(os.environ, HEATLENS_MEMORY_HELPER=HELPER, HEATLENS_MEMORY_FD=str(read_fd),
+               HEATLENS_MEMORY_OUT=str(tmp_path / "windows.txt"))
+    program = "import gc, time\ntime.sleep(0.5)\ngc.collect()\nprint('done')\n"
+    proc = subprocess.Popen([sys.executable, "-c", PRELUDE + program], pass_fds=(read_fd,), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(read_fd)
+    time.sleep(0.15)  # the program is in its sleep
+    os.write(write_fd, b"w")  # a window: both calls queued while the main thread sleeps
+    time.sleep(0.1)
+    os.close(write_fd)  # the wrapper is gone: the helper's loop ends
+    stdout, stderr = proc.communicate(timeout=30)
+    assert (proc.returncode, stdout, stderr) == (0, b"done\n", b"")

@@ -61,3 +61,20 @@ def test_an_austin_run_that_stopped_early_is_not_complete() -> None:
     assert exactness.complete(whole, cpu=2.1)
     assert not exactness.complete(whole, cpu=7.0)  # it saw 2 s of a 7 s run: the imports only
     assert not exactness.complete("# austin: 3.7.0\n", cpu=0.5)
+
+
+def test_the_default_mode_is_scored_with_the_products_memory_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    # it was scored with memory off, while the product's default runs allocation windows inside the program
+    seen = []
+    monkeypatch.setattr(exactness, "programs", lambda split, quick: [("p", ["p.py"], Path("."))])
+    monkeypatch.setattr(exactness, "austin_dist", lambda argv, folder: ({("p.py", 1): 1.0}, {("p.py", "f"): 1.0}))
+
+    def fake_heatlens(argv, folder, backend, memory="off"):
+        seen.append((backend, memory))
+        return {("p.py", 1): 1.0}, {("p.py", "f"): 1.0}, None
+
+    monkeypatch.setattr(exactness, "heatlens_dist", fake_heatlens)
+    monkeypatch.setattr(exactness, "measure_memory", lambda quick: [])
+    data = exactness.measure("dev", quick=True)
+    assert seen == [("auto", "sampled"), ("agent", "off")] and data["default_memory"] == "sampled"
+    assert "`--memory sampled` (the product's default" in exactness.render(data)

@@ -123,8 +123,10 @@ def _heatlens_memory_windows():
         if box["queued"]:
             return
         in_main_thread(True)
-        time.sleep(window)
-        in_main_thread(False)
+        try:
+            time.sleep(window)
+        finally:  # tracing never stays on
+            in_main_thread(False)
 
     def drain():
         try:
@@ -140,6 +142,13 @@ def _heatlens_memory_windows():
                 pass
 
     def run():
+        try:
+            asks()
+        finally:  # the main thread may still have a call to make: its C thunk (in `calls`) must outlive it
+            while box["queued"]:
+                time.sleep(0.01)
+
+    def asks():
         last, began = 0.0, time.monotonic()
         while not box["dead"]:
             try:
