@@ -34,6 +34,7 @@ from heatlens.analysis import leaks
 from heatlens.backends.base import BackendOptions
 from heatlens.options import MEMORY_MODES
 from heatlens.backends.callsite import make_is_outside, paying_line
+from heatlens.backends.pyspy_parse import parse_frame
 
 CORPUS = HERE / "corpus"
 # pyperformance benchmarks that need nothing beyond pyperf, with pyperf loop counts for ~2.3 s a value here (3
@@ -133,26 +134,52 @@ def complete(text: str, cpu: float) -> bool:
     return sampled > 0 and sampled >= 0.5 * cpu
 
 
+def paused_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
+    """(line CPU, function self CPU) from `py-spy record` run by hand at 500 Hz, pausing the program for each
+    read: every stack is one moment's. Austin and a non-pausing py-spy read a stack while the program runs, and
+    tear stacks of calls that last microseconds (a callee with a caller that has moved on)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "raw.txt"
+        subprocess.run([str(Path(sys.executable).parent / "py-spy"), "record", "-f", "raw", "-r", "500",
+                        "--full-filenames", "-o", str(out), "--", sys.executable, *argv], cwd=folder,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        text = out.read_text(errors="replace") if out.is_file() else ""
+    rows = []
+    for row in text.splitlines():
+        stack, _, count = row.rpartition(" ")
+        frames = [parse_frame(f) for f in stack.split(";") if f]
+        rows.append(([(f, q, ln) for q, f, ln, native in frames if not native], int(count) / 500 if count.isdigit() else 0))
+    return _charged(rows, argv[0], folder)
+
+
 def parse_austin(text: str, script: str, folder: Path) -> Tuple[Dist, Dist]:
     """(line CPU, function self CPU) of Austin's output, charged by heatlens' call-site rule."""
-    lines: Dist = defaultdict(float)
-    funcs: Dist = defaultdict(float)
-    is_outside = make_is_outside((os.path.dirname(os.path.abspath(script)),))  # the script's folder: the program
+    rows = []
     for row in text.splitlines():
         if not row or row.startswith("#"):
             continue
         stack, _, metric = row.rpartition(" ")
         frames = [f.rsplit(":", 2) for f in stack.split(";")[2:]]  # P<pid>;T<tid>;frames...
         frames = [(_austin_path(f[0], folder), f[1], int(f[2])) for f in frames if len(f) == 3 and f[2].isdigit()]
-        if not frames or not metric.isdigit():
-            continue  # nothing Austin could resolve (no line)
+        if metric.isdigit():
+            rows.append((frames, int(metric) / 1e6))
+    return _charged(rows, script, folder)
+
+
+def _charged(rows: List[Tuple[List[Tuple[str, str, int]], float]], script: str, folder: Path) -> Tuple[Dist, Dist]:
+    """Stacks [(file, function, line) root→leaf] with their seconds, charged by heatlens' call-site rule."""
+    lines: Dist = defaultdict(float)
+    funcs: Dist = defaultdict(float)
+    is_outside = make_is_outside((os.path.dirname(os.path.abspath(script)),))  # the script's folder: the program
+    for frames, seconds in rows:
+        if not frames or seconds <= 0:
+            continue  # nothing the sampler could resolve (no line)
         if frames[0][0].startswith(("<frozen site>", "<frozen importlib")):
             continue  # the interpreter starting, before the program runs: heatlens leaves it out the same way
         file, func, line = frames[-1]
-        seconds = int(metric) / 1e6
         funcs[function_key(file, func, is_outside)] += seconds
         # the line that pays, as heatlens paints it: the leaf when it is the program's, else the innermost
-        # line of the program's own code that called into the library (computed here from Austin's stacks)
+        # line of the program's own code that called into the library (computed here from the stacks)
         payer = (file, line) if not is_outside(file) else paying_line([(f, ln) for f, _, ln in frames], is_outside)
         if payer is not None and payer[0].startswith(str(folder)):
             lines[payer] += seconds
@@ -208,12 +235,15 @@ def measure(split: str, quick: bool, only: Optional[List[str]] = None, memory: s
         row: Dict[str, object] = {"program": name}
         again_lines, again_funcs = austin_dist(argv, folder)  # the reference against itself: sampling noise
         row["noise_line_tv"], row["noise_function_pp"] = tv(again_lines, a_lines), max_pp(again_funcs, a_funcs)
+        p_lines, p_funcs = paused_dist(argv, folder)
+        row["austin_vs_paused_line_tv"] = tv(a_lines, p_lines)
         for tool, backend, mode in (("default", "auto", memory), ("agent", "agent", "off")):
             lines, funcs, result = heatlens_dist(argv, folder, backend, memory=mode)
             row[f"{tool}_backend"] = getattr(getattr(result, "profile", None), "meta", None) and result.profile.meta.backend
             row[f"{tool}_line_tv"] = tv(lines, a_lines)
             row[f"{tool}_function_pp"] = max_pp(funcs, a_funcs)
             row[f"{tool}_top_functions"], row[f"{tool}_top_lines"] = top_diffs(funcs, a_funcs), top_diffs(lines, a_lines)
+            row[f"{tool}_vs_paused_line_tv"], row[f"{tool}_vs_paused_function_pp"] = tv(lines, p_lines), max_pp(funcs, p_funcs)
         rows.append(row)
         print(f"  {name}: noise TV {row['noise_line_tv']:.3f} / {row['noise_function_pp']:.1f} pp; "
               f"default TV {row['default_line_tv']:.3f} / {row['default_function_pp']:.1f} pp; "
@@ -257,14 +287,23 @@ def render(data: Dict[str, object]) -> str:
            + (" (the product's default: its allocation windows run in the program, so they are scored too)"
               if data.get("default_memory", "off") == "sampled" else "") + "; agent: `--memory off`.", "",
            "Noise: a second Austin run against the first (what sampling alone accounts for).", "",
-           "| program | noise TV / pp | default backend | default line TV | default function pp | agent line TV | agent function pp |",
-           "|---|---|---|---|---|---|---|"]
+           "Paused: `py-spy record` at 500 Hz without `--nonblocking`, run by hand: each stack is read while the "
+           "program is stopped, so it is one moment's (Austin reads while the program runs, and tears the stacks of "
+           "calls that last microseconds).", "",
+           "| program | noise TV / pp | default backend | default line TV | default function pp | agent line TV "
+           "| agent function pp | vs paused: Austin TV | vs paused: default TV / pp |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    nan = float("nan")
     for r in rows:  # type: ignore[union-attr]
-        out.append(f"| {r['program']} | {r.get('noise_line_tv', float('nan')):.3f} / {r.get('noise_function_pp', float('nan')):.1f} "
+        out.append(f"| {r['program']} | {r.get('noise_line_tv', nan):.3f} / {r.get('noise_function_pp', nan):.1f} "
                    f"| {r['default_backend']} | {r['default_line_tv']:.3f} | {r['default_function_pp']:.1f} "
-                   f"| {r['agent_line_tv']:.3f} | {r['agent_function_pp']:.1f} |")
+                   f"| {r['agent_line_tv']:.3f} | {r['agent_function_pp']:.1f} | {r.get('austin_vs_paused_line_tv', nan):.3f} "
+                   f"| {r.get('default_vs_paused_line_tv', nan):.3f} / {r.get('default_vs_paused_function_pp', nan):.1f} |")
+    for label, key in (("Austin vs paused", "austin_vs_paused_line_tv"), ("default vs paused", "default_vs_paused_line_tv")):
+        tvs = [v for v in (r.get(key, nan) for r in rows) if v == v]  # type: ignore[union-attr]
+        if tvs:
+            out.append(f"\n**{label}**: line TV median {median(tvs):.3f}, worst {max(tvs):.3f}")
     for tool in ("noise", "default", "agent"):
-        nan = float("nan")
         tvs = [v for v in (r.get(f"{tool}_line_tv", nan) for r in rows) if v == v]  # type: ignore[union-attr]
         pps = [v for v in (r.get(f"{tool}_function_pp", nan) for r in rows) if v == v]  # type: ignore[union-attr]
         if tvs:

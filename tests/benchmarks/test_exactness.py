@@ -78,3 +78,17 @@ def test_the_default_mode_is_scored_with_the_products_memory_default(monkeypatch
     data = exactness.measure("dev", quick=True)
     assert seen == [("auto", "sampled"), ("agent", "off")] and data["default_memory"] == "sampled"
     assert "`--memory sampled` (the product's default" in exactness.render(data)
+
+
+def test_the_paused_reference_reads_the_program_s_lines(tmp_path: Path) -> None:
+    from heatlens.backends.pyspy import find_pyspy
+
+    if find_pyspy() is None:
+        pytest.skip("py-spy is not installed")
+    script = tmp_path / "prog.py"
+    script.write_text("import json\n\ndef work():\n    for _ in range(40000):\n        json.dumps({'a': [1, 2, 3]})\n\n"
+                      "work()\n")
+    lines, funcs = exactness.paused_dist([str(script)], tmp_path)
+    # json's time is charged to the program's line that called it, as heatlens paints it
+    assert max(lines, key=lines.get) == (str(script), 5), lines
+    assert sum(lines.values()) > 0.05 and funcs
