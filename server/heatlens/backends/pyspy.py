@@ -2,8 +2,8 @@
 
 py-spy is a binary in the daemon's environment (not the target's): it reads the target's memory, so each
 line's time is where the CPU really was (an in-process signal handler only runs at the interpreter's check
-points, which moves time to the ends of loop bodies and into callers: docs/architecture.md). py-spy pauses
-the target for each read, so that the stack it reads is one moment's (see DEFAULT_RATE).
+points, which moves time to the ends of loop bodies and into callers: docs/architecture.md). Sampling is
+non-blocking (the target is never paused) at the run's interval.
 
 The target runs under a tiny stdlib-only launcher (pyspy_launcher.py, `-c`) that records its pid, exit
 status and own CPU time in `out_dir` (its frames are stripped from the stacks); py-spy runs under a
@@ -36,7 +36,6 @@ from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_r
     strip_launcher,
 )
 from heatlens.defaults import DEFAULT_INTERVAL
-from heatlens.interpreter import interpreter_version, version_tuple
 from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 
 OUTPUT = "pyspy.txt"
@@ -54,11 +53,6 @@ NOTES = [
     "Exact lines: py-spy samples from outside the process, so each line's time is where the CPU was.",
     "py-spy does not split Python from native time (without --native): line CPU is reported as Python.",
 ]
-TORN_NOTE = (
-    "Python 3.9/3.10: py-spy reads the stacks while the program runs (pausing it for each read made every thread "
-    "start and exit ~10x slower there), so the stack of a call that lasts microseconds can be torn: part of its "
-    "time may show on its caller's line. Python 3.11+ is read paused."
-)
 MEMORY_NOTE = (
     "Memory per line: resident-memory steps (2 MiB) read from outside, each charged to the line running when "
     "it was seen, or, where short allocation samples (tracemalloc for a few ms while memory grows, in the "
@@ -76,21 +70,10 @@ def find_pyspy() -> Optional[str]:
     return shutil.which("py-spy")
 
 
-# Samples per second at the shared default interval (1 ms, the in-process samplers'). py-spy pauses the program
-# for each read (no --nonblocking): read while it runs, a stack of calls that last microseconds is torn (a
-# callee read before its caller moved on to another line, a caller read after its callee returned), which put
-# whole functions on their callers' call lines: line TV 0.37-0.51 on pyperformance's chaos, deltablue and
-# nqueens against the same reads made in a pause (benchmarks/EXACTNESS.md). Each pause costs the program
-# ~0.1-0.4 ms, so 250 Hz: TV within sampling noise of 500 Hz, half its cost. Any other --interval is used as given.
-DEFAULT_RATE = 250
-
-
-def pauses_for_reads(python: str) -> bool:
-    """Pause the program for each read, except on Python 3.9/3.10: there a paused read made thread start and
-    exit ~10x slower (a ThreadPool made 300 times: 2.2 s alone, 25 s paused, 2.3 s unpaused; 3.11-3.13 as
-    alone, benchmarks/RELIABILITY.md). An interpreter that cannot be asked is read paused."""
-    version = version_tuple(interpreter_version(python))
-    return not version or version[:2] >= (3, 11)
+# Samples per second at the shared default interval (1 ms, the in-process samplers'): py-spy's CPU grows with
+# the rate (~90 µs a sample) and so does the program's slowdown, while line TV vs Austin did not get worse
+# at 500 Hz on the blind corpus (benchmarks/PYSPY_RATE.md). Any other --interval is used as given.
+DEFAULT_RATE = 500
 
 
 def _rate(options: BackendOptions) -> int:
@@ -111,9 +94,7 @@ class PySpyBackend(Backend):
         if binary is None:
             raise BackendUnavailable(*_missing())
         rate = str(_rate(options))
-        record = [binary, "record", "-f", "raw", "-r", rate, "--full-filenames", "-t"]  # paused reads: DEFAULT_RATE
-        if not pauses_for_reads(python):
-            record.append("--nonblocking")
+        record = [binary, "record", "-f", "raw", "-r", rate, "--nonblocking", "--full-filenames", "-t"]
         if options.children:
             record.append("--subprocesses")
         return [
@@ -153,8 +134,6 @@ class PySpyBackend(Backend):
         profile.meta = meta
         meta.sample_interval = 1.0 / rate
         meta.notes.extend(n for n in NOTES if n not in meta.notes)
-        if meta.interpreter and not pauses_for_reads(meta.interpreter) and TORN_NOTE not in meta.notes:
-            meta.notes.append(TORN_NOTE)
         if exit_code is not None:
             profile.extras["target_exit_code"] = exit_code
         if not profile.stacks and exit_code is None:
