@@ -280,9 +280,9 @@ def render(data: Dict[str, object]) -> str:
     rows = data["rows"]  # type: ignore[index]
     # memory: transient kinds compare the line's peak, the others what it kept at the end
     out = ["# Exactness of the default mode", "",
-           f"Split: {data['split']}. Reference: Austin 3.7 (`austin -s -i 1ms`), an exact out-of-process sampler "
-           "independent of py-spy. TV = total-variation distance of the line CPU distributions over the program's "
-           "own files; pp = largest difference of a function's self-time share.", "",
+           f"Split: {data['split']}. Reference: Austin 3.7 (`austin -s -i 1ms`), an out-of-process sampler "
+           "independent of py-spy (it reads while the program runs: see Paused below). TV = total-variation "
+           "distance of the line CPU distributions over the program's own files; pp = largest difference of a function's self-time share.", "",
            f"Default mode: `--backend auto` (py-spy at 500 Hz) with `--memory {data.get('default_memory', 'off')}`"
            + (" (the product's default: its allocation windows run in the program, so they are scored too)"
               if data.get("default_memory", "off") == "sampled" else "") + "; agent: `--memory off`.", "",
