@@ -144,9 +144,12 @@ def _heatlens_memory_windows():
     def run():
         try:
             asks()
-        finally:  # the main thread may still have a call to make: its C thunk (in `calls`) must outlive it
-            while box["queued"]:
-                time.sleep(0.01)
+        finally:  # parked for good: a main thread blocked in C makes the calls still queued when it comes back,
+            # even from inside one a thread switch may end this one, and their C thunks (in `calls`) must outlive
+            # it (freed with this loop, the program jumped into freed memory: a test)
+            park = _thread.allocate_lock()
+            park.acquire()
+            park.acquire()
 
     def asks():
         last, began = 0.0, time.monotonic()
