@@ -34,6 +34,7 @@ from heatlens.analysis import leaks
 from heatlens.backends.base import BackendOptions
 from heatlens.options import MEMORY_MODES
 from heatlens.backends.callsite import make_is_outside, paying_line
+from heatlens.backends.pyspy import find_pyspy
 from heatlens.backends.pyspy_parse import parse_frame
 
 CORPUS = HERE / "corpus"
@@ -140,7 +141,7 @@ def paused_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
     tear stacks of calls that last microseconds (a callee with a caller that has moved on)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "raw.txt"
-        subprocess.run([str(Path(sys.executable).parent / "py-spy"), "record", "-f", "raw", "-r", "500",
+        subprocess.run([find_pyspy() or "py-spy", "record", "-f", "raw", "-r", "500",
                         "--full-filenames", "-o", str(out), "--", sys.executable, *argv], cwd=folder,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
         text = out.read_text(errors="replace") if out.is_file() else ""
