@@ -35,7 +35,7 @@ from heatlens.backends.base import BackendOptions
 from heatlens.options import MEMORY_MODES
 from heatlens.backends.callsite import make_is_outside, paying_line
 from heatlens.backends.pyspy import find_pyspy
-from heatlens.backends.pyspy_parse import parse_frame
+from heatlens.backends.pyspy_parse import parse_frame, parse_raw_line, records
 
 CORPUS = HERE / "corpus"
 # pyperformance benchmarks that need nothing beyond pyperf, with pyperf loop counts for ~2.3 s a value here (3
@@ -146,10 +146,9 @@ def paused_dist(argv: List[str], folder: Path) -> Tuple[Dist, Dist]:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
         text = out.read_text(errors="replace") if out.is_file() else ""
     rows = []
-    for row in text.splitlines():
-        stack, _, count = row.rpartition(" ")
-        frames = [parse_frame(f) for f in stack.split(";") if f]
-        rows.append(([(f, q, ln) for q, f, ln, native in frames if not native], int(count) / 500 if count.isdigit() else 0))
+    for names, count in filter(None, map(parse_raw_line, records(text))):
+        frames = [parse_frame(n) for n in names if n]
+        rows.append(([(f, q, ln) for q, f, ln, native in frames if not native], count / 500))
     return _charged(rows, argv[0], folder)
 
 
@@ -224,7 +223,8 @@ def top_diffs(a: Dist, b: Dist, n: int = 3) -> List[List[object]]:
              round(100 * b.get(k, 0) / tb, 1)] for k in keys]
 
 
-def measure(split: str, quick: bool, only: Optional[List[str]] = None, memory: str = "sampled") -> Dict[str, object]:
+def measure(split: str, quick: bool, only: Optional[List[str]] = None,
+            memory: str = BackendOptions().memory) -> Dict[str, object]:
     """`memory`: the default mode's memory attribution (the product's default: `sampled`; its allocation
     windows run in the program, so they are part of what is scored)."""
     rows = []

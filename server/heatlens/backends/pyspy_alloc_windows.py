@@ -144,9 +144,10 @@ def _heatlens_memory_windows():
     def run():
         try:
             asks()
-        finally:  # parked for good: a main thread blocked in C makes the calls still queued when it comes back,
-            # even from inside one a thread switch may end this one, and their C thunks (in `calls`) must outlive
-            # it (freed with this loop, the program jumped into freed memory: a test)
+        finally:  # parked for good, never ended: a main thread blocked in C makes the calls still queued when
+            # it comes back, and their C thunks (in `calls`, freed with this thread) must outlive them; waiting
+            # for the queue to empty is not enough: a thread switch inside a call's return could end this thread
+            # first (freed, the program jumped into freed memory: a test)
             park = _thread.allocate_lock()
             park.acquire()
             park.acquire()

@@ -95,8 +95,10 @@ class Guard:
         reaper runs in its forked child instead of starting another interpreter (reaper.py's --inline)."""
         loop = asyncio.get_running_loop()
         self.argv0 = argv[0] if argv else ""
-        waiting = _hand_over(prestart.take(), prestart.config_message(
-            list(argv), dict(env), cwd, limit_bytes or 0, cleanup_dir or "-", inline))
+        waiting = prestart.take()
+        if waiting is not None:
+            waiting = _hand_over(waiting, prestart.config_message(
+                list(argv), dict(env), cwd, limit_bytes or 0, cleanup_dir or "-", inline))
         if waiting is not None:  # started while the CLI imported (prestart.py), now running this
             proc, ctl_w, st_r = waiting
             try:
@@ -185,10 +187,8 @@ class Guard:
                 pass
 
 
-def _hand_over(waiting: Optional[prestart.Started], config: bytes) -> Optional[prestart.Started]:
-    """`waiting` once it has been sent the run; None (its pipes closed) without one, or if it is gone."""
-    if waiting is None:
-        return None
+def _hand_over(waiting: prestart.Started, config: bytes) -> Optional[prestart.Started]:
+    """`waiting` once it has been sent the run; None (its pipes closed) if it is gone."""
     _, ctl_w, st_r = waiting
     try:
         while config:
