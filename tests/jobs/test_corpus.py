@@ -22,8 +22,8 @@ PROGRAMS = sorted(p.name for p in CORPUS.glob("*.py"))
 def test_corpus_program(name: str) -> None:
     path = str(CORPUS / name)
     source = (CORPUS / name).read_text()
-    # 2 kHz: the lightest hot label (memo_scores' span_weight, ~4 % of a 0.4 s run) had a handful of samples at the
-    # default 500 Hz, sometimes too few for the confidence gate
+    # 2 kHz: the lightest hot labels (~4-11 % of a 0.4 s run) have a handful of samples at the default 500 Hz,
+    # sometimes too few for the confidence gate
     profile, _ = profile_file(path, interval=0.0005)
     findings = findings_of(profile, path, source, probe=True)
     s = score(path, source, findings)
