@@ -4,9 +4,10 @@
 
 For every program (the blind corpus in benchmarks/corpus/attribution/, and pyperformance's benchmarks run as
 pyperf workers), one run each of: heatlens' default mode (through its runner, backend `auto`), the in-process
-agent (the fallback, for comparison), and Austin 3.7 (`austin -s`), an exact out-of-process sampler that shares
-no code with py-spy. Per program:
-- line TV: total-variation distance between the tool's and Austin's CPU distributions over the program's own
+agent (the fallback, for comparison), Austin 3.7 (`austin -s`), an out-of-process sampler that shares no code
+with py-spy, and twice `py-spy record` pausing the program for each read (the exact reference: Austin, reading
+while the program runs, tears the stacks of calls that last microseconds). Per program, against each reference:
+- line TV: total-variation distance between the tool's and the reference's CPU distributions over the program's own
   lines (0 = the same, 1 = disjoint; two runs of one exact sampler differ by sampling noise alone);
 - function pp: the largest difference, in percentage points, between the two self-time shares of any function.
 Memory: the corpus's memory programs print their truth (`GROUND_TRUTH {line: MB}`); the error is per line.
@@ -34,7 +35,7 @@ from heatlens.analysis import leaks
 from heatlens.backends.base import BackendOptions
 from heatlens.options import MEMORY_MODES
 from heatlens.backends.callsite import make_is_outside, paying_line
-from heatlens.backends.pyspy import find_pyspy
+from heatlens.backends.pyspy import DEFAULT_RATE, find_pyspy
 from heatlens.backends.pyspy_parse import parse_frame, parse_raw_line, records
 
 CORPUS = HERE / "corpus"
@@ -238,6 +239,8 @@ def measure(split: str, quick: bool, only: Optional[List[str]] = None,
         row["noise_line_tv"], row["noise_function_pp"] = tv(again_lines, a_lines), max_pp(again_funcs, a_funcs)
         p_lines, p_funcs = paused_dist(argv, folder)
         row["austin_vs_paused_line_tv"] = tv(a_lines, p_lines)
+        again_lines, again_funcs = paused_dist(argv, folder)  # the exact reference against itself
+        row["paused_noise_line_tv"], row["paused_noise_function_pp"] = tv(again_lines, p_lines), max_pp(again_funcs, p_funcs)
         for tool, backend, mode in (("default", "auto", memory), ("agent", "agent", "off")):
             lines, funcs, result = heatlens_dist(argv, folder, backend, memory=mode)
             row[f"{tool}_backend"] = getattr(getattr(result, "profile", None), "meta", None) and result.profile.meta.backend
@@ -245,6 +248,7 @@ def measure(split: str, quick: bool, only: Optional[List[str]] = None,
             row[f"{tool}_function_pp"] = max_pp(funcs, a_funcs)
             row[f"{tool}_top_functions"], row[f"{tool}_top_lines"] = top_diffs(funcs, a_funcs), top_diffs(lines, a_lines)
             row[f"{tool}_vs_paused_line_tv"], row[f"{tool}_vs_paused_function_pp"] = tv(lines, p_lines), max_pp(funcs, p_funcs)
+            row[f"{tool}_vs_paused_top_functions"] = top_diffs(funcs, p_funcs)
         rows.append(row)
         print(f"  {name}: noise TV {row['noise_line_tv']:.3f} / {row['noise_function_pp']:.1f} pp; "
               f"default TV {row['default_line_tv']:.3f} / {row['default_function_pp']:.1f} pp; "
@@ -270,57 +274,61 @@ def measure_memory(quick: bool) -> List[Dict[str, object]]:
             kept = 0.0 if got is None else got.mem_net_mb
             peak = 0.0 if got is None else got.mem_peak_mb
             transient = spec["kind"] in ("peak_transient", "churn")
+            # the peak for every kind: the programs free everything when main() returns, so a kept line that is
+            # right keeps 0 at the end (as benchmarks/memory_bench.py scores it)
             out.append({"program": path.stem, "line": int(line), "kind": spec["kind"],
                         "truth_mb": spec.get("peak_transient_mb", spec["mb"]) if transient else spec["mb"],
-                        "measured_mb": round(peak if transient else kept, 1), "kept_mb": round(kept, 1),
+                        "measured_mb": round(peak, 1), "kept_mb": round(kept, 1),
                         "leak_found": int(line) in leaking})
     return out
 
 
 def render(data: Dict[str, object]) -> str:
     rows = data["rows"]  # type: ignore[index]
-    # memory: transient kinds compare the line's peak, the others what it kept at the end
     out = ["# Exactness of the default mode", "",
            f"Split: {data['split']}. Reference: Austin 3.7 (`austin -s -i 1ms`), an out-of-process sampler "
            "independent of py-spy (it reads while the program runs: see Paused below). TV = total-variation "
            "distance of the line CPU distributions over the program's own files; pp = largest difference of a function's self-time share.", "",
-           f"Default mode: `--backend auto` (py-spy at 500 Hz) with `--memory {data.get('default_memory', 'off')}`"
+           f"Default mode: `--backend auto` (py-spy at {DEFAULT_RATE} Hz, paused reads on 3.11+) with `--memory {data.get('default_memory', 'off')}`"
            + (" (the product's default: its allocation windows run in the program, so they are scored too)"
               if data.get("default_memory", "off") == "sampled" else "") + "; agent: `--memory off`.", "",
            "Noise: a second Austin run against the first (what sampling alone accounts for).", "",
-           "Paused: `py-spy record` at 500 Hz without `--nonblocking`, run by hand: each stack is read while the "
-           "program is stopped, so it is one moment's (Austin reads while the program runs, and tears the stacks of "
-           "calls that last microseconds).", "",
+           "Paused (the exact reference): `py-spy record` at 500 Hz without `--nonblocking`, run by hand: each stack "
+           "is read while the program is stopped, so it is one moment's (Austin reads while the program runs, and "
+           "tears the stacks of calls that last microseconds). Its noise: a second paused run against the first.", "",
            "| program | noise TV / pp | default backend | default line TV | default function pp | agent line TV "
-           "| agent function pp | vs paused: Austin TV | vs paused: default TV / pp |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "| agent function pp | vs paused: Austin TV | vs paused: default TV / pp | paused noise TV / pp |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     nan = float("nan")
     for r in rows:  # type: ignore[union-attr]
         out.append(f"| {r['program']} | {r.get('noise_line_tv', nan):.3f} / {r.get('noise_function_pp', nan):.1f} "
                    f"| {r['default_backend']} | {r['default_line_tv']:.3f} | {r['default_function_pp']:.1f} "
                    f"| {r['agent_line_tv']:.3f} | {r['agent_function_pp']:.1f} | {r.get('austin_vs_paused_line_tv', nan):.3f} "
-                   f"| {r.get('default_vs_paused_line_tv', nan):.3f} / {r.get('default_vs_paused_function_pp', nan):.1f} |")
-    for label, key in (("Austin vs paused", "austin_vs_paused_line_tv"), ("default vs paused", "default_vs_paused_line_tv")):
+                   f"| {r.get('default_vs_paused_line_tv', nan):.3f} / {r.get('default_vs_paused_function_pp', nan):.1f} "
+                   f"| {r.get('paused_noise_line_tv', nan):.3f} / {r.get('paused_noise_function_pp', nan):.1f} |")
+    for label, key in (("Austin vs paused", "austin_vs_paused_line_tv"),):
         tvs = [v for v in (r.get(key, nan) for r in rows) if v == v]  # type: ignore[union-attr]
         if tvs:
             out.append(f"\n**{label}**: line TV median {median(tvs):.3f}, worst {max(tvs):.3f}")
-    for tool in ("noise", "default", "agent"):
+    for tool in ("paused_noise", "default_vs_paused", "agent_vs_paused", "noise", "default", "agent"):
         tvs = [v for v in (r.get(f"{tool}_line_tv", nan) for r in rows) if v == v]  # type: ignore[union-attr]
         pps = [v for v in (r.get(f"{tool}_function_pp", nan) for r in rows) if v == v]  # type: ignore[union-attr]
         if tvs:
             out.append(f"\n**{tool}**: line TV median {median(tvs):.3f}, worst {max(tvs):.3f}; function pp median "
                        f"{median(pps):.1f}, worst {max(pps):.1f}; programs within 5 pp: {sum(p <= 5 for p in pps)}/{len(pps)}")
-    out += ["", "## By corpus (default mode; noise = Austin against itself)", "",
-            "| corpus | programs | line TV median / worst | noise TV median / worst | function within 5 pp |",
-            "|---|---|---|---|---|"]
+    out += ["", "## By corpus (default mode; noise = the reference against itself)", "",
+            "| corpus | reference | programs | line TV median / worst | noise TV median / worst | function within 5 pp |",
+            "|---|---|---|---|---|---|"]
     for label, part in (("blind attribution corpus", [r for r in rows if not r["program"].startswith("pyperf:")]),
                         ("pyperformance", [r for r in rows if r["program"].startswith("pyperf:")])):
-        tvs = [r["default_line_tv"] for r in part if r["default_line_tv"] == r["default_line_tv"]]
-        noise = [r["noise_line_tv"] for r in part if r["noise_line_tv"] == r["noise_line_tv"]]
-        pps = [r["default_function_pp"] for r in part if r["default_function_pp"] == r["default_function_pp"]]
-        if tvs and noise:
-            out.append(f"| {label} | {len(part)} | {median(tvs):.3f} / {max(tvs):.3f} | {median(noise):.3f} / "
-                       f"{max(noise):.3f} | {sum(p <= 5 for p in pps)}/{len(pps)} |")
+        for reference, tool, noise_key in (("paused py-spy", "default_vs_paused", "paused_noise"),
+                                           ("Austin", "default", "noise")):
+            tvs = [v for v in (r.get(f"{tool}_line_tv", nan) for r in part) if v == v]
+            noise = [v for v in (r.get(f"{noise_key}_line_tv", nan) for r in part) if v == v]
+            pps = [v for v in (r.get(f"{tool}_function_pp", nan) for r in part) if v == v]
+            if tvs and noise:
+                out.append(f"| {label} | {reference} | {len(part)} | {median(tvs):.3f} / {max(tvs):.3f} | "
+                           f"{median(noise):.3f} / {max(noise):.3f} | {sum(p <= 5 for p in pps)}/{len(pps)} |")
     if data.get("minutes") is not None:
         out.append(f"\nRun: {data['minutes']} min; load average (1/5/15 min) {data.get('load_start')} at the start, "
                    f"{data.get('load_end')} at the end.")
@@ -328,8 +336,9 @@ def render(data: Dict[str, object]) -> str:
     if mem:
         out += ["", "## Memory per line (default mode)", "",
                 "Truth: requested bytes (`sys.getsizeof`, checked with tracemalloc); measured: resident memory, so "
-                "allocator rounding adds to small objects. Transient kinds (peak, churn) compare the line's peak, "
-                "the others what it kept at the end.", "",
+                "allocator rounding adds to small objects. Measured is the line's peak (the programs free everything "
+                "when main() returns, so a kept line that is right keeps 0 at the end). The scored memory "
+                "benchmark is `benchmarks/memory_bench.py` (MEMORY.md).", "",
                 "| program | line | kind | truth MB | measured MB | kept at end | leak reported |", "|---|---|---|---|---|---|---|"]
         out += [f"| {m['program']} | {m['line']} | {m['kind']} | {m['truth_mb']} | {m['measured_mb']} | {m['kept_mb']} "  # type: ignore[index]
                 f"| {'yes' if m['leak_found'] else 'no'} |" for m in mem]

@@ -25,7 +25,7 @@ SEPARATE = ("heatlens.backends._agent", "heatlens.jobs._pytest_plugin")
 # are the base that every layer may use. The runner hands a backend's output to its adapter, so `run`
 # sits on `backends`; the store keeps model objects only, so every layer above the model may save a run.
 LAYERS: Tuple[Tuple[str, ...], ...] = (
-    ("model", "classify", "version", "defaults", "prestart"),
+    ("model", "classify", "version", "defaults", "prestart", "interpreter"),
     ("backends",),
     ("run",),
     ("store",),

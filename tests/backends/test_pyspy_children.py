@@ -22,10 +22,13 @@ needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None or not pyspy_childre
                                  reason="py-spy binary not installed, or /proc lists no children here")
 
 
-def test_a_childs_record_has_its_own_output_and_its_children() -> None:
+def test_a_childs_record_has_its_own_output_and_its_children_and_never_pauses_it() -> None:
+    # a child's unbuffered output has no launcher to make its writes whole: a pause could cut one short
     record = ["py-spy", "record", "-r", "250", "--subprocesses", "-o", "/out/pyspy.txt", "-t"]
-    assert pyspy_children.child_record(record, "/out", 42) == [
-        "py-spy", "record", "-r", "250", "-t", "--subprocesses", "-o", "/out/pyspy-child-42.txt", "--pid", "42"]
+    expected = ["py-spy", "record", "-r", "250", "-t", "--subprocesses", "--nonblocking", "-o", "/out/pyspy-child-42.txt",
+                "--pid", "42"]
+    assert pyspy_children.child_record(record, "/out", 42) == expected
+    assert pyspy_children.child_record(record[:2] + ["--nonblocking"] + record[2:], "/out", 42) == expected
 
 
 def test_the_programs_py_spy_runs_without_subprocesses_where_children_are_listed(tmp_path: Path) -> None:

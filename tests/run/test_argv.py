@@ -26,12 +26,6 @@ def test_resolve_interpreter_default_path_and_name(tmp_path):
         argv.resolve_interpreter("heatlens-no-such-python-3.99")
 
 
-def test_interpreter_version_of_another_path(tmp_path):
-    link = tmp_path / "py"
-    link.symlink_to(sys.executable)
-    assert argv.interpreter_version(str(link)) == "%d.%d.%d" % sys.version_info[:3]
-    assert argv.interpreter_version(str(tmp_path / "missing")) == ""
-
 
 def test_build_env_order_and_additions():
     base = {"PATH": "/bin", "PYTHONPATH": "/user/lib", "KEEP": "1", "OVER": "base"}

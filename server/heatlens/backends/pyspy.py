@@ -2,8 +2,8 @@
 
 py-spy is a binary in the daemon's environment (not the target's): it reads the target's memory, so each
 line's time is where the CPU really was (an in-process signal handler only runs at the interpreter's check
-points, which moves time to the ends of loop bodies and into callers: docs/architecture.md). Sampling is
-non-blocking (the target is never paused) at the run's interval.
+points, which moves time to the ends of loop bodies and into callers: docs/architecture.md). On CPython 3.11+
+py-spy pauses the target for each read, so that the stack it reads is one moment's (see DEFAULT_RATE).
 
 The target runs under a tiny stdlib-only launcher (pyspy_launcher.py, `-c`) that records its pid, exit
 status and own CPU time in `out_dir` (its frames are stripped from the stacks); py-spy runs under a
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_r
     strip_launcher,
 )
 from heatlens.defaults import DEFAULT_INTERVAL
+from heatlens.interpreter import interpreter_version, version_tuple
 from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 
 OUTPUT = "pyspy.txt"
@@ -43,6 +45,8 @@ STATUS = "pyspy-status.txt"
 MEMORY = "pyspy-memory.json"  # written by the wrapper
 WINDOWS = "pyspy-windows.txt"  # written by the program's allocation-window helper
 ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr, kept there by the wrapper
+LOG_FILE = "pyspy-log.txt"  # py-spy's stdout (banner, last words), kept there by the wrapper
+FAILED_READS_NOTED = 0.01  # share of reads py-spy could not make above which a run says so
 REQUIREMENT = "py-spy==0.4.3"
 # Daemon side: py-spy's own output away from the program's stdout, memory steps read on exact lines, and the
 # target's exit status as its own.
@@ -53,6 +57,11 @@ NOTES = [
     "Exact lines: py-spy samples from outside the process, so each line's time is where the CPU was.",
     "py-spy does not split Python from native time (without --native): line CPU is reported as Python.",
 ]
+TORN_NOTE = (
+    "Python 3.9/3.10: py-spy reads the stacks while the program runs (pausing it for each read made every thread "
+    "start and exit ~10x slower there), so the stack of a call that lasts microseconds can be torn or dropped: "
+    "part of its time may show on its caller's line. Python 3.11+ is read paused."
+)
 MEMORY_NOTE = (
     "Memory per line: resident-memory steps (2 MiB) read from outside, each charged to the line running when "
     "it was seen, or, where short allocation samples (tracemalloc for a few ms while memory grows, in the "
@@ -70,10 +79,22 @@ def find_pyspy() -> Optional[str]:
     return shutil.which("py-spy")
 
 
-# Samples per second at the shared default interval (1 ms, the in-process samplers'): py-spy's CPU grows with
-# the rate (~90 µs a sample) and so does the program's slowdown, while line TV vs Austin did not get worse
-# at 500 Hz on the blind corpus (benchmarks/PYSPY_RATE.md). Any other --interval is used as given.
-DEFAULT_RATE = 500
+# Samples per second at the shared default interval (1 ms, the in-process samplers'). py-spy pauses the program
+# for each read (no --nonblocking): read while it runs, a stack of calls that last microseconds is torn (a
+# callee read before its caller moved on to another line, a caller read after its callee returned) or fails
+# and is dropped (a quarter of the reads on pyperformance's chaos), which put whole functions on their callers'
+# call lines: line TV 0.28-0.59 on chaos, deltablue, hexiom, nqueens and pyflate against the same reads made in
+# a pause (benchmarks/EXACTNESS-dev.md). Each pause costs the program ~0.1-0.4 ms, so 250 Hz: TV within
+# sampling noise of 500 Hz, half its cost. Any other --interval is used as given.
+DEFAULT_RATE = 250
+
+
+def pauses_for_reads(python: str) -> bool:
+    """Pause the program for each read, except on Python 3.9/3.10: there a paused read made thread start and
+    exit ~10x slower (a ThreadPool made 300 times: 2.2 s alone, 25 s paused, 2.3 s unpaused; 3.11-3.13 as
+    alone, benchmarks/RELIABILITY.md). An interpreter that cannot be asked is read paused."""
+    version = version_tuple(interpreter_version(python))
+    return not version or version[:2] >= (3, 11)
 
 
 def _rate(options: BackendOptions) -> int:
@@ -94,7 +115,9 @@ class PySpyBackend(Backend):
         if binary is None:
             raise BackendUnavailable(*_missing())
         rate = str(_rate(options))
-        record = [binary, "record", "-f", "raw", "-r", rate, "--nonblocking", "--full-filenames", "-t"]
+        record = [binary, "record", "-f", "raw", "-r", rate, "--full-filenames", "-t"]  # paused reads: DEFAULT_RATE
+        if not pauses_for_reads(python):
+            record.append("--nonblocking")
         if options.children:
             record.append("--subprocesses")
         return [
@@ -134,6 +157,13 @@ class PySpyBackend(Backend):
         profile.meta = meta
         meta.sample_interval = 1.0 / rate
         meta.notes.extend(n for n in NOTES if n not in meta.notes)
+        if meta.interpreter and not pauses_for_reads(meta.interpreter) and TORN_NOTE not in meta.notes:
+            meta.notes.append(TORN_NOTE)
+        read, failed = read_counts(out_dir)
+        if failed > FAILED_READS_NOTED * (read + failed):
+            meta.notes.append(
+                f"py-spy could not read {failed:,} of {read + failed:,} stacks ({failed / (read + failed):.0%}): a "
+                "stack that changed while it was read is left out, so deep or short-lived calls may count less.")
         if exit_code is not None:
             profile.extras["target_exit_code"] = exit_code
         if not profile.stacks and exit_code is None:
@@ -164,6 +194,17 @@ def spy_errors(out_dir: Path) -> str:
     except OSError:
         return ""
     return " ".join(text.split())[:300]
+
+
+def read_counts(out_dir: Path) -> Tuple[int, int]:
+    """(stacks read, stacks py-spy could not read) from its last words ("Samples: N Errors: M"); (0, 0) when
+    it said none."""
+    try:
+        text = (out_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0, 0
+    found = re.search(r"Samples: (\d+) Errors: (\d+)", text)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[float]]:

@@ -20,6 +20,7 @@ CHILD_POLL = 0.02  # seconds between looks for new children during the first sec
 CHILD_POLL_LATER = 0.05  # ... and after it (each look reads one small file per thread of the program)
 CHILD_OUTPUT = "pyspy-child-%d.txt"
 SUBPROCESSES = "--subprocesses"
+NONBLOCKING = "--nonblocking"
 
 
 def children_listed(pid):
@@ -54,16 +55,18 @@ def is_python(pid, python_exe):
 
 
 def child_record(record, out_dir, pid):
-    """The program's `py-spy record ...` for one child: its own output file, its children included."""
+    """The program's `py-spy record ...` for one child: its own output file, its children included, read
+    without pausing: a child's unbuffered output has no launcher's whole writes (pyspy_launcher.py), and a
+    pause can cut its write to a full pipe short."""
     args, skip = [], False
     for a in record:
         if skip:
             skip = False
         elif a in ("-o", "--output"):
             skip = True
-        elif a != SUBPROCESSES:
+        elif a not in (SUBPROCESSES, NONBLOCKING):
             args.append(a)
-    return args + [SUBPROCESSES, "-o", os.path.join(out_dir, CHILD_OUTPUT % pid), "--pid", str(pid)]
+    return args + [SUBPROCESSES, NONBLOCKING, "-o", os.path.join(out_dir, CHILD_OUTPUT % pid), "--pid", str(pid)]
 
 
 class ChildSpies:

@@ -1,4 +1,4 @@
-import os, runpy, sys; _m = os.environ.pop("HEATLENS_MEMORY_HELPER", ""); exec(_m and compile(_m, "<heatlens-memory>", "exec"), {})
+import os, runpy, sys; _m = os.environ.pop("HEATLENS_MEMORY_HELPER", ""); exec(_m and compile(_m, "<heatlens-memory>", "exec"), {}); _s = os.environ.pop("HEATLENS_STDIO", ""); exec(_s and compile(_s, "<heatlens-stdio>", "exec"), {})
 _st, _rate, _kind, _value = sys.argv[1:5]
 def _status(code):
     cpu = ""

@@ -20,6 +20,7 @@ from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
 
 LAUNCHER = (Path(__file__).parent / "pyspy_launcher.py").read_text(encoding="utf-8")
 HELPER_FILE = "<heatlens-memory>"
+STDIO_FILE = "<heatlens-stdio>"  # the launcher's whole writes: the program's own write, charged to its line
 UNREADABLE = "<unreadable>"  # a frame whose file name py-spy read as garbage (the stress suite, 3.13)
 
 PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
@@ -155,6 +156,7 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         frames = _strip_startup(frames) if own else strip_launcher(frames)
         if any(f == HELPER_FILE for _, f, _, _ in frames):
             continue  # the memory helper's call run by the main thread between two bytecodes: heatlens's cost
+        frames = [f for f in frames if f[1] != STDIO_FILE]
         frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
         if not frames:
             continue  # interpreter start-up or shutdown, before/after the program

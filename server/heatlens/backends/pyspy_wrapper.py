@@ -49,7 +49,8 @@ WINDOW_RISE = 1 << 20  # resident growth since the last request that asks for an
 # allocates, traced throughout, would look slower)
 HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_alloc_windows.py")
 HELPER_FILE = "<heatlens-memory>"  # the helper's frames: never the program's line
-LOG_FILE = "pyspy-log.txt"
+WHOLE_WRITES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "whole_writes.py")
+LOG_FILE = "pyspy-log.txt"  # read back by pyspy.py (`read_counts`)
 ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr: shown only when it could not attach
 
 
@@ -238,6 +239,7 @@ def main(argv):
     if ptrace_scope() == 1 and os.geteuid() != 0:
         env["HEATLENS_TRACER_PID"] = str(os.getpid())  # Yama: py-spy is our child, not the target's ancestor
     windows_read, windows_write = helper_env(env, out_dir) if memory else (None, None)
+    env["HEATLENS_STDIO"] = _source(WHOLE_WRITES)  # whole writes of unbuffered output: py-spy pauses the program
     target = subprocess.Popen(target_argv, pass_fds=tuple(fd for fd in (go_read, windows_read) if fd is not None), env=env)
     os.close(go_read)
     if windows_read is not None:
@@ -307,12 +309,21 @@ def main(argv):
     return code
 
 
+def _source(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def helper_env(env, out_dir):
     """The allocation-window helper for the launcher: its source, its request pipe and its output file, in
     `env`; (read end for the program, write end for the poller), or (None, None) without the helper."""
+    source = _source(HELPER)
+    if not source:
+        return None, None
     try:
-        with open(HELPER, encoding="utf-8") as f:
-            source = f.read()
         read_fd, write_fd = os.pipe()
     except OSError:
         return None, None

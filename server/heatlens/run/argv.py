@@ -1,7 +1,7 @@
 """Pure building of what the target process gets: interpreter, argv, environment, and pre-flight checks.
 
-Nothing here starts a process (except `interpreter_version`, which asks the interpreter once and caches
-the answer). The target never goes through a shell: argv lists only.
+Nothing here starts a process (`interpreter_version`, from heatlens/interpreter.py, asks the interpreter
+once and caches the answer). The target never goes through a shell: argv lists only.
 
 Environment of the child, in order of precedence (later wins):
 1. the caller's `os.environ` (the user's own environment, unchanged);
@@ -20,14 +20,13 @@ Environment of the child, in order of precedence (later wins):
 from __future__ import annotations
 
 import fnmatch
-import functools
 import os
 import shutil
-import subprocess
 import sys
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from heatlens.backends.base import Target
+from heatlens.interpreter import interpreter_version  # noqa: F401  (the runner asks it through here)
 from heatlens.model import Failure, FailureKind
 
 RUN_TOKEN_VAR = "HEATLENS_RUN_TOKEN"
@@ -61,30 +60,6 @@ def resolve_interpreter(python: str, cwd: Optional[str] = None) -> str:
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         raise InterpreterNotFound(f"the interpreter {path} does not exist or is not executable")
     return path
-
-
-def _interpreter_key(python: str) -> Tuple[str, float]:
-    try:
-        return python, os.stat(python).st_mtime
-    except OSError:
-        return python, 0.0
-
-
-@functools.lru_cache(maxsize=32)
-def _version_of(key: Tuple[str, float]) -> str:
-    probe = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
-    try:
-        out = subprocess.run([key[0], "-I", "-c", probe], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
-def interpreter_version(python: str) -> str:
-    """"3.11.7" for `python` ("" when it cannot be asked); cached per (path, mtime)."""
-    if os.path.abspath(python) == os.path.abspath(sys.executable):
-        return "%d.%d.%d" % sys.version_info[:3]
-    return _version_of(_interpreter_key(python))
 
 
 def merge_pythonpath(front: str, user: Optional[str]) -> str:

@@ -87,6 +87,7 @@ async def attach(pid: int, duration: Optional[float] = None, cancel: Optional[as
                    cwd=cwd, project_root=os.path.abspath(project_root or cwd), pid=pid, started_at=time.time())
     with tempfile.TemporaryDirectory(prefix="heatlens-attach-") as tmp:
         out = Path(tmp) / OUTPUT
+        # never paused: a running service's writes have no launcher to make them whole (backends/whole_writes.py)
         argv = [binary, "record", "--pid", str(pid), "-f", "raw", "-r", str(rate), "--nonblocking", "--full-filenames",
                 "-t", "-o", str(out)]
         started = time.monotonic()
