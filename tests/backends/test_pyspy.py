@@ -122,7 +122,7 @@ def test_command_runs_the_launcher_under_pyspy_under_the_wrapper(tmp_path: Path)
     assert quiet[3] == "0" and "--subprocesses" not in quiet
 
 
-def test_python_3_9_and_3_10_are_read_without_pausing_and_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_3_9_and_3_10_are_read_without_pausing_and_each_run_says_how_it_was_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # paused reads made thread start and exit ~10x slower there (a ThreadPool made 300 times: 2.2 s -> 25 s)
     if pyspy.find_pyspy() is None:
         pytest.skip("py-spy is not installed")
@@ -137,6 +137,7 @@ def test_python_3_9_and_3_10_are_read_without_pausing_and_say_so(tmp_path: Path,
     for python, torn in (("/py310", True), ("/py311", False)):
         profile = pyspy.PySpyBackend().read(tmp_path, RunMeta(interpreter=python))
         assert (pyspy.TORN_NOTE in profile.meta.notes) is torn
+        assert (pyspy.PAUSED_NOTE in profile.meta.notes) is not torn  # with the pauses' own bias
 
 
 def test_stacks_py_spy_could_not_read_are_counted_in_the_notes(tmp_path: Path) -> None:

@@ -62,6 +62,11 @@ TORN_NOTE = (
     "start and exit ~10x slower there), so the stack of a call that lasts microseconds can be torn or dropped: "
     "part of its time may show on its caller's line. Python 3.11+ is read paused."
 )
+PAUSED_NOTE = (
+    "Read paused (Python 3.11+): py-spy stops the program for each read, so each stack is one moment's. A stop "
+    "lands where a system call ends if one ends first: a line that makes one every few microseconds (an unbuffered "
+    "print or a CPU-clock read in a tight loop) can show part of the time of the lines run just before it."
+)
 MEMORY_NOTE = (
     "Memory per line: resident-memory steps (2 MiB) read from outside, each charged to the line running when "
     "it was seen, or, where short allocation samples (tracemalloc for a few ms while memory grows, in the "
@@ -157,8 +162,9 @@ class PySpyBackend(Backend):
         profile.meta = meta
         meta.sample_interval = 1.0 / rate
         meta.notes.extend(n for n in NOTES if n not in meta.notes)
-        if meta.interpreter and not pauses_for_reads(meta.interpreter) and TORN_NOTE not in meta.notes:
-            meta.notes.append(TORN_NOTE)
+        if meta.interpreter:
+            note = PAUSED_NOTE if pauses_for_reads(meta.interpreter) else TORN_NOTE
+            meta.notes.extend([note] if note not in meta.notes else [])
         read, failed = read_counts(out_dir)
         if failed > FAILED_READS_NOTED * (read + failed):
             meta.notes.append(
