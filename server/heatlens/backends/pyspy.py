@@ -36,16 +36,16 @@ from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_r
     program_line,
     strip_launcher,
 )
+# what the wrapper writes: py-spy's stderr and stdout (its last words), memory steps, the helper's windows
+from heatlens.backends.pyspy_wrapper import ERR_FILE, LOG_FILE
+from heatlens.backends.pyspy_wrapper import MEMORY_FILE as MEMORY
+from heatlens.backends.pyspy_wrapper import WINDOWS_FILE as WINDOWS
 from heatlens.defaults import DEFAULT_INTERVAL
 from heatlens.interpreter import interpreter_version, version_tuple
 from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 
 OUTPUT = "pyspy.txt"
 STATUS = "pyspy-status.txt"
-MEMORY = "pyspy-memory.json"  # written by the wrapper
-WINDOWS = "pyspy-windows.txt"  # written by the program's allocation-window helper
-ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr, kept there by the wrapper
-LOG_FILE = "pyspy-log.txt"  # py-spy's stdout (banner, last words), kept there by the wrapper
 FAILED_READS_NOTED = 0.01  # share of reads py-spy could not make above which a run says so
 REQUIREMENT = "py-spy==0.4.3"
 # Daemon side: py-spy's own output away from the program's stdout, memory steps read on exact lines, and the

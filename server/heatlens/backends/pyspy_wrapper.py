@@ -50,7 +50,7 @@ WINDOW_RISE = 1 << 20  # resident growth since the last request that asks for an
 HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_alloc_windows.py")
 HELPER_FILE = "<heatlens-memory>"  # the helper's frames: never the program's line
 WHOLE_WRITES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "whole_writes.py")
-LOG_FILE = "pyspy-log.txt"  # read back by pyspy.py (`read_counts`)
+LOG_FILE = "pyspy-log.txt"  # py-spy's stdout: pyspy.py reads its last words (`read_counts`)
 ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr: shown only when it could not attach
 
 
