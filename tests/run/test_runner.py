@@ -243,3 +243,35 @@ async def test_timeout_keeps_what_the_agent_recorded():
     assert sum(s.samples for s in lines) > 0  # the busy loop was sampled before the kill
     # the runner's SIGTERM (before its SIGKILL) let the agent write its final profile
     assert any("stopped by SIGTERM" in n for n in result.profile.meta.notes), result.profile.meta.notes
+
+
+REFUSING_PYSPY = '''#!{python}
+import sys
+sys.stderr.write("Error: Failed to suspend process\\nCaused by:\\n    EPERM: Operation not permitted\\n")
+sys.exit(1)
+'''
+
+
+@pytest.mark.parametrize("backend", ["auto", "pyspy"])
+def test_a_sampler_refused_at_run_time_falls_back_to_the_agent_under_auto(tmp_path, monkeypatch, backend) -> None:
+    # ptrace denied only when py-spy tries (a container's seccomp, a debugger or strace on heatlens): the wrapper
+    # crashed ("the backend crashed"), then said "the target ran to the end" of a program that never started
+    from heatlens.backends import pyspy
+
+    fake = tmp_path / "py-spy"
+    fake.write_text(REFUSING_PYSPY.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(pyspy, "find_pyspy", lambda: str(fake))
+    ran = tmp_path / "ran.txt"
+    prog = tmp_path / "prog.py"
+    prog.write_text(f"with open({str(ran)!r}, 'a') as f:\n    f.write('ran\\n')\nprint('done')\n")
+    result = profile_target_sync(Target("script", str(prog), cwd=str(tmp_path)), RunOptions(backend=backend, timeout=60))
+    if backend == "pyspy":  # asked for by name: no other backend, and a failure that says what happened
+        assert result.failure.kind is FailureKind.BACKEND_FAILED and not ran.exists()
+        assert "could not attach" in result.failure.message and "ran to the end" not in result.failure.message
+        return
+    assert result.failure.ok, result.failure.message
+    assert ran.read_text() == "ran\n" and result.stdout == "done\n"  # run once, by the agent
+    assert result.profile is not None and result.profile.meta.backend == "agent"
+    note = result.profile.meta.notes[0]
+    assert note.startswith("Lines are approximate: the exact sampler could not attach") and "EPERM" in note

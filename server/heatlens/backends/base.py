@@ -80,6 +80,11 @@ class BackendOutputError(Exception):
     """The backend wrote nothing usable."""
 
 
+class SamplerRefused(BackendOutputError):
+    """The sampler could not attach, so the program was never started (it waits for the sampler): `auto` may
+    run it again under the in-process fallback."""
+
+
 class Backend(abc.ABC):
     name: ClassVar[str]
     #: importable module that must exist in the target interpreter ("" if none is needed)

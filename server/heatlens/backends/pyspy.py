@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from heatlens.backends.callsite import program_dirs
-from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, Target
+from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, SamplerRefused, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_memory import attribute, read_windows
@@ -151,6 +151,8 @@ class PySpyBackend(Backend):
             text = (out_dir / OUTPUT).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             said = spy_errors(out_dir)
+            if pid is None and said:  # the launcher never let the program start: py-spy could not read it
+                raise SamplerRefused(f"py-spy could not attach to the program, which was not started; py-spy said: {said}") from exc
             raise BackendOutputError(
                 "py-spy wrote no profile: it could not attach to the program (it cannot sample programs "
                 "that end within ~20 ms, and needs permission to read the target's memory; see its stderr)"

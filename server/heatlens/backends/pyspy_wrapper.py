@@ -266,7 +266,8 @@ def main(argv):
         spy_err.close()
         if poller is not None:
             poller.stop.set()
-            poller.join(1.0)
+            if poller.is_alive():  # not started when py-spy could not attach
+                poller.join(1.0)
             with open(os.path.join(out_dir, MEMORY_FILE), "w") as f:
                 json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES, "t0": poller.t0,
                            "error": poller.error, "paused": round(poller.paused, 4)}, f)
@@ -287,11 +288,9 @@ def main(argv):
     while not ready.wait(0.05) and spy.poll() is None:
         pass
     if not ready.is_set():
-        target.kill()  # py-spy could not attach: its stderr says why (passed on); the program did not run
+        target.kill()  # py-spy could not attach: its stderr (ERR_FILE) says why; the program did not run
         target.wait()
         finish()
-        with open(os.path.join(out_dir, ERR_FILE), "rb") as f:
-            os.write(2, f.read())
         return 0
     if poller is not None:
         poller.start()

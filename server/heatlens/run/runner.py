@@ -23,6 +23,7 @@ from heatlens.backends.base import (
     BackendOptions,
     BackendOutputError,
     BackendUnavailable,
+    SamplerRefused,
     Target,
     UnsupportedTarget,
 )
@@ -162,9 +163,32 @@ async def profile_target(
     if cancel is not None and cancel.is_set():
         return early(Failure(FailureKind.CANCELLED, f"The run of {target.display} was cancelled before it started."))
 
+    try:
+        return await _run_in_temp_dir(t, target, options, backend, python, meta, phase, cancel)
+    except SamplerRefused as exc:  # the program never started: `auto` runs it under the in-process fallback
+        if options.backend not in ("", "auto"):
+            return early(Failure(FailureKind.BACKEND_FAILED, f"The {backend.name} backend could not run "
+                                 f"{target.display}: {exc}. Try another backend; the default (auto) falls back "
+                                 "to the in-process agent where the exact sampler cannot attach."))
+        from heatlens import backends
+
+        fallback = backends.get_backend(backends.FALLBACK_BACKEND)
+        meta.backend, meta.notes = fallback.name, [*meta.notes, refused_note(str(exc))]
+        return await _run_in_temp_dir(t, target, options, fallback, python, meta, phase, cancel)
+
+
+def refused_note(why: str) -> str:
+    """The report's note (and the editor's caveat) when the exact sampler was refused at run time."""
+    said = why.split("py-spy said: ", 1)[-1].split(" Stack backtrace")[0].strip()
+    return (f"Lines are approximate: the exact sampler could not attach to the program (py-spy said: {said}), so "
+            "the in-process agent measured this run; it can move time to the end of loop bodies and into callers")
+
+
+async def _run_in_temp_dir(t: Target, original: Target, options: RunOptions, backend: Backend, python: str,
+                           meta: RunMeta, phase: PhaseCallback, cancel: Optional[asyncio.Event]) -> RunResult:
     out_dir = Path(tempfile.mkdtemp(prefix="heatlens-run-"))
     try:
-        return await _run(t, target, options, backend, python, out_dir, meta, phase, cancel)
+        return await _run(t, original, options, backend, python, out_dir, meta, phase, cancel)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
@@ -239,6 +263,9 @@ async def _read(
     profile: Optional[Profile] = None
     try:
         profile = await reading
+    except SamplerRefused:
+        if failure.ok:  # the program never ran: profile_target decides what follows
+            raise
     except BackendOutputError as exc:
         failure = backend_failed(failure, backend.name, str(exc))
     except Exception as exc:  # an adapter bug must not lose the run's outcome
