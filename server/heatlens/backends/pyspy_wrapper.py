@@ -6,11 +6,11 @@
   `py-spy record --pid` on it; once py-spy says it is sampling, the program goes. So the program's own
   stdout/stderr are untouched (py-spy's banner, warnings and errors go to log files), and the
   wrapper, its parent, sees how it ended: an exit code, os._exit, or a signal (which the wrapper then dies of).
-- Memory on exact lines (MEMORY=1): a thread polls the target's resident memory (/proc/PID/statm) every
-  millisecond; when it rose by a step (MiB), `py-spy dump` reads the line executing at that moment, from
-  outside, and the step is charged to it (a fall is recorded without a read: frees go back to the newest
-  allocations; the target is stopped for a read only in a fast rise, within a budget). An in-process sampler cannot do this: a large allocation holds the
-  GIL until it is done, so whatever it sees afterwards is a later line.
+- Memory on exact lines (MEMORY=1): a thread polls the target's memory (/proc/PID/statm) every millisecond;
+  when resident memory rose by a step (MiB), `py-spy dump` reads the line executing then, from outside, and the
+  step is charged to it (frees, unread, go back to the newest allocations; the target is stopped for a read in a
+  fast rise or a new large block, within a budget). An in-process sampler cannot do this: a large allocation
+  holds the GIL until it is done, so whatever it sees afterwards is a later line.
 - Which line allocated (MEMORY=1): while resident memory rises, the poller asks the program's helper thread
   (pyspy_alloc_windows.py, run by the launcher) to trace allocations for a few milliseconds; its windows say
   which lines allocated what stayed alive (pyspy_memory.py weighs the steps with them).
@@ -29,24 +29,23 @@ import time
 STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
+NEW_BLOCK = 4 << 20  # mapped this much more than made resident within one poll: a new large block (BlockFill)
 MAX_DEFERRED = 3  # reads that found the thread blocked before a step is charged to where it blocks
 POLL = 0.001  # seconds between two looks at the resident memory while it changes
 CALM_POLL = 0.004  # ... once it has not changed for CALM: fewer wake-ups, which can land on the program's core
 CALM = 0.02
 PAUSE_BUDGET = 0.06  # seconds of stops allowed at any time, plus PAUSE_SHARE of the time elapsed
 PAUSE_SHARE = 0.015
-# the target is stopped for a read only in a fast rise (FAST_BYTES within FAST_SPAN seconds: a large buffer being
-# filled, which may be over before an unstopped read), at most every MIN_FRESH seconds; not for slow growth (the
-# allocation windows say whose it is)
+# the target is stopped for a read in a fast rise (FAST_BYTES within FAST_SPAN seconds: a buffer being filled, which
+# may be over before an unstopped read), at most every MIN_FRESH s; not for slow growth (allocation windows tell)
 FAST_BYTES = 2 << 20  # 400 MB/s: a memset or memcpy, not a Python loop making small objects
 FAST_SPAN = 0.005
 MIN_FRESH = 0.1
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
 WINDOWS_FILE = "pyspy-windows.txt"  # the helper's allocation windows
-WINDOW_RISE = 1 << 20  # resident growth since the last request that asks for an allocation window (a program
-# that barely grows gets none: a window lasts until the main thread's next bytecode, so a long C call that
-# allocates, traced throughout, would look slower)
+WINDOW_RISE = 1 << 20  # resident growth since the last request that asks for an allocation window (none where
+# it barely grows: a window lasts until the main thread's next bytecode, so a long C call would look slower)
 HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_alloc_windows.py")
 HELPER_FILE = "<heatlens-memory>"  # the helper's frames: never the program's line
 WHOLE_WRITES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "whole_writes.py")
@@ -76,6 +75,24 @@ def leaf_frames(dump, pid):
             or next((t for t in threads if t.get("os_thread_id") == pid), threads[0]))
     frames = [[f.get("name", ""), f.get("filename", ""), int(f.get("line") or 0)] for f in reversed(pick["frames"])]
     return pick.get("thread_name") or "", frames, bool(pick.get("active") or pick.get("owns_gil"))
+
+
+class BlockFill:
+    """The newest large block being made resident, seen as memory mapped ahead of resident memory: malloc maps a
+    large allocation by itself, one C call on one line fills it (b"x" * n); two back to back grow without a pause."""
+
+    def __init__(self):
+        self.left = 0  # bytes of it not yet resident
+        self.changed = False  # a block was mapped or became full since the last read of the line
+
+    def see(self, mapped, resident):
+        """One poll's change of mapped and resident bytes."""
+        if mapped - resident >= NEW_BLOCK:
+            self.left, self.changed = mapped - resident, True
+        elif self.left:
+            self.left = max(0, self.left - max(resident, 0))
+            if self.left <= STEP_BYTES // 2:
+                self.left, self.changed = 0, True
 
 
 class MemoryPoller(threading.Thread):
@@ -111,14 +128,24 @@ class MemoryPoller(threading.Thread):
         finally:
             os.close(fd)
 
-    def _rss(self, fd):
-        return int(os.pread(fd, 128, 0).split()[1]) * self.page
+    def _sizes(self, fd, quiet=False):
+        """(virtual, resident) bytes of the target (`quiet`: None once it is gone)."""
+        try:
+            fields = os.pread(fd, 128, 0).split()
+            return int(fields[0]) * self.page, int(fields[1]) * self.page
+        except (OSError, ValueError, IndexError):
+            if quiet:
+                return None
+            raise
 
     def _poll(self, pid, fd):
         try:
-            base = prev = self._rss(fd)
+            vms, base = self._sizes(fd)
         except (OSError, ValueError, IndexError):
             return
+        prev = base
+        fill = BlockFill()
+        read_in_fill = False  # the last read was made while a large block was being filled
         last_read = last_point = last_rise = last_stop = -1.0
         deferred = 0
         asked = base  # resident memory when an allocation window was last asked for
@@ -127,7 +154,7 @@ class MemoryPoller(threading.Thread):
         seen = base
         while not self.stop.wait(POLL if now - last_change < CALM else CALM_POLL):
             try:
-                rss = self._rss(fd)
+                prev_vms, (vms, rss) = vms, self._sizes(fd)
             except (OSError, ValueError, IndexError):
                 return  # the target ended
             now = time.monotonic() - self.t0
@@ -139,13 +166,18 @@ class MemoryPoller(threading.Thread):
             if now - last_point >= SERIES_GAP:
                 self.series.append([round(now, 4), rss])
                 last_point = now
+            fill.see(vms - prev_vms, rss - prev)
             rising, prev = rss > prev, rss
             asked = min(asked, rss)
             if rss - asked >= WINDOW_RISE and self.windows_fd is not None:
                 self._ask_window()
                 asked = rss
-            if rising and self.events and self.events[-1][3] and now - last_rise <= RUN_GAP and now - last_read < MIN_GAP:
-                self.events[-1][4] += rss - base  # the growth that was read goes on: same line
+            # the growth that was read goes on: the same allocation, so the same line (a block that was being
+            # filled when read: until it is full, one C call, however long the program waits for a core; other
+            # growth: while it rises without a pause, for MIN_GAP)
+            if (rising and not fill.changed and self.events and self.events[-1][3]
+                    and (read_in_fill or (now - last_rise <= RUN_GAP and now - last_read < MIN_GAP))):
+                self.events[-1][4] += rss - base
                 self.events[-1][7] = round(now, 4)  # ... until now
                 base = rss
             if rising:
@@ -153,7 +185,8 @@ class MemoryPoller(threading.Thread):
             if abs(rss - base) < STEP_BYTES:
                 continue
             rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
-            fast = rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH
+            # stopped for (within the budget): a fast rise, and always the start of a new block (its line maps it)
+            fast = (rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
             if now - last_read < MIN_GAP and not fast:  # a fast rise may be over before MIN_GAP: read it now
                 continue
             if read_status(self.status)[1] not in (None, -1):
@@ -162,7 +195,7 @@ class MemoryPoller(threading.Thread):
                 self.events.append([round(now, 4), rss - base, "", []])
                 base = rss
                 continue
-            stopped, (thread, frames, active) = self._read_line(pid, now, fast)
+            stopped, (thread, frames, active), sizes = self._read_line(pid, fd, now, fast)
             last_stop = now if stopped else last_stop
             gap = now - last_read  # short: this step continues the previous one
             last_read = time.monotonic() - self.t0
@@ -171,11 +204,9 @@ class MemoryPoller(threading.Thread):
             if not frames or (not active and not stopped and deferred < MAX_DEFERRED):
                 deferred += 1
                 continue
-            deferred = 0
-            try:
-                after = prev = self._rss(fd)
-            except (OSError, ValueError, IndexError):
-                after = rss
+            deferred, fill.changed, read_in_fill = 0, False, fill.left > 0
+            vms, after = sizes or (vms, rss)
+            prev = after
             # what changed up to the trigger (a free comes first, whatever it was), and while the line was read
             self.events.append([round(now, 4), rss - base, thread, frames, after - rss, round(gap, 4), stopped,
                                 round(time.monotonic() - self.t0, 4)])
@@ -190,19 +221,20 @@ class MemoryPoller(threading.Thread):
         except OSError:
             self.windows_fd = None  # the program closed its end
 
-    def _read_line(self, pid, now, fast=True):
-        """(stopped, stack running now). Reading takes ~20 ms (py-spy starts, finds the interpreter): at the
+    def _read_line(self, pid, fd, now, fast=True):
+        """(stopped, stack running now, (mapped, resident) bytes once read: while still stopped, as the program
+        may run a while before the poller does once it goes on; None when gone). Reading takes ~20 ms (py-spy starts, finds the interpreter): at the
         start of a fast rise, while the pause budget lasts, the target is stopped first, so that the line read
         is the one that grew, not one after it. The budget keeps the pauses to a few percent of the run."""
         if not fast or self.paused > PAUSE_BUDGET + PAUSE_SHARE * now:
-            return False, self._stack(pid)
+            return False, self._stack(pid), self._sizes(fd, quiet=True)
         start = time.monotonic()
         try:
             os.kill(pid, signal.SIGSTOP)
         except OSError:
-            return False, (None, [], False)
+            return False, (None, [], False), None
         try:
-            return True, self._stack(pid)
+            return True, self._stack(pid), self._sizes(fd, quiet=True)
         finally:
             try:
                 os.kill(pid, signal.SIGCONT)
@@ -220,11 +252,8 @@ class MemoryPoller(threading.Thread):
 
 
 def ptrace_scope():
-    try:
-        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
-            return int(f.read().strip() or 0)
-    except (OSError, ValueError):
-        return 0
+    text = _source("/proc/sys/kernel/yama/ptrace_scope").strip()
+    return int(text) if text.isdigit() else 0
 
 
 def main(argv):
