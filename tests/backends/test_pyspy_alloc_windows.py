@@ -64,14 +64,43 @@ def test_asked_while_memory_grows_it_names_the_line_that_keeps_memory(tmp_path: 
     result, windows = run_with_helper(KEEPER, tmp_path)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, "no window written"
-    kept = {}
-    for start, end, cpu, sites in windows:
+    kept, halfway = {}, {}
+    for start, end, cpu, sites, t_mid, mid_sites in windows:
         assert before <= start <= end <= time.monotonic() and cpu <= end - start + 0.01
+        assert t_mid is None or start <= t_mid <= end
         for size, traceback in sites:
             kept[traceback[0]] = kept.get(traceback[0], 0) + size
+        for size, traceback in mid_sites:
+            halfway[traceback[0]] = halfway.get(traceback[0], 0) + size
     top = max(kept, key=kept.get)
     assert top == ("<string>", 9), kept  # `-c` code: the helper's own file never appears
     assert not any(f == "<heatlens-memory>" for f, _ in kept)
+    assert 0 < halfway[top] < kept[top]  # what a line keeps grows through a window
+
+
+CHURNER = """
+import hashlib
+KEPT = []
+for i in range(3000):
+    rows = [str(j) * 40 for j in range(400)]  # line 6: ~40 KB alive for a while, then dropped
+    hashlib.sha256("".join(rows).encode()).digest()
+    KEPT.append(bytes(2000) + b"y")  # line 8: kept
+"""
+
+
+def test_the_lines_whose_memory_was_temporary_are_left_out_of_the_windows(tmp_path: Path) -> None:
+    # a slow leak beside churn (benchmarks' slow_leak_memo): at their ends, windows saw the churn lines keep more
+    # than the leak, so its growth went to them (and they got leak findings); what was alive at the middle too
+    # is temporary
+    from heatlens.backends.pyspy_memory import read_windows
+
+    result, windows = run_with_helper(CHURNER, tmp_path, asks=60)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    text = "\n".join(repr(w) for w in windows)
+    alive_at_ends = {tb[0][1] for w in windows for _, tb in w[3]}
+    assert {6, 8} <= alive_at_ends, windows  # both seen alive at window ends
+    kept = {site for w in read_windows(text, 0.0, lambda frames: ("p", frames[0][2])) for site in w[3]}
+    assert ("p", 8) in kept and ("p", 6) not in kept, kept
 
 
 def test_the_program_sees_no_extra_thread_and_its_output_is_unchanged(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@
 # made in small pieces between heavy computation is read on the computing line. So, while memory grows (the
 # wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread has the main thread trace
 # allocations for a few milliseconds with tracemalloc and append, per window, the lines that allocated what was
-# still alive at its end:
-#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...]))   one line per window
+# still alive at its end, and at its middle (a temporary is alive at any moment, what a line keeps grows):
+#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid))
 # (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
 # used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
 # `share` of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
@@ -85,36 +85,44 @@ def _heatlens_memory_windows():
         box["on"] = False
         tracing.clear()
         own = time.thread_time()
+        t_mid, mid = box.pop("mid", (None, ()))
+        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), by_line(traces), t_mid, by_line(mid))
+        _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
+        box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
+
+    def by_line(traces):
         sites = {}
         for trace in traces:  # (domain, size, traceback, ...) on 3.9-3.13
             if trace[2] and trace[2][0][0] != "<heatlens-memory>":  # not this helper's own
                 sites[trace[2]] = sites.get(trace[2], 0) + trace[1]
-        best = sorted(sites.items(), key=lambda kv: -kv[1])[:top]
-        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), [(size, tb) for tb, size in best])
-        _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
-        box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
+        return [(size, tb) for tb, size in sorted(sites.items(), key=lambda kv: -kv[1])[:top]]
 
-    def in_main(start):
+    def mid_window():
+        if box["on"]:
+            box["mid"] = (time.monotonic(), _tracemalloc._get_traces())
+
+    def in_main(kind):
         box["queued"] -= 1
         try:
-            open_window() if start else close_window()
+            (close_window, open_window, mid_window)[kind]()
         except BaseException:  # never a traceback in the program's stderr; no more windows
             box["dead"] = True
         return 0
 
     calls = []
 
-    def in_main_thread(start):
-        """Have the main thread run in_main(start) between two bytecodes (a main thread blocked in C runs it
+    def in_main_thread(kind):
+        """Have the main thread run in_main(kind) between two bytecodes (a main thread blocked in C runs it
         when it comes back)."""
         if not calls:
             import ctypes
 
-            kind = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-            calls.extend([kind(lambda _: in_main(False)), kind(lambda _: in_main(True)), ctypes.pythonapi.Py_AddPendingCall])
-            calls[2].argtypes, calls[2].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
+            thunk = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+            calls.extend([thunk(lambda _: in_main(0)), thunk(lambda _: in_main(1)), thunk(lambda _: in_main(2)),
+                          ctypes.pythonapi.Py_AddPendingCall])
+            calls[3].argtypes, calls[3].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
         box["queued"] += 1
-        while calls[2](calls[int(start)], None) != 0:  # the queue is full: wait
+        while calls[3](calls[kind], None) != 0:  # the queue is full: wait
             time.sleep(0.001)
 
     def one_window():
@@ -122,11 +130,13 @@ def _heatlens_memory_windows():
         (none while the last one's calls wait for a main thread blocked in C)."""
         if box["queued"]:
             return
-        in_main_thread(True)
+        in_main_thread(1)
         try:
-            time.sleep(window)
+            time.sleep(window / 2)
+            in_main_thread(2)
+            time.sleep(window / 2)
         finally:  # tracing never stays on
-            in_main_thread(False)
+            in_main_thread(0)
 
     def drain():
         try:

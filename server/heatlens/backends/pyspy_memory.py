@@ -44,9 +44,12 @@ KNOWN_SHARE = 0.1  # a step read on it is its own
 MIN_CPU = 0.001  # seconds of the program's CPU in a window below which it saw too little to speak
 HORIZON = 1.0  # seconds: windows on both sides of a step, this close, that saw the same lines speak for it
 NEAR = 0.05  # seconds: a single window this close speaks for it
-EMPTY_MB = 1.0 / 16  # a window that kept less saw nothing stay alive
+EMPTY_MB = 1.0 / 16  # windows that kept less did not see enough to share a step out by themselves ...
+SEEN_MB = 1.0 / 256  # ... and less than this: they saw nothing stay alive
 MIN_SHARE = 0.1
 ALIKE = 0.5  # overlap of two windows' shares of kept memory for them to count as the same pattern
+KEPT_NEWER = 0.2  # a line keeps memory when this much of what windows saw alive from it was newer than their middle
+JUDGE_MB = 1.0 / 64  # ... judged once windows saw this much alive from it
 # growth this fast (MB/s, and at least FAST_MIN_MB) next to a read that stopped the program, or next to a read on
 # the same line as the read before or after it: one large block being filled by the line read (a C call: no
 # window sees it, they open between two bytecodes), not small pieces between computation (a single unstopped
@@ -160,33 +163,43 @@ class Owners:
     def of(self, since: float, t: float, line: Optional[LineKey], fast: bool = False) -> List[Tuple[Optional[LineKey], float]]:
         """[(line, share)] of memory grown between `since` and `t`, read on `line`: the line itself where it
         is seen allocating; else the lines that kept memory in the windows of that span, or (unless it grew
-        `fast`: a large block made quickly, which windows outside its span did not see) in the nearest
-        windows before and after it where both saw the same lines keep memory (a steady pattern), or in one
-        very close by; else (windows saw nothing kept: memory reserved earlier being touched) the line read."""
+        `fast`: a large block made quickly, which windows outside its span did not see) in the windows within
+        HORIZON before and after it where both sides saw the same lines keep memory (a steady pattern), or in
+        one very close by; else (windows saw nothing kept: memory reserved earlier being touched) the line read."""
         if line in self.known or not self.windows:
             return [(line, 1.0)]
         i = bisect.bisect_right(self.starts, t)  # windows [0, i) started by t
         inside = [w for w in self.windows[max(0, i - 64):i] if w[1] >= since]
-        if inside:
-            return _shares(inside) or [(line, 1.0)]
-        if fast:
-            return [(line, 1.0)]
-        before = self.windows[i - 1] if i > 0 and since - self.windows[i - 1][1] <= HORIZON else None
-        after = self.windows[i] if i < len(self.windows) and self.windows[i][0] - t <= HORIZON else None
-        if before is not None and after is not None and _alike(before[3], after[3]):
-            return _shares([before, after]) or [(line, 1.0)]
-        near = [w for w in (before, after) if w is not None and max(since - w[1], w[0] - t) <= NEAR]
+        shares = _shares(inside) if inside else []
+        if shares or fast or (inside and sum(_merged(inside).values()) < SEEN_MB):
+            return shares or [(line, 1.0)]  # (windows of its own time that saw nothing kept: the line read)
+        # the windows within HORIZON on either side, together (a slow leak keeps a little in each window)
+        befores = [w for w in self.windows[max(0, i - 64):i] if since - w[1] <= HORIZON]
+        afters = [w for w in self.windows[i:i + 64] if w[0] - t <= HORIZON]
+        if befores and afters and _alike(_merged(befores), _merged(afters)):
+            return _shares(befores + afters) or [(line, 1.0)]
+        half = len(befores) // 2  # after the last window (the run's end): the windows before it, if steady
+        if i == len(self.windows) and half and _alike(_merged(befores[:half]), _merged(befores[half:])):
+            return _shares(befores) or [(line, 1.0)]
+        before, after = befores[-1:], afters[:1]
+        near = [w for w in before + after if max(since - w[1], w[0] - t) <= NEAR]
         if near and all(_shares([w]) for w in near):
             return _shares(near)
         return [(line, 1.0)]
 
 
-def _shares(windows: Sequence[Window]) -> List[Tuple[Optional[LineKey], float]]:
-    """[(line, share of what the windows saw kept)], or [] where they kept less than EMPTY_MB."""
+def _merged(windows: Sequence[Window]) -> Dict[Optional[LineKey], float]:
+    """What the windows saw kept, per line, together."""
     sites: Dict[Optional[LineKey], float] = {}
     for found in windows:
         for site, kept in found[3].items():
             sites[site] = sites.get(site, 0.0) + kept
+    return sites
+
+
+def _shares(windows: Sequence[Window]) -> List[Tuple[Optional[LineKey], float]]:
+    """[(line, share of what the windows saw kept)], or [] where they kept less than EMPTY_MB."""
+    sites = _merged(windows)
     total = sum(sites.values())
     if total < EMPTY_MB:
         return []
@@ -205,24 +218,48 @@ def _alike(a: Dict[Optional[LineKey], float], b: Dict[Optional[LineKey], float])
 
 
 def read_windows(text: str, t0: float, locate: Locate) -> List[Window]:
-    """The helper's windows (one `repr((start, end, cpu, [(bytes, ((file, line), ...)), ...]))` a line,
-    absolute time.monotonic()) on the wrapper's clock (which started at `t0`), per program line; a torn last
-    line (the program ended while it was written) is skipped."""
-    out: List[Window] = []
+    """The helper's windows (one `repr((start, end, cpu, [(bytes, ((file, line), ...)), ...], t_mid, [...]))` a
+    line, absolute time.monotonic()) on the wrapper's clock (which started at `t0`), per program line, without
+    the lines whose memory alive at the windows' ends was temporary (`_temporaries`); a torn last line (the
+    program ended while it was written) is skipped."""
+    rows: List[Tuple[Window, Optional[Dict[Optional[LineKey], float]]]] = []
     for row in text.splitlines():
         try:
-            start, end, cpu, found = ast.literal_eval(row)
-            sites: Dict[Optional[LineKey], float] = {}
-            for size, traceback in found:
-                file, line = traceback[0]
-                if file == HELPER_FILE:
-                    continue
-                site = locate([("", str(file), int(line))])
-                sites[site] = sites.get(site, 0.0) + int(size) / MB
-            out.append((float(start) - t0, float(end) - t0, float(cpu), sites))
+            fields = ast.literal_eval(row)
+            start, end, cpu, found = fields[:4]
+            mid = _by_line(fields[5], locate) if len(fields) > 5 and fields[4] is not None else None
+            rows.append(((float(start) - t0, float(end) - t0, float(cpu), _by_line(found, locate)), mid))
         except (ValueError, SyntaxError, TypeError, IndexError):
             continue
-    return out
+    temporary = _temporaries(rows)
+    return [(s, e, cpu, {k: v for k, v in sites.items() if k not in temporary}) for (s, e, cpu, sites), _ in rows]
+
+
+def _by_line(found: Sequence[Tuple[int, Sequence[Tuple[str, int]]]], locate: Locate) -> Dict[Optional[LineKey], float]:
+    sites: Dict[Optional[LineKey], float] = {}
+    for size, traceback in found:
+        file, line = traceback[0]
+        if file == HELPER_FILE:
+            continue
+        site = locate([("", str(file), int(line))])
+        sites[site] = sites.get(site, 0.0) + int(size) / MB
+    return sites
+
+
+def _temporaries(rows: Sequence[Tuple[Window, Optional[Dict[Optional[LineKey], float]]]]) -> set:
+    """Lines whose memory alive at a window's end was mostly alive at its middle too: temporaries (a request's
+    rows, a compression buffer), not memory kept. What a line keeps grows through a window, so about half of
+    it is newer than the middle; a temporary's amount comes and goes (on a program that leaks slowly while it
+    churns, windows saw its churn lines keep more than the leak at their ends)."""
+    alive: Dict[Optional[LineKey], float] = {}
+    newer: Dict[Optional[LineKey], float] = {}
+    for (_, _, _, sites), mid in rows:
+        if mid is None:
+            continue
+        for site in set(sites) | set(mid):
+            alive[site] = alive.get(site, 0.0) + sites.get(site, 0.0)
+            newer[site] = newer.get(site, 0.0) + sites.get(site, 0.0) - mid.get(site, 0.0)
+    return {site for site, mb in alive.items() if mb >= JUDGE_MB and newer[site] < KEPT_NEWER * mb}
 
 
 def _steps(
