@@ -329,12 +329,14 @@ def _overhead_cause(ov: Dict[str, Any], tool: str, bar: float) -> str:
     over = [f"{w} {fmt(e['median'])}×" for w, e in ov["ratios"][tool].items() if e["n"] and e["median"] > bar]
     spread = [f"{w} {fmt(e['min'])}–{fmt(e['max'])}×" for w, e in ov["ratios"][tool].items() if e["n"]]
     return (f"Workloads above {bar:.2f}×: {', '.join(over) or 'none'} (spread over repetitions: {', '.join(spread)}). "
-            "What the agent pays for (Python ≥ 3.11): at every CPU tick (setitimer; 4 ms here, the kernel's "
-            "rate) a Python signal handler walks every thread's stack and reads each thread's CPU clock; a 10 ms "
-            "wall-clock thread reads /proc schedstat for every thread; the profile is written every 0.5 s (so a "
-            "crash or a kill still leaves one). Call-dense code (deep, varied stacks) and numpy (the handler "
-            "waits for the GIL while BLAS runs on both cores) cost the most. On this shared 2-core machine a few "
-            "percent is also within the run-to-run spread shown; the CPU-time table is the steadier one.")
+            "What the default mode pays for (py-spy, CPython ≥ 3.11): py-spy stops the program for each of its "
+            "250 reads a second (a stack read while it runs can tear: docs/architecture.md); a stop itself is "
+            "~75 µs here on a one-line loop, but costs pyperformance's nbody 8–15 % of its own time at 250 Hz "
+            "(caches and branch predictors are cold after the switch); memory on: the poller's /proc reads and "
+            "allocation windows (tracemalloc for ~5 ms while memory rises, within 3 % of the program's CPU). "
+            "py-spy and the poller run beside the program: on 2 cores they take CPU from a program that uses "
+            "both (numpy's BLAS). On this shared 2-core machine a few percent is also within the run-to-run "
+            "spread shown; the CPU-time table is the steadier one.")
 
 
 def _accuracy_cause(acc: Dict[str, Any]) -> str:
@@ -351,10 +353,10 @@ def _accuracy_cause(acc: Dict[str, Any]) -> str:
                 want_ref = normalize_subset(ref, measured)
                 bad.append(f"{prog} `{n}` {fmt(measured[n] * 100, 1)} % measured vs {fmt(want.get(n, 0) * 100, 1)} % "
                            f"(same run) / {fmt(want_ref.get(n, 0) * 100, 1)} % (unprofiled)")
-    return ("Spots over 2 pp: " + ("; ".join(bad) or "none") + ". Position sampling has binomial noise: at a 4 ms "
-            "tick a 1–2 s program gives 250–500 samples, so a 50 % spot carries about ±2–3 pp (1 σ) from "
-            "sampling alone; ≤ 2 pp per line in every single run needs ~10 s of CPU per program or a finer "
-            "interval than the kernel's tick. Errors in thread programs also move with how the GIL was shared "
+    return ("Spots over 2 pp: " + ("; ".join(bad) or "none") + ". Position sampling has binomial noise: at 250 "
+            "reads a second a 1–2 s program gives 250–500 samples, so a 50 % spot carries about ±2–3 pp (1 σ) "
+            "from sampling alone; ≤ 2 pp per line in every single run needs ~10 s of CPU per program or a higher "
+            "rate (each read stops the program). Errors in thread programs also move with how the GIL was shared "
             "in that run (the unprofiled truth itself varies by a few pp between runs).")
 
 

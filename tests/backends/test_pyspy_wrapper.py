@@ -220,3 +220,28 @@ def test_two_large_blocks_filled_back_to_back_each_land_on_their_own_line(tmp_pa
     mb = {mark: sum(e[1] + e[4] for e in events if e[3] and e[3][-1][2] == line) / 2 ** 20
           for mark, line in line_of.items()}
     assert 150 <= mb["first"] <= 170 and 110 <= mb["second"] <= 130, (mb, events)
+
+
+PART_FILLED = """
+import ctypes, mmap, time
+block = mmap.mmap(-1, 200 << 20)  # mapped, not resident
+ctypes.memset(ctypes.addressof(ctypes.c_char.from_buffer(block)), 1, 40 << 20)  # [fill]: a fifth of it, one C call
+keep = [str(i) * 8 for i in range(1200000)]  # [slow]: small objects, ~100 MB in Python's pieces
+t = time.process_time() + 0.2
+while time.process_time() < t:
+    pass
+"""
+
+
+@needs_pyspy
+def test_growth_after_a_block_stops_filling_is_not_the_blocks(tmp_path: Path) -> None:
+    # a read made while a block fills keeps the block's growth until it is full: only while memory grows as fast
+    # as one C call fills it, or a block filled in part (np.empty, then a slice) would take what follows
+    prog = tmp_path / "part.py"
+    prog.write_text(PART_FILLED)
+    events = _memory_events(tmp_path, prog, paused=True)
+    lines = PART_FILLED.splitlines()
+    line_of = {mark: next(n for n, text in enumerate(lines, 1) if f"[{mark}]" in text) for mark in ("fill", "slow")}
+    mb = {mark: sum(e[1] + e[4] for e in events if e[3] and e[3][-1][2] == line) / 2 ** 20
+          for mark, line in line_of.items()}
+    assert mb["fill"] <= 90 and mb["slow"] >= 60, (mb, events)  # 40 / ~100 MB; 180 / 0 before

@@ -86,13 +86,16 @@ class BlockFill:
         self.changed = False  # a block was mapped or became full since the last read of the line
 
     def see(self, mapped, resident):
-        """One poll's change of mapped and resident bytes."""
+        """One poll's change of mapped and resident bytes; whether it filled memory mapped before (a block being
+        filled: Python's own growth maps about as much as it makes resident, arenas and heap alike)."""
+        in_place = resident - max(mapped, 0)
         if mapped - resident >= NEW_BLOCK:
             self.left, self.changed = mapped - resident, True
-        elif self.left:
-            self.left = max(0, self.left - max(resident, 0))
+        elif self.left and in_place > 0:
+            self.left = max(0, self.left - in_place)
             if self.left <= STEP_BYTES // 2:
                 self.left, self.changed = 0, True
+        return resident > 0 and in_place >= resident / 2
 
 
 class MemoryPoller(threading.Thread):
@@ -166,17 +169,17 @@ class MemoryPoller(threading.Thread):
             if now - last_point >= SERIES_GAP:
                 self.series.append([round(now, 4), rss])
                 last_point = now
-            fill.see(vms - prev_vms, rss - prev)
+            filling = fill.see(vms - prev_vms, rss - prev)
             rising, prev = rss > prev, rss
             asked = min(asked, rss)
             if rss - asked >= WINDOW_RISE and self.windows_fd is not None:
                 self._ask_window()
                 asked = rss
             # the growth that was read goes on: the same allocation, so the same line (a block that was being
-            # filled when read: until it is full, one C call, however long the program waits for a core; other
-            # growth: while it rises without a pause, for MIN_GAP)
+            # filled when read: while growth fills it, until it is full, however long the program waits for a
+            # core in between; other growth: while it rises without a pause, for MIN_GAP)
             if (rising and not fill.changed and self.events and self.events[-1][3]
-                    and (read_in_fill or (now - last_rise <= RUN_GAP and now - last_read < MIN_GAP))):
+                    and ((read_in_fill and filling) or (now - last_rise <= RUN_GAP and now - last_read < MIN_GAP))):
                 self.events[-1][4] += rss - base
                 self.events[-1][7] = round(now, 4)  # ... until now
                 base = rss
