@@ -154,6 +154,18 @@ def summarize(records: Iterable[dict]) -> str:
     return "\n".join(rows)
 
 
+def plain_output(stress, name, pargs, python):
+    """The program's own run without heatlens (the output every profiled run must give), or None when it fails;
+    a fork pool on 3.12 can hang by itself (a lock held by a thread at fork): one more try."""
+    for _ in range(2):
+        try:
+            want = stress.plain(name, pargs, python)
+        except subprocess.TimeoutExpired:
+            continue
+        return want if want.returncode == 0 else None
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=50, help="runs per program per Python (default 50)")
@@ -189,11 +201,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 if todo <= 0:
                     continue
                 if (python, prog) not in wants:
-                    want = stress.plain(name, pargs, python)
-                    wants[(python, prog)] = want if want.returncode == 0 else None
+                    wants[(python, prog)] = plain_output(stress, name, pargs, python)
                 want = wants[(python, prog)]
                 if want is None:
-                    print("%s %s: the program fails without heatlens; skipped" % (label, prog))
+                    print("%s %s: the program fails or hangs without heatlens; skipped" % (label, prog))
                     continue
 
                 def one(_: int) -> str:
