@@ -11,7 +11,7 @@ from typing import Tuple
 
 import pytest
 from heatlens.analysis import leaks
-from heatlens.backends import pyspy
+from heatlens.backends import pyspy, pyspy_wrapper
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.model import FailureKind, Profile, RunMeta, StackSample
 
@@ -246,3 +246,13 @@ def test_growth_after_a_block_stops_filling_is_not_the_blocks(tmp_path: Path) ->
     # would take what follows
     mb, events = _mb_per_mark(tmp_path, PART_FILLED, ("fill", "slow"))
     assert mb["fill"] <= 90 and mb["slow"] >= 60, (mb, events)  # 40 / ~100 MB; 180 / 0 before
+
+
+def test_a_block_is_filled_by_resident_growth_without_new_mappings_and_only_a_lot_of_it() -> None:
+    fill, mb = pyspy_wrapper.BlockFill(), 1 << 20
+    assert not fill.see(120 * mb, 0) and fill.changed and fill.left == 120 * mb  # mapped, not yet resident: new
+    assert fill.see(0, 8 * mb) and fill.left == 112 * mb  # made resident in place: filling it
+    assert not fill.see(2 * mb, 2 * mb)  # Python's arenas map as they grow: not the block
+    assert not fill.see(0, 128 << 10) and fill.left == 112 * mb - (128 << 10)  # malloc's top pad: too little
+    fill.changed = False
+    assert fill.see(0, 111 * mb) and fill.changed and fill.left == 0  # full: the growth after it is not its

@@ -30,6 +30,7 @@ STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 NEW_BLOCK = 4 << 20  # mapped this much more than made resident within one poll: a new large block (BlockFill)
+FILL_MIN = 512 << 10  # made resident in a poll without new mappings: a block filling (malloc's top pad: 128 KiB)
 MAX_DEFERRED = 3  # reads that found the thread blocked before a step is charged to where it blocks
 POLL = 0.001  # seconds between two looks at the resident memory while it changes
 CALM_POLL = 0.004  # ... once it has not changed for CALM: fewer wake-ups, which can land on the program's core
@@ -82,12 +83,11 @@ class BlockFill:
     large allocation by itself, one C call on one line fills it (b"x" * n); two back to back grow without a pause."""
 
     def __init__(self):
-        self.left = 0  # bytes of it not yet resident
-        self.changed = False  # a block was mapped or became full since the last read of the line
+        self.left, self.changed = 0, False  # bytes of it not yet resident; mapped or full since the last read
 
     def see(self, mapped, resident):
-        """One poll's change of mapped and resident bytes; whether it filled memory mapped before (a block being
-        filled: Python's own growth maps about as much as it makes resident, arenas and heap alike)."""
+        """One poll's change of mapped and resident bytes; whether it filled a lot of memory mapped before (Python's
+        own growth maps about as much as it makes resident, but for malloc's top pad)."""
         in_place = resident - max(mapped, 0)
         if mapped - resident >= NEW_BLOCK:
             self.left, self.changed = mapped - resident, True
@@ -95,7 +95,7 @@ class BlockFill:
             self.left = max(0, self.left - in_place)
             if self.left <= STEP_BYTES // 2:
                 self.left, self.changed = 0, True
-        return resident > 0 and in_place >= resident / 2
+        return in_place >= max(resident / 2, FILL_MIN)
 
 
 class MemoryPoller(threading.Thread):
@@ -225,10 +225,9 @@ class MemoryPoller(threading.Thread):
             self.windows_fd = None  # the program closed its end
 
     def _read_line(self, pid, fd, now, fast=True):
-        """(stopped, stack running now, (mapped, resident) bytes once read: while still stopped, as the program
-        may run a while before the poller does once it goes on; None when gone). Reading takes ~20 ms (py-spy starts, finds the interpreter): at the
-        start of a fast rise, while the pause budget lasts, the target is stopped first, so that the line read
-        is the one that grew, not one after it. The budget keeps the pauses to a few percent of the run."""
+        """(stopped, stack running now, (mapped, resident) bytes once read, while still stopped: None when gone).
+        Reading takes ~20 ms (py-spy starts, finds the interpreter): at the start of a fast rise, within the pause
+        budget (a few percent of the run), the target is stopped first, so that the line read is the one that grew."""
         if not fast or self.paused > PAUSE_BUDGET + PAUSE_SHARE * now:
             return False, self._stack(pid), self._sizes(fd, quiet=True)
         start = time.monotonic()
