@@ -82,7 +82,11 @@ class BackendOutputError(Exception):
 
 class SamplerRefused(BackendOutputError):
     """The sampler could not attach, so the program was never started (it waits for the sampler): `auto` may
-    run it again under the in-process fallback."""
+    run it again under the in-process fallback. `said`: the sampler's own words."""
+
+    def __init__(self, message: str, said: str = ""):
+        super().__init__(message)
+        self.said = said
 
 
 class Backend(abc.ABC):

@@ -152,7 +152,8 @@ class PySpyBackend(Backend):
         except OSError as exc:
             said = spy_errors(out_dir)
             if pid is None and said:  # the launcher never let the program start: py-spy could not read it
-                raise SamplerRefused(f"py-spy could not attach to the program, which was not started; py-spy said: {said}") from exc
+                raise SamplerRefused(f"py-spy could not attach to the program, which was not started; py-spy said: {said}",
+                                     said.split(" Stack backtrace")[0].strip()) from exc
             raise BackendOutputError(
                 "py-spy wrote no profile: it could not attach to the program (it cannot sample programs "
                 "that end within ~20 ms, and needs permission to read the target's memory; see its stderr)"

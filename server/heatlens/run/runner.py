@@ -173,13 +173,12 @@ async def profile_target(
         from heatlens import backends
 
         fallback = backends.get_backend(backends.FALLBACK_BACKEND)
-        meta.backend, meta.notes = fallback.name, [*meta.notes, refused_note(str(exc))]
+        meta.backend, meta.notes = fallback.name, [*meta.notes, refused_note(exc.said)]
         return await _run_in_temp_dir(t, target, options, fallback, python, meta, phase, cancel)
 
 
-def refused_note(why: str) -> str:
+def refused_note(said: str) -> str:
     """The report's note (and the editor's caveat) when the exact sampler was refused at run time."""
-    said = why.split("py-spy said: ", 1)[-1].split(" Stack backtrace")[0].strip()
     return (f"Lines are approximate: the exact sampler could not attach to the program (py-spy said: {said}), so "
             "the in-process agent measured this run; it can move time to the end of loop bodies and into callers")
 
