@@ -178,8 +178,45 @@ def test_a_free_is_given_back_without_reading_or_stopping_the_program(tmp_path: 
     assert any(e[3] for e in events if e[1] > 0)  # growth is still read
 
 
+OSCILLATING = """\
+import mmap, time
+end = time.time() + 10.0
+while time.time() < end:
+    m = mmap.mmap(-1, 16 << 20)  # 16 MiB made resident in ~0.1 s, then given back (numpy temporaries)
+    for off in range(0, 16 << 20, 4096):
+        m[off] = 1
+        t = time.perf_counter()
+        while time.perf_counter() - t < 0.00002:
+            pass
+    m.close()
+"""
+
+
+@needs_pyspy
+def test_memory_that_rises_and_falls_all_along_is_read_within_the_read_budget(tmp_path: Path) -> None:
+    # each read is a py-spy start (~20 ms of CPU): a step up every few ms was read ~20 times a second, a core's
+    # tenth taken from a program that may use both cores (numpy_native: 1.53x with memory on, 1.05x off)
+    prog = tmp_path / "oscillating.py"
+    prog.write_text(OSCILLATING)
+    memory = _memory_file(tmp_path, prog, paused=True)
+    wall = memory["series"][-1][0]
+    reads = [e for e in memory["events"] if e[3] and not e[6]]  # unstopped: stops have their own budget
+    assert wall > 9 and reads, memory["events"][:5]
+    # once the first READ_BUDGET is spent, reads take READ_SHARE of the time (a read may start just before
+    # it is spent); without the budget they took ~2.5 times that here, more on a busy machine
+    each = memory["reading"] / len(reads)
+    late = [e for e in reads if e[0] > wall - 4]
+    assert len(late) * each <= 4 * pyspy_wrapper.READ_SHARE * 1.5 + each, (len(late), each, len(reads))
+    assert memory["paused"] <= pyspy_wrapper.PAUSE_BUDGET + pyspy_wrapper.PAUSE_SHARE * wall + 0.1
+
+
 def _memory_events(tmp_path: Path, prog: Path, paused: bool = False) -> list:
     """The wrapper's memory events of one run of `prog` (memory on)."""
+    return _memory_file(tmp_path, prog, paused)["events"]
+
+
+def _memory_file(tmp_path: Path, prog: Path, paused: bool = False) -> dict:
+    """What the wrapper wrote of one run of `prog` (memory on): events, series, read and pause times."""
     import json
 
     from heatlens.backends.pyspy_parse import LAUNCHER
@@ -191,7 +228,7 @@ def _memory_events(tmp_path: Path, prog: Path, paused: bool = False) -> list:
                           sys.executable, "-c", LAUNCHER, str(out / pyspy.STATUS), "100", "script", str(prog)],
                          capture_output=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    return json.loads((out / "pyspy-memory.json").read_text())["events"]
+    return json.loads((out / "pyspy-memory.json").read_text())
 
 
 def _mb_per_mark(tmp_path: Path, program: str, marks: Tuple[str, ...]) -> Tuple[dict, list]:

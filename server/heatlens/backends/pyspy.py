@@ -28,6 +28,7 @@ from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, 
 from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_memory import attribute, read_windows
+from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
     LAUNCHER,
     parse_frame,
@@ -121,6 +122,8 @@ class PySpyBackend(Backend):
             raise BackendUnavailable(*_missing())
         rate = str(_rate(options))
         record = [binary, "record", "-f", "raw", "-r", rate, "--full-filenames", "-t"]  # paused reads: DEFAULT_RATE
+        if options.sample_interval == DEFAULT_INTERVAL:  # then LATER_RATE (pyspy_phases.py)
+            record += ["-d", str(FIRST_SECONDS)]
         if not pauses_for_reads(python):
             record.append("--nonblocking")
         if options.children:
@@ -161,7 +164,11 @@ class PySpyBackend(Backend):
             ) from exc
         text = with_children(text, str(out_dir), pid, " ".join(meta.argv) or meta.target)  # pyspy_children.py
         rate = float(recorded_rate or (1.0 / meta.sample_interval if meta.sample_interval else 100.0))
-        profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta))
+        later = _text(out_dir / LATER_OUTPUT)
+        profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta), later=(later, LATER_RATE))
+        if later.strip():
+            meta.notes.append(f"py-spy read the program {rate:g} times a second for its first {FIRST_SECONDS} s, "
+                              f"then {LATER_RATE} times (each read weighs its own interval): a long run pays fewer pauses.")
         profile.meta = meta
         meta.sample_interval = 1.0 / rate
         meta.notes.extend(n for n in NOTES if n not in meta.notes)
@@ -197,23 +204,26 @@ class PySpyBackend(Backend):
 
 
 def spy_errors(out_dir: Path) -> str:
-    """The start of what py-spy wrote to its stderr (the wrapper keeps it in ERR_FILE), one line."""
-    try:
-        text = (out_dir / ERR_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    """The start of what py-spy wrote to its stderr (the wrapper keeps it in ERR_FILE), one line; the second
+    py-spy's (pyspy_phases.py) only where it read the program (else the program had just ended)."""
+    text = _text(out_dir / ERR_FILE)
+    if (out_dir / LATER_OUTPUT).exists():
+        text += " " + _text(out_dir / LATER_ERR)
     return " ".join(text.split())[:300]
 
 
 def read_counts(out_dir: Path) -> Tuple[int, int]:
-    """(stacks read, stacks py-spy could not read) from its last words ("Samples: N Errors: M"); (0, 0) when
-    it said none."""
+    """(stacks read, stacks py-spy could not read) from the last words of each py-spy ("Samples: N Errors:
+    M"); (0, 0) when they said none."""
+    found = [re.search(r"Samples: (\d+) Errors: (\d+)", _text(out_dir / name)) for name in (LOG_FILE, LATER_LOG)]
+    return sum(int(f.group(1)) for f in found if f), sum(int(f.group(2)) for f in found if f)
+
+
+def _text(path: Path) -> str:
     try:
-        text = (out_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return 0, 0
-    found = re.search(r"Samples: (\d+) Errors: (\d+)", text)
-    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+        return ""
 
 
 def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[float]]:

@@ -121,14 +121,18 @@ def program_line(frames: List[Tuple[str, str, int]], cwd: Optional[str]) -> Opti
 
 
 def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int], launcher: bool = True,
-              own_dirs: Tuple[str, ...] = ()) -> Profile:
+              own_dirs: Tuple[str, ...] = (), later: Tuple[str, float] = ("", 0.0)) -> Profile:
     """A Profile (line samples, stacks, functions, processes seen) from py-spy's raw output; `launcher`:
     the program ran under heatlens's launcher, whose frames go (not so for a process attached to);
-    `own_dirs`: the script's folder, whose files are the program's own wherever it is (callsite.py)."""
-    weight = 1.0 / rate
-    parsed: List[Tuple[str, List[PyFrame], int]] = []
+    `own_dirs`: the script's folder, whose files are the program's own wherever it is (callsite.py);
+    `later`: the program's records read at another rate afterwards (pyspy_phases.py) and that rate."""
+    parsed: List[Tuple[str, List[PyFrame], int, float]] = []
     first_line: Dict[Tuple[str, str], int] = {}
     items = [item for item in map(parse_raw_line, records(text)) if item is not None]
+    weights = [1.0 / rate] * len(items)
+    if later[0].strip():  # each sample weighs its own interval
+        items += [item for item in map(parse_raw_line, records(later[0])) if item is not None]
+        weights += [1.0 / later[1]] * (len(items) - len(weights))
     processes: Dict[int, str] = {}
     pids: List[Optional[int]] = []
     for i, (names, count) in enumerate(items):  # `process` frames: keep the innermost pid, drop the frames
@@ -143,7 +147,7 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         pids.append(pid)
     # py-spy names a thread only in some samples (once it has read threading's table): name them all
     named = {int(m["tid"], 0): m["name"] for m in (_THREAD.match(i[0][0]) for i in items if i[0]) if m and m["name"]}
-    for (names, count), pid in zip(items, pids):
+    for (names, count), pid, weight in zip(items, pids, weights):
         thread = "MainThread"
         tm = _THREAD.match(names[0]) if names else None
         if tm:
@@ -160,7 +164,7 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         frames = [(q, f if native else resolve_path(f, cwd), ln, native) for q, f, ln, native in frames]
         if not frames:
             continue  # interpreter start-up or shutdown, before/after the program
-        parsed.append((thread, frames, count))
+        parsed.append((thread, frames, count, weight))
         for q, f, ln, native in frames:
             if not native:  # a module's code starts at line 1
                 first_line[(f, q)] = 1 if q == "<module>" else min(ln, first_line.get((f, q), ln))
@@ -172,7 +176,7 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
     stacks: List[StackSample] = []
     lines: Dict[str, Dict[int, LineStats]] = {}
     is_outside = make_is_outside(own_dirs)
-    for thread, frames, count in parsed:
+    for thread, frames, count, weight in parsed:
         indices = [
             table.add(Frame(name=q, file="", line=0, native=True) if native
                       else Frame(name=anchored[(f, q)][0], file=f, line=anchored[(f, q)][1]))

@@ -28,6 +28,9 @@ import time
 
 STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
+READ_BUDGET, READ_SHARE = 0.3, 0.05  # seconds of unstopped reads (~20 ms of py-spy CPU each) allowed, plus this
+# share of the time elapsed: memory that keeps rising and falling by a step (numpy's temporaries) is read
+# ~20 times a second otherwise, taking a core's tenth from a program that uses both
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 NEW_BLOCK = 4 << 20  # mapped this much more than made resident within one poll: a new large block (BlockFill)
 FILL_MIN = 512 << 10  # made resident in a poll without new mappings: a block filling (malloc's top pad: 128 KiB)
@@ -110,6 +113,7 @@ class MemoryPoller(threading.Thread):
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
+        self.reading = 0.0  # seconds spent in unstopped reads
         self.error = ""  # why memory polling stopped early, for the run's notes
         self.t0 = time.monotonic()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -189,16 +193,17 @@ class MemoryPoller(threading.Thread):
                 continue
             rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
             # stopped for (within the budget): a fast rise, and always the start of a new block (its line maps it)
-            fast = (rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
-            if now - last_read < MIN_GAP and not fast:  # a fast rise may be over before MIN_GAP: read it now
-                continue
+            fast = ((rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
+                    ) and self.paused <= PAUSE_BUDGET + PAUSE_SHARE * now
+            if not fast and (now - last_read < MIN_GAP or self.reading > READ_BUDGET + READ_SHARE * now):
+                continue  # a fast rise may be over before MIN_GAP: read it now
             if read_status(self.status)[1] not in (None, -1):
                 return  # the program is over: interpreter teardown frees are not the program's
             if rss < base:  # a free: given back to the newest allocations whatever runs, so no read
                 self.events.append([round(now, 4), rss - base, "", []])
                 base = rss
                 continue
-            stopped, (thread, frames, active), sizes = self._read_line(pid, fd, now, fast)
+            stopped, (thread, frames, active), sizes = self._read_line(pid, fd, fast)
             last_stop = now if stopped else last_stop
             gap = now - last_read  # short: this step continues the previous one
             last_read = time.monotonic() - self.t0
@@ -224,12 +229,16 @@ class MemoryPoller(threading.Thread):
         except OSError:
             self.windows_fd = None  # the program closed its end
 
-    def _read_line(self, pid, fd, now, fast=True):
+    def _read_line(self, pid, fd, stop):
         """(stopped, stack running now, (mapped, resident) bytes once read, while still stopped: None when gone).
         Reading takes ~20 ms (py-spy starts, finds the interpreter): at the start of a fast rise, within the pause
-        budget (a few percent of the run), the target is stopped first, so that the line read is the one that grew."""
-        if not fast or self.paused > PAUSE_BUDGET + PAUSE_SHARE * now:
-            return False, self._stack(pid), self._sizes(fd, quiet=True)
+        budget (a few percent of the run), the target is stopped first (`stop`), so that the line read grew."""
+        if not stop:
+            start = time.monotonic()
+            try:
+                return False, self._stack(pid), self._sizes(fd, quiet=True)
+            finally:
+                self.reading += time.monotonic() - start
         start = time.monotonic()
         try:
             os.kill(pid, signal.SIGSTOP)
@@ -262,7 +271,10 @@ def main(argv):
     out_dir, memory, command = argv[1], argv[2] == "1", argv[3:]
     dash = command.index("--")
     record, target_argv = command[:dash], command[dash + 1:]  # PY_SPY record ... | PYTHON -c LAUNCHER STATUS ...
-    children = _child_spies(record, out_dir)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import pyspy_phases  # its rate steps down after a while: the program's py-spy is a relay of two
+
+    children = _child_spies(pyspy_phases.without_duration(record), out_dir)
     if children is not None:  # py-spy's own --subprocesses costs every sample: children get a py-spy when seen
         record = [a for a in record if a != "--subprocesses"]
     go_read, go_write = os.pipe()
@@ -280,8 +292,7 @@ def main(argv):
     # py-spy's stderr is not the program's either: a panic of one of its threads under --subprocesses
     # (`SendError` at sampler.rs:311, a fork pool in the stress suite: benchmarks/RELIABILITY.md) went there
     spy_err = open(os.path.join(out_dir, ERR_FILE), "w+b")
-    spy = subprocess.Popen([*record, "--pid", str(target.pid)], stdout=subprocess.PIPE, stderr=spy_err,
-                           preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+    spy = pyspy_phases.SpyRelay(record, target.pid, out_dir, spy_err)
     log = open(os.path.join(out_dir, LOG_FILE), "wb")
     ready = threading.Event()
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
@@ -289,7 +300,7 @@ def main(argv):
     poller = MemoryPoller(record[0], target_argv[3], windows_write) if memory else None
 
     def finish():
-        spy_stop(spy)
+        spy.stop()
         if children is not None:
             children.stop()
         reader.join(1.0)
@@ -301,7 +312,8 @@ def main(argv):
                 poller.join(1.0)
             with open(os.path.join(out_dir, MEMORY_FILE), "w") as f:
                 json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES, "t0": poller.t0,
-                           "error": poller.error, "paused": round(poller.paused, 4)}, f)
+                           "error": poller.error, "paused": round(poller.paused, 4),
+                           "reading": round(poller.reading, 4)}, f)
         if windows_write is not None:
             os.close(windows_write)
 
@@ -325,6 +337,7 @@ def main(argv):
         return 0
     if poller is not None:
         poller.start()
+    spy.go()
     os.write(go_write, b"g")
     os.close(go_write)
     code = target.wait() if children is None else children.wait(target)
@@ -381,19 +394,6 @@ def _read_banner(stream, log, ready):
         log.write(line)
         if b"Sampling process" in line:
             ready.set()
-
-
-def spy_stop(spy):
-    """py-spy ends by itself when the program exits; if it does not, SIGINT makes it write what it has."""
-    try:
-        spy.wait(10)
-    except subprocess.TimeoutExpired:
-        spy.send_signal(signal.SIGINT)
-        try:
-            spy.wait(10)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-            spy.wait()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,114 @@
+"""py-spy's rate steps down in longer runs: the records of the two py-spys, real runs read at two rates."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+from heatlens.backends import pyspy, pyspy_phases
+from heatlens.backends.base import BackendOptions, Target
+from heatlens.model import FailureKind
+
+import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
+
+needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None or not sys.platform.startswith("linux"),
+                                 reason="py-spy binary and /proc needed")
+
+# two functions, each busy for the same CPU time one after the other: the second runs mostly after the switch
+TWO_HALVES = """\
+import sys, time
+
+def first_half(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+def second_half(n):
+    s = 0
+    for i in range(n):
+        s += i % 7
+    return s
+
+for work in (first_half, second_half):
+    t = time.process_time()
+    while time.process_time() - t < float(sys.argv[1]):
+        work(5000)
+"""
+
+
+def test_the_next_py_spy_reads_at_the_later_rate_to_the_end_into_its_own_file() -> None:
+    record = ["py-spy", "record", "-f", "raw", "-r", "250", "--full-filenames", "-t", "-d", "2", "-o", "/o/pyspy.txt"]
+    assert pyspy_phases.stepped(record) and not pyspy_phases.stepped(pyspy_phases.without_duration(record))
+    assert pyspy_phases.without_duration(record) == record[:8] + ["-o", "/o/pyspy.txt"]
+    assert pyspy_phases.later_record(record, "/o") == [
+        "py-spy", "record", "-f", "raw", "-r", "100", "--full-filenames", "-t", "-o", "/o/" + pyspy_phases.LATER_OUTPUT,
+    ]
+
+
+def test_the_step_down_is_asked_for_at_the_default_interval_only(tmp_path: Path) -> None:
+    if pyspy.find_pyspy() is None:
+        pytest.skip("py-spy binary not installed")
+    target = Target("script", "/p/x.py")
+    default = pyspy.PySpyBackend().command(target, "/py", tmp_path, BackendOptions())
+    record = default[default.index("record"):default.index("--")]
+    assert record[record.index("-d") + 1] == str(pyspy_phases.FIRST_SECONDS)
+    assert record[record.index("-r") + 1] == str(pyspy.DEFAULT_RATE)
+    given = pyspy.PySpyBackend().command(target, "/py", tmp_path, BackendOptions(sample_interval=0.002))
+    assert "-d" not in given  # an interval the user chose is kept to the end
+
+
+def test_samples_of_two_rates_weigh_their_own_intervals() -> None:
+    first = "<module> (/p/x.py:1);f (/p/x.py:3) 250\n"
+    later = "<module> (/p/x.py:1);g (/p/x.py:7) 100\n"
+    profile = pyspy.parse_raw(first, 250.0, "/", main_tid=None, launcher=False, later=(later, 100.0))
+    lines = profile.files[0].by_line()
+    assert (lines[3].cpu, lines[7].cpu) == (pytest.approx(1.0), pytest.approx(1.0))  # a second each
+    assert (lines[3].samples, lines[7].samples) == (250, 100)  # what each line's noise is judged by
+
+
+@needs_pyspy
+def test_a_long_run_is_read_at_two_rates_and_its_halves_stay_halves(tmp_path: Path) -> None:
+    script = tmp_path / "halves.py"
+    script.write_text(TWO_HALVES)
+    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), args=["1.6"], cwd=str(tmp_path)),
+                BackendOptions(memory="off"))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    assert run.profile is not None
+    notes = " ".join(run.profile.meta.notes)
+    assert f"then {pyspy_phases.LATER_RATE} times" in notes, notes
+    fns = {f.qualname: f.self_time for f in run.profile.functions}
+    share = fns["second_half"] / (fns["first_half"] + fns["second_half"])
+    # counted at one weight, the second half's reads at 100 Hz would show ~34 %
+    assert 0.44 <= share <= 0.56, fns
+    samples = sum(s.samples for f in run.profile.files for s in f.lines)
+    wall = run.profile.meta.wall_time
+    assert samples < 0.8 * wall * pyspy.DEFAULT_RATE, (samples, wall)  # fewer reads than one rate throughout
+
+
+@needs_pyspy
+def test_a_short_run_is_read_at_one_rate(tmp_path: Path) -> None:
+    script = tmp_path / "halves.py"
+    script.write_text(TWO_HALVES)
+    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), args=["0.2"], cwd=str(tmp_path)),
+                BackendOptions(memory="off"))
+    assert run.failure.kind is FailureKind.OK, run.failure
+    assert run.profile is not None and not any("then 100 times" in n for n in run.profile.meta.notes)
+    assert not any("reported an error" in n for n in run.profile.meta.notes)
+
+
+@needs_pyspy
+def test_a_run_stopped_after_the_switch_keeps_both_py_spys_reads_and_leaves_none_running(tmp_path: Path) -> None:
+    script = tmp_path / "halves.py"
+    script.write_text(TWO_HALVES)
+    before = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "py-spy"}
+    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), args=["30"], cwd=str(tmp_path)),
+                BackendOptions(memory="off"), timeout=4)
+    assert run.failure.kind is FailureKind.TIMEOUT, run.failure
+    assert run.profile is not None
+    assert any(f"then {pyspy_phases.LATER_RATE} times" in n for n in run.profile.meta.notes)
+    assert {f.qualname for f in run.profile.functions} >= {"first_half"}
+    left = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "py-spy"} - before
+    assert not left
