@@ -329,11 +329,13 @@ def _overhead_cause(ov: Dict[str, Any], tool: str, bar: float) -> str:
     over = [f"{w} {fmt(e['median'])}×" for w, e in ov["ratios"][tool].items() if e["n"] and e["median"] > bar]
     spread = [f"{w} {fmt(e['min'])}–{fmt(e['max'])}×" for w, e in ov["ratios"][tool].items() if e["n"]]
     return (f"Workloads above {bar:.2f}×: {', '.join(over) or 'none'} (spread over repetitions: {', '.join(spread)}). "
-            "What the default mode pays for (py-spy, CPython ≥ 3.11): py-spy stops the program for each of its "
-            "250 reads a second (a stack read while it runs can tear: docs/architecture.md); a stop itself is "
-            "~75 µs here on a one-line loop, but costs pyperformance's nbody 8–15 % of its own time at 250 Hz "
-            "(caches and branch predictors are cold after the switch); memory on: the poller's /proc reads and "
-            "allocation windows (tracemalloc for ~5 ms while memory rises, within 3 % of the program's CPU). "
+            "What the default mode pays for (py-spy, CPython ≥ 3.11): py-spy stops the program for each read, "
+            "250 a second for the first 2 s and 100 after (a stack read while it runs can tear: "
+            "docs/architecture.md); a stop itself is ~75 µs here on a one-line loop, but costs pyperformance's "
+            "nbody 8–15 % of its own time at 250 Hz (caches and branch predictors are cold after the switch), and "
+            "a threaded program pays it on every thread; memory on: the poller's /proc reads, its line reads (a "
+            "`py-spy dump` each, ~10–30 ms of CPU, within 0.3 s + 5 % of the run) and allocation windows "
+            "(tracemalloc for ~5 ms while memory rises, within 3 % of the program's CPU). "
             "py-spy and the poller run beside the program: on 2 cores they take CPU from a program that uses "
             "both (numpy's BLAS). On this shared 2-core machine a few percent is also within the run-to-run "
             "spread shown; the CPU-time table is the steadier one.")
@@ -354,7 +356,8 @@ def _accuracy_cause(acc: Dict[str, Any]) -> str:
                 bad.append(f"{prog} `{n}` {fmt(measured[n] * 100, 1)} % measured vs {fmt(want.get(n, 0) * 100, 1)} % "
                            f"(same run) / {fmt(want_ref.get(n, 0) * 100, 1)} % (unprofiled)")
     return ("Spots over 2 pp: " + ("; ".join(bad) or "none") + ". Position sampling has binomial noise: at 250 "
-            "reads a second a 1–2 s program gives 250–500 samples, so a 50 % spot carries about ±2–3 pp (1 σ) "
+            "reads a second (100 after the first 2 s; these programs run ~1 s at scale 1, so all at 250) a 1–2 s "
+            "program gives 250–500 samples, so a 50 % spot carries about ±2–3 pp (1 σ) "
             "from sampling alone; ≤ 2 pp per line in every single run needs ~10 s of CPU per program or a higher "
             "rate (each read stops the program). Errors in thread programs also move with how the GIL was shared "
             "in that run (the unprofiled truth itself varies by a few pp between runs).")

@@ -145,11 +145,11 @@ OPTIONS: Tuple[Option, ...] = (
            setting="memory", cli="--memory", cli_help="memory attribution (default: sampled)"),
     Option("sample_interval", "number", DEFAULT_INTERVAL, "Seconds between samples of the samplers (agent, "
            "py-spy, pyinstrument, Scalene), e.g. 0.005 for 5 ms. At the default py-spy samples every 4 ms (250 Hz, "
-           "pausing the program for each consistent read); any other value is used as given. The agent's CPU timer ticks at the "
-           "kernel's rate (4 ms at HZ=250).", minimum=INTERVAL_RANGE[0], maximum=INTERVAL_RANGE[1], setting="sampleInterval",
+           "pausing the program for each consistent read) for the first 2 s, then every 10 ms; any other value is used "
+           "as given, to the end. The agent's CPU timer ticks at the kernel's rate (4 ms at HZ=250).", minimum=INTERVAL_RANGE[0], maximum=INTERVAL_RANGE[1], setting="sampleInterval",
            cli="--interval", cli_dest="interval", cli_type=parse_interval, metavar="T",
            cli_help="sampling interval of the samplers (agent, py-spy, pyinstrument), e.g. 5ms (default 1ms, "
-           "py-spy 4ms; the agent's CPU timer ticks at the kernel's rate, 4 ms at HZ=250)"),
+           "py-spy 4ms, 10ms after 2 s; the agent's CPU timer ticks at the kernel's rate, 4 ms at HZ=250)"),
     Option("exceptions", "boolean", False, "Count caught exceptions per line on Python < 3.12 too (a trace hook: "
            "slows call-heavy code several times). Python 3.12+ counts them at no cost.", setting="exceptions",
            cli="--exceptions", cli_help="count caught exceptions per line on Python < 3.12 too (agent trace hook: "

@@ -112,3 +112,14 @@ def test_a_run_stopped_after_the_switch_keeps_both_py_spys_reads_and_leaves_none
     assert {f.qualname for f in run.profile.functions} >= {"first_half"}
     left = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "py-spy"} - before
     assert not left
+
+
+def test_a_relay_stopped_before_the_program_went_starts_no_second_py_spy(tmp_path: Path) -> None:
+    # py-spy could not attach, so the program never went: the wrapper stops the relay at once
+    fake_spy = [sys.executable, "-c", "import time; print('Sampling process', flush=True); time.sleep(0.3)"]
+    with open(tmp_path / "err", "wb") as err:
+        relay = pyspy_phases.SpyRelay([*fake_spy, "-d", "0.1"], psutil.Process().pid, str(tmp_path), err)
+        relay.stop()
+    assert relay.later is None and relay.first.returncode is not None
+    assert relay._watch is not None and not relay._watch.is_alive()  # not left waiting for a go
+    assert not (tmp_path / pyspy_phases.LATER_LOG).exists()

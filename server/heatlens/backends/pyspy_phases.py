@@ -83,22 +83,25 @@ class SpyRelay:
         self.later = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._went = threading.Event()
         self._watch = None
-        if stepped(record):
+        if stepped(record):  # started now, not as the program goes: a thread's start then moved the memory
+            # poller's first reads against the program's first allocations (benchmarks/MEMORY.md, session 10)
             seconds = record[record.index(next(a for a in record if a in DURATION)) + 1]
             self._watch = threading.Thread(target=self._take_over, args=(float(seconds),), daemon=True)
+            self._watch.start()
 
     def go(self):
         """The program goes: the next py-spy takes over when the first one's time is up."""
-        if self._watch is not None:
-            self._watch.start()
+        self._went.set()
 
     def poll(self):
         return self.first.poll()
 
     def _take_over(self, seconds):
+        self._went.wait()
         if self._stopping.wait(seconds):
-            return  # the program ended first
+            return  # the program ended first (or never went)
         with self._lock:
             if self._stopping.is_set() or self.first.poll() is not None or not running(self.pid):
                 return
@@ -115,6 +118,7 @@ class SpyRelay:
         """Once the program is gone: each py-spy ends, and none starts after."""
         with self._lock:
             self._stopping.set()
+        self._went.set()
         spy_stop(self.first)
         if self.later is not None:
             spy_stop(self.later)

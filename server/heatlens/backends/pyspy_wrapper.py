@@ -28,9 +28,8 @@ import time
 
 STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
-READ_BUDGET, READ_SHARE = 0.3, 0.05  # seconds of unstopped reads (~20 ms of py-spy CPU each) allowed, plus this
-# share of the time elapsed: memory that keeps rising and falling by a step (numpy's temporaries) is read
-# ~20 times a second otherwise, taking a core's tenth from a program that uses both
+READ_BUDGET, READ_SHARE = 0.3, 0.05  # seconds of unstopped reads (~10-30 ms of py-spy CPU each) allowed, plus
+# this share of the time elapsed (numpy's temporaries, rising and falling by a step, were read 10 times a second)
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 NEW_BLOCK = 4 << 20  # mapped this much more than made resident within one poll: a new large block (BlockFill)
 FILL_MIN = 512 << 10  # made resident in a poll without new mappings: a block filling (malloc's top pad: 128 KiB)
@@ -192,11 +191,12 @@ class MemoryPoller(threading.Thread):
             if abs(rss - base) < STEP_BYTES:
                 continue
             rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
-            # stopped for (within the budget): a fast rise, and always the start of a new block (its line maps it)
+            # read at once, stopped (within the pause budget): a fast rise, which may be over before MIN_GAP, and
+            # always the start of a new block (its line maps it); other reads: MIN_GAP apart, within READ_BUDGET
             fast = ((rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
                     ) and self.paused <= PAUSE_BUDGET + PAUSE_SHARE * now
             if not fast and (now - last_read < MIN_GAP or self.reading > READ_BUDGET + READ_SHARE * now):
-                continue  # a fast rise may be over before MIN_GAP: read it now
+                continue
             if read_status(self.status)[1] not in (None, -1):
                 return  # the program is over: interpreter teardown frees are not the program's
             if rss < base:  # a free: given back to the newest allocations whatever runs, so no read
