@@ -69,12 +69,17 @@ def test_samples_of_two_rates_weigh_their_own_intervals() -> None:
     assert (lines[3].samples, lines[7].samples) == (250, 100)  # what each line's noise is judged by
 
 
-@needs_pyspy
-def test_a_long_run_is_read_at_two_rates_and_its_halves_stay_halves(tmp_path: Path) -> None:
+def _halves(tmp_path: Path, seconds: float, timeout: float = 300) -> H.Run:
+    """TWO_HALVES, each half busy for `seconds` of CPU, through the default backend with memory off."""
     script = tmp_path / "halves.py"
     script.write_text(TWO_HALVES)
-    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), args=["1.6"], cwd=str(tmp_path)),
-                BackendOptions(memory="off"))
+    return H.run(pyspy.PySpyBackend(), Target("script", str(script), args=[str(seconds)], cwd=str(tmp_path)),
+                 BackendOptions(memory="off"), timeout=timeout)
+
+
+@needs_pyspy
+def test_a_long_run_is_read_at_two_rates_and_its_halves_stay_halves(tmp_path: Path) -> None:
+    run = _halves(tmp_path, 1.6)
     assert run.failure.kind is FailureKind.OK, run.failure
     assert run.profile is not None
     notes = " ".join(run.profile.meta.notes)
@@ -90,10 +95,7 @@ def test_a_long_run_is_read_at_two_rates_and_its_halves_stay_halves(tmp_path: Pa
 
 @needs_pyspy
 def test_a_short_run_is_read_at_one_rate(tmp_path: Path) -> None:
-    script = tmp_path / "halves.py"
-    script.write_text(TWO_HALVES)
-    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), args=["0.2"], cwd=str(tmp_path)),
-                BackendOptions(memory="off"))
+    run = _halves(tmp_path, 0.2)
     assert run.failure.kind is FailureKind.OK, run.failure
     assert run.profile is not None and not any("then 100 times" in n for n in run.profile.meta.notes)
     assert not any("reported an error" in n for n in run.profile.meta.notes)
@@ -101,11 +103,8 @@ def test_a_short_run_is_read_at_one_rate(tmp_path: Path) -> None:
 
 @needs_pyspy
 def test_a_run_stopped_after_the_switch_keeps_both_py_spys_reads_and_leaves_none_running(tmp_path: Path) -> None:
-    script = tmp_path / "halves.py"
-    script.write_text(TWO_HALVES)
     before = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "py-spy"}
-    run = H.run(pyspy.PySpyBackend(), Target("script", str(script), args=["30"], cwd=str(tmp_path)),
-                BackendOptions(memory="off"), timeout=4)
+    run = _halves(tmp_path, 30, timeout=4)
     assert run.failure.kind is FailureKind.TIMEOUT, run.failure
     assert run.profile is not None
     assert any(f"then {pyspy_phases.LATER_RATE} times" in n for n in run.profile.meta.notes)
