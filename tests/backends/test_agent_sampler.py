@@ -63,3 +63,42 @@ def test_sampler_choice_by_version_and_override() -> None:
     env["HEATLENS_AGENT_SAMPLER"] = "python"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.stdout.split() == ["False", "False", "False"], out.stderr
+
+
+NESTED_SIGNAL = r'''
+import signal, sys, time, tracemalloc
+from heatlens_agent_sampler import Sampler
+
+s = Sampler("unused", 0.004, "full", writer=lambda *a: None)
+tracemalloc.start(1)
+s._mem_last, s._peak_seen = s._mem_read()
+s._p_prev, s._t_prev = time.process_time(), time.thread_time()
+s._main_end = s._t_prev
+handler = []
+sys.setprofile(lambda f, e, a: handler.append(f) if e == "call" and f.f_code.co_name == "_on_prof" else None)
+s._on_prof(signal.SIGPROF, None)  # not sampling yet: returns at once; its frame is the one a nested signal sees
+sys.setprofile(None)
+s.enabled = True
+
+def work():
+    len(b"\x02" * (64 << 20))  # 64 MB made and freed, then CPU
+    t = time.thread_time()
+    while time.thread_time() - t < 0.05:
+        pass
+    s._on_prof(signal.SIGPROF, handler[0])  # a second SIGPROF handled at the first handler's entry
+    s._on_prof(signal.SIGPROF, sys._getframe())  # the first handler, interrupted there
+
+work()
+mine = [k for k in s.mem if k.endswith(" in work\n")]
+print(round(sum(s.mem[k][0] for k in mine) / 2**20), round(sum(v[0] + v[1] for (_, b), v in s.cpu.items() if b.split("\n")[0].endswith(" in work")), 3))
+'''
+
+
+def test_a_signal_at_the_handlers_entry_leaves_the_window_to_the_handler_it_interrupted() -> None:
+    # Seen 1 run in ~50 on a busy machine (tests/fixtures/groundtruth/gt_mem_sites.py, full memory): two SIGPROFs
+    # during a 100 MB memset; the second was handled at the first handler's entry, before it was busy, took the
+    # window with the handler's own frame as the program's, and lost the line's CPU and its 100 MB peak.
+    env = {**os.environ, "PYTHONPATH": AGENT_DIR}
+    out = subprocess.run([sys.executable, "-c", NESTED_SIGNAL], capture_output=True, text=True, env=env, timeout=60)
+    mb, cpu = out.stdout.split()
+    assert int(mb) >= 60 and float(cpu) >= 0.04, (out.stdout, out.stderr)

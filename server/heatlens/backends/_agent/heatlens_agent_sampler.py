@@ -210,8 +210,11 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
 
     # ---- CPU -------------------------------------------------------------------------------------------
     def _on_prof(self, signum: int, frame: Any) -> None:
-        if not self.enabled or self._busy:
-            return  # a signal during the handler itself: the next handler takes that window
+        if not self.enabled or self._busy or (frame is not None and frame.f_code is _ON_PROF):
+            # a signal during the handler itself, or at its entry, before it is busy (a second SIGPROF that came
+            # during a long C call): the handler it interrupted takes the window (run here, the program's frame
+            # would be this handler's own, its CPU and memory lost)
+            return
         self._busy = True
         t = time.thread_time()
         p = time.process_time()
@@ -372,3 +375,6 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
             return False
         leaf = '  File "%s", line %d in %s\n' % (code.co_filename, fr.f_lineno or 0, code.co_name)
         return body.startswith(leaf)
+
+
+_ON_PROF = Sampler._on_prof.__code__
