@@ -334,7 +334,7 @@ def _overhead_cause(ov: Dict[str, Any], tool: str, bar: float) -> str:
             "docs/architecture.md); a stop itself is ~75 µs here on a one-line loop, but costs pyperformance's "
             "nbody 8–15 % of its own time at 250 Hz (caches and branch predictors are cold after the switch), and "
             "a threaded program pays it on every thread; memory on: the poller's /proc reads, its line reads (a "
-            "`py-spy dump` each, ~10–30 ms of CPU, within 0.3 s + 5 % of the run) and allocation windows "
+            "`py-spy dump` each, ~10–30 ms of CPU, within 0.3 s + 5 % of the core time the program leaves idle) and allocation windows "
             "(tracemalloc for ~5 ms while memory rises, within 3 % of the program's CPU). "
             "py-spy and the poller run beside the program: on 2 cores they take CPU from a program that uses "
             "both (numpy's BLAS). On this shared 2-core machine a few percent is also within the run-to-run "

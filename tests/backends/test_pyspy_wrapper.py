@@ -4,6 +4,7 @@ program used. Real py-spy, real subprocesses."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Tuple
 
 import pytest
 from heatlens.analysis import leaks
-from heatlens.backends import pyspy, pyspy_wrapper
+from heatlens.backends import pyspy, pyspy_budget, pyspy_wrapper
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.model import FailureKind, Profile, RunMeta, StackSample
 
@@ -202,12 +203,52 @@ def test_memory_that_rises_and_falls_all_along_is_read_within_the_read_budget(tm
     wall = memory["series"][-1][0]
     reads = [e for e in memory["events"] if e[3] and not e[6]]  # unstopped: stops have their own budget
     assert wall > 9 and reads, memory["events"][:5]
-    # once the first READ_BUDGET is spent, reads take READ_SHARE of the time (a read may start just before
+    # once the first READ_BUDGET is spent, reads take READ_SHARE of the spare core time, here one core (a read may start just before
     # it is spent); without the budget they took ~2.5 times that here, more on a busy machine
     each = memory["reading"] / len(reads)
     late = [e for e in reads if e[0] > wall - 4]
-    assert len(late) * each <= 4 * pyspy_wrapper.READ_SHARE * 1.5 + each, (len(late), each, len(reads))
+    assert len(late) * each <= 4 * pyspy_budget.READ_SHARE * 1.5 + each, (len(late), each, len(reads))
     assert memory["paused"] <= pyspy_wrapper.PAUSE_BUDGET + pyspy_wrapper.PAUSE_SHARE * wall + 0.1
+
+
+EVERY_CORE = """\
+import hashlib, mmap, os, sys, threading, time
+start, end = time.time(), time.time() + 8.0
+data = os.urandom(4 << 20)
+
+def hashing():  # sha256 of a large buffer lets go of the GIL: each of these threads keeps a core busy
+    while time.time() < end:
+        hashlib.sha256(data).digest()
+
+for _ in range(len(os.sched_getaffinity(0))):
+    threading.Thread(target=hashing, daemon=True).start()
+while time.time() < end:
+    m = mmap.mmap(-1, 16 << 20)  # and memory rises and falls all along, as in OSCILLATING
+    for off in range(0, 16 << 20, 4096):
+        m[off] = 1
+    m.close()
+with open(sys.argv[0] + ".used", "w") as f:  # the cores it used, by its own count
+    f.write(repr((os.times().user + os.times().system) / (time.time() - start)))
+"""
+
+
+@needs_pyspy
+def test_a_program_that_keeps_every_core_busy_gets_only_the_first_reads(tmp_path: Path) -> None:
+    # numpy's BLAS on both cores: a read (a py-spy start) takes a core from the program, and its threads' next
+    # barrier waits for it. Reads past READ_BUDGET take a share of the core time the program leaves idle
+    prog = tmp_path / "every_core.py"
+    prog.write_text(EVERY_CORE)
+    memory = _memory_file(tmp_path, prog, paused=True)
+    wall, spare = memory["series"][-1][0], memory["spare"]
+    reads = [e for e in memory["events"] if e[3] and not e[6]]
+    assert wall > 7 and reads, memory["events"][:5]
+    # the spare time counted agrees with the program's own count of the cores it used (alone on two cores it
+    # used nearly both: ~0 spare, where it used to read for 0.3 s + 5 % of the time; a busy machine leaves it less)
+    used, cores = float((tmp_path / "every_core.py.used").read_text()), len(os.sched_getaffinity(0))
+    assert wall * max(0.0, min(1.0, cores - used)) - 0.5 <= spare <= min(wall, wall * (cores - used)) + 0.5, (spare, used)
+    each = memory["reading"] / len(reads)
+    allowed = pyspy_budget.READ_BUDGET + pyspy_budget.READ_SHARE * spare
+    assert memory["reading"] <= allowed + each, (memory["reading"], spare, len(reads))
 
 
 def _memory_events(tmp_path: Path, prog: Path, paused: bool = False) -> list:

@@ -28,8 +28,6 @@ import time
 
 STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
-READ_BUDGET, READ_SHARE = 0.3, 0.05  # seconds of unstopped reads (~10-30 ms of py-spy CPU each) allowed, plus
-# this share of the time elapsed (numpy's temporaries, rising and falling by a step, were read 10 times a second)
 RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 NEW_BLOCK = 4 << 20  # mapped this much more than made resident within one poll: a new large block (BlockFill)
 FILL_MIN = 512 << 10  # made resident in a poll without new mappings: a block filling (malloc's top pad: 128 KiB)
@@ -103,16 +101,16 @@ class BlockFill:
 class MemoryPoller(threading.Thread):
     """Resident-memory steps of the target, each with the stack that was running when it was seen."""
 
-    def __init__(self, pyspy, status, windows_fd=None):
+    def __init__(self, pyspy, status, windows_fd, budget):
         super().__init__(daemon=True)
-        self.pyspy, self.status, self.windows_fd = pyspy, status, windows_fd
+        self.pyspy, self.status, self.windows_fd, self.budget = pyspy, status, windows_fd, budget  # ReadBudget's class
         # [t, bytes changed up to the trigger, thread, frames, bytes changed until the read, seconds since the
         #  previous read, whether the target was stopped for the read, t when that growth was last seen]
         self.events = []
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
-        self.reading = 0.0  # seconds spent in unstopped reads
+        self.reads = budget(None)  # unstopped reads keep to the spare core time (the target's, once known)
         self.error = ""  # why memory polling stopped early, for the run's notes
         self.t0 = time.monotonic()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -127,12 +125,14 @@ class MemoryPoller(threading.Thread):
             fd = os.open("/proc/%d/statm" % pid, os.O_RDONLY)
         except OSError:
             return  # not Linux (or gone): no memory data, said by the adapter
+        self.reads = self.budget(pid)
         try:
             self._poll(pid, fd)
         except Exception as exc:  # never a traceback in the program's stderr: the run goes on, CPU only
             self.error = repr(exc)
         finally:
             os.close(fd)
+            self.reads.close()
 
     def _sizes(self, fd, quiet=False):
         """(virtual, resident) bytes of the target (`quiet`: None once it is gone)."""
@@ -164,6 +164,7 @@ class MemoryPoller(threading.Thread):
             except (OSError, ValueError, IndexError):
                 return  # the target ended
             now = time.monotonic() - self.t0
+            self.reads.see()
             if rss != seen:
                 seen, last_change = rss, now
             recent.append((now, rss))
@@ -192,10 +193,10 @@ class MemoryPoller(threading.Thread):
                 continue
             rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
             # read at once, stopped (within the pause budget): a fast rise, which may be over before MIN_GAP, and
-            # always the start of a new block (its line maps it); other reads: MIN_GAP apart, within READ_BUDGET
+            # always the start of a new block (its line maps it); other reads: MIN_GAP apart, within the ReadBudget
             fast = ((rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
                     ) and self.paused <= PAUSE_BUDGET + PAUSE_SHARE * now
-            if not fast and (now - last_read < MIN_GAP or self.reading > READ_BUDGET + READ_SHARE * now):
+            if not fast and (now - last_read < MIN_GAP or not self.reads.allows()):
                 continue
             if read_status(self.status)[1] not in (None, -1):
                 return  # the program is over: interpreter teardown frees are not the program's
@@ -238,7 +239,7 @@ class MemoryPoller(threading.Thread):
             try:
                 return False, self._stack(pid), self._sizes(fd, quiet=True)
             finally:
-                self.reading += time.monotonic() - start
+                self.reads.spent += time.monotonic() - start
         start = time.monotonic()
         try:
             os.kill(pid, signal.SIGSTOP)
@@ -272,6 +273,7 @@ def main(argv):
     dash = command.index("--")
     record, target_argv = command[:dash], command[dash + 1:]  # PY_SPY record ... | PYTHON -c LAUNCHER STATUS ...
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import pyspy_budget  # what unstopped line reads may cost: a share of the spare core time
     import pyspy_phases  # its rate steps down after a while: the program's py-spy is a relay of two
 
     children = _child_spies(pyspy_phases.without_duration(record), out_dir)
@@ -287,8 +289,7 @@ def main(argv):
     os.close(go_read)
     if windows_read is not None:
         os.close(windows_read)
-    # py-spy ignores SIGTERM (kept across exec): when the run is stopped it writes what it has once the
-    # program is gone, instead of dying with it; SIGKILL still ends it
+    # py-spy ignores SIGTERM (kept across exec): stopped, it writes what it has once the program is gone; SIGKILL ends it
     # py-spy's stderr is not the program's either: a panic of one of its threads under --subprocesses
     # (`SendError` at sampler.rs:311, a fork pool in the stress suite: benchmarks/RELIABILITY.md) went there
     spy_err = open(os.path.join(out_dir, ERR_FILE), "w+b")
@@ -297,7 +298,7 @@ def main(argv):
     ready = threading.Event()
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
     reader.start()
-    poller = MemoryPoller(record[0], target_argv[3], windows_write) if memory else None
+    poller = MemoryPoller(record[0], target_argv[3], windows_write, pyspy_budget.ReadBudget) if memory else None
 
     def finish():
         spy.stop()
@@ -312,8 +313,7 @@ def main(argv):
                 poller.join(1.0)
             with open(os.path.join(out_dir, MEMORY_FILE), "w") as f:
                 json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES, "t0": poller.t0,
-                           "error": poller.error, "paused": round(poller.paused, 4),
-                           "reading": round(poller.reading, 4)}, f)
+                           "error": poller.error, "paused": round(poller.paused, 4), **poller.reads.record()}, f)
         if windows_write is not None:
             os.close(windows_write)
 

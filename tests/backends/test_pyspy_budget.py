@@ -1,0 +1,64 @@
+"""The memory poller's read budget counts the core time the program leaves idle (pure: a fake clock and CPU)."""
+
+from __future__ import annotations
+
+import os
+from typing import List
+
+from heatlens.backends import pyspy_budget
+from heatlens.backends.pyspy_budget import READ_BUDGET, READ_SHARE, ReadBudget, process_cpu
+
+
+def _budget(cores: int, cpu_per_second: float, seconds: float) -> ReadBudget:
+    """A ReadBudget over `seconds` of a program using `cpu_per_second` cores, looked at every 1/8 s."""
+    now: List[float] = [0.0]
+    b = ReadBudget(None, cores=cores, clock=lambda: now[0])
+    used = [0.0]
+    b._read = lambda: used[0]  # type: ignore[method-assign]
+    b._cpu = 0.0
+    while now[0] < seconds - 1e-9:
+        now[0] += 0.125
+        used[0] += 0.125 * cpu_per_second
+        b.see()
+    return b
+
+
+def test_a_one_thread_program_on_two_cores_leaves_one_core_spare() -> None:
+    b = _budget(cores=2, cpu_per_second=1.0, seconds=10)
+    assert abs(b.spare - 10.0) < 1e-6
+    b.spent = READ_BUDGET + READ_SHARE * 10 - 0.01
+    assert b.allows()
+    b.spent += 0.02
+    assert not b.allows()
+
+
+def test_a_program_on_every_core_leaves_nothing_past_the_first_budget() -> None:
+    b = _budget(cores=2, cpu_per_second=2.0, seconds=10)
+    assert b.spare < 1e-6
+    b.spent = READ_BUDGET + 0.01
+    assert not b.allows()
+
+
+def test_an_idle_program_counts_at_most_one_core_a_moment() -> None:
+    assert abs(_budget(cores=8, cpu_per_second=0.0, seconds=4).spare - 4.0) < 1e-6  # a read uses one core
+
+
+def test_looks_closer_than_check_every_wait() -> None:
+    now = [0.0]
+    b = ReadBudget(None, cores=2, clock=lambda: now[0])
+    now[0] = pyspy_budget.CHECK_EVERY / 2
+    b.see()
+    assert b.spare == 0.0
+    now[0] = pyspy_budget.CHECK_EVERY * 2
+    b.see()
+    assert b.spare > 0
+
+
+def test_the_cpu_of_a_real_process_is_read_from_proc() -> None:
+    with open(f"/proc/{os.getpid()}/stat", "rb") as f:
+        stat = f.read()
+    times = os.times()
+    assert abs(process_cpu(stat) - (times.user + times.system)) < 0.1
+    # a command name with spaces and parentheses does not move the fields
+    fake = b"42 (a (b) c) S " + b" ".join(b"0" for _ in range(10)) + b" 250 150 0 0"
+    assert process_cpu(fake) == (250 + 150) / pyspy_budget.TICK
