@@ -246,9 +246,11 @@ def test_a_program_that_keeps_every_core_busy_gets_only_the_first_reads(tmp_path
     # used nearly both: ~0 spare, where it used to read for 0.3 s + 5 % of the time; a busy machine leaves it less)
     used, cores = float((tmp_path / "every_core.py.used").read_text()), len(os.sched_getaffinity(0))
     assert wall * max(0.0, min(1.0, cores - used)) - 0.5 <= spare <= min(wall, wall * (cores - used)) + 0.5, (spare, used)
+    # (one read may start just before the budget is spent, and take longer than most: 0.55 s read of 0.52 s allowed
+    # happened in a full test run, reads averaging 19 ms)
     each = memory["reading"] / len(reads)
     allowed = pyspy_budget.READ_BUDGET + pyspy_budget.READ_SHARE * spare
-    assert memory["reading"] <= allowed + each, (memory["reading"], spare, len(reads))
+    assert memory["reading"] <= allowed + max(2 * each, 0.05), (memory["reading"], spare, len(reads))
 
 
 def _memory_events(tmp_path: Path, prog: Path, paused: bool = False) -> list:
