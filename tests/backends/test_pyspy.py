@@ -69,7 +69,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert {f.path for f in torn.files} == {"/w.py", "<unreadable>"}  # its time kept, on no path
     assert sum(s.weight for s in torn.stacks) == pytest.approx(0.06)
     text = (
-        "thread (5);<module> (<string>:46);_status (<string>:13) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+        "thread (5);<module> (<string>:52);_status (<string>:18) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
         "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"
         "thread (7): Thread-1 (spin);spin (/w.py:5) 3\n"
     )
@@ -81,11 +81,11 @@ def test_frame_parsing_edge_cases() -> None:
     # the memory helper's call, run by the main thread between two bytecodes (as recorded in an e2e run, where
     # its 6 samples became the loop's last line's): heatlens's own cost, on no line of the program
     helper = (
-        "thread (5);<module> (<string>:31);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
+        "thread (5);<module> (<string>:36);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
         "_run_code (<frozen runpy>:88);<module> (/p/x.py:16);dedupe (/p/x.py:10);"
         "_heatlens_memory_windows.<locals>.in_main_thread.<locals>.<lambda> (<heatlens-memory>:87);"
         "_heatlens_memory_windows.<locals>.in_main (<heatlens-memory>:68) 6\n"
-        "thread (5);<module> (<string>:31);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
+        "thread (5);<module> (<string>:36);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
         "_run_code (<frozen runpy>:88);<module> (/p/x.py:16);dedupe (/p/x.py:8) 90\n"
     )
     profile = pyspy.parse_raw(helper, 100.0, "/", main_tid=5)
@@ -93,7 +93,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert sum(s.weight for s in profile.stacks) == pytest.approx(0.9)
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
-        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:31);"
+        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:36);"
         "run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);_run_code (<frozen runpy>:88);"
         "<module> (/p/x.py:3);PyNumber_Add (libpython3.11.so.1.0) 4\nthread (5);gc_collect_main (libpython3.11.so.1.0) 2\n"
     )

@@ -10,6 +10,11 @@ def _status(code):
             cpu = " %.6f" % (time.process_time() + ru.ru_utime + ru.ru_stime)
         except ImportError:
             cpu = " %.6f" % (time.process_time() + os.times()[2] + os.times()[3])
+        try:  # resident bytes as the program ends: what it freed up to here was its own (teardown's frees are not)
+            with open("/proc/self/statm") as f:
+                cpu += " %d" % (int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, IndexError):
+            pass
     with open(_st, "w") as f:
         f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, cpu))
 def _setup():
@@ -28,14 +33,15 @@ try:
     if _kind == "script":
         sys.argv = [_value] + sys.argv[5:]
         sys.path[0] = os.path.dirname(os.path.abspath(_value))
-        runpy.run_path(_value, run_name="__main__")
+        _g = runpy.run_path(_value, run_name="__main__")  # its globals live on to the end, as under `python prog.py`
     elif _kind == "module":
         sys.argv = [_value] + sys.argv[5:]
         sys.path[0] = os.getcwd()
-        runpy.run_module(_value, run_name="__main__", alter_sys=True)
+        _g = runpy.run_module(_value, run_name="__main__", alter_sys=True)
     else:
         sys.argv = ["-c"] + sys.argv[5:]
-        exec(compile(_value, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+        _g = {"__name__": "__main__", "__builtins__": __builtins__}
+        exec(compile(_value, "<string>", "exec"), _g)
 except SystemExit as e:
     _status(0 if e.code is None else e.code if isinstance(e.code, int) else 1)
     raise

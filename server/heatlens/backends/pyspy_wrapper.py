@@ -55,13 +55,13 @@ ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr: shown only when it could n
 
 
 def read_status(path):
-    """(pid, code) from the launcher's status file, or (None, None) before it exists."""
+    """(pid, code, resident bytes as it ended or None) from the launcher's status file; (None, None, None) before it."""
     try:
         with open(path) as f:
-            pid, code = f.read().split()[:2]
-        return int(pid), int(code)
-    except (OSError, ValueError):
-        return None, None
+            fields = f.read().split()
+        return int(fields[0]), int(fields[1]), (int(fields[4]) if len(fields) > 4 else None)
+    except (OSError, ValueError, IndexError):
+        return None, None, None
 
 
 def leaf_frames(dump, pid):
@@ -118,7 +118,7 @@ class MemoryPoller(threading.Thread):
     def run(self):
         pid = None
         while pid is None and not self.stop.wait(0.002):
-            pid, _ = read_status(self.status)
+            pid = read_status(self.status)[0]
         if pid is None:
             return
         try:
@@ -126,8 +126,10 @@ class MemoryPoller(threading.Thread):
         except OSError:
             return  # not Linux (or gone): no memory data, said by the adapter
         self.reads = self.budget(pid)
-        try:
-            self._poll(pid, fd)
+        try:  # then what it freed after the last step seen, up to its end (the launcher's last size), was its own
+            base, end = self._poll(pid, fd), read_status(self.status)[2]
+            if base is not None and end is not None and end <= base - STEP_BYTES:
+                self.events.append([round(time.monotonic() - self.t0, 4), end - base, "", []])
         except Exception as exc:  # never a traceback in the program's stderr: the run goes on, CPU only
             self.error = repr(exc)
         finally:
@@ -148,7 +150,7 @@ class MemoryPoller(threading.Thread):
         try:
             vms, base = self._sizes(fd)
         except (OSError, ValueError, IndexError):
-            return
+            return None
         prev = base
         fill = BlockFill()
         read_in_fill = False  # the last read was made while a large block was being filled
@@ -162,7 +164,7 @@ class MemoryPoller(threading.Thread):
             try:
                 prev_vms, (vms, rss) = vms, self._sizes(fd)
             except (OSError, ValueError, IndexError):
-                return  # the target ended
+                return base  # the target ended
             now = time.monotonic() - self.t0
             self.reads.see()
             if rss != seen:
@@ -199,7 +201,7 @@ class MemoryPoller(threading.Thread):
             if not fast and (now - last_read < MIN_GAP or not self.reads.allows()):
                 continue
             if read_status(self.status)[1] not in (None, -1):
-                return  # the program is over: interpreter teardown frees are not the program's
+                return base  # the program is over: interpreter teardown frees are not the program's
             if rss < base:  # a free: given back to the newest allocations whatever runs, so no read
                 self.events.append([round(now, 4), rss - base, "", []])
                 base = rss
@@ -231,9 +233,8 @@ class MemoryPoller(threading.Thread):
             self.windows_fd = None  # the program closed its end
 
     def _read_line(self, pid, fd, stop):
-        """(stopped, stack running now, (mapped, resident) bytes once read, while still stopped: None when gone).
-        Reading takes ~20 ms (py-spy starts, finds the interpreter): at the start of a fast rise, within the pause
-        budget (a few percent of the run), the target is stopped first (`stop`), so that the line read grew."""
+        """(stopped, stack running now, (mapped, resident) bytes once read, while still stopped: None when gone). A read
+        takes ~20 ms (py-spy starts): at a fast rise the target is stopped first (`stop`), so that the line read grew."""
         if not stop:
             start = time.monotonic()
             try:
@@ -290,8 +291,7 @@ def main(argv):
     if windows_read is not None:
         os.close(windows_read)
     # py-spy ignores SIGTERM (kept across exec): stopped, it writes what it has once the program is gone; SIGKILL ends it
-    # py-spy's stderr is not the program's either: a panic of one of its threads under --subprocesses
-    # (`SendError` at sampler.rs:311, a fork pool in the stress suite: benchmarks/RELIABILITY.md) went there
+    # py-spy's stderr is not the program's either (a panic of its threads, a fork pool: benchmarks/RELIABILITY.md)
     spy_err = open(os.path.join(out_dir, ERR_FILE), "w+b")
     spy = pyspy_phases.SpyRelay(record, target.pid, out_dir, spy_err)
     log = open(os.path.join(out_dir, LOG_FILE), "wb")
