@@ -1,22 +1,22 @@
 import os, runpy, sys; _m = os.environ.pop("HEATLENS_MEMORY_HELPER", ""); exec(_m and compile(_m, "<heatlens-memory>", "exec"), {}); _s = os.environ.pop("HEATLENS_STDIO", ""); exec(_s and compile(_s, "<heatlens-stdio>", "exec"), {})
 _st, _rate, _kind, _value = sys.argv[1:5]
 def _status(code):
-    cpu = ""
+    ended = ""  # the program's CPU seconds, then its resident bytes
     if code >= 0:  # the program's own CPU, children included: the runner's total also holds the sampler's
         import time
         try:
             import resource
             ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = " %.6f" % (time.process_time() + ru.ru_utime + ru.ru_stime)
+            ended = " %.6f" % (time.process_time() + ru.ru_utime + ru.ru_stime)
         except ImportError:
-            cpu = " %.6f" % (time.process_time() + os.times()[2] + os.times()[3])
+            ended = " %.6f" % (time.process_time() + os.times()[2] + os.times()[3])
         try:  # resident bytes as the program ends: what it freed up to here was its own (teardown's frees are not)
             with open("/proc/self/statm") as f:
-                cpu += " %d" % (int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+                ended += " %d" % (int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
         except (OSError, ValueError, IndexError):
             pass
     with open(_st, "w") as f:
-        f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, cpu))
+        f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, ended))
 def _setup():
     tracer = os.environ.pop("HEATLENS_TRACER_PID", None)
     if tracer:  # Yama: the sampler heatlens started next to this process may read it
