@@ -126,9 +126,9 @@ class MemoryPoller(threading.Thread):
         except OSError:
             return  # not Linux (or gone): no memory data, said by the adapter
         self.reads = self.budget(pid)
-        try:  # then what it freed after the last step seen, up to its end (the launcher's last size), was its own
-            base, end = self._poll(pid, fd), read_status(self.status)[2]
-            if base is not None and end is not None and end <= base - STEP_BYTES:
+        try:  # then what it freed or grew unread after the last step seen, up to its end (the launcher's last size),
+            base, end = self._poll(pid, fd), read_status(self.status)[2]  # was its own (windows say whose growth)
+            if base is not None and end is not None and abs(end - base) >= STEP_BYTES:
                 self.events.append([round(time.monotonic() - self.t0, 4), end - base, "", []])
         except Exception as exc:  # never a traceback in the program's stderr: the run goes on, CPU only
             self.error = repr(exc)
