@@ -12,7 +12,7 @@ from heatlens.backends.pyspy_budget import READ_BUDGET, READ_SHARE, ReadBudget, 
 def _budget(cores: int, cpu_per_second: float, seconds: float) -> ReadBudget:
     """A ReadBudget over `seconds` of a program using `cpu_per_second` cores, looked at every 1/8 s."""
     now: List[float] = [0.0]
-    b = ReadBudget(None, cores=cores, clock=lambda: now[0])
+    b = ReadBudget(cores=cores, clock=lambda: now[0])
     used = [0.0]
     b._read = lambda: used[0]  # type: ignore[method-assign]
     b._cpu = 0.0
@@ -45,7 +45,7 @@ def test_an_idle_program_counts_at_most_one_core_a_moment() -> None:
 
 def test_looks_closer_than_check_every_wait() -> None:
     now = [0.0]
-    b = ReadBudget(None, cores=2, clock=lambda: now[0])
+    b = ReadBudget(cores=2, clock=lambda: now[0])
     now[0] = pyspy_budget.CHECK_EVERY / 2
     b.see()
     assert b.spare == 0.0

@@ -31,17 +31,21 @@ def usable_cores():
 class ReadBudget:
     """Seconds of unstopped reads spent, against what the spare core time allows."""
 
-    def __init__(self, pid, cores=None, clock=time.monotonic):
+    def __init__(self, cores=None, clock=time.monotonic):
         self.cores = cores or usable_cores()
         self.clock = clock
         self.spent = 0.0  # seconds spent in unstopped reads
         self.spare = 0.0  # spare core seconds seen so far (at most one core at a time: a read uses one)
+        self._fd = -1  # the program's /proc/PID/stat, once watched (unknown or not Linux: every moment is spare)
+        self._at, self._cpu = clock(), None
+
+    def watch(self, pid):
+        """Count from now the core time that the program `pid` leaves idle."""
         try:
-            self._fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY) if pid else -1
+            self._fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY)
         except OSError:
-            self._fd = -1  # not Linux: every moment counts as spare
-        self._at = clock()
-        self._cpu = self._read()
+            self._fd = -1
+        self._at, self._cpu = self.clock(), self._read()
 
     def _read(self):
         if self._fd < 0:

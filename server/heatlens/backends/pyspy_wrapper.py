@@ -101,16 +101,16 @@ class BlockFill:
 class MemoryPoller(threading.Thread):
     """Resident-memory steps of the target, each with the stack that was running when it was seen."""
 
-    def __init__(self, pyspy, status, windows_fd, budget):
+    def __init__(self, pyspy, status, windows_fd, reads):
         super().__init__(daemon=True)
-        self.pyspy, self.status, self.windows_fd, self.budget = pyspy, status, windows_fd, budget  # ReadBudget's class
+        self.pyspy, self.status, self.windows_fd = pyspy, status, windows_fd
         # [t, bytes changed up to the trigger, thread, frames, bytes changed until the read, seconds since the
         #  previous read, whether the target was stopped for the read, t when that growth was last seen]
         self.events = []
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
-        self.reads = budget(None)  # unstopped reads keep to the spare core time (the target's, once known)
+        self.reads = reads  # a pyspy_budget.ReadBudget: unstopped reads keep to the core time the target leaves idle
         self.error = ""  # why memory polling stopped early, for the run's notes
         self.t0 = time.monotonic()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -125,9 +125,9 @@ class MemoryPoller(threading.Thread):
             fd = os.open("/proc/%d/statm" % pid, os.O_RDONLY)
         except OSError:
             return  # not Linux (or gone): no memory data, said by the adapter
-        self.reads = self.budget(pid)
-        try:  # then what it freed or grew unread after the last step seen, up to its end (the launcher's last size),
-            base, end = self._poll(pid, fd), read_status(self.status)[2]  # was its own (windows say whose growth)
+        self.reads.watch(pid)
+        try:  # then what changed unread after its last step, up to its end (the launcher's last size), was its own
+            base, end = self._poll(pid, fd), read_status(self.status)[2]
             if base is not None and end is not None and abs(end - base) >= STEP_BYTES:
                 self.events.append([round(time.monotonic() - self.t0, 4), end - base, "", []])
         except Exception as exc:  # never a traceback in the program's stderr: the run goes on, CPU only
@@ -298,7 +298,7 @@ def main(argv):
     ready = threading.Event()
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
     reader.start()
-    poller = MemoryPoller(record[0], target_argv[3], windows_write, pyspy_budget.ReadBudget) if memory else None
+    poller = MemoryPoller(record[0], target_argv[3], windows_write, pyspy_budget.ReadBudget()) if memory else None
 
     def finish():
         spy.stop()
