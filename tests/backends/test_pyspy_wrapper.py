@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Tuple
+from typing import Dict, Tuple
 
 import pytest
 from heatlens.analysis import leaks
@@ -212,6 +212,44 @@ def test_a_free_is_given_back_without_reading_or_stopping_the_program(tmp_path: 
     assert any(e[3] for e in events if e[1] > 0)  # growth is still read
 
 
+SPIN = """
+import time
+def spin(s):
+    t = time.process_time() + s
+    while time.process_time() < t:
+        pass
+spin(0.1)
+"""
+
+
+@needs_pyspy
+def test_a_block_freed_while_its_line_is_read_is_a_free_after_its_peak(tmp_path: Path) -> None:
+    # the poller waited for each read blind: made and freed meanwhile, a block looked like less growth on the line
+    # read, with no free and no peak (a busy machine, where a read takes long: CI lost every free of a test this way)
+    prog = tmp_path / "prog.py"
+    # the first block's read stops the program for 0.5 s: the pause budget is spent, so the next read lets it run
+    prog.write_text(SPIN + "held = bytearray(32 << 20)\nspin(0.1)\nblock = bytearray(48 << 20)\nspin(0.05)\n"
+                    "block = None\nspin(0.5)\n")
+    events = _memory_file(tmp_path, prog, paused=True, slow_dumps=0.5)["events"]
+    at = next(i for i, e in enumerate(events) if e[0] > 0.5 and e[3])  # the read of the block's growth
+    assert (events[at][1] + events[at][4]) / 2 ** 20 > 44, events
+    assert sum(e[1] for e in events[at + 1:] if not e[3]) / 2 ** 20 < -44, events
+
+
+@needs_pyspy
+def test_a_free_waits_for_no_read_so_memory_made_again_at_once_is_not_the_same(tmp_path: Path) -> None:
+    # a free was recorded only when a line read was allowed (MIN_GAP, the budgets): a block freed just after a read
+    # and another made at once looked like nothing at all, the first one kept and the second one never made
+    prog = tmp_path / "prog.py"
+    # the first block's read stops the program for 0.3 s: the pause budget is spent, so the free comes at no fast
+    # rise, within MIN_GAP of a read (and a few polls before the next block is made)
+    prog.write_text(SPIN + "first = bytearray(48 << 20)\nfirst = None\nspin(0.02)\nsecond = bytearray(48 << 20)\n"
+                    "spin(0.5)\n")
+    events = _memory_file(tmp_path, prog, paused=True, slow_dumps=0.3)["events"]
+    assert sum(e[1] for e in events if not e[3] and e[1] < 0) / 2 ** 20 < -40, events  # (munmap: a few steps)
+    assert sum(e[1] + e[4] for e in events if e[3]) / 2 ** 20 > 40, events  # the second block
+
+
 OSCILLATING = """\
 import mmap, time
 end = time.time() + 10.0
@@ -291,15 +329,27 @@ def _memory_events(tmp_path: Path, prog: Path, paused: bool = False) -> list:
     return _memory_file(tmp_path, prog, paused)["events"]
 
 
-def _memory_file(tmp_path: Path, prog: Path, paused: bool = False) -> dict:
-    """What the wrapper wrote of one run of `prog` (memory on): events, series, read and pause times."""
+SLOW_DUMPS = """#!/bin/sh
+[ "$1" = dump ] && sleep {delay}
+exec {pyspy} "$@"
+"""
+
+
+def _memory_file(tmp_path: Path, prog: Path, paused: bool = False, slow_dumps: float = 0.0) -> dict:
+    """What the wrapper wrote of one run of `prog` (memory on): events, series, read and pause times (`slow_dumps`:
+    each line read takes that many seconds more, as py-spy's start does on a busy machine)."""
     import json
 
     from heatlens.backends.pyspy_parse import LAUNCHER
 
     out = tmp_path / "out"
     out.mkdir()
-    record = [str(pyspy.find_pyspy()), "record", "-f", "raw", "-r", "100", *([] if paused else ["--nonblocking"])]
+    spy = pyspy.find_pyspy()
+    if slow_dumps:
+        (tmp_path / "py-spy").write_text(SLOW_DUMPS.format(delay=slow_dumps, pyspy=spy))
+        (tmp_path / "py-spy").chmod(0o755)
+        spy = tmp_path / "py-spy"
+    record = [str(spy), "record", "-f", "raw", "-r", "100", *([] if paused else ["--nonblocking"])]
     run = subprocess.run([sys.executable, pyspy.WRAPPER, str(out), "1", *record, "-o", str(out / "raw.txt"), "--",
                           sys.executable, "-c", LAUNCHER, str(out / pyspy.STATUS), "100", "script", str(prog)],
                          capture_output=True, timeout=120)
@@ -308,14 +358,22 @@ def _memory_file(tmp_path: Path, prog: Path, paused: bool = False) -> dict:
 
 
 def _mb_per_mark(tmp_path: Path, program: str, marks: Tuple[str, ...]) -> Tuple[dict, list]:
-    """({mark: MB the wrapper's events charged to the line marked `[mark]`}, the events) of one paused run."""
+    """({mark: MB the wrapper's events charged to the line marked `[mark]`}, the events) of one paused run; a free
+    seen while a line was read goes back to that line (the newest growth, as pyspy_memory gives frees back)."""
     prog = tmp_path / "prog.py"
     prog.write_text(program)
     events = _memory_events(tmp_path, prog, paused=True)
     lines = program.splitlines()
     line_of = {mark: next(n for n, text in enumerate(lines, 1) if f"[{mark}]" in text) for mark in marks}
-    return {mark: sum(e[1] + e[4] for e in events if e[3] and e[3][-1][2] == line) / 2 ** 20
-            for mark, line in line_of.items()}, events
+    charged: Dict[int, float] = {}
+    read = (None, None)  # (the line last read, when its read ended)
+    for e in events:
+        if e[3]:
+            read = (e[3][-1][2], e[7])
+            charged[read[0]] = charged.get(read[0], 0) + e[1] + e[4]
+        elif e[0] == read[1]:
+            charged[read[0]] += e[1]
+    return {mark: charged.get(line, 0) / 2 ** 20 for mark, line in line_of.items()}, events
 
 
 BACK_TO_BACK = """

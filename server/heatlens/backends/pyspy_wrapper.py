@@ -48,7 +48,6 @@ WINDOWS_FILE = "pyspy-windows.txt"  # the helper's allocation windows
 WINDOW_RISE = 1 << 20  # resident growth since the last request that asks for an allocation window (none where
 # it barely grows: a window lasts until the main thread's next bytecode, so a long C call would look slower)
 HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyspy_alloc_windows.py")
-HELPER_FILE = "<heatlens-memory>"  # the helper's frames: never the program's line
 WHOLE_WRITES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "whole_writes.py")
 LOG_FILE = "pyspy-log.txt"  # py-spy's stdout: pyspy.py reads its last words (`read_counts`)
 ERR_FILE = "pyspy-stderr.txt"  # py-spy's own stderr: shown only when it could not attach
@@ -62,20 +61,6 @@ def read_status(path):
         return int(fields[0]), int(fields[1]), (int(fields[4]) if len(fields) > 4 else None)
     except (OSError, ValueError, IndexError):
         return None, None, None
-
-
-def leaf_frames(dump, pid):
-    """(thread name, frames root->leaf as [name, file, line], active) of the thread most likely allocating:
-    the one holding the GIL, else an active one, else the main thread."""
-    threads = [t for t in dump if isinstance(t, dict) and t.get("frames")
-               and not any(f.get("filename") == HELPER_FILE for f in t["frames"])]
-    if not threads:
-        return None, [], False
-    pick = (next((t for t in threads if t.get("owns_gil")), None)
-            or next((t for t in threads if t.get("active")), None)
-            or next((t for t in threads if t.get("os_thread_id") == pid), threads[0]))
-    frames = [[f.get("name", ""), f.get("filename", ""), int(f.get("line") or 0)] for f in reversed(pick["frames"])]
-    return pick.get("thread_name") or "", frames, bool(pick.get("active") or pick.get("owns_gil"))
 
 
 class BlockFill:
@@ -101,9 +86,10 @@ class BlockFill:
 class MemoryPoller(threading.Thread):
     """Resident-memory steps of the target, each with the stack that was running when it was seen."""
 
-    def __init__(self, pyspy, status, windows_fd, reads):
+    def __init__(self, lines, status, windows_fd, reads):
         super().__init__(daemon=True)
-        self.pyspy, self.status, self.windows_fd = pyspy, status, windows_fd
+        self.lines = lines  # a pyspy_dump.LineReader: reads the line running, watching memory meanwhile
+        self.status, self.windows_fd = status, windows_fd
         # [t, bytes changed up to the trigger, thread, frames, bytes changed until the read, seconds since the
         #  previous read, whether the target was stopped for the read, t when that growth was last seen]
         self.events = []
@@ -198,15 +184,16 @@ class MemoryPoller(threading.Thread):
             # always the start of a new block (its line maps it); other reads: MIN_GAP apart, within the ReadBudget
             fast = ((rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
                     ) and self.paused <= PAUSE_BUDGET + PAUSE_SHARE * now
-            if not fast and (now - last_read < MIN_GAP or not self.reads.allows()):
+            freed = rss < base  # given back to the newest allocations whatever runs: no read, so none waited for
+            if not freed and not fast and (now - last_read < MIN_GAP or not self.reads.allows()):
                 continue
             if read_status(self.status)[1] not in (None, -1):
                 return base  # the program is over: interpreter teardown frees are not the program's
-            if rss < base:  # a free: given back to the newest allocations whatever runs, so no read
+            if freed:
                 self.events.append([round(now, 4), rss - base, "", []])
                 base = rss
                 continue
-            stopped, (thread, frames, active), sizes = self._read_line(pid, fd, fast)
+            stopped, (thread, frames, active), sizes, seen = self._read_line(pid, fd, fast)
             last_stop = now if stopped else last_stop
             gap = now - last_read  # short: this step continues the previous one
             last_read = time.monotonic() - self.t0
@@ -217,10 +204,13 @@ class MemoryPoller(threading.Thread):
                 continue
             deferred, fill.changed, read_in_fill = 0, False, fill.left > 0
             vms, after = sizes or (vms, rss)
-            prev = after
-            # what changed up to the trigger (a free comes first, whatever it was), and while the line was read
-            self.events.append([round(now, 4), rss - base, thread, frames, after - rss, round(gap, 4), stopped,
-                                round(time.monotonic() - self.t0, 4)])
+            prev, done = after, round(time.monotonic() - self.t0, 4)
+            # what grew up to the trigger, and while the line was read
+            grew, *more = self.lines.swings(rss, seen + [after])
+            self.events.append([round(now, 4), rss - base, thread, frames, grew, round(gap, 4), stopped, done])
+            for mb in filter(None, more):  # freed while read: a free, not less growth; grown again: the line read
+                grown_again = [done, 0, thread, frames, mb, round(gap, 4), stopped, done]
+                self.events.append(grown_again if mb > 0 else [done, mb, "", []])
             base = after
 
     def _ask_window(self):
@@ -233,35 +223,27 @@ class MemoryPoller(threading.Thread):
             self.windows_fd = None  # the program closed its end
 
     def _read_line(self, pid, fd, stop):
-        """(stopped, stack running now, (mapped, resident) bytes once read, while still stopped: None when gone). A read
-        takes ~20 ms (py-spy starts): at a fast rise the target is stopped first (`stop`), so that the line read grew."""
-        if not stop:
-            start = time.monotonic()
-            try:
-                return False, self._stack(pid), self._sizes(fd, quiet=True)
-            finally:
-                self.reads.spent += time.monotonic() - start
+        """(stopped, stack running now, (mapped, resident) bytes once read, while still stopped: None when gone, the
+        resident bytes seen while reading). A read takes ~20 ms (py-spy starts): at a fast rise the target is
+        stopped first (`stop`), so that the line read grew."""
         start = time.monotonic()
-        try:
-            os.kill(pid, signal.SIGSTOP)
-        except OSError:
-            return False, (None, [], False), None
-        try:
-            return True, self._stack(pid), self._sizes(fd, quiet=True)
-        finally:
+        if stop:
             try:
-                os.kill(pid, signal.SIGCONT)
+                os.kill(pid, signal.SIGSTOP)
             except OSError:
-                pass  # it ended meanwhile
-            self.paused += time.monotonic() - start
-
-    def _stack(self, pid):
+                return False, (None, [], False), None, []
         try:
-            out = subprocess.run([self.pyspy, "dump", "--pid", str(pid), "--nonblocking", "--json"],
-                                 capture_output=True, timeout=5)
-            return leaf_frames(json.loads(out.stdout or b"[]"), pid)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            return None, [], False
+            stack, seen = self.lines.read(pid, lambda: (self._sizes(fd, quiet=True) or (0, None))[1])
+            return stop, stack, self._sizes(fd, quiet=True), seen
+        finally:
+            if stop:
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except OSError:
+                    pass  # it ended meanwhile
+                self.paused += time.monotonic() - start
+            else:
+                self.reads.spent += time.monotonic() - start
 
 
 def ptrace_scope():
@@ -275,6 +257,7 @@ def main(argv):
     record, target_argv = command[:dash], command[dash + 1:]  # PY_SPY record ... | PYTHON -c LAUNCHER STATUS ...
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import pyspy_budget  # what unstopped line reads may cost: a share of the spare core time
+    import pyspy_dump  # a line read, watching memory while it lasts
     import pyspy_phases  # its rate steps down after a while: the program's py-spy is a relay of two
 
     children = _child_spies(pyspy_phases.without_duration(record), out_dir)
@@ -298,7 +281,8 @@ def main(argv):
     ready = threading.Event()
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
     reader.start()
-    poller = MemoryPoller(record[0], target_argv[3], windows_write, pyspy_budget.ReadBudget()) if memory else None
+    lines = pyspy_dump.LineReader(record[0], STEP_BYTES)
+    poller = MemoryPoller(lines, target_argv[3], windows_write, pyspy_budget.ReadBudget()) if memory else None
 
     def finish():
         spy.stop()
