@@ -88,6 +88,11 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
         self.main_root = ""  # the outermost of those, as faulthandler writes it
         self.enabled = False
         self._busy = False
+        # the handler and the wall thread (when no handler ran for a while: WallMixin._stale_window) take windows
+        # one at a time; reentrant, as a SIGTERM handler may stop the sampler from within the SIGPROF one
+        self._window_lock = threading.RLock()
+        self._window_at = self.t0
+        self._main_nid: Optional[int] = None
         self._tcpu: Dict[int, float] = {}  # native thread id -> its CPU at the last handler
         self._clocks = ThreadClocks()  # the handler's; the wall thread has its own (_wclocks)
         self._wclocks = ThreadClocks()
@@ -140,6 +145,7 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
         self.dumping = hasattr(faulthandler, "register") and dumps_are_safe()
         self._p_prev = time.process_time()
         self._t_prev = self._main_end = time.thread_time()
+        self._main_nid = getattr(threading.main_thread(), "native_id", None)
         self._prof_prev = signal.signal(signal.SIGPROF, self._on_prof)
         if self.dumping:
             path = "%s.%d.dump" % (self.out_path, self.pid)
@@ -170,7 +176,8 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
                     faulthandler.unregister(signal.SIGPROF)
                 except (RuntimeError, ValueError):
                     pass
-            self._window(None, time.thread_time(), time.process_time(), final=True)
+            with self._window_lock:
+                self._window(None, time.thread_time(), time.process_time(), final=True)
         self._stop.set()
         if self._wall is not None and self._wall is not threading.current_thread():
             self._wall.join(1.0)
@@ -215,6 +222,8 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
             # during a long C call): the handler it interrupted takes the window (run here, the program's frame
             # would be this handler's own, its CPU and memory lost)
             return
+        if not self._window_lock.acquire(False):
+            return  # the wall thread takes this window (the main thread was blocked)
         self._busy = True
         t = time.thread_time()
         p = time.process_time()
@@ -231,6 +240,7 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
             self._main_end = time.thread_time()
             self.own_cpu += self._main_end - t
             self._busy = False
+            self._window_lock.release()
 
     def _read_dumps(self) -> str:
         if self._dump_fd < 0:
@@ -252,6 +262,7 @@ class Sampler(MemoryMixin, WallMixin, StackMixin):
 
     def _window(self, frame: Any, t_main: float, p_now: float, final: bool = False) -> None:
         """Give each thread's CPU used since the last handler to its stacks dumped in between."""
+        self._window_at = time.perf_counter()
         dumps = [b for b in map(self._strip_callbacks, _STACK.findall(self._read_dumps())) if b]
         wall_ident = self._wall.ident if self._wall is not None else None
         d_main = t_main - self._main_end

@@ -1,7 +1,8 @@
 """Blocked time for the heatlens agent (stdlib only; runs inside the target interpreter): a daemon thread
 wakes every 10 ms; for each thread, wall time minus its CPU time minus time spent runnable-but-not-running
 (`/proc/.../schedstat`) is time blocked (I/O, sleep, locks, GIL), given to the line it is blocked on. The
-same thread drives the memory series, snapshots and the periodic (crash-proof) writes of the output."""
+same thread takes the CPU window while the main thread runs no SIGPROF handler (it waits), and drives the memory
+series, snapshots and the periodic (crash-proof) writes of the output."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import time
 
 _WALL_TICK = 0.01
+_STALE = 0.01  # seconds without a CPU window after which the wall thread takes one (_stale_window)
 
 
 class WallMixin:
@@ -27,6 +29,7 @@ class WallMixin:
         while not self._stop.wait(_WALL_TICK):
             try:
                 self._wall_tick(own)
+                self._stale_window()
                 now = time.perf_counter() - self.t0
                 self._mem_tick(now)
                 if self.memory == "full" and now >= self.snap_next:
@@ -75,3 +78,26 @@ class WallMixin:
             for nid in [n for n in d if n not in seen]:
                 del d[nid]
         self._wclocks.keep_only(seen)
+
+    def _stale_window(self) -> None:
+        """From the wall thread. A main thread blocked in a sleep, a join or a lock runs no handler: SIGPROF lands on
+        the threads using the CPU, which cannot run one. All they used until it woke went to where each was then
+        (a worker's loop line lost 60 % of its time to the line around it). So after _STALE without a window, the
+        wall thread takes one: every thread's CPU to where it is now."""
+        at = self._window_at
+        since = time.perf_counter() - at
+        if self.dumping or not self._timer or since < max(_STALE, 3 * self.interval):
+            return
+        # only while it waits: using CPU (a C call that let go of the GIL), it runs its handler when the call
+        # returns, which knows the call's line and that its time was native. The lock is not held while deciding:
+        # a handler that finds it held leaves its window to the next one (on another line), and reading a clock
+        # lets go of the GIL
+        main = self._wclocks.cpu(self._main_nid)
+        if main is None or main - self._main_end >= 0.1 * since or not self._window_lock.acquire(False):
+            return
+        try:
+            if self.enabled and self._window_at == at:  # no handler took one meanwhile
+                self._window(None, main, time.process_time())
+                self._main_end = main  # no handler ran: none of the main thread's CPU was the agent's
+        finally:
+            self._window_lock.release()
