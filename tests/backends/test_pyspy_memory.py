@@ -162,6 +162,20 @@ def test_read_windows_puts_them_on_the_wrappers_clock_and_skips_the_helper_and_a
     assert found == [(pytest.approx(0.5), pytest.approx(0.51), 0.004, {(FILE, 8): pytest.approx(2.0)})]
 
 
+def test_a_growing_lists_buffer_moved_before_a_windows_middle_does_not_make_its_line_a_temporary() -> None:
+    # a real run's windows (tests/fixtures/exact/objects_between_work.py, 1 run in ~14 beside a busy loop): line 21
+    # keeps rows in every window, but in the last one the rows' list had just been moved by realloc before the
+    # window's middle, 1.4 of the 2.2 MB alive from the line, and the line was judged a temporary: the steps read
+    # on the hashing line 15 stayed there (12 MB of 26 MB kept)
+    ends_mids = [(148152, 88552), (197272, 169072), (169072, 84472), (169120, 112672), (1505912, 1421312)]
+    text = "".join(repr((0.05 * k, 0.05 * k + 0.006, 0.006, [(end, ((FILE, 21),))], 0.05 * k + 0.003,
+                         [(mid, ((FILE, 21),))])) + "\n" for k, (end, mid) in enumerate(ends_mids))
+    assert all((FILE, 21) in w[3] for w in read_windows(text, 0.0, locate))
+    churn = "".join(repr((0.05 * k, 0.05 * k + 0.006, 0.006, [(200000, ((FILE, 30),))], 0.05 * k + 0.003,
+                          [(190000 + 10000 * (k % 3), ((FILE, 30),))])) + "\n" for k in range(6))
+    assert not any(w[3] for w in read_windows(churn, 0.0, locate))  # alive at the middle as much: a temporary
+
+
 # --- real py-spy runs, ground truth printed or known by construction ---------------------------------------
 
 EXACT = Path(__file__).parents[1] / "fixtures" / "exact"
