@@ -222,15 +222,20 @@ spin(0.1)
 """
 
 
+def _slow_read_events(tmp_path: Path, body: str, slow_dumps: float) -> list:
+    """The memory events of SPIN + `body`, each line read taking `slow_dumps` seconds more (a busy machine)."""
+    prog = tmp_path / "prog.py"
+    prog.write_text(SPIN + body)
+    return _memory_file(tmp_path, prog, paused=True, slow_dumps=slow_dumps)["events"]
+
+
 @needs_pyspy
 def test_a_block_freed_while_its_line_is_read_is_a_free_after_its_peak(tmp_path: Path) -> None:
     # the poller waited for each read blind: made and freed meanwhile, a block looked like less growth on the line
     # read, with no free and no peak (a busy machine, where a read takes long: CI lost every free of a test this way)
-    prog = tmp_path / "prog.py"
     # the first block's read stops the program for 0.5 s: the pause budget is spent, so the next read lets it run
-    prog.write_text(SPIN + "held = bytearray(32 << 20)\nspin(0.1)\nblock = bytearray(48 << 20)\nspin(0.05)\n"
-                    "block = None\nspin(0.5)\n")
-    events = _memory_file(tmp_path, prog, paused=True, slow_dumps=0.5)["events"]
+    events = _slow_read_events(tmp_path, "held = bytearray(32 << 20)\nspin(0.1)\nblock = bytearray(48 << 20)\n"
+                               "spin(0.05)\nblock = None\nspin(0.5)\n", 0.5)
     at = next(i for i, e in enumerate(events) if e[0] > 0.5 and e[3])  # the read of the block's growth
     assert (events[at][1] + events[at][4]) / 2 ** 20 > 44, events
     assert sum(e[1] for e in events[at + 1:] if not e[3]) / 2 ** 20 < -44, events
@@ -240,12 +245,10 @@ def test_a_block_freed_while_its_line_is_read_is_a_free_after_its_peak(tmp_path:
 def test_a_free_waits_for_no_read_so_memory_made_again_at_once_is_not_the_same(tmp_path: Path) -> None:
     # a free was recorded only when a line read was allowed (MIN_GAP, the budgets): a block freed just after a read
     # and another made at once looked like nothing at all, the first one kept and the second one never made
-    prog = tmp_path / "prog.py"
     # the first block's read stops the program for 0.3 s: the pause budget is spent, so the free comes at no fast
     # rise, within MIN_GAP of a read (and a few polls before the next block is made)
-    prog.write_text(SPIN + "first = bytearray(48 << 20)\nfirst = None\nspin(0.02)\nsecond = bytearray(48 << 20)\n"
-                    "spin(0.5)\n")
-    events = _memory_file(tmp_path, prog, paused=True, slow_dumps=0.3)["events"]
+    events = _slow_read_events(tmp_path, "first = bytearray(48 << 20)\nfirst = None\nspin(0.02)\n"
+                               "second = bytearray(48 << 20)\nspin(0.5)\n", 0.3)
     assert sum(e[1] for e in events if not e[3] and e[1] < 0) / 2 ** 20 < -40, events  # (munmap: a few steps)
     assert sum(e[1] + e[4] for e in events if e[3]) / 2 ** 20 > 40, events  # the second block
 
