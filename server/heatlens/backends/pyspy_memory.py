@@ -23,6 +23,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, ca
 
 import attrs
 
+from heatlens.backends.pyspy_dump import HELPER_FILE  # the window helper's own allocations
 from heatlens.model import LineMemoryTrack, MemorySample
 
 MB = float(1 << 20)
@@ -38,7 +39,6 @@ LineKey = Tuple[str, int]
 Window = Tuple[float, float, float, Dict[Optional[LineKey], float]]
 Locate = Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
 
-HELPER_FILE = "<heatlens-memory>"  # the window helper's own allocations
 KNOWN_MB = 1.0  # a line that kept this much over all windows (and KNOWN_SHARE of the top line's) allocates:
 KNOWN_SHARE = 0.1  # a step read on it is its own
 MIN_CPU = 0.001  # seconds of the program's CPU in a window below which it saw too little to speak

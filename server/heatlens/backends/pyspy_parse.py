@@ -16,10 +16,10 @@ from heatlens.backends.code_index import anchor_function
 from heatlens.backends.base import resolve_path
 from heatlens.backends.callsite import make_is_outside, paying_line
 from heatlens.backends.pyinstrument import FrameTable, functions_from_stacks, merge_stacks
+from heatlens.backends.pyspy_dump import HELPER_FILE  # the memory helper's frames: heatlens's own
 from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
 
 LAUNCHER = (Path(__file__).parent / "pyspy_launcher.py").read_text(encoding="utf-8")
-HELPER_FILE = "<heatlens-memory>"
 STDIO_FILE = "<heatlens-stdio>"  # the launcher's whole writes: the program's own write, charged to its line
 UNREADABLE = "<unreadable>"  # a frame whose file name py-spy read as garbage (the stress suite, 3.13)
 
