@@ -237,19 +237,23 @@ def test_a_block_freed_while_its_line_is_read_is_a_free_after_its_peak(tmp_path:
     events = _slow_read_events(tmp_path, "held = bytearray(32 << 20)\nspin(0.1)\nblock = bytearray(48 << 20)\n"
                                "spin(0.05)\nblock = None\nspin(0.5)\n", 0.5)
     at = next(i for i, e in enumerate(events) if e[0] > 0.5 and e[3])  # the read of the block's growth
-    assert (events[at][1] + events[at][4]) / 2 ** 20 > 44, events
-    assert sum(e[1] for e in events[at + 1:] if not e[3]) / 2 ** 20 < -44, events
+    # (48 MB: the last steps of a munmap, or of a fill, can fall under the 2 MB step; before, ~0 either way)
+    assert (events[at][1] + events[at][4]) / 2 ** 20 > 32, events
+    assert sum(e[1] for e in events[at + 1:] if not e[3]) / 2 ** 20 < -32, events
 
 
 @needs_pyspy
 def test_a_free_waits_for_no_read_so_memory_made_again_at_once_is_not_the_same(tmp_path: Path) -> None:
     # a free was recorded only when a line read was allowed (MIN_GAP, the budgets): a block freed just after a read
-    # and another made at once looked like nothing at all, the first one kept and the second one never made
+    # and another made at once looked like nothing at all, the first one kept and the second one never made. (With
+    # the block made at once the code before failed this, but the poller can miss a free that brief on a loaded
+    # machine; 20 ms later, as here, the code before passes too: this checks the behaviour, not that fix alone)
     # the first block's read stops the program for 0.3 s: the pause budget is spent, so the free comes at no fast
     # rise, within MIN_GAP of a read (and a few polls before the next block is made)
     events = _slow_read_events(tmp_path, "first = bytearray(48 << 20)\nfirst = None\nspin(0.02)\n"
                                "second = bytearray(48 << 20)\nspin(0.5)\n", 0.3)
-    assert sum(e[1] for e in events if not e[3] and e[1] < 0) / 2 ** 20 < -40, events  # (munmap: a few steps)
+    # (a munmap goes in a few steps, its last under the 2 MB step; one full run saw 39.7 of 48 MB; before: none)
+    assert sum(e[1] for e in events if not e[3] and e[1] < 0) / 2 ** 20 < -32, events
     assert sum(e[1] + e[4] for e in events if e[3]) / 2 ** 20 > 40, events  # the second block
 
 
