@@ -102,16 +102,21 @@ def overhead(reps: int) -> List[Dict[str, Any]]:
 
 
 def render(programs: List[Dict[str, Any]], costs: List[Dict[str, Any]], title: str) -> str:
-    out = [f"## {title}", "", "| program | line | kind | truth MB | measured MB | kept at end | leak reported | error |",
-           "|---|---|---|---|---|---|---|---|"]
+    # held: live just before the program's exit freed it; for a kept line, what it keeps (a dict's peak also
+    # holds its old table during its last resize)
+    out = [f"## {title}", "", "| program | line | kind | truth MB | measured MB | kept at end | leak reported | error | "
+           "held MB | error (held) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for p in programs:
         for r in p.get("rows", []):
             err = (r["measured_mb"] - r["truth_mb"]) / r["truth_mb"] if r["truth_mb"] >= 1 else None
+            held = r.get("held_mb", 0.0)
+            held_err = (held - r["truth_mb"]) / r["truth_mb"] if r["truth_mb"] >= 1 and r["kind"] not in TRANSIENT else None
             out.append(f"| {p['program']} | {r['line']} | {r['kind']} | {r['truth_mb']} | {r['measured_mb']} | "
                        f"{r['kept_mb']} | {'yes' if r['leak_found'] else 'no'} | "
-                       f"{'%+.0f %%' % (100 * err) if err is not None else '%.1f MB' % r['measured_mb']} |")
+                       f"{'%+.0f %%' % (100 * err) if err is not None else '%.1f MB' % r['measured_mb']} | {held} | "
+                       f"{'%+.0f %%' % (100 * held_err) if held_err is not None else '-'} |")
         if p.get("error"):
-            out.append(f"| {p['program']} | | | | | | | failed: {p['error']} |")
+            out.append(f"| {p['program']} | | | | | | | failed: {p['error']} | | |")
     out.append("")
     for p in programs:
         if p.get("other_lines") or p.get("other_leaks"):

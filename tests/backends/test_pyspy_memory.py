@@ -101,6 +101,22 @@ def test_a_single_late_allocation_is_no_leak() -> None:
     assert leaks.detect(found.snapshot_times, found.tracks) == []
 
 
+def test_a_step_read_long_after_a_quiet_spell_grows_where_resident_memory_rose() -> None:
+    # read at 0.1 s, then nothing for 1.6 s; a dict built at 1.7-1.9 s is read at 2.0 s (reads are spaced and
+    # budgeted): its line's live memory rises at 1.7 s, not steadily from 0.1 s like a leak
+    events = [[0.1, mb(5), "t", at(9)], [2.0, mb(40), "t", at(12)]]
+    series = [[0.05 * i, mb(10)] for i in range(34)] + [[1.75, mb(30)], [1.8, mb(45)], [1.85, mb(50)], [1.9, mb(50)],
+                                                        [2.0, mb(50)], [3.0, mb(50)]]
+    found = attribute(events, series, locate)
+    track = next(t for t in found.tracks if t.line == 12)
+    times = found.snapshot_times
+    assert max(v for t, v in zip(times, track.live_mb) if t <= 1.6) == pytest.approx(0, abs=0.01)
+    assert track.live_mb[-1] == pytest.approx(40)
+    # without a series inside the span (the poller saw no points): spread evenly, as before
+    even = attribute(events, [[3.0, mb(50)]], locate)
+    assert next(t for t in even.tracks if t.line == 12).live_mb[10] > 10
+
+
 # --- allocation windows: the line read is when memory grew; the windows say which line kept it ---------------
 
 def window(start: float, kept: dict, cpu: float = 0.005) -> Tuple[float, float, float, dict]:

@@ -84,6 +84,7 @@ def attribute(
     """Per-line memory from the wrapper's events; `locate` maps a stack to the program's (file, line);
     `windows`: allocation windows (read_windows)."""
     owners = Owners(windows)
+    rss = Resident(series)
     lines: Dict[LineKey, LineMemory] = {}
     live: List[List[object]] = []  # [key, mb] in allocation order: frees pop from the end
     snapshot_times: List[float] = []
@@ -124,15 +125,16 @@ def attribute(
             sure = fast and (stopped or again) and who == key
             shares = [] if mb <= 0 else [(who, 1.0)] if sure else owners.of(start, stop, who, fast)
             # growth accrued over the span: in pieces, so that the live series rises through it (a leak's
-            # climb is steady, not a jump at each read)
+            # climb is steady, not a jump at each read), each piece as much as resident memory rose in it
             pieces = max(1, min(50, math.ceil((stop - start) / SNAPSHOT_GAP)))
+            weights = rss.rises(start, stop, pieces)
             for k in range(pieces if shares else 0):
                 snap_until(start + k * (stop - start) / pieces)
                 for site, share in shares:
                     if site is None:
-                        unattributed += mb * share / pieces
+                        unattributed += mb * share * weights[k]
                     else:
-                        _grow(mb * share / pieces, site, live, lines)
+                        _grow(mb * share * weights[k], site, live, lines)
         previous = key if (before > 0 or (during or 0) > 0) else None
         since = max(since, read_end)
     while next_snap <= end + 1e-9:  # a plateau has no steps: its flat tail must be in the series too
@@ -146,6 +148,34 @@ def attribute(
         tracks=_tracks(lines, snaps),
         unattributed_mb=unattributed,
     )
+
+
+class Resident:
+    """The resident-memory series (the poller's points, SERIES_GAP apart): when, within a span between two reads,
+    memory rose. A step is read up to a read's spacing or budget after its growth began: a block made at once
+    after a long quiet spell is not a steady climb through it (the leak detector reads these shapes)."""
+
+    def __init__(self, series: Sequence[Sequence[float]]) -> None:
+        self.times = [float(p[0]) for p in series]
+        self.sizes = [float(p[1]) for p in series]
+
+    def at(self, t: float) -> float:
+        i = bisect.bisect_left(self.times, t)
+        if i == 0 or i == len(self.times):
+            return self.sizes[min(i, len(self.sizes) - 1)]
+        t0, t1 = self.times[i - 1], self.times[i]
+        return self.sizes[i - 1] + (self.sizes[i] - self.sizes[i - 1]) * (t - t0) / (t1 - t0)
+
+    def rises(self, start: float, stop: float, pieces: int) -> List[float]:
+        """Each piece's share of the rises of resident memory over [start, stop] (equal shares where the series
+        saw none: fewer than two points in the span, or growth between two of its points)."""
+        inside = bisect.bisect_right(self.times, stop) - bisect.bisect_left(self.times, start)
+        if pieces > 1 and inside >= 2:
+            edges = [self.at(start + k * (stop - start) / pieces) for k in range(pieces + 1)]
+            up = [max(0.0, b - a) for a, b in zip(edges, edges[1:])]
+            if sum(up) > 0:
+                return [u / sum(up) for u in up]
+        return [1.0 / pieces] * pieces
 
 
 class Owners:
