@@ -167,14 +167,15 @@ class Resident:
         return self.sizes[i - 1] + (self.sizes[i] - self.sizes[i - 1]) * (t - t0) / (t1 - t0)
 
     def rises(self, start: float, stop: float, pieces: int) -> List[float]:
-        """Each piece's share of the rises of resident memory over [start, stop] (equal shares where the series
-        saw none: fewer than two points in the span, or growth between two of its points)."""
+        """Each piece's share of the rises of resident memory over [start, stop]; equal shares where the series
+        cannot say (fewer than two of its points in the span, or no rise between them)."""
         inside = bisect.bisect_right(self.times, stop) - bisect.bisect_left(self.times, start)
         if pieces > 1 and inside >= 2:
             edges = [self.at(start + k * (stop - start) / pieces) for k in range(pieces + 1)]
             up = [max(0.0, b - a) for a, b in zip(edges, edges[1:])]
-            if sum(up) > 0:
-                return [u / sum(up) for u in up]
+            total = sum(up)
+            if total > 0:
+                return [u / total for u in up]
         return [1.0 / pieces] * pieces
 
 
