@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import Callable, Dict, Tuple
+from typing import Dict, Tuple
 
 import pytest
 from heatlens.analysis import leaks
-from heatlens.backends import pyspy, pyspy_budget, pyspy_dump, pyspy_wrapper
+from heatlens.backends import pyspy, pyspy_budget, pyspy_wrapper
 from heatlens.backends.base import BackendOptions, Target
 from heatlens.model import FailureKind, Profile, RunMeta, StackSample
 
@@ -406,67 +404,6 @@ def test_two_large_blocks_filled_back_to_back_each_land_on_their_own_line(tmp_pa
     mb, events = _mb_per_mark(tmp_path, BACK_TO_BACK, ("first", "second"))
     # (a loaded machine can spend the stop budget on the first block: the second's read, unstopped, may come late)
     assert 150 <= mb["first"] <= 170 and 100 <= mb["second"] <= 130, (mb, events)
-
-
-class ScriptedPoller(pyspy_wrapper.MemoryPoller):
-    """The memory poller over a scripted program: resident memory and the line running, as functions of the
-    program's time; a line read takes READ seconds, which the program spends stopped if the poller stops it."""
-
-    READ = 0.015
-
-    def __init__(self, tmp_path: Path, rss_at: Callable[[float], int], line_at: Callable[[float], int]) -> None:
-        status = tmp_path / "status"
-        status.write_text(f"{os.getpid()} -1")  # running
-        super().__init__(pyspy_dump.LineReader("py-spy", pyspy_wrapper.STEP_BYTES), str(status), None,
-                         pyspy_budget.ReadBudget())
-        self.rss_at, self.line_at, self.held = rss_at, line_at, 0.0
-
-    def _program_time(self) -> float:
-        return time.monotonic() - self.t0 - self.held
-
-    def _sizes(self, fd: int, quiet: bool = False) -> Tuple[int, int]:
-        rss = self.rss_at(self._program_time())
-        return rss, rss  # mapped as it grows: Python's own growth, no large block
-
-    def _read_line(self, pid: int, fd: int, stop: bool) -> tuple:
-        line, seen = self.line_at(self._program_time()), []
-        for _ in range(3):
-            time.sleep(self.READ / 3)
-            if stop:
-                self.held += self.READ / 3
-            seen.append(self._sizes(fd)[1])
-        return stop, ("t", [["work", "/p/app.py", line]], True), self._sizes(fd), seen
-
-    def charged(self, seconds: float) -> Dict[int, float]:
-        """Run for `seconds`; MB charged to each line read."""
-        fd = os.open("/proc/self/statm", os.O_RDONLY)
-        try:
-            poll = threading.Thread(target=self._poll, args=(os.getpid(), fd))
-            poll.start()
-            time.sleep(seconds)
-            self.stop.set()
-            poll.join()
-        finally:
-            os.close(fd)
-        mb: Dict[int, float] = {}
-        for e in self.events:
-            if e[3]:
-                mb[e[3][-1][2]] = mb.get(e[3][-1][2], 0.0) + (e[1] + e[4]) / 2 ** 20
-        return mb
-
-
-def test_growth_right_after_a_read_goes_to_its_own_line_when_the_line_read_was_not_allocating(tmp_path: Path) -> None:
-    # benchmarks' kept_large under load: a read caught the end of one allocation (line 10: 3 MB at 0.1 s, then it
-    # computes), and the next line's growth (line 11: 100 MB from 0.13 s), rising without a pause, was charged to
-    # the line read for the 50 ms after the read (its table 58-69 of 104 MB, the buffer's line +38-48 %)
-    def rss_at(t: float) -> int:
-        return int((10 + (3 if t >= 0.1 else 0) + min(100.0, max(0.0, (t - 0.13) * 1000))) * 2 ** 20)
-
-    def line_at(t: float) -> int:
-        return 10 if t < 0.13 else 11 if t < 0.23 else 12
-
-    mb = ScriptedPoller(tmp_path, rss_at, line_at).charged(0.4)
-    assert mb.get(10, 0) <= 4 and mb.get(11, 0) >= 90, mb  # 3 / 100 MB
 
 
 PART_FILLED = """

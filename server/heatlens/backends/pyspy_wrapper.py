@@ -28,8 +28,7 @@ import time
 
 STEP_BYTES = 2 << 20  # a resident-memory change this large gets its line read
 MIN_GAP = 0.05  # seconds between two reads of the line: bounds the poller's cost on the spare core
-RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation ...
-GROWING = 64 << 10  # ... if the line read was allocating: memory rose this much while it was read, unstopped
+RUN_GAP = 0.003  # growth seen again within this after a read continues the same allocation
 NEW_BLOCK = 4 << 20  # mapped this much more than made resident within one poll: a new large block (BlockFill)
 FILL_MIN = 512 << 10  # made resident in a poll without new mappings: a block filling (malloc's top pad: 128 KiB)
 MAX_DEFERRED = 3  # reads that found the thread blocked before a step is charged to where it blocks
@@ -141,7 +140,6 @@ class MemoryPoller(threading.Thread):
         prev = base
         fill = BlockFill()
         read_in_fill = False  # the last read was made while a large block was being filled
-        read_growing = False  # memory rose while the last line was read (unstopped): it was allocating
         last_read = last_point = last_rise = last_stop = -1.0
         deferred = 0
         asked = base  # resident memory when an allocation window was last asked for
@@ -171,12 +169,9 @@ class MemoryPoller(threading.Thread):
                 asked = rss
             # the growth that was read goes on: the same allocation, so the same line (a block that was being
             # filled when read: while growth fills it, until it is full, however long the program waits for a
-            # core in between; other growth, where the line read was allocating: while it rises without a pause,
-            # for MIN_GAP; a line read after its growth, or stopped, may be the end of one allocation that the next
-            # line's follows at once: kept_large's table went to its buffer's line, 1 run in ~5 under load)
+            # core in between; other growth: while it rises without a pause, for MIN_GAP)
             if (rising and not fill.changed and self.events and self.events[-1][3]
-                    and ((read_in_fill and filling)
-                         or (read_growing and now - last_rise <= RUN_GAP and now - last_read < MIN_GAP))):
+                    and ((read_in_fill and filling) or (now - last_rise <= RUN_GAP and now - last_read < MIN_GAP))):
                 self.events[-1][4] += rss - base
                 self.events[-1][7] = round(now, 4)  # ... until now
                 base = rss
@@ -210,7 +205,6 @@ class MemoryPoller(threading.Thread):
             deferred, fill.changed, read_in_fill = 0, False, fill.left > 0
             vms, after = sizes or (vms, rss)
             prev, done = after, round(time.monotonic() - self.t0, 4)
-            read_growing = not stopped and after - rss >= GROWING
             # what grew up to the trigger, and while the line was read
             grew, *more = self.lines.swings(rss, seen + [after])
             self.events.append([round(now, 4), rss - base, thread, frames, grew, round(gap, 4), stopped, done])
