@@ -110,7 +110,8 @@ def render(programs: List[Dict[str, Any]], costs: List[Dict[str, Any]], title: s
         for r in p.get("rows", []):
             err = (r["measured_mb"] - r["truth_mb"]) / r["truth_mb"] if r["truth_mb"] >= 1 else None
             held = r.get("held_mb", 0.0)
-            held_err = (held - r["truth_mb"]) / r["truth_mb"] if r["truth_mb"] >= 1 and r["kind"] not in TRANSIENT else None
+            kept_kind = r["truth_mb"] >= 1 and r["kind"] not in TRANSIENT  # a transient holds nothing at the end
+            held_err = (held - r["truth_mb"]) / r["truth_mb"] if kept_kind else None
             out.append(f"| {p['program']} | {r['line']} | {r['kind']} | {r['truth_mb']} | {r['measured_mb']} | "
                        f"{r['kept_mb']} | {'yes' if r['leak_found'] else 'no'} | "
                        f"{'%+.0f %%' % (100 * err) if err is not None else '%.1f MB' % r['measured_mb']} | {held} | "

@@ -150,8 +150,9 @@ def test_worker_thread_is_attributed_to_its_thread_and_function() -> None:
 
 def test_a_workers_cpu_goes_to_its_lines_while_the_main_thread_waits() -> None:
     # a sleeping or joining main thread runs no SIGPROF handler (the signal lands on the thread using the CPU):
-    # all the worker used meanwhile went to where it was when the main thread woke (half this program: all 1.08 s on one of the
-    # two lines, or to neither; in gt_threads the worker's loop line lost 60 % of its time, in ~1 run of 10)
+    # all the worker used meanwhile went to where it was when the main thread woke (with half of this program's work:
+    # all 1.08 s on one of the two lines, or on neither; in gt_threads the worker's loop line lost 60 % of its time,
+    # in ~1 run of 10)
     path = GT / "gt_main_blocked.py"
     lines = lines_of(script("gt_main_blocked.py").profile, path)
     a, b = (sum(cpu(s) for n, s in lines.items() if marker_line(path, m) - 2 <= n <= marker_line(path, m))
