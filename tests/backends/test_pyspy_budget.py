@@ -62,3 +62,55 @@ def test_the_cpu_of_a_real_process_is_read_from_proc() -> None:
     # a command name with spaces and parentheses does not move the fields
     fake = b"42 (a (b) c) S " + b" ".join(b"0" for _ in range(10)) + b" 250 150 0 0"
     assert process_cpu(fake) == (250 + 150) / pyspy_budget.TICK
+
+
+MB = 1 << 20
+
+
+def _temporaries_read(t: pyspy_budget.Temporaries, n: int, at: float = 0.0) -> float:
+    """`n` reads of 4 MB made at 100 MB and given back 20 ms after each read; the time after the last."""
+    for _ in range(n):
+        t.read(100 * MB, 104 * MB, at)
+        t.fell(100 * MB, at + 0.02)
+        at += 0.1
+    return at
+
+
+def test_reads_of_the_same_temporaries_are_spaced_out_after_a_few_doubling_up_to_a_limit() -> None:
+    t = pyspy_budget.Temporaries(slack=2 * MB)
+    at = _temporaries_read(t, pyspy_budget.REPEATS - 1)
+    assert t.spacing(104 * MB, at) == 1  # a few: as usual
+    at = _temporaries_read(t, 1, at)
+    assert t.spacing(104 * MB, at) == 2
+    at = _temporaries_read(t, 1, at)
+    assert t.spacing(104 * MB, at) == 4
+    _temporaries_read(t, 20, at)
+    assert t.spacing(104 * MB, at) == pyspy_budget.MOST_SPACED
+
+
+def test_growth_beyond_the_temporaries_or_growth_that_stays_is_read_as_usual() -> None:
+    t = pyspy_budget.Temporaries(slack=2 * MB)
+    at = _temporaries_read(t, 6)
+    assert t.spacing(105 * MB, at) > 1  # back to where they went (within the slack)
+    assert t.spacing(107 * MB, at) == 1  # beyond them: new growth
+    t.read(100 * MB, 104 * MB, at)  # read, and not given back within GIVEN_BACK: kept, not a temporary
+    assert t.spacing(104 * MB, at + pyspy_budget.GIVEN_BACK + 0.01) == 1
+    at = _temporaries_read(t, 6, at + 1)
+    t.read(100 * MB, 104 * MB, at)
+    t.read(104 * MB, 108 * MB, at + 0.05)  # a second read before the first's growth went: growing
+    assert t.spacing(104 * MB, at + 0.06) == 1
+
+
+def test_memory_given_back_only_in_part_or_late_is_no_temporary() -> None:
+    t = pyspy_budget.Temporaries(slack=2 * MB)
+    at = 0.0
+    for _ in range(6):
+        t.read(100 * MB, 104 * MB, at)
+        t.fell(103 * MB, at + 0.02)  # 3 of 4 MB stay
+        at += 0.1
+    assert t.spacing(104 * MB, at) == 1
+    for _ in range(6):
+        t.read(100 * MB, 104 * MB, at)
+        t.fell(100 * MB, at + pyspy_budget.GIVEN_BACK + 0.05)  # given back, but long after
+        at += 0.3
+    assert t.spacing(104 * MB, at) == 1

@@ -434,3 +434,41 @@ def test_a_block_is_filled_by_resident_growth_without_new_mappings_and_only_a_lo
     assert not fill.see(0, 128 << 10) and fill.left == 112 * mb - (128 << 10)  # malloc's top pad: too little
     fill.changed = False
     assert fill.see(0, 111 * mb) and fill.changed and fill.left == 0  # full: the growth after it is not its
+
+
+
+TEMPORARIES = """
+import mmap, time
+SRC = b"s" * (4 << 20)
+def work(s):
+    t = time.perf_counter()
+    while time.perf_counter() - t < s:
+        pass
+end = time.time() + 5.0
+while time.time() < end:
+    m = mmap.mmap(-1, 4 << 20)
+    m[:] = SRC  # made resident, used a while and given back, again and again (numpy's temporaries)
+    work(0.01)
+    m.close()
+    work(0.02)
+time.sleep(0.2)
+kept = []
+for _ in range(8):
+    k = mmap.mmap(-1, 4 << 20)
+    for off in range(0, 4 << 20, 4096):
+        k[off] = sum(range(3000)) & 1  # [kept]: 4 MiB made resident over ~30 ms, and kept
+    kept.append(k)
+work(0.3)
+"""
+
+
+@needs_pyspy
+def test_the_same_temporaries_are_read_less_often_and_growth_beyond_them_as_before(tmp_path: Path) -> None:
+    # numpy_native's temporaries were read ~4 times a second all along (0.43 s of py-spy dumps and 0.19 s
+    # stopped, of 8.6 s): after three reads in a row were given back, a rise back to where they went waits twice
+    # as long each time, up to 16 times MIN_GAP
+    mb, events = _mb_per_mark(tmp_path, TEMPORARIES, ("kept",))
+    late = [e[0] for e in events if e[3] and 2.0 <= e[0] < 4.5]  # the temporaries' last seconds
+    assert len(late) <= 6, (len(late), events[:30])  # ~15 here before
+    assert any(e[3] and e[0] < 2.0 for e in events), events[:30]  # they were read: their line is known
+    assert mb["kept"] >= 28, (mb, events[-20:])  # 32 MiB kept after them, read as before

@@ -5,12 +5,17 @@ program little; where the program keeps every core busy (numpy's BLAS threads) i
 threads' next barrier waits for the one that lost its core. So unstopped reads keep to READ_BUDGET at any time
 plus READ_SHARE of the *spare* core time: for each moment, the part of one core the program did not use
 (a one-thread program on two cores leaves one whole core: 5 % of the time elapsed, as before).
+A program that makes and gives back the same memory again and again (numpy's temporaries, a buffer per request)
+has its reads of it spaced out once a few in a row were of memory given back (`Temporaries`).
 """
 
 import os
 import time
 
 READ_BUDGET, READ_SHARE = 0.3, 0.05
+GIVEN_BACK = 0.1  # seconds: a read whose growth is given back within this was of a temporary
+REPEATS = 3  # temporaries read in a row before reads of the same are spaced out, doubling each time ...
+MOST_SPACED = 16  # ... up to this many times the usual spacing
 CHECK_EVERY = 0.1  # seconds between two looks at the program's CPU (/proc/PID/stat counts in 10 ms ticks)
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -76,3 +81,41 @@ class ReadBudget:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+class Temporaries:
+    """Reads of memory the program gives back at once, in a row. After REPEATS of them, a rise back to where they
+    went (within `slack` bytes above the highest) says little the reads have not: it waits `spacing()` times longer
+    for its read, doubling with each more. A rise beyond them, or a read whose growth stays, ends the run of them."""
+
+    def __init__(self, slack):
+        self.slack = slack
+        self.streak, self.top = 0, 0  # temporaries read in a row; the highest resident size they rose to
+        self.longest = 0  # the longest such run (in the wrapper's memory file)
+        self._open = None  # (resident before, resident read at, time) of the last read, until given back or not
+
+    def read(self, before, level, t):
+        """A line was read at resident size `level`, grown from `before`, at time `t`."""
+        self._settle(t)
+        if self._open:  # the last read's growth is still there: growth, not a temporary
+            self.streak, self.top = 0, 0
+        self._open = (before, level, t)
+
+    def fell(self, resident, t):
+        """Resident memory fell to `resident` at time `t`."""
+        self._settle(t)
+        if self._open and resident <= self._open[0] + self.slack / 2:
+            self.top = max(self.top, self._open[1]) if self.streak else self._open[1]
+            self.streak, self._open = self.streak + 1, None
+            self.longest = max(self.longest, self.streak)
+
+    def _settle(self, t):
+        if self._open and t - self._open[2] > GIVEN_BACK:  # kept: growth, not a temporary
+            self.streak, self.top, self._open = 0, 0, None
+
+    def spacing(self, resident, t):
+        """How many times the usual spacing a read at resident size `resident` waits now (1: as usual)."""
+        self._settle(t)
+        if self.streak < REPEATS or resident > self.top + self.slack:
+            return 1
+        return min(MOST_SPACED, 2 ** (self.streak - REPEATS + 1))

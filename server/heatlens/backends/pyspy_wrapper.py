@@ -86,7 +86,7 @@ class BlockFill:
 class MemoryPoller(threading.Thread):
     """Resident-memory steps of the target, each with the stack that was running when it was seen."""
 
-    def __init__(self, lines, status, windows_fd, reads):
+    def __init__(self, lines, status, windows_fd, reads, temporaries):
         super().__init__(daemon=True)
         self.lines = lines  # a pyspy_dump.LineReader: reads the line running, watching memory meanwhile
         self.status, self.windows_fd = status, windows_fd
@@ -97,6 +97,7 @@ class MemoryPoller(threading.Thread):
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
         self.reads = reads  # a pyspy_budget.ReadBudget: unstopped reads keep to the core time the target leaves idle
+        self.temporaries = temporaries  # a pyspy_budget.Temporaries: the same memory given back again and again
         self.error = ""  # why memory polling stopped early, for the run's notes
         self.t0 = time.monotonic()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -185,13 +186,16 @@ class MemoryPoller(threading.Thread):
             fast = ((rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
                     ) and self.paused <= PAUSE_BUDGET + PAUSE_SHARE * now
             freed = rss < base  # given back to the newest allocations whatever runs: no read, so none waited for
-            if not freed and not fast and (now - last_read < MIN_GAP or not self.reads.allows()):
+            spacing = self.temporaries.spacing(rss, now)  # > 1: the same temporaries again, read often already
+            spaced_out = spacing > 1 and now - last_read < MIN_GAP * spacing
+            if not freed and (spaced_out or not fast and (now - last_read < MIN_GAP or not self.reads.allows())):
                 continue
             if read_status(self.status)[1] not in (None, -1):
                 return base  # the program is over: interpreter teardown frees are not the program's
             if freed:
                 self.events.append([round(now, 4), rss - base, "", []])
                 base = rss
+                self.temporaries.fell(rss, now)
                 continue
             stopped, (thread, frames, active), sizes, seen = self._read_line(pid, fd, fast)
             last_stop = now if stopped else last_stop
@@ -208,6 +212,8 @@ class MemoryPoller(threading.Thread):
             # what grew up to the trigger, and while the line was read
             grew, *more = self.lines.swings(rss, seen + [after])
             self.events.append([round(now, 4), rss - base, thread, frames, grew, round(gap, 4), stopped, done])
+            self.temporaries.read(base, rss, done)
+            self.temporaries.fell(after, done)  # given back while read
             for mb in filter(None, more):  # freed while read: a free, not less growth; grown again: the line read
                 grown_again = [done, 0, thread, frames, mb, round(gap, 4), stopped, done]
                 self.events.append(grown_again if mb > 0 else [done, mb, "", []])
@@ -282,7 +288,8 @@ def main(argv):
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
     reader.start()
     lines = pyspy_dump.LineReader(record[0], STEP_BYTES)
-    poller = MemoryPoller(lines, target_argv[3], windows_write, pyspy_budget.ReadBudget()) if memory else None
+    poller = MemoryPoller(lines, target_argv[3], windows_write, pyspy_budget.ReadBudget(),
+                          pyspy_budget.Temporaries(STEP_BYTES)) if memory else None
 
     def finish():
         spy.stop()
@@ -297,7 +304,8 @@ def main(argv):
                 poller.join(1.0)
             with open(os.path.join(out_dir, MEMORY_FILE), "w") as f:
                 json.dump({"events": poller.events, "series": poller.series, "step": STEP_BYTES, "t0": poller.t0,
-                           "error": poller.error, "paused": round(poller.paused, 4), **poller.reads.record()}, f)
+                           "error": poller.error, "paused": round(poller.paused, 4), **poller.reads.record(),
+                           "temporaries": poller.temporaries.longest}, f)
         if windows_write is not None:
             os.close(windows_write)
 
