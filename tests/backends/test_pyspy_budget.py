@@ -114,3 +114,11 @@ def test_memory_given_back_only_in_part_or_late_is_no_temporary() -> None:
         t.fell(100 * MB, at + pyspy_budget.GIVEN_BACK + 0.05)  # given back, but long after
         at += 0.3
     assert t.spacing(104 * MB, at) == 1
+
+
+def test_a_fall_far_below_where_the_temporaries_rose_from_ends_them() -> None:
+    t = pyspy_budget.Temporaries(slack=2 * MB)
+    at = _temporaries_read(t, 6)
+    assert t.spacing(103 * MB, at) > 1
+    t.fell(60 * MB, at)  # 40 MB more given back: the program moved on, what grows next is new
+    assert t.spacing(63 * MB, at) == 1

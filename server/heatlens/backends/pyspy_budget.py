@@ -86,32 +86,41 @@ class ReadBudget:
 class Temporaries:
     """Reads of memory the program gives back at once, in a row. After REPEATS of them, a rise back to where they
     went (within `slack` bytes above the highest) says little the reads have not: it waits `spacing()` times longer
-    for its read, doubling with each more. A rise beyond them, or a read whose growth stays, ends the run of them."""
+    for its read, doubling with each more. A rise beyond them, a read whose growth stays, or a fall far below where
+    they rose from ends the run of them."""
 
     def __init__(self, slack):
         self.slack = slack
-        self.streak, self.top = 0, 0  # temporaries read in a row; the highest resident size they rose to
-        self.longest = 0  # the longest such run (in the wrapper's memory file)
+        self.longest = 0  # the longest run of them (in the wrapper's memory file)
         self._open = None  # (resident before, resident read at, time) of the last read, until given back or not
+        self._end()
+
+    def _end(self):
+        # temporaries read in a row; the lowest resident size they rose from; the highest they rose to
+        self.streak, self.floor, self.top = 0, 0, 0
 
     def read(self, before, level, t):
         """A line was read at resident size `level`, grown from `before`, at time `t`."""
         self._settle(t)
         if self._open:  # the last read's growth is still there: growth, not a temporary
-            self.streak, self.top = 0, 0
+            self._end()
         self._open = (before, level, t)
 
     def fell(self, resident, t):
         """Resident memory fell to `resident` at time `t`."""
         self._settle(t)
         if self._open and resident <= self._open[0] + self.slack / 2:
-            self.top = max(self.top, self._open[1]) if self.streak else self._open[1]
+            before, level = self._open[:2]
+            self.floor, self.top = (min(self.floor, before), max(self.top, level)) if self.streak else (before, level)
             self.streak, self._open = self.streak + 1, None
             self.longest = max(self.longest, self.streak)
+        if self.streak and resident < self.floor - self.slack:  # more was given back than they made: another phase
+            self._end()
 
     def _settle(self, t):
         if self._open and t - self._open[2] > GIVEN_BACK:  # kept: growth, not a temporary
-            self.streak, self.top, self._open = 0, 0, None
+            self._open = None
+            self._end()
 
     def spacing(self, resident, t):
         """How many times the usual spacing a read at resident size `resident` waits now (1: as usual)."""
