@@ -472,3 +472,15 @@ def test_the_same_temporaries_are_read_less_often_and_growth_beyond_them_as_befo
     assert len(late) <= 6, (len(late), events[:30])  # ~15 here before
     assert any(e[3] and e[0] < 2.0 for e in events), events[:30]  # they were read: their line is known
     assert mb["kept"] >= 28, (mb, events[-20:])  # 32 MiB kept after them, read as before
+
+
+def test_a_run_whose_temporaries_were_read_less_often_says_so(tmp_path: Path) -> None:
+    import json
+
+    notes = []
+    for longest in (pyspy_budget.REPEATS - 1, 7):
+        (tmp_path / pyspy_wrapper.MEMORY_FILE).write_text(json.dumps({"events": [], "series": [], "temporaries": longest}))
+        profile = Profile()
+        pyspy._add_memory(profile, tmp_path / pyspy_wrapper.MEMORY_FILE, str(tmp_path))
+        notes.append([n for n in profile.meta.notes if "again and again" in n])
+    assert notes[0] == [] and "7 reads of it in a row" in notes[1][0], notes

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from heatlens.backends.callsite import program_dirs
+from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, SamplerRefused, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_children import with_children
@@ -297,6 +298,10 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
     if data.get("paused"):
         profile.meta.notes.append(f"Memory: the program was paused {data['paused'] * 1000:.0f} ms in all to read "
                                   "the lines of its largest allocations.")
+    if data.get("temporaries", 0) >= REPEATS:
+        profile.meta.notes.append(f"Memory: the program made and gave back the same memory again and again "
+                                  f"({data['temporaries']} reads of it in a row): after the first {REPEATS}, its rises "
+                                  "were read less often (each a py-spy start), so those lines' peaks come from fewer reads.")
     if data.get("error"):
         profile.meta.notes.append(f"Memory polling stopped early ({data['error']}): memory is partial.")
 
