@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from heatlens.backends.callsite import program_dirs
-from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, SamplerRefused, Target
 from heatlens.backends.pyinstrument import functions_from_stacks
+from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_memory import attribute, read_windows
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
