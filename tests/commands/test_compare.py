@@ -70,9 +70,11 @@ def test_the_reverse_is_an_improvement_and_passes(project: Path, capsys: pytest.
 
 
 def test_single_runs_say_noise_cannot_be_judged(project: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = heatlens(capsys, "compare", "1", "2", "--single", "--fail-on-regression", "10",
+    # the same work twice (~0.2 s of CPU each): on a loaded shared machine two such runs once differed by more
+    # than the fixed single-run threshold (25 %), so the limit asked for here is well beyond that noise
+    code, out, _ = heatlens(capsys, "compare", "1", "2", "--single", "--fail-on-regression", "100",
                             "--metric", "cpu", *_store(project))
-    assert code == 0  # the same work twice: nothing near the fixed single-run threshold
+    assert code == 0
     assert "run #1" in out and "run #2" in out
     assert "not enough runs to judge noise" in out
 
