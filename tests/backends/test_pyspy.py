@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from heatlens.backends import pyspy
+from heatlens.backends.pyspy_parse import SCRIPT_LINE
 from heatlens.backends.base import BackendOptions, BackendOutputError, BackendUnavailable, Target
 from heatlens.model import FailureKind, RunMeta
 
@@ -16,6 +17,9 @@ SHORT_CALLS = Path(__file__).parents[1] / "fixtures" / "exact" / "short_calls.py
 
 
 import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
+
+RUN = str(SCRIPT_LINE)  # the launcher's line that runs a script (as py-spy records it)
+
 needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None, reason="py-spy binary not installed")
 
 
@@ -81,11 +85,11 @@ def test_frame_parsing_edge_cases() -> None:
     # the memory helper's call, run by the main thread between two bytecodes (as recorded in an e2e run, where
     # its 6 samples became the loop's last line's): heatlens's own cost, on no line of the program
     helper = (
-        "thread (5);<module> (<string>:36);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
+        "thread (5);<module> (<string>:" + RUN + ");run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
         "_run_code (<frozen runpy>:88);<module> (/p/x.py:16);dedupe (/p/x.py:10);"
         "_heatlens_memory_windows.<locals>.in_main_thread.<locals>.<lambda> (<heatlens-memory>:87);"
         "_heatlens_memory_windows.<locals>.in_main (<heatlens-memory>:68) 6\n"
-        "thread (5);<module> (<string>:36);run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
+        "thread (5);<module> (<string>:" + RUN + ");run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);"
         "_run_code (<frozen runpy>:88);<module> (/p/x.py:16);dedupe (/p/x.py:8) 90\n"
     )
     profile = pyspy.parse_raw(helper, 100.0, "/", main_tid=5)
@@ -93,7 +97,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert sum(s.weight for s in profile.stacks) == pytest.approx(0.9)
     # --native (shape as recorded): libc's entry frame above the launcher, a native leaf below Python
     native = (
-        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:36);"
+        "thread (5);0x7f594d24524a (/usr/lib/x86_64-linux-gnu/libc.so.6);<module> (<string>:" + RUN + ");"
         "run_path (<frozen runpy>:291);_run_module_code (<frozen runpy>:98);_run_code (<frozen runpy>:88);"
         "<module> (/p/x.py:3);PyNumber_Add (libpython3.11.so.1.0) 4\nthread (5);gc_collect_main (libpython3.11.so.1.0) 2\n"
     )

@@ -86,8 +86,10 @@ def test_a_long_run_is_read_at_two_rates_and_its_halves_stay_halves(tmp_path: Pa
     assert f"then {pyspy_phases.LATER_RATE} times" in notes, notes
     fns = {f.qualname: f.self_time for f in run.profile.functions}
     share = fns["second_half"] / (fns["first_half"] + fns["second_half"])
-    # counted at one weight, the second half's reads at 100 Hz would show ~34 %
-    assert 0.44 <= share <= 0.56, fns
+    # counted at one weight, the second half's reads at 100 Hz would show ~34 %; each half is the same CPU, but a
+    # sampler counts a thread waiting for a core as running, so a busy machine during one half tips it (a full
+    # suite run read 43 %): the bounds tell the weighting, not the machine's load
+    assert 0.40 <= share <= 0.60, fns
     samples = sum(s.samples for f in run.profile.files for s in f.lines)
     wall = run.profile.meta.wall_time
     assert samples < 0.8 * wall * pyspy.DEFAULT_RATE, (samples, wall)  # fewer reads than one rate throughout

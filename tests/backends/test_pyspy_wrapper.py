@@ -14,9 +14,12 @@ import pytest
 from heatlens.analysis import leaks
 from heatlens.backends import pyspy, pyspy_budget, pyspy_wrapper
 from heatlens.backends.base import BackendOptions, Target
+from heatlens.backends.pyspy_parse import SCRIPT_LINE
 from heatlens.model import FailureKind, Profile, RunMeta, StackSample
 
 import heatlens_backend_harness as H  # noqa: E402  (registered by conftest.py)
+
+RUN = str(SCRIPT_LINE)  # the launcher's line that runs a script (as py-spy records it)
 
 EXACT = Path(__file__).parents[1] / "fixtures" / "exact"
 needs_pyspy = pytest.mark.skipif(pyspy.find_pyspy() is None, reason="py-spy binary not installed")
@@ -121,7 +124,7 @@ def test_sampled_activity_beyond_the_programs_cpu_is_scaled_to_it() -> None:
 
 def test_subprocess_records_with_multiline_command_lines_parse() -> None:
     text = (
-        'process 10:"python app.py";thread (10);<module> (<string>:36);<module> (/p/app.py:4) 5\n'
+        'process 10:"python app.py";thread (10);<module> (<string>:' + RUN + ');<module> (/p/app.py:4) 5\n'
         'process 10:"python app.py";process 11:"python -c s=0\nfor i in range(9): s+=i";thread (11): MainThread;'
         "<module> (<string>:2) 7\n"
     )
@@ -404,6 +407,30 @@ def test_two_large_blocks_filled_back_to_back_each_land_on_their_own_line(tmp_pa
     mb, events = _mb_per_mark(tmp_path, BACK_TO_BACK, ("first", "second"))
     # (a loaded machine can spend the stop budget on the first block: the second's read, unstopped, may come late)
     assert 150 <= mb["first"] <= 170 and 100 <= mb["second"] <= 130, (mb, events)
+
+
+SMALL_PIECES = """
+import time
+keep = []
+t = time.perf_counter()
+while time.perf_counter() - t < 0.8:
+    keep.append(("payload-%d" % len(keep)) * 300)  # [pieces]: 3 KB strings, hundreds of MB a second
+"""
+
+
+@needs_pyspy
+def test_the_wrapper_says_which_growth_was_a_large_block_being_filled(tmp_path: Path) -> None:
+    # a step fast enough to be one C call filling a block is its line's own, whatever windows say; a loop making
+    # 3 KB strings grows as fast (740 MB/s), and its reads on the loop's call line took 290 MB of a leak (a flake)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, filled = _mb_per_mark(tmp_path / "a", BACK_TO_BACK, ("first", "second"))
+    _, pieces = _mb_per_mark(tmp_path / "b", SMALL_PIECES, ("pieces",))
+    lines = BACK_TO_BACK.splitlines()
+    block_lines = {n for n, text in enumerate(lines, 1) if "[first]" in text or "[second]" in text}
+    assert any(e[3] and e[3][-1][2] in block_lines and e[8] for e in filled), filled
+    read = [e for e in pieces if e[3]]
+    assert read and not any(e[8] for e in read), read
 
 
 PART_FILLED = """

@@ -159,10 +159,14 @@ def test_ground_truth_lines_and_functions() -> None:
     # --use-virtual-time too: up to 11 pp). So the bound only catches a function losing all of its time
     # when its share is above 25 % (func_b, often func_c); the line check below catches mis-mapped lines.
     assert all(abs(e) <= 25 for e in fn_err.values()), fn_err
-    # lines: all of the time lands on the three loops (header + body, which Scalene spreads evenly)
+    # lines: the time lands on the three loops (header + body, which Scalene spreads evenly), and what Scalene
+    # misses of func_a on the line that called it (its check point: `calibrate`'s line 31 took 9.6 % beside two busy
+    # loops, 11 % in a full run of the suite, where `>= 0.9` on the loops alone failed): nowhere else. A mis-mapped
+    # line (off by one) would take a third or more away
     loops = {"func_a": (8, 9), "func_b": (13, 14, 15, 16), "func_c": (20, 21, 22)}
     shares = H.line_shares(run.profile, gt_file, loops)
-    assert sum(shares.values()) >= 0.9, shares
+    calls = H.line_shares(run.profile, gt_file, {"calls": (26, 31)})["calls"]
+    assert sum(shares.values()) >= 0.8 and sum(shares.values()) + calls >= 0.97, (shares, calls)
     line_err = H.errors_pp(shares, truth)
     H.report("scalene", "loop lines", line_err)
     assert all(abs(e) <= 25 for e in line_err.values()), line_err

@@ -28,7 +28,8 @@ from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, 
 from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
-from heatlens.backends.pyspy_memory import attribute, read_windows
+from heatlens.backends.pyspy_helper_memory import helper_memory
+from heatlens.backends.pyspy_memory import attribute, read_windows, window_lines
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
     LAUNCHER,
@@ -269,10 +270,16 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
         return program_line(frames, cwd)
 
     try:  # the allocation windows of the program's helper thread (pyspy_alloc_windows.py), if it wrote any
-        windows = read_windows((path.parent / WINDOWS).read_text(encoding="utf-8"), float(data.get("t0", 0)), locate)
+        rows = (path.parent / WINDOWS).read_text(encoding="utf-8")
     except OSError:
-        windows = []
-    found = attribute(data.get("events", []), data.get("series", []), locate, windows)
+        rows = ""
+    t0 = float(data.get("t0", 0))
+    windows = read_windows(rows, t0, locate)
+    found = attribute(data.get("events", []), data.get("series", []), locate, windows, helper_memory(rows, t0),
+                      window_lines(rows, locate))
+    if found.helper_mb >= 0.5:
+        profile.meta.notes.append(f"{found.helper_mb:.1f} MB of the program's resident memory was heatlens's own "
+                                  "(its allocation samples' tables): it is on no line.")
     files = {f.path: f for f in profile.files}
     for (path_, line), mem in found.lines.items():
         fp = files.get(path_)

@@ -6,7 +6,13 @@
 # wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread has the main thread trace
 # allocations for a few milliseconds with tracemalloc and append, per window, the lines that allocated what was
 # still alive at its end, and at its middle (a temporary is alive at any moment, what a line keeps grows):
-#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid))
+#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid, settled,
+#           helper_bytes))
+# Its end waits (up to `settle`) for the calls that ran in it to return: ended inside a call, it saw that call's
+# temporaries alive, and where they outweigh what the calls keep, they took a slow leak's growth. `settled`: True
+# when they returned, False when they did not in time, None when it did not wait (a module's body runs to the end;
+# a program that traces itself). `helper_bytes`: how much more resident the process was at the window's end than at
+# its start, beyond what the program still held from it: this helper's own memory (None without /proc).
 # (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
 # used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
 # `share` of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
@@ -31,6 +37,7 @@ def _heatlens_memory_windows():
     # core on a busy machine still gets its samples); traced seconds per window; lines kept per window
     burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
+    settle = 0.03  # seconds a window waits, after its time, for the calls made in it to return
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
         sink = _os.open(out, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT | getattr(_os, "O_CLOEXEC", 0), 0o600)
@@ -38,6 +45,17 @@ def _heatlens_memory_windows():
         return
 
     main = _thread.get_ident()  # the launcher runs this in the main thread
+
+    def resident():
+        """This process's resident bytes (None without /proc): opened each time, a program may close any fd."""
+        try:
+            statm = _os.open("/proc/self/statm", _os.O_RDONLY)
+            try:
+                return int(_os.read(statm, 128).split()[1]) * _os.sysconf("SC_PAGE_SIZE")
+            finally:
+                _os.close(statm)
+        except (OSError, AttributeError, ValueError, IndexError):
+            return None
 
     def importing():
         """The main thread is importing: module set-up, not the program's memory (windows would spend the
@@ -57,11 +75,12 @@ def _heatlens_memory_windows():
     # (the main thread importing, hashing, reading), so no window opens while the program has other threads.
     # Each time this helper takes the GIL, the main thread hands it over at its loop's back edge and, on a busy
     # machine, then waits there for a core: the loop's last line collected those waits as time (an e2e run
-    # painted heat on a loop's cheap last line). So the helper takes the GIL as seldom as it can, twice a
-    # window: it only queues the calls, the main thread does the window's work in them (their samples are
-    # heatlens's own: the parser drops them).
+    # painted heat on a loop's cheap last line). So the helper takes the GIL as seldom as it can, a few times a
+    # window: it only queues the calls (open, middle, close) and waits for the window's end on a lock; the main
+    # thread does the window's work in them (their samples are heatlens's own: the parser drops them).
     box = {"on": False, "queued": 0, "spent": 0.0, "dead": False}
     tracing = []  # non-empty while a window is open
+    finished = _thread.allocate_lock()  # held by the helper from a window's close until it is written
 
     def open_window():
         if box["on"]:
@@ -70,25 +89,135 @@ def _heatlens_memory_windows():
             box["spent"] += 0.001  # asking costs too: other threads may run for long
             return
         tracing.append(1)
-        box["t0"], box["cpu0"] = time.monotonic(), time.process_time()
+        box["stack"] = [(id(f), f.f_code, f.f_lineno) for f in program_stack()]  # no frame kept alive
+        box["t0"], box["cpu0"], box["rss0"] = time.monotonic(), time.process_time(), resident()
         _tracemalloc.start(1)
         box["on"] = True
 
-    def close_window():
-        """Stop tracing; write the lines that allocated what is still alive; count the cost: the program's CPU
-        while tracing (tracing slows it) and this."""
+    inline = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}  # what they make is their caller's
+
+    def program_stack():
+        """The main thread's frames, outermost first, without this helper's own or comprehensions'."""
+        frames, f = [], sys._getframe()
+        while f is not None:
+            if f.f_code.co_filename != "<heatlens-memory>" and f.f_code.co_name not in inline:
+                frames.append(f)
+            f = f.f_back
+        return frames[::-1]
+
+    def close_window(forced=False):
+        """Once the calls made during the window have returned (their locals are gone: what is still alive from
+        it is held beyond them), or now if they have not within `settle` seconds: `settled` says which."""
         if not box["on"]:
             return
-        traces = _tracemalloc._get_traces()
-        t1, cpu1 = time.monotonic(), time.process_time()
-        _tracemalloc.stop()
+        if box.get("settling"):
+            unsettle()
+            return finish_window(False)
+        stack, opened = program_stack(), box.pop("stack", [])
+        common = 0  # the frames running since before the window opened
+        while common < min(len(stack), len(opened)) and opened[common][:2] == (id(stack[common]), stack[common].f_code):
+            common += 1
+        # settled when what the window allocated has outlived the calls that made it, at the next line of: the
+        # caller of the frame running as it opened, where that still runs; else of the frame that resumed when it
+        # returned, if back on the line it was on then (a loop calling again), or of its caller
+        back = common < len(opened) and stack[common - 1].f_lineno == opened[common - 1][2]
+        at = common - 1 if back else common - 2
+        # a module's body (the program's own, running all along) does not return before the program ends
+        endless = at + 1 < len(stack) and stack[at + 1].f_code.co_name == "<module>"
+        if forced or at < 0 or endless or not settle_on(stack[at]):
+            finish_window(None)
+
+    def on_settled():
+        try:
+            unsettle()
+            finish_window(True)
+        except BaseException:  # never in the program's own code: no more windows
+            box["dead"] = True
+
+    def settle_on(frame):
+        """Finish the window at the first line `frame` runs again, or as it returns (the calls above it, made in
+        the window, have returned); False where this cannot be watched (the program traces or monitors)."""
+        mon = getattr(sys, "monitoring", None)
+        if mon is None:  # 3.9-3.11: line events reach frame.f_trace while the thread traces; new calls are not
+            if sys.gettrace() is not None:
+                return False
+
+            def on_line(f, event, arg):
+                if event in ("line", "return") and box.get("settling") is f:
+                    on_settled()
+                    return None
+                return on_line
+
+            frame.f_trace, box["settling"] = on_line, frame
+            sys.settrace(no_trace)
+            return True
+        tool = next((i for i in (4, 3) if mon.get_tool(i) is None), None)  # 3.12+: this code's events only
+        if tool is None:
+            return False
+        mon.use_tool_id(tool, "heatlens-memory")
+
+        def on_event(*_):
+            if box.get("settling") is sys._getframe(1):
+                on_settled()
+
+        E = mon.events
+        for event in (E.LINE, E.PY_RETURN):
+            mon.register_callback(tool, event, on_event)
+        box["settling"], box["tool"] = frame, (tool, frame.f_code)
+        mon.set_local_events(tool, frame.f_code, E.LINE | E.PY_RETURN)
+        return True
+
+    def no_trace(frame, event, arg):
+        return None
+
+    def unsettle():
+        frame, (tool, code) = box.pop("settling", None), box.pop("tool", (None, None))
+        if tool is not None:
+            mon, E = sys.monitoring, sys.monitoring.events
+            mon.set_local_events(tool, code, 0)
+            for event in (E.LINE, E.PY_RETURN):
+                mon.register_callback(tool, event, None)
+            mon.free_tool_id(tool)
+        elif frame is not None:
+            frame.f_trace = None
+            if sys.gettrace() is no_trace:
+                sys.settrace(None)
+
+    def finish_window(settled):
+        """Stop tracing; write the lines that allocated what is still alive; count the cost: the program's CPU
+        while tracing (tracing slows it) and this. Once only: a call the helper queued meanwhile (its forced close)
+        runs between two bytecodes of this one's own code, and wrote the window twice, counted twice."""
+        if not box["on"]:
+            return
         box["on"] = False
+        before = resident()
+        traces = _tracemalloc._get_traces()
+        held = free_listed(traces)
+        if held:  # they are this helper's now
+            traces = _tracemalloc._get_traces()
+        del held
+        t1, cpu1 = time.monotonic(), time.process_time()
+        tables = _tracemalloc.get_tracemalloc_memory()
+        _tracemalloc.stop()
         tracing.clear()
         own = time.thread_time()
         t_mid, mid = box.pop("mid", (None, ()))
-        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), by_line(traces), t_mid, by_line(mid))
+        mid = by_line(mid)
+        sites, alive = by_line(traces), sum(t[1] for t in traces if t[2] and t[2][0][0] != "<heatlens-memory>")
+        copies = resident()
+        del traces
+        rss = resident()
+        # this helper's own memory left resident: the growth beyond what the program still holds from the window,
+        # up to what tracemalloc's tables and the traces' copies took (a program touching memory it reserved
+        # before the window grows too, untraced: that is its own)
+        helper, mid_copies = None, box.pop("mid_copies", 0)
+        if None not in (before, copies, rss, box["rss0"]):
+            helper = max(0, min(rss - box["rss0"] - alive, tables + max(0, copies - before) + mid_copies))
+        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper)
         _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
         box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
+        if finished.locked():
+            finished.release()
 
     def by_line(traces):
         sites = {}
@@ -97,14 +226,30 @@ def _heatlens_memory_windows():
                 sites[trace[2]] = sites.get(trace[2], 0) + trace[1]
         return [(size, tb) for tb, size in sorted(sites.items(), key=lambda kv: -kv[1])[:top]]
 
+    tuple_lengths = {sys.getsizeof(tuple(range(n))): n for n in range(1, 20)}  # block size -> length
+
+    def free_listed(traces):
+        """The traced tuples that the interpreter only keeps for reuse, taken out: freed by the program, they
+        wait in its free lists (up to 2000 of each length below 20), and tracemalloc counted them on the line
+        that made them, in every window; taken, they are counted as this helper's (tracemalloc moves a reused
+        block to its new owner). All of a list taken (some then come fresh); only lengths seen for 4 KB or more."""
+        amounts = {}
+        for trace in traces:
+            if trace[1] in tuple_lengths and trace[2] and trace[2][0][0] != "<heatlens-memory>":
+                amounts[trace[1]] = amounts.get(trace[1], 0) + trace[1]
+        return [tuple([None] * tuple_lengths[size]) for size, total in amounts.items() if total >= 4096
+                for _ in range(2000)]
+
     def mid_window():
         if box["on"]:
+            before = resident()
             box["mid"] = (time.monotonic(), _tracemalloc._get_traces())
+            box["mid_copies"] = max(0, (resident() or 0) - (before or 0))
 
     def in_main(kind):
         box["queued"] -= 1
         try:
-            (close_window, open_window, mid_window)[kind]()
+            (close_window, open_window, mid_window, lambda: close_window(True))[kind]()
         except BaseException:  # never a traceback in the program's stderr; no more windows
             box["dead"] = True
         return 0
@@ -118,11 +263,10 @@ def _heatlens_memory_windows():
             import ctypes
 
             thunk = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-            calls.extend([thunk(lambda _: in_main(0)), thunk(lambda _: in_main(1)), thunk(lambda _: in_main(2)),
-                          ctypes.pythonapi.Py_AddPendingCall])
-            calls[3].argtypes, calls[3].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
+            calls.extend([thunk(lambda _, k=k: in_main(k)) for k in range(4)] + [ctypes.pythonapi.Py_AddPendingCall])
+            calls[4].argtypes, calls[4].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
         box["queued"] += 1
-        while calls[3](calls[kind], None) != 0:  # the queue is full: wait
+        while calls[4](calls[kind], None) != 0:  # the queue is full: wait
             time.sleep(0.001)
 
     def one_window():
@@ -131,12 +275,19 @@ def _heatlens_memory_windows():
         if box["queued"]:
             return
         in_main_thread(1)
+        written = False
         try:
             time.sleep(window / 2)
             in_main_thread(2)
             time.sleep(window / 2)
-        finally:  # tracing never stays on
+            finished.acquire(False)  # released as the window is written (waiting on it takes no GIL)
             in_main_thread(0)
+            written = finished.acquire(True, settle)
+        finally:  # tracing never stays on
+            if written:
+                finished.release()
+            else:
+                in_main_thread(3)
 
     def drain():
         try:
@@ -190,6 +341,7 @@ def _heatlens_memory_windows():
 
     def after_fork_in_child():  # the window's thread is not in the child: neither must its tracing be
         if tracing:
+            unsettle()
             _tracemalloc.stop()
 
     if hasattr(_os, "register_at_fork"):

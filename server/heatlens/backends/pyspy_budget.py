@@ -1,4 +1,5 @@
-"""What the memory poller's unstopped line reads may cost (stdlib only: the wrapper imports it by path, next to itself).
+"""What the memory poller's unstopped line reads may cost, and which rises it reads with the program stopped (`Rise`)
+(stdlib only: the wrapper imports it by path, next to itself).
 
 A line read is a `py-spy dump` (~10-30 ms of CPU) beside the program. On a core the program leaves idle it costs the
 program little; where the program keeps every core busy (numpy's BLAS threads) it takes a core from it, and the
@@ -18,6 +19,7 @@ REPEATS = 3  # temporaries read in a row before reads of the same are spaced out
 MOST_SPACED = 16  # ... up to this many times the usual spacing
 CHECK_EVERY = 0.1  # seconds between two looks at the program's CPU (/proc/PID/stat counts in 10 ms ticks)
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+FAST_BYTES, FAST_SPAN = 2 << 20, 0.025  # a fast rise: 80 MB/s (Rise)
 
 
 def process_cpu(stat):
@@ -128,3 +130,22 @@ class Temporaries:
         if self.streak < REPEATS or resident > self.top + self.slack:
             return 1
         return min(MOST_SPACED, 2 ** (self.streak - REPEATS + 1))
+
+
+class Rise:
+    """Resident memory over the last FAST_SPAN seconds: whether it rose fast, FAST_BYTES within them. Such a rise
+    (a buffer being filled, or a comprehension's burst) may be over before an unstopped read, 10-50 ms of py-spy
+    starting, which then reads the line after it; the poller reads it with the program stopped. (5 ms, 400 MB/s,
+    left a comprehension's burst of small objects, 100-300 MB/s, to the next line: benchmarks/MEMORY.md, session 16.)"""
+
+    def __init__(self):
+        self.recent = []  # [(t, rss)]: the last point at least FAST_SPAN old, then the newer ones
+
+    def see(self, now, rss):
+        self.recent.append((now, rss))
+        while len(self.recent) > 2 and self.recent[1][0] <= now - FAST_SPAN:
+            self.recent.pop(0)
+
+    def fast(self):
+        (t0, r0), (t1, r1) = self.recent[0], self.recent[-1]
+        return (r1 - r0) * FAST_SPAN / max(t1 - t0, FAST_SPAN) >= FAST_BYTES

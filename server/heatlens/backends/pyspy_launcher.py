@@ -22,7 +22,12 @@ def _setup():
     if tracer:  # Yama: the sampler heatlens started next to this process may read it
         import ctypes
         ctypes.CDLL(None).prctl(0x59616D61, int(tracer), 0, 0, 0)
-    go = os.environ.pop("HEATLENS_GO_FD", None)
+    if _kind == "script":  # run_path imports it (typing, re, enum: ~2 MB) before the program: not the program's growth
+        import pkgutil
+    waiting, go = os.environ.pop("HEATLENS_WAITING_FD", None), os.environ.pop("HEATLENS_GO_FD", None)
+    if waiting:  # the sampler reads memory from here on: what the program grows is after this point
+        os.write(int(waiting), b"w")
+        os.close(int(waiting))
     if go:  # wait until the sampler reads this process, so that the program's first lines are sampled too
         os.read(int(go), 1)
         os.close(int(go))

@@ -37,10 +37,8 @@ CALM_POLL = 0.004  # ... once it has not changed for CALM: fewer wake-ups, which
 CALM = 0.02
 PAUSE_BUDGET = 0.06  # seconds of stops allowed at any time, plus PAUSE_SHARE of the time elapsed
 PAUSE_SHARE = 0.015
-# the target is stopped for a read in a fast rise (FAST_BYTES within FAST_SPAN seconds: a buffer being filled, which
-# may be over before an unstopped read), at most every MIN_FRESH s; not for slow growth (allocation windows tell)
-FAST_BYTES = 2 << 20  # 400 MB/s: a memset or memcpy, not a Python loop making small objects
-FAST_SPAN = 0.005
+# the target is stopped for a read in a fast rise (pyspy_budget.Rise), at most every MIN_FRESH s; not for slow
+# growth (allocation windows tell)
 MIN_FRESH = 0.1
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
@@ -86,31 +84,31 @@ class BlockFill:
 class MemoryPoller(threading.Thread):
     """Resident-memory steps of the target, each with the stack that was running when it was seen."""
 
-    def __init__(self, lines, status, windows_fd, reads, temporaries):
+    def __init__(self, pid, lines, status, windows_fd, reads, temporaries, rise):
         super().__init__(daemon=True)
+        self.pid, self.based = pid, threading.Event()  # set once memory before the program's start is read
         self.lines = lines  # a pyspy_dump.LineReader: reads the line running, watching memory meanwhile
         self.status, self.windows_fd = status, windows_fd
         # [t, bytes changed up to the trigger, thread, frames, bytes changed until the read, seconds since the
-        #  previous read, whether the target was stopped for the read, t when that growth was last seen]
+        #  previous read, whether the target was stopped for the read, t when that growth was last seen, whether a
+        #  large block was mapped or filled in that growth]
         self.events = []
         self.series = []  # [t, rss_bytes]
         self.stop = threading.Event()
         self.paused = 0.0  # seconds the target was stopped for reads
         self.reads = reads  # a pyspy_budget.ReadBudget: unstopped reads keep to the core time the target leaves idle
         self.temporaries = temporaries  # a pyspy_budget.Temporaries: the same memory given back again and again
+        self.rise = rise  # a pyspy_budget.Rise: whether memory rises fast, lately
         self.error = ""  # why memory polling stopped early, for the run's notes
         self.t0 = time.monotonic()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
     def run(self):
-        pid = None
-        while pid is None and not self.stop.wait(0.002):
-            pid = read_status(self.status)[0]
-        if pid is None:
-            return
+        pid = self.pid
         try:
             fd = os.open("/proc/%d/statm" % pid, os.O_RDONLY)
         except OSError:
+            self.based.set()
             return  # not Linux (or gone): no memory data, said by the adapter
         self.reads.watch(pid)
         try:  # then what changed unread after its last step, up to its end (the launcher's last size), was its own
@@ -138,13 +136,16 @@ class MemoryPoller(threading.Thread):
             vms, base = self._sizes(fd)
         except (OSError, ValueError, IndexError):
             return None
+        finally:
+            self.based.set()
+        self.rise.see(time.monotonic() - self.t0, base)  # a burst in the program's first lines rises from here
         prev = base
         fill = BlockFill()
         read_in_fill = False  # the last read was made while a large block was being filled
+        blocks = False  # a large block was mapped or filled since the last read (the step may be one C call's)
         last_read = last_point = last_rise = last_stop = -1.0
         deferred = 0
         asked = base  # resident memory when an allocation window was last asked for
-        recent = []  # [(t, rss)] of the last FAST_SPAN seconds
         now = last_change = 0.0
         seen = base
         while not self.stop.wait(POLL if now - last_change < CALM else CALM_POLL):
@@ -156,13 +157,12 @@ class MemoryPoller(threading.Thread):
             self.reads.see()
             if rss != seen:
                 seen, last_change = rss, now
-            recent.append((now, rss))
-            while len(recent) > 2 and recent[1][0] <= now - FAST_SPAN:
-                recent.pop(0)
+            self.rise.see(now, rss)
             if now - last_point >= SERIES_GAP:
                 self.series.append([round(now, 4), rss])
                 last_point = now
             filling = fill.see(vms - prev_vms, rss - prev)
+            blocks = blocks or filling or fill.changed
             rising, prev = rss > prev, rss
             asked = min(asked, rss)
             if rss - asked >= WINDOW_RISE and self.windows_fd is not None:
@@ -175,15 +175,15 @@ class MemoryPoller(threading.Thread):
                     and ((read_in_fill and filling) or (now - last_rise <= RUN_GAP and now - last_read < MIN_GAP))):
                 self.events[-1][4] += rss - base
                 self.events[-1][7] = round(now, 4)  # ... until now
+                self.events[-1][8] = self.events[-1][8] or filling
                 base = rss
             if rising:
                 last_rise = now
             if abs(rss - base) < STEP_BYTES:
                 continue
-            rate = (rss - recent[0][1]) / max(now - recent[0][0], FAST_SPAN)  # bytes a second, lately
             # read at once, stopped (within the pause budget): a fast rise, which may be over before MIN_GAP, and
             # always the start of a new block (its line maps it); other reads: MIN_GAP apart, within the ReadBudget
-            fast = ((rate * FAST_SPAN >= FAST_BYTES and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
+            fast = ((self.rise.fast() and now - last_stop >= MIN_FRESH) or (fill.changed and fill.left > 0)
                     ) and self.paused <= PAUSE_BUDGET + PAUSE_SHARE * now
             freed = rss < base  # given back to the newest allocations whatever runs: no read, so none waited for
             spacing = self.temporaries.spacing(rss, now)  # > 1: the same temporaries again, read often already
@@ -211,13 +211,13 @@ class MemoryPoller(threading.Thread):
             prev, done = after, round(time.monotonic() - self.t0, 4)
             # what grew up to the trigger, and while the line was read
             grew, *more = self.lines.swings(rss, seen + [after])
-            self.events.append([round(now, 4), rss - base, thread, frames, grew, round(gap, 4), stopped, done])
+            self.events.append([round(now, 4), rss - base, thread, frames, grew, round(gap, 4), stopped, done, blocks])
             self.temporaries.read(base, rss, done)
             self.temporaries.fell(after, done)  # given back while read
             for mb in filter(None, more):  # freed while read: a free, not less growth; grown again: the line read
-                grown_again = [done, 0, thread, frames, mb, round(gap, 4), stopped, done]
+                grown_again = [done, 0, thread, frames, mb, round(gap, 4), stopped, done, blocks]
                 self.events.append(grown_again if mb > 0 else [done, mb, "", []])
-            base = after
+            base, blocks = after, False
 
     def _ask_window(self):
         """One byte to the helper: memory is rising, trace a window (it keeps to its own cost budget)."""
@@ -269,14 +269,16 @@ def main(argv):
     children = _child_spies(pyspy_phases.without_duration(record), out_dir)
     if children is not None:  # py-spy's own --subprocesses costs every sample: children get a py-spy when seen
         record = [a for a in record if a != "--subprocesses"]
-    go_read, go_write = os.pipe()
-    env = dict(os.environ, HEATLENS_GO_FD=str(go_read))
+    (go_read, go_write), (waiting_read, waiting_write) = os.pipe(), os.pipe()
+    env = dict(os.environ, HEATLENS_GO_FD=str(go_read), HEATLENS_WAITING_FD=str(waiting_write))
     if ptrace_scope() == 1 and os.geteuid() != 0:
         env["HEATLENS_TRACER_PID"] = str(os.getpid())  # Yama: py-spy is our child, not the target's ancestor
     windows_read, windows_write = helper_env(env, out_dir) if memory else (None, None)
     env["HEATLENS_STDIO"] = _source(WHOLE_WRITES)  # whole writes of unbuffered output: py-spy pauses the program
-    target = subprocess.Popen(target_argv, pass_fds=tuple(fd for fd in (go_read, windows_read) if fd is not None), env=env)
+    target = subprocess.Popen(target_argv, pass_fds=tuple(fd for fd in (go_read, waiting_write, windows_read)
+                                                          if fd is not None), env=env)
     os.close(go_read)
+    os.close(waiting_write)
     if windows_read is not None:
         os.close(windows_read)
     # py-spy ignores SIGTERM (kept across exec): stopped, it writes what it has once the program is gone; SIGKILL ends it
@@ -288,8 +290,8 @@ def main(argv):
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
     reader.start()
     lines = pyspy_dump.LineReader(record[0], STEP_BYTES)
-    poller = MemoryPoller(lines, target_argv[3], windows_write, pyspy_budget.ReadBudget(),
-                          pyspy_budget.Temporaries(STEP_BYTES)) if memory else None
+    poller = MemoryPoller(target.pid, lines, target_argv[3], windows_write, pyspy_budget.ReadBudget(),
+                          pyspy_budget.Temporaries(STEP_BYTES), pyspy_budget.Rise()) if memory else None
 
     def finish():
         spy.stop()
@@ -327,8 +329,11 @@ def main(argv):
         target.wait()
         finish()
         return 0
-    if poller is not None:
+    os.read(waiting_read, 1)  # the launcher has done its own imports (or is gone: b"")
+    os.close(waiting_read)
+    if poller is not None:  # the program starts once memory before it is read: a burst in its first lines is its own
         poller.start()
+        poller.based.wait(1.0)
     spy.go()
     os.write(go_write, b"g")
     os.close(go_write)

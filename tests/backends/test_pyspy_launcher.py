@@ -1,0 +1,56 @@
+"""The launcher the py-spy backend runs the program in (heatlens/backends/pyspy_launcher.py), driven as the wrapper
+drives it: it says when it waits for the go, and what it imports for itself (runpy's lazy imports: pkgutil, typing,
+re, enum, ~2 MB) comes before that, so the memory poller's base, read then, holds it and a burst in the program's
+first line is the program's own, not mixed with the launcher's imports."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from heatlens.backends.pyspy_parse import LAUNCHER
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/PID/statm")
+
+FIRST_LINE = """\
+with open("/proc/self/statm") as f:  # the program's first line: resident memory as it starts
+    print(int(f.read().split()[1]) * {page})
+"""
+
+
+def _resident(pid: int) -> int:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_the_launcher_imports_for_itself_before_it_says_it_waits_and_runs_nothing_before_the_go(tmp_path: Path) -> None:
+    prog = tmp_path / "prog.py"
+    prog.write_text(FIRST_LINE.format(page=os.sysconf("SC_PAGE_SIZE")))
+    (go_read, go_write), (waiting_read, waiting_write) = os.pipe(), os.pipe()
+    env = dict(os.environ, HEATLENS_GO_FD=str(go_read), HEATLENS_WAITING_FD=str(waiting_write))
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(tmp_path / "status"), "100", "script", str(prog)],
+                            pass_fds=(go_read, waiting_write), env=env, stdout=subprocess.PIPE, text=True)
+    os.close(go_read)
+    os.close(waiting_write)
+    try:
+        said = select.select([waiting_read], [], [], 10)[0]
+        assert said and os.read(waiting_read, 1) == b"w", "the launcher never said it waits for the go"
+        base = _resident(proc.pid)
+        time.sleep(0.3)
+        assert _resident(proc.pid) == base and not (tmp_path / "status").exists()  # nothing runs before the go
+        os.write(go_write, b"g")
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        os.close(go_write)
+        os.close(waiting_read)
+        proc.kill()
+    assert proc.returncode == 0
+    # what grew between the wait and the program's first line: reading and compiling the file (the launcher's
+    # lazy imports, before the change, came here: 1.5-3 MB)
+    assert int(out.split()[-1]) - base < 512 << 10, (int(out.split()[-1]) - base) / 2**20
