@@ -42,4 +42,4 @@ def test_row_from_a_real_measurement(tmp_path: Path) -> None:
     assert row.qualname == "f" and row.file == str(path.resolve()) and row.source_hash == function_hash(str(path), SRC, "f")
     assert row.sizes == [10, 20, 40] and [r["n"] for r in row.runs] == [10, 20, 40]
     assert row.label == result.best.label and row.summary == cx.summary_text(result)
-    assert len(row.fits) == len(cx.MODELS) and all(len(r["times"]) == 2 for r in row.runs)
+    assert len(row.fits) == len(cx.MODELS) and all(len(r["times"]) >= 2 for r in row.runs)  # repeat=2, more if unsettled

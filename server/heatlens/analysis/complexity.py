@@ -10,8 +10,8 @@ to run comes from comments right above the function (or its decorators):
     # heatlens: repeat=5
     def my_function(xs): ...
 
-Each size is timed `repeat` times (fresh input each time, built outside the timing) and the minimum is
-fitted. Models t(n) = a + b·f(n), a, b ≥ 0, f ∈ {1, log n, n, n log n, n², n³}, by least squares on
+Each size is timed `repeat` times (fresh input each time, built outside the timing), more while its two
+fastest timings disagree by over 3 % (a busy machine), and the minimum is fitted. Models t(n) = a + b·f(n), a, b ≥ 0, f ∈ {1, log n, n, n log n, n², n³}, by least squares on
 RELATIVE error (timing noise is proportional). The simplest model whose error is within the measured
 noise of the best one wins: a more complex curve must earn its place.
 """

@@ -5,9 +5,9 @@
 SPEC: {"file", "qualname", "factory" (name in the same module or null), "unpack" (bool), "sizes",
 "repeat", "budget"}. Imports the file as a module (its `if __name__ == "__main__"` block does not run),
 builds each input with the factory outside the timing, and times the function `repeat` times per size
-in interleaved rounds over the sizes
-(each timing loops enough calls to last ~5 ms of CPU; process CPU time, so a busy machine does not
-inflate it, and sleeping or waiting on I/O does not count). Writes {"runs": [{"n", "times": [per-call seconds]}],
+in interleaved rounds over the sizes, with more rounds for a size until its minimum is confirmed
+(each timing loops enough calls to last ~5 ms of CPU; process CPU time, so the time other processes
+run does not count — though their cache traffic still slows ours — and sleeping or waiting on I/O does not count). Writes {"runs": [{"n", "times": [per-call seconds]}],
 "error": ...}: the daemon fits them (heatlens.analysis.complexity).
 """
 
@@ -20,6 +20,9 @@ import traceback
 
 MIN_TIMING = 0.005  # seconds per timing: shorter calls are looped
 MAX_LOOPS = 1 << 20
+SETTLED = 0.03  # a size's minimum is confirmed once its two fastest timings agree this closely
+EXTRA_TIME = 3.0  # rounds for unconfirmed sizes: at most this many times the first rounds' time...
+MAX_ROUNDS = 8  # ...and at most this many times `repeat` rounds in all
 
 
 def _load(path):
@@ -53,9 +56,17 @@ def _args(make, unpack, n):
     return tuple(value) if unpack else (value,)
 
 
+def _settled(times):
+    """Whether a size's minimum is confirmed: its two fastest timings agree within SETTLED."""
+    fastest = sorted(times)[:2]
+    return len(fastest) == 2 and fastest[1] <= fastest[0] * (1.0 + SETTLED)
+
+
 def measure(fn, make, unpack, sizes, repeat, budget):
     """Rounds over all sizes (size A, B, C, then A, B, C again...): a slow moment of the machine then
-    touches every size alike instead of bending the curve at one size."""
+    touches every size alike instead of bending the curve at one size. After `repeat` rounds, sizes whose
+    minimum is not yet confirmed (a busy machine: repeats 1.5x apart) get more rounds, for at most
+    EXTRA_TIME times as long as the first rounds took."""
     deadline = time.monotonic() + budget
     loops = {}
     for n in sizes:  # calibration, which also warms up caches and lazy imports
@@ -64,8 +75,15 @@ def measure(fn, make, unpack, sizes, repeat, budget):
         if time.monotonic() > deadline or first * repeat > budget:
             break  # the larger sizes would take too long; fit what we have
     times = {n: [] for n in loops}
-    for _ in range(repeat):
-        for n in loops:
+    started, extra_until = time.monotonic(), None
+    for round_no in range(repeat * MAX_ROUNDS):
+        if round_no == repeat:
+            now = time.monotonic()
+            extra_until = min(deadline, now + (now - started) * EXTRA_TIME)
+        pending = [n for n in loops if round_no < repeat or not _settled(times[n])]
+        if not pending or (extra_until is not None and time.monotonic() > extra_until):
+            break
+        for n in pending:
             # fresh input each time: a function that sorts or mutates in place sees the same work
             times[n].append(_time_once(fn, _args(make, unpack, n), loops[n]))
     return [{"n": n, "times": times[n], "loops": loops[n]} for n in loops]
