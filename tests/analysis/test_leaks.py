@@ -44,6 +44,16 @@ def test_a_container_built_to_its_final_size_in_the_tail_then_kept_is_not() -> N
     assert _one(ys[:-2] + [100.0, 120.0])[0]  # the same climb going on to the end is
 
 
+def test_a_leak_whose_last_snapshot_came_right_after_the_one_before_is_still_one() -> None:
+    # snapshots 0.45 s apart (a busy machine), the last one as the program ended 10 ms after the one before:
+    # that flat step is no plateau; the same climb that then stays flat for a second is
+    times = [0.45 * i for i in range(10)] + [4.06]
+    climb = [min(i, 9) * 1.1 for i in range(11)]
+    assert leaks.assess("f.py", 3, times, climb)[0]
+    assert not leaks.assess("f.py", 3, times[:-1] + [4.05 + 1.5, 5.55 + 1.5],
+                            climb[:-1] + [climb[-1], climb[-1]])[0]
+
+
 def test_a_container_built_in_one_burst_at_the_end_of_the_run_is_not() -> None:
     # a dict filled in the last 0.8 s of a 4 s run (its steps spread in pieces: steady while it lasts); a leak of
     # the same size climbing through the whole tail is

@@ -11,6 +11,7 @@ rising steps.
 
 from __future__ import annotations
 
+import bisect
 from typing import List, Sequence, Tuple
 
 import attrs
@@ -92,10 +93,12 @@ def assess(file: str, line: int, times: Sequence[float], live_mb: Sequence[float
 
 
 def _still_rising(ts: Sequence[float], ys: Sequence[float], slope: float) -> bool:
-    """Live memory over the tail's last END still climbs (MIN_END_RISE of the slope's rise there)."""
-    k = min(len(ts) - 2, int(len(ts) * (1.0 - END)))
-    if k < 0:
+    """Live memory over the tail's last END of time still climbs (MIN_END_RISE of the slope's rise there). By
+    time, not by count: snapshots come unevenly on a busy machine, and the last, as the program ends, can come
+    right after the one before it (one step of a few ms, flat, is no plateau)."""
+    if len(ts) < 2:
         return True
+    k = min(len(ts) - 2, max(0, bisect.bisect_right(ts, ts[-1] - END * (ts[-1] - ts[0])) - 1))  # last at or before
     return ys[-1] - ys[k] >= MIN_END_RISE * slope * (ts[-1] - ts[k])
 
 

@@ -11,7 +11,7 @@ from heatlens import classify
 from heatlens.analysis import resources
 from heatlens.model import FunctionStats, Profile
 from heatlens.reports import attribution as at
-from heatlens.reports import collectors
+from heatlens.reports import collectors, findings
 from heatlens.reports import document as doc
 from heatlens.reports.mine import nothing_mine_hint
 from heatlens.reports.resources import blocks as resource_blocks
@@ -155,6 +155,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         "memory": at.peak_memory(profile),
         "resources": resources.profile_summary(profile),
         "collectors": collectors.summarize(profile, scope.display),
+        "findings": findings.summarize(profile, scope.display),
         "processes": processes.summarize(profile),
     }
     data["why_nothing_mine"] = nothing_mine_hint(scope)
@@ -218,7 +219,7 @@ def _in_calls(row: Dict[str, Any]) -> str:
 def _line_advice(scope: at.Scope, data: Dict[str, Any], words: str) -> List[str]:
     """Advice for the hottest lines; lines of one function with the same advice are told once, together."""
     groups: Dict[Any, List[Dict[str, Any]]] = {}
-    findings: Dict[Any, Any] = {}
+    found_at: Dict[Any, Any] = {}
     for row in data["top_lines"][:5]:
         share = row["share"] or 0.0
         if share < ADVISE_MIN_SHARE:
@@ -235,11 +236,11 @@ def _line_advice(scope: at.Scope, data: Dict[str, Any], words: str) -> List[str]
         else:
             kind = "nested" if depth >= 2 else "loop" if depth == 1 else "plain"
         key = (row["file"], row["function"], kind, id(finding))
-        findings[key] = finding
+        found_at[key] = finding
         groups.setdefault(key, []).append(row)
     out: List[str] = []
     for n, (key, rows) in enumerate(groups.items()):
-        kind, finding = key[2], findings[key]
+        kind, finding = key[2], found_at[key]
         if kind == "plain" and n > 0:
             continue  # nothing specific to say; the table already lists it
         share = sum(r["share"] or 0.0 for r in rows)
@@ -334,6 +335,7 @@ def blocks(data: Dict[str, Any]) -> List[doc.Block]:
     ]))
     out += resource_blocks(data.get("resources"))
     out += collectors.blocks(data.get("collectors"))
+    out += findings.blocks(data.get("findings") or [])
     out += processes.blocks(data.get("processes"))
     if data["recommendations"]:
         out.append(doc.Heading("Recommendations", 2))
