@@ -43,11 +43,19 @@ def test_two_workers_keep_per_test_profiles_and_match_the_serial_run(demo: Path)
     by_id = {t.nodeid: t.result.profile for t in par.tests}
     heavy, light = by_id["cost_tests.py::test_heavy"], by_id["cost_tests.py::test_light"]
     assert heavy is not None and light is not None
+    # each test's profile is its own, not its worker's running table: burn called once in each
+    assert [next(f.calls for f in p.functions if f.qualname == "burn") for p in (heavy, light)] == [1, 1]
     ratio = _burn(heavy) / _burn(light)  # CPU-clock cProfile in each worker: 4× the iterations
-    # 2.97 in one full run on the shared 2 cores (the two workers and the suite's other processes at once)
-    assert 2.5 < ratio < 5.5, ratio
-    # a test's whole CPU also holds its worker's per-test bookkeeping (~20 ms): seen at 2.8 in one full run
-    assert 2.5 < heavy.meta.cpu_time / light.meta.cpu_time < 5.5
+    # 2.97 in one full run on the shared 2 cores; CPU time itself stretches beside busy cores (one size's repeats
+    # 1.4-1.9x apart in the big-O measurements), so two moments' CPU compare loosely
+    assert 2.0 < ratio < 8.0, ratio
+    # a test's whole CPU is its own too, not its worker's total so far: it holds its burn, and neither test's
+    # holds the other's burn (whichever of them ran second in a worker would). Idle: 4-6 ms beyond the burn
+    # (the worker's per-test bookkeeping). No ratio of the two tests' whole CPU: CI read 2.39 for 4x the work.
+    for p in (heavy, light):
+        assert _burn(p) <= p.meta.cpu_time * 1.02, (_burn(p), p.meta.cpu_time)
+    assert heavy.meta.cpu_time < _burn(heavy) + 0.7 * _burn(light), (heavy.meta.cpu_time, _burn(heavy), _burn(light))
+    assert light.meta.cpu_time < 0.6 * _burn(heavy), (light.meta.cpu_time, _burn(heavy))
     assert heavy.meta.target == "pytest::cost_tests.py::test_heavy"
 
     combined = par.combined
