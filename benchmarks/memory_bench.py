@@ -2,7 +2,7 @@
 attribution costs.
 
 `python -m benchmarks.memory_bench [--glob 'ho_*.py'] [--skip-overhead] [--reps N] [--json OUT] [--md OUT]`
-(default: the dev programs; `ho_*` are the holdout, scored once at the end)
+(default: the dev programs; `ho_*` and `ho2_*` are holdouts, each scored once at the end of the session that added it)
 
 - Corpus: every program in benchmarks/corpus/memory/ prints its truth (`GROUND_TRUTH {line: {kind, mb, ...}}`,
   requested bytes from sys.getsizeof, checked with tracemalloc). Measured: the line's peak, the most live from
@@ -74,8 +74,8 @@ def score(path: Path) -> Dict[str, Any]:
 
 
 def dev_programs(folder: Path) -> List[Path]:
-    """The programs developed against: all but helpers (_*) and the holdout (ho_*, scored once at the end)."""
-    return sorted(p for p in folder.glob("*.py") if not p.name.startswith(("_", "ho_")))
+    """The programs developed against: all but helpers (_*) and the holdouts (ho_*, ho2_*: scored once at the end)."""
+    return sorted(p for p in folder.glob("*.py") if not p.name.startswith(("_", "ho")))
 
 
 def overhead(reps: int) -> List[Dict[str, Any]]:
@@ -135,7 +135,7 @@ def render(programs: List[Dict[str, Any]], costs: List[Dict[str, Any]], title: s
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--glob", default="", help="programs to score (default: the dev set, all but _* and ho_*)")
+    ap.add_argument("--glob", default="", help="programs to score (default: the dev set, all but _* and the holdouts ho_* and ho2_*)")
     ap.add_argument("--skip-overhead", action="store_true")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--title", default="Memory per line, default mode")
