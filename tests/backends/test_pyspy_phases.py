@@ -103,16 +103,29 @@ def test_a_short_run_is_read_at_one_rate(tmp_path: Path) -> None:
     assert not any("reported an error" in n for n in run.profile.meta.notes)
 
 
+def _our_pyspys(mark: str) -> set:
+    """The py-spy processes that this test's run started: they inherit its environment's mark (a run beside
+    the suite holds py-spys of its own)."""
+    found = set()
+    for p in psutil.process_iter(["name"]):
+        try:
+            if p.info["name"] == "py-spy" and p.environ().get("HEATLENS_TEST_MARK") == mark:
+                found.add(p.pid)
+        except psutil.Error:  # gone meanwhile, or not ours to read
+            pass
+    return found
+
+
 @needs_pyspy
-def test_a_run_stopped_after_the_switch_keeps_both_py_spys_reads_and_leaves_none_running(tmp_path: Path) -> None:
-    before = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "py-spy"}
+def test_a_run_stopped_after_the_switch_keeps_both_py_spys_reads_and_leaves_none_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEATLENS_TEST_MARK", str(tmp_path))
     run = _halves(tmp_path, 30, timeout=4)
     assert run.failure.kind is FailureKind.TIMEOUT, run.failure
     assert run.profile is not None
     assert any(f"then {pyspy_phases.LATER_RATE} times" in n for n in run.profile.meta.notes)
     assert {f.qualname for f in run.profile.functions} >= {"first_half"}
-    left = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "py-spy"} - before
-    assert not left
+    assert not _our_pyspys(str(tmp_path))
 
 
 def test_a_relay_stopped_before_the_program_went_starts_no_second_py_spy(tmp_path: Path) -> None:
