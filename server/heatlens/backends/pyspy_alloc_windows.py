@@ -219,11 +219,11 @@ def _heatlens_memory_windows():
             finished.release()
 
     def on_collected(phase, info):
-        """A collection in the main thread (making objects fast) in a window past `cap` ends it now, whether or
-        not the helper gets a core (a pending call queued from here hung 3.11 now and then). Never removed: that
-        would skip the program's callback after it."""
+        """A collection in the main thread in a window past `cap` ends it now, the helper on a core or not; not in
+        the helper's own work (stopping inside its copy of the traces freed what that read)."""
         try:
             if phase == "stop" and box["on"] and _thread.get_ident() == main and \
+                    sys._getframe(1).f_code.co_filename != "<heatlens-memory>" and \
                     _tracemalloc.get_tracemalloc_memory() > cap:
                 close_window(True)
         except BaseException:  # never a message in the program's stderr; no more windows
@@ -359,7 +359,7 @@ def _heatlens_memory_windows():
         _os.register_at_fork(after_in_child=after_fork_in_child)
     if sys.version_info >= (3, 12) and hasattr(_os, "fork"):
         _os.fork = quiet_fork(_os.fork)
-    gc.callbacks.append(on_collected)
+    gc.callbacks.append(on_collected)  # for good: removed during a collection, the program's next one is skipped
     _thread.start_new_thread(run, ())
 
 
