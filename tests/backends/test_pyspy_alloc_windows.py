@@ -262,40 +262,6 @@ def test_windows_asked_all_along_trace_at_most_their_budget(tmp_path: Path) -> N
     assert windows and traced <= 0.03 + 0.03 * cpu + 0.01 * wall + 0.02, (traced, cpu, len(windows))
 
 
-MAKER = """
-import resource, time
-
-
-class Point:
-    def __init__(self, i):
-        self.x, self.y, self.name = float(i), i * 0.5, "p%d" % i
-
-
-t = time.monotonic()
-while time.monotonic() - t < 1.2:
-    points = [Point(i) for i in range(300_000)]  # small objects made fast, dropped, made again
-    del points
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
-
-def test_a_window_ends_before_the_copies_of_its_traces_weigh_megabytes(tmp_path: Path) -> None:
-    # pyperformance's float (small objects made fast): a window traced 20-70k blocks and the copies of its traces
-    # stayed resident, the program's peak 46-62 MB under heatlens, 36 MB alone. On this program (82 MB alone)
-    # before the cap: a window's own memory 12-22 MB, the peak 11-36 MB above the program's alone (4 runs); after:
-    # 2.5-4.2 MB and 3.5-5.6 MB (the helper's code and thread included), idle or beside two busy loops
-    plain = subprocess.run([sys.executable, "-c", "\n" + MAKER], capture_output=True)
-    for k in range(3):
-        (tmp_path / str(k)).mkdir()
-        result, windows = run_with_helper(MAKER, tmp_path / str(k), asks=130)
-        assert result.returncode == 0 and result.stderr == b"", result.stderr
-        assert windows and max(w[7] or 0 for w in windows) < 8e6, [w[7] for w in windows]
-        assert int(result.stdout) - int(plain.stdout) < 9000, (result.stdout, plain.stdout)  # KB of peak resident
-        # ended in the collection that its middle's copy of the traces ran, the window was written with no middle
-        # and that copy went to the next window (3 runs in 5): each middle is its own window's
-        assert all(w[0] <= w[4] <= w[1] for w in windows if w[4] is not None), [(w[0], w[4], w[1]) for w in windows]
-
-
 SLEEPER = """
 import os, time
 time.sleep(0.6)  # asked while the main thread waits in C: the helper waits for it to come back

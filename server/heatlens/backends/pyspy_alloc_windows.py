@@ -6,24 +6,25 @@
 # wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread has the main thread trace
 # allocations for a few milliseconds with tracemalloc and append, per window, the lines that allocated what was
 # still alive at its end, and at its middle (a temporary is alive at any moment, what a line keeps grows):
-#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...], settled, helper_bytes))
+#     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid, settled,
+#           helper_bytes))
 # Its end waits (up to `settle`) for the calls that ran in it to return: ended inside a call, it saw that call's
 # temporaries alive, and where they outweigh what the calls keep, they took a slow leak's growth. `settled`: True
 # when they returned, False when they did not in time, None when it did not wait (a module's body runs to the end;
 # a program that traces itself). `helper_bytes`: how much more resident the process was at the window's end than at
-# its start, beyond what the program still held from it: this helper's own memory (None without /proc); times are
-# time.monotonic(); rows go to HEATLENS_MEMORY_OUT. A window ends early once tracemalloc's tables pass `cap` (its
-# copies of the traces weigh ~4x that). Tracing slows allocation several times over, so all the CPU the program
-# used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under `share`
-# of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw.
-# No window once the program traces or has imported tracemalloc, nor while it runs other threads (see open_window).
+# its start, beyond what the program still held from it: this helper's own memory (None without /proc).
+# (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
+# used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
+# `share` of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
+# machine the program may hardly run during one).
+# The program's own use of tracemalloc wins: no window once it traces or has imported tracemalloc. No window
+# either while it runs other threads (see open_window).
 import os as _os
 
 
 def _heatlens_memory_windows():
     import _thread
     import _tracemalloc
-    import gc
     import sys
     import time
 
@@ -37,7 +38,6 @@ def _heatlens_memory_windows():
     burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     settle = 0.03  # seconds a window waits, after its time, for the calls made in it to return
-    cap = 1 << 19  # bytes of tracemalloc's tables that end a window (its traces' copies: ~4x that, resident)
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
         sink = _os.open(out, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT | getattr(_os, "O_CLOEXEC", 0), 0o600)
@@ -58,7 +58,8 @@ def _heatlens_memory_windows():
             return None
 
     def importing():
-        """The main thread is importing: module set-up, not the program's memory (not worth the budget)."""
+        """The main thread is importing: module set-up, not the program's memory (windows would spend the
+        budget on it)."""
         frame = sys._current_frames().get(main)
         while frame is not None:
             if frame.f_code.co_filename.startswith("<frozen importlib"):
@@ -66,7 +67,7 @@ def _heatlens_memory_windows():
             frame = frame.f_back
         return False
 
-    def user_traces():  # the program's own use of tracemalloc
+    def user_traces():
         return _tracemalloc.is_tracing() or "tracemalloc" in sys.modules
 
     # tracemalloc is switched on and off in the MAIN thread, between two of its bytecodes (a pending call):
@@ -218,17 +219,6 @@ def _heatlens_memory_windows():
         if finished.locked():
             finished.release()
 
-    def on_collected(phase, info):
-        """A collection in the main thread in a window past `cap` ends it now, the helper on a core or not; not in
-        the helper's own work (stopping inside its copy of the traces freed what that read)."""
-        try:
-            if phase == "stop" and box["on"] and _thread.get_ident() == main and \
-                    sys._getframe(1).f_code.co_filename != "<heatlens-memory>" and \
-                    _tracemalloc.get_tracemalloc_memory() > cap:
-                close_window(True)
-        except BaseException:  # never a message in the program's stderr; no more windows
-            box["dead"] = True
-
     def by_line(traces):
         sites = {}
         for trace in traces:  # (domain, size, traceback, ...) on 3.9-3.13
@@ -350,7 +340,6 @@ def _heatlens_memory_windows():
             last = time.monotonic()
 
     def after_fork_in_child():  # the window's thread is not in the child: neither must its tracing be
-        box["on"] = False  # a pending call queued before the fork must not write the child's window
         if tracing:
             unsettle()
             _tracemalloc.stop()
@@ -359,7 +348,6 @@ def _heatlens_memory_windows():
         _os.register_at_fork(after_in_child=after_fork_in_child)
     if sys.version_info >= (3, 12) and hasattr(_os, "fork"):
         _os.fork = quiet_fork(_os.fork)
-    gc.callbacks.append(on_collected)  # for good: removed during a collection, the program's next one is skipped
     _thread.start_new_thread(run, ())
 
 
