@@ -5,7 +5,7 @@
 
 A profiler that gives line memory keeps something in the program's process: tracemalloc's tables and copies of
 its traces (heatlens's allocation windows), memray's and Scalene's allocator hooks. Each program (pyperformance
-workers: written elsewhere) runs through `workloads/peak_rss.py`, which writes the process's own peak (ru_maxrss)
+workers: written elsewhere) runs through `workloads/peak_rss.py`, which writes the process's own peak (VmHWM)
 as it exits, alone and under: `heatlens run` (the default: exact lines from outside + memory steps and windows),
 `heatlens run --memory off`, `memray run` and Scalene (CPU + memory), the peers that also give line memory. Ratio =
 median peak / the program's median peak alone; overall = geometric mean. `--before SRC`: heatlens's default also
