@@ -84,8 +84,10 @@ def test_pool_workers_are_profiled(method: str) -> None:
     for fn in run.profile.functions:
         if fn.file == str(CHILDREN / "pool_workers.py"):
             self_time[fn.qualname] += fn.self_time
-    # two workers each burned 0.25 s in child_work: most of it sampled, though each worker's py-spy starts
-    # a little after the worker
-    assert self_time.get("child_work", 0.0) > 0.5 * truth["child_work"], self_time
-    assert self_time.get("parent_work", 0.0) > 0.5 * truth["parent_work"], self_time
+    # two workers each burned 0.25 s in child_work, beside each other and their py-spys: seen running longer
+    # than they ran, they are scaled to their own CPU, and the parent's pool threads, seen running in their
+    # waits, to theirs (all scaled together to the whole CPU, the workers read +26 %, and the parent's work,
+    # which ran alone, lost 40-57 % of its time: 0.17-0.24 s of 0.4)
+    assert self_time.get("child_work", 0.0) == pytest.approx(truth["child_work"], rel=0.15), self_time
+    assert 0.7 * truth["parent_work"] < self_time.get("parent_work", 0.0) < 1.2 * truth["parent_work"], self_time
     assert len(run.profile.extras.get("pyspy_processes", {})) >= 3  # the program and its two workers

@@ -109,19 +109,6 @@ def test_memory_off_records_cpu_only() -> None:
     assert run.profile.memory_series == []
 
 
-def test_sampled_activity_beyond_the_programs_cpu_is_scaled_to_it() -> None:
-    profile = pyspy.parse_raw("thread (5);<module> (/p/x.py:3) 800\nthread (5);f (/p/x.py:7) 400\n", 100.0, "/", 5)
-    assert sum(s.weight for s in profile.stacks) == pytest.approx(12.0)
-    pyspy._cap_to_cpu(profile, 6.0)  # the program used 6 s of CPU: py-spy counted waiting threads as active
-    assert sum(s.weight for s in profile.stacks) == pytest.approx(6.0)
-    lines = profile.files[0].by_line()
-    assert (lines[3].cpu, lines[7].cpu) == (pytest.approx(4.0), pytest.approx(2.0))  # shares kept
-    assert "scaled to the CPU time" in profile.meta.notes[-1]
-    same = Profile(stacks=[StackSample(frames=[], weight=1.0)])
-    pyspy._cap_to_cpu(same, 1.0)
-    assert same.stacks[0].weight == 1.0 and not same.meta.notes
-
-
 def test_subprocess_records_with_multiline_command_lines_parse() -> None:
     text = (
         'process 10:"python app.py";thread (10);<module> (<string>:' + RUN + ');<module> (/p/app.py:4) 5\n'

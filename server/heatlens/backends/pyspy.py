@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from heatlens.backends.callsite import program_dirs
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, SamplerRefused, Target
@@ -31,8 +31,13 @@ from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_helper_memory import helper_memory
 from heatlens.backends.pyspy_memory import attribute, read_windows, window_lines
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
+from heatlens.backends.pyspy_threads import OUTPUT as THREADS
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
+    CHILDREN,
     LAUNCHER,
+    Group,
+    PROGRAM,
+    SCALED,
     parse_frame,
     parse_raw,
     parse_raw_line,
@@ -49,12 +54,12 @@ from heatlens.model import FileProfile, LineStats, Profile, RunMeta
 
 OUTPUT = "pyspy.txt"
 STATUS = "pyspy-status.txt"
+IDLE_MARK = "pyspy-idle"  # in the run's folder: py-spy was asked for --idle
 FAILED_READS_NOTED = 0.01  # share of reads py-spy could not make above which a run says so
 REQUIREMENT = "py-spy==0.4.3"
 # Daemon side: py-spy's own output away from the program's stdout, memory steps read on exact lines, and the
 # target's exit status as its own.
 WRAPPER = str(Path(__file__).parent / "pyspy_wrapper.py")
-_OVERCOUNT = 1.05  # sampled "active" time beyond the program's own CPU time by more than this is rescaled
 
 NOTES = [
     "Exact lines: py-spy samples from outside the process, so each line's time is where the CPU was.",
@@ -130,6 +135,8 @@ class PySpyBackend(Backend):
             record.append("--nonblocking")
         if options.children:
             record.append("--subprocesses")
+        if "--idle" in options.extra_args:  # the threads it sees waiting are asked for: `read` keeps them all
+            (out_dir / IDLE_MARK).touch()
         return [
             sys.executable, WRAPPER, str(out_dir), "0" if options.memory == "off" else "1",
             *record, "-o", str(out_dir / OUTPUT), *options.extra_args,
@@ -151,7 +158,7 @@ class PySpyBackend(Backend):
         return out.stdout.split()[-1] if out.returncode == 0 and out.stdout.split() else ""
 
     def read(self, out_dir: Path, meta: RunMeta) -> Profile:
-        pid, exit_code, recorded_rate, own_cpu = read_status(out_dir)
+        pid, exit_code, recorded_rate, own_cpu, children_cpu = read_status(out_dir)
         try:
             text = (out_dir / OUTPUT).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
@@ -167,7 +174,9 @@ class PySpyBackend(Backend):
         text = with_children(text, str(out_dir), pid, " ".join(meta.argv) or meta.target)  # pyspy_children.py
         rate = float(recorded_rate or (1.0 / meta.sample_interval if meta.sample_interval else 100.0))
         later = _text(out_dir / LATER_OUTPUT)
-        profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta), later=(later, LATER_RATE))
+        cpu = {} if own_cpu is None or children_cpu is None else cpu_groups(own_cpu, children_cpu, read_thread_cpu(out_dir))
+        profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta), later=(later, LATER_RATE),
+                            cpu=cpu, idle=(out_dir / IDLE_MARK).exists())
         if later.strip():
             meta.notes.append(f"py-spy read the program {rate:g} times a second for its first {FIRST_SECONDS} s, "
                               f"then {LATER_RATE} times (each read weighs its own interval): a long run pays fewer pauses.")
@@ -195,7 +204,7 @@ class PySpyBackend(Backend):
         said = spy_errors(out_dir)
         if said:  # kept out of the program's stderr by the wrapper; the samples taken are still good
             meta.notes.append(f"py-spy reported an error while sampling (some samples may be missing): {said}")
-        _cap_to_cpu(profile, own_cpu)
+        note_scaled(profile)
         _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
         if own_cpu is not None and meta.cpu_time > own_cpu:
             # the runner measured the whole tree, py-spy included: report the program's own CPU
@@ -228,37 +237,51 @@ def _text(path: Path) -> str:
         return ""
 
 
-def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[float]]:
-    """(pid, exit code, sampling rate, the program's own CPU seconds) that the launcher wrote; exit code
-    None while unknown (killed); CPU None when the launcher did not get to write it."""
+def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[float], Optional[float]]:
+    """(pid, exit code, sampling rate, the program's CPU seconds with its children's, its children's) that the
+    launcher wrote; exit code None while unknown (killed); CPU None when the launcher did not get to write it."""
     try:
         fields = (out_dir / STATUS).read_text().split()
         pid, code, rate = int(fields[0]), int(fields[1]), int(fields[2])
         cpu = float(fields[3]) if len(fields) > 3 and code >= 0 else None
+        children = float(fields[5]) if len(fields) > 5 and code >= 0 else None
     except (OSError, ValueError, IndexError):
-        return None, None, None, None
-    return pid, (None if code < 0 else code), rate, cpu
+        return None, None, None, None, None
+    return pid, (None if code < 0 else code), rate, cpu, children
 
 
-def _cap_to_cpu(profile: Profile, own_cpu: Optional[float]) -> None:
-    """Seen from outside, a thread that is runnable but waiting for a core looks active: on a busy machine
-    the samples can add up to more than the CPU the program used. Scale them to it (shares are kept)."""
-    sampled = sum(s.weight for s in profile.stacks)
-    if not own_cpu or sampled <= own_cpu * _OVERCOUNT:
-        return
-    scale = own_cpu / sampled
-    for stack in profile.stacks:
-        stack.weight *= scale
-    for f in profile.files:
-        for line in f.lines:
-            line.cpu_python *= scale
-            line.cpu_native *= scale
-            line.cpu_callees *= scale
-    profile.functions = functions_from_stacks(profile.frames, profile.stacks)
-    profile.meta.notes.append(
-        f"py-spy saw {sampled:.2f} s of activity for {own_cpu:.2f} s of CPU the program used (threads waiting "
-        f"for a core look active from outside): line times were scaled to the CPU time."
-    )
+def read_thread_cpu(out_dir: Path) -> Dict[int, float]:
+    """The CPU seconds of each thread, by system id: as the launcher read it where the thread was alive as the
+    program ended, else as the wrapper last read it (pyspy_threads.py)."""
+    found: Dict[int, float] = {}
+    try:
+        found.update({int(tid): float(cpu) for tid, cpu in json.loads(_text(out_dir / THREADS) or "{}").items()})
+    except (ValueError, AttributeError):
+        pass
+    try:
+        field = (out_dir / STATUS).read_text().split()[6]
+        found.update({int(tid): float(cpu) for tid, cpu in (pair.split(":") for pair in field.split(",") if pair)})
+    except (OSError, IndexError, ValueError):
+        pass
+    return found
+
+
+def cpu_groups(own_cpu: float, children_cpu: float, threads: Dict[int, float]) -> Dict[Group, float]:
+    """The CPU each group of samples weighs at most (pyspy_parse.py `scaled_to_cpu`): each thread whose CPU was
+    read, the program's other threads together (too short-lived to be read), its children."""
+    groups: Dict[Group, float] = {tid: cpu for tid, cpu in threads.items()}
+    groups.update({PROGRAM: max(0.0, own_cpu - children_cpu - sum(threads.values())), CHILDREN: children_cpu})
+    return groups
+
+
+def note_scaled(profile: Profile) -> None:
+    """Tell where samples were scaled to the CPU time seen (pyspy_parse.py `scaled_to_cpu`)."""
+    whose = {PROGRAM: "the program", CHILDREN: "its child processes"}
+    for group, (seen, cpu) in sorted(profile.extras.pop(SCALED, {}).items(), key=lambda kv: kv[0] != PROGRAM):
+        profile.meta.notes.append(
+            f"py-spy saw {seen:.2f} s of activity in {whose.get(group, group)} for {cpu:.2f} s of CPU used (a thread "
+            f"waiting for a core, or woken in its wait by a read, looks active from outside): their line times were "
+            f"scaled to the CPU time, thread by thread where known.")
 
 
 def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:

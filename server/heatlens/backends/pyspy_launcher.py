@@ -1,22 +1,33 @@
 import os, runpy, sys; _m = os.environ.pop("HEATLENS_MEMORY_HELPER", ""); exec(_m and compile(_m, "<heatlens-memory>", "exec"), {}); _s = os.environ.pop("HEATLENS_STDIO", ""); exec(_s and compile(_s, "<heatlens-stdio>", "exec"), {})
 _st, _rate, _kind, _value = sys.argv[1:5]
 def _status(code):
-    ended = ""  # the program's CPU seconds, then its resident bytes
+    ended = ""  # the program's CPU seconds, its resident bytes, its children's CPU seconds, its threads' (tid:s,...)
     if code >= 0:  # the program's own CPU, children included: the runner's total also holds the sampler's
         import time
-        try:
+        try:  # the children it waited for, theirs included
             import resource
-            ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-            ended = " %.6f" % (time.process_time() + ru.ru_utime + ru.ru_stime)
+            children = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
         except ImportError:
-            ended = " %.6f" % (time.process_time() + os.times()[2] + os.times()[3])
+            children = sum(os.times()[2:4])
+        ended = " %.6f" % (time.process_time() + children)
         try:  # resident bytes as the program ends: what it freed up to here was its own (teardown's frees are not)
             with open("/proc/self/statm") as f:
-                ended += " %d" % (int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+                ended += " %d %.6f" % (int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"), children)
         except (OSError, ValueError, IndexError):
-            pass
+            ended += " - %.6f" % children
+        ended += " " + (_thread_cpu() or "-")
     with open(_st, "w") as f:
         f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, ended))
+def _thread_cpu():
+    """Each live thread's CPU seconds, by its system id: py-spy sees threads in a wait run (pyspy_parse.py)."""
+    import time
+    found, threading = [], sys.modules.get("threading")
+    for t in threading.enumerate()[:256] if threading else []:
+        try:
+            found.append("%d:%.6f" % (t.native_id, time.clock_gettime(time.pthread_getcpuclockid(t.ident))))
+        except (AttributeError, OSError, TypeError, ValueError):
+            pass  # ended meanwhile, no id yet, or no thread clocks here (macOS)
+    return ",".join(found)
 def _setup():
     tracer = os.environ.pop("HEATLENS_TRACER_PID", None)
     if tracer:  # Yama: the sampler heatlens started next to this process may read it

@@ -8,9 +8,10 @@ launcher (pyspy_launcher.py, as `-c`), whose own frames are stripped here.
 
 from __future__ import annotations
 
+import linecache
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 from heatlens.backends.code_index import anchor_function
 from heatlens.backends.base import resolve_path
@@ -24,6 +25,10 @@ STDIO_FILE = "<heatlens-stdio>"  # the launcher's whole writes: the program's ow
 UNREADABLE = "<unreadable>"  # a frame whose file name py-spy read as garbage (the stress suite, 3.13)
 
 PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
+PROGRAM, CHILDREN = "program", "children"  # the groups of processes whose CPU the launcher tells apart
+Group = Union[str, int]  # PROGRAM, CHILDREN or a thread's system id (`scaled_to_cpu`)
+SCALED = "pyspy_scaled_to_cpu"  # extras: the groups whose samples were scaled to their CPU (`scaled_to_cpu`)
+OVERCOUNT = 1.05  # sampled "active" time beyond a group's CPU time by more than this is rescaled
 
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>.*):(?P<line>\d+)\)$")
 _NATIVE = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*)\)$")
@@ -121,11 +126,14 @@ def program_line(frames: List[Tuple[str, str, int]], cwd: Optional[str]) -> Opti
 
 
 def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int], launcher: bool = True,
-              own_dirs: Tuple[str, ...] = (), later: Tuple[str, float] = ("", 0.0)) -> Profile:
+              own_dirs: Tuple[str, ...] = (), later: Tuple[str, float] = ("", 0.0),
+              cpu: Optional[Mapping[Group, float]] = None, idle: bool = False) -> Profile:
     """A Profile (line samples, stacks, functions, processes seen) from py-spy's raw output; `launcher`:
     the program ran under heatlens's launcher, whose frames go (not so for a process attached to);
     `own_dirs`: the script's folder, whose files are the program's own wherever it is (callsite.py);
-    `later`: the program's records read at another rate afterwards (pyspy_phases.py) and that rate."""
+    `later`: the program's records read at another rate afterwards (pyspy_phases.py) and that rate;
+    `cpu`: the CPU seconds of the program's threads, the rest of its process, its children (`scaled_to_cpu`); `idle`: py-spy
+    kept the threads it saw waiting (`--idle`), else the ones seen running in a wait go (`waiting`)."""
     parsed: List[Tuple[str, List[PyFrame], int, float]] = []
     first_line: Dict[Tuple[str, str], int] = {}
     items = [item for item in map(parse_raw_line, records(text)) if item is not None]
@@ -145,9 +153,15 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
             k += 1
         items[i] = (names[k:], count)
         pids.append(pid)
+    groups = [_group(names, pid, main_tid, cpu or {}) for (names, _), pid in zip(items, pids)]
+    waits = [not idle and bool(names) and waiting(parse_frame(names[-1])) for names, _ in items]
+    weights, scaled = scaled_to_cpu([0 if w else count for (_, count), w in zip(items, waits)], groups, weights,
+                                    cpu or {})
     # py-spy names a thread only in some samples (once it has read threading's table): name them all
     named = {int(m["tid"], 0): m["name"] for m in (_THREAD.match(i[0][0]) for i in items if i[0]) if m and m["name"]}
-    for (names, count), pid, weight in zip(items, pids, weights):
+    for (names, count), pid, weight, wait in zip(items, pids, weights, waits):
+        if wait:
+            continue
         thread = "MainThread"
         tm = _THREAD.match(names[0]) if names else None
         if tm:
@@ -203,4 +217,66 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
     )
     if len(processes) > 1:
         profile.extras["pyspy_processes"] = {str(pid): cmd for pid, cmd in processes.items()}
+    if scaled:
+        profile.extras[SCALED] = scaled
     return profile
+
+
+# (where a file's path ends, a function's name) of the stdlib's waits in C: a stack seen running whose innermost
+# frame is one of them is a thread in a wait (py-spy's own test: threading's `wait`, selectors' `select`)
+WAITS = (
+    ("/threading.py", "wait"), ("/threading.py", "_wait_for_tstate_lock"),  # Condition, Event, Barrier; a join
+    ("/selectors.py", "select"), ("/concurrent/futures/thread.py", "_worker"),  # an idle pool thread's get()
+    ("/multiprocessing/pool.py", "_handle_tasks"), ("/multiprocessing/connection.py", "_recv"),
+    ("/subprocess.py", "_try_wait"), ("/socket.py", "readinto"),
+)
+
+
+# a line that calls one of these waits in C there (a Python callee would be read as a frame of its own)
+C_WAIT = re.compile(r"(?:\bsleep|\.recv(?:_into|from|from_into|msg)?|\.accept|\.acquire|\bselect|\.poll"
+                    r"|\bos\.wait(?:pid|3|4)?|\bsignal\.(?:pause|sigwait\w*))\s*\(")
+
+
+def waiting(leaf: PyFrame) -> bool:
+    """Whether a stack seen running is a thread in a wait. A paused read stops a waiting thread in its system
+    call, and until it is back in it (later on a busy machine) /proc says it runs: each waiting thread of a 2.4 s
+    run was seen running 40-240 ms, a pool's three (tests/fixtures/children/pool_workers.py) a fifth to a third of
+    the time the pool ran. py-spy's own test compares bare names, which it reads qualified on 3.11+
+    ("Condition.wait"), so there it never matched; a wait in C on a line (`time.sleep`, a socket's `recv`, a
+    lock's `acquire`) is the innermost frame's line, which calls it."""
+    name, file, line, native = leaf
+    name, path = name.rsplit(".", 1)[-1], file.replace("\\", "/")
+    return not native and (any(name == n and path.endswith(f) for f, n in WAITS)
+                           or (name == "poll" and (path.endswith("asyncore.py")
+                                                   or any(k in path for k in ("zmq", "gevent", "tornado"))))
+                           or bool(C_WAIT.search(linecache.getline(file, line))))
+
+
+def _group(names: List[str], pid: Optional[int], main_tid: Optional[int], cpu: Mapping[Group, float]) -> Group:
+    """Whose CPU a sample is judged by: a thread whose CPU the launcher read, the rest of the program's own
+    process, or its children."""
+    if pid is not None and main_tid is not None and pid != main_tid:
+        return CHILDREN
+    tm = _THREAD.match(names[0]) if names else None
+    tid = int(tm["tid"], 0) if tm else None
+    return tid if tid is not None and tid in cpu else PROGRAM
+
+
+def scaled_to_cpu(counts: List[int], groups: List[Group], weights: List[float],
+                  cpu: Mapping[Group, float]) -> Tuple[List[float], Dict[str, List[float]]]:
+    """Seen from outside, a thread that is runnable but waiting for a core looks active (and a paused read makes
+    a waiting thread so: `waiting`), so a thread, or a process that shared the cores (a pool's workers beside
+    each other and their samplers), is seen longer than it ran. Each group's samples (a thread whose CPU was read:
+    pyspy.py `read_thread_cpu`; the rest of the program's own process; its children) weigh at most the CPU that
+    group used: scaled together, a pool's parent lost 40-57 % of the time it ran alone (the pool test's fixture),
+    and an executor's idle threads took half of its busy ones' (benchmarks/THREADS.md). (The new weights, and,
+    for the program and for its children, where scaled: [seconds seen, CPU seconds].)"""
+    seen: Dict[Group, float] = {}
+    for count, group, weight in zip(counts, groups, weights):
+        seen[group] = seen.get(group, 0.0) + count * weight
+    scale = {g: cpu[g] / s for g, s in seen.items() if g in cpu and s > cpu[g] * OVERCOUNT + 1e-6}
+    told: Dict[str, List[float]] = {}
+    for g in scale:
+        said = told.setdefault(CHILDREN if g == CHILDREN else PROGRAM, [0.0, 0.0])
+        said[0], said[1] = said[0] + seen[g], said[1] + cpu[g]
+    return [w * scale.get(g, 1.0) for g, w in zip(groups, weights)], told

@@ -37,9 +37,7 @@ CALM_POLL = 0.004  # ... once it has not changed for CALM: fewer wake-ups, which
 CALM = 0.02
 PAUSE_BUDGET = 0.06  # seconds of stops allowed at any time, plus PAUSE_SHARE of the time elapsed
 PAUSE_SHARE = 0.015
-# the target is stopped for a read in a fast rise (pyspy_budget.Rise), at most every MIN_FRESH s; not for slow
-# growth (allocation windows tell)
-MIN_FRESH = 0.1
+MIN_FRESH = 0.1  # a fast rise (pyspy_budget.Rise) stops the target for a read at most this often (slow: windows)
 SERIES_GAP = 0.05  # seconds between two points of the memory time series
 MEMORY_FILE = "pyspy-memory.json"
 WINDOWS_FILE = "pyspy-windows.txt"  # the helper's allocation windows
@@ -56,7 +54,7 @@ def read_status(path):
     try:
         with open(path) as f:
             fields = f.read().split()
-        return int(fields[0]), int(fields[1]), (int(fields[4]) if len(fields) > 4 else None)
+        return int(fields[0]), int(fields[1]), (int(fields[4]) if len(fields) > 4 and fields[4] != "-" else None)
     except (OSError, ValueError, IndexError):
         return None, None, None
 
@@ -265,6 +263,7 @@ def main(argv):
     import pyspy_budget  # what unstopped line reads may cost: a share of the spare core time
     import pyspy_dump  # a line read, watching memory while it lasts
     import pyspy_phases  # its rate steps down after a while: the program's py-spy is a relay of two
+    import pyspy_threads  # each thread's CPU, which weighs its samples
 
     children = _child_spies(pyspy_phases.without_duration(record), out_dir)
     if children is not None:  # py-spy's own --subprocesses costs every sample: children get a py-spy when seen
@@ -281,10 +280,11 @@ def main(argv):
     os.close(waiting_write)
     if windows_read is not None:
         os.close(windows_read)
-    # py-spy ignores SIGTERM (kept across exec): stopped, it writes what it has once the program is gone; SIGKILL ends it
-    # py-spy's stderr is not the program's either (a panic of its threads, a fork pool: benchmarks/RELIABILITY.md)
+    # py-spy ignores SIGTERM (kept across exec): stopped, it writes what it has once the program is gone; its
+    # stderr is not the program's either (a panic of its threads, a fork pool: benchmarks/RELIABILITY.md)
     spy_err = open(os.path.join(out_dir, ERR_FILE), "w+b")
     spy = pyspy_phases.SpyRelay(record, target.pid, out_dir, spy_err)
+    clocks = pyspy_threads.ThreadClocks(target.pid, out_dir)
     log = open(os.path.join(out_dir, LOG_FILE), "wb")
     ready = threading.Event()
     reader = threading.Thread(target=_read_banner, args=(spy.stdout, log, ready), daemon=True)
@@ -295,6 +295,7 @@ def main(argv):
 
     def finish():
         spy.stop()
+        clocks.stop()
         if children is not None:
             children.stop()
         reader.join(1.0)
@@ -335,6 +336,7 @@ def main(argv):
         poller.start()
         poller.based.wait(1.0)
     spy.go()
+    clocks.start()
     os.write(go_write, b"g")
     os.close(go_write)
     code = target.wait() if children is None else children.wait(target)

@@ -21,7 +21,8 @@ from typing import Callable, List, Optional
 import attrs
 import psutil
 
-from heatlens.backends.pyspy import NOTES, OUTPUT, _cap_to_cpu, find_pyspy, parse_raw
+from heatlens.backends.pyspy import NOTES, OUTPUT, find_pyspy, note_scaled, parse_raw
+from heatlens.backends.pyspy_parse import PROGRAM
 from heatlens.model import Failure, FailureKind, RunMeta
 from heatlens.run.runner import RunResult  # the same result as a launched run
 
@@ -109,11 +110,11 @@ async def attach(pid: int, duration: Optional[float] = None, cancel: Optional[as
         denied = "permission" in stderr.lower() or "denied" in stderr.lower()
         message = permission_help(stderr) if denied else f"py-spy took no sample of process {pid}: {stderr.strip()[-500:]}"
         return RunResult(None, Failure(FailureKind.BACKEND_FAILED, message), stderr=stderr)
-    profile = parse_raw(text, float(rate), cwd, pid, launcher=False)
+    profile = parse_raw(text, float(rate), cwd, pid, launcher=False, cpu={PROGRAM: meta.cpu_time} if meta.cpu_time else None)
     profile.meta = meta
     meta.sample_interval = 1.0 / rate
     meta.notes.extend([ATTACH_NOTE, *NOTES[:2]])
-    _cap_to_cpu(profile, meta.cpu_time or None)
+    note_scaled(profile)
     how = {"cancelled": "stopped on request", "duration": "for the duration asked", "exited": "until the process exited"}
     meta.notes.append(f"Sampled {meta.wall_time:.1f} s, {how[stopped]}; the process was never paused.")
     return RunResult(profile, Failure(), stderr=stderr, wall_time=meta.wall_time)
