@@ -69,7 +69,19 @@ def test_each_thread_the_launcher_read_is_scaled_to_its_own_cpu() -> None:
                         cpu=pyspy.cpu_groups(3.62, 0.0, {5: 3.0, 6: 0.01}))
     assert {n: round(s.cpu, 3) for n, s in _lines(profile).items()} == {3: 3.0, 9: 0.01, 12: 0.5}
     assert profile.extras[SCALED] == {PROGRAM: [pytest.approx(0.2), pytest.approx(0.01)]}  # only the sleeper's
-    assert pyspy.cpu_groups(1.0, 0.25, {5: 0.8}) == {5: 0.8, PROGRAM: 0.0, CHILDREN: 0.25}  # never below 0
+    assert pyspy.cpu_groups(1.0, 0.25, {5: 0.8}) == {5: 0.8, PROGRAM: 0.75, CHILDREN: 0.25}
+
+
+def test_threads_named_by_their_pthread_ids_are_matched_and_the_rest_keeps_the_process_s_cpu() -> None:
+    # py-spy reading 3.9/3.10 unpaused names threads by pthread id: the launcher writes each thread's CPU under
+    # both ids; only the ids sampled come off the process's CPU (before, none matched and the rest weighed 0)
+    text = ("thread (0x7F00AA00): MainThread;<module> (/p/x.py:3) 300\n"
+            "thread (0x7F00BB00): Thread-1;nap (/p/x.py:9) 20\n")
+    both = {5: 3.0, 0x7F00AA00: 3.0, 6: 0.01, 0x7F00BB00: 0.01}
+    profile = parse_raw(text, 100.0, "/", 5, launcher=False, cpu=pyspy.cpu_groups(3.02, 0.0, both))
+    assert {n: round(s.cpu, 3) for n, s in _lines(profile).items()} == {3: 3.0, 9: 0.01}
+    unmatched = parse_raw(text, 100.0, "/", 5, launcher=False, cpu=pyspy.cpu_groups(3.02, 0.0, {5: 3.0, 6: 0.01}))
+    assert sum(s.cpu for s in _lines(unmatched).values()) == pytest.approx(3.02)  # the process's CPU, not 0
 
 
 def test_the_launcher_writes_each_live_thread_s_cpu(tmp_path) -> None:
@@ -82,9 +94,10 @@ def test_the_launcher_writes_each_live_thread_s_cpu(tmp_path) -> None:
     subprocess.run([sys.executable, "-c", pyspy.LAUNCHER, str(status), "100", "code", code], check=True, timeout=60)
     threads = pyspy.read_thread_cpu(tmp_path)
     pid = pyspy.read_status(tmp_path)[0]
-    assert set(threads) > {pid} and len(threads) == 2, threads  # the main thread's id is the process's
-    spun = next(cpu for tid, cpu in threads.items() if tid != pid)
-    assert 0.2 <= spun < 0.3 and threads[pid] < 0.2, threads
+    # each of the two threads under its system id (the main thread's is the process's) and its pthread id
+    assert pid in threads and len(threads) == 4, threads
+    main, _, spun, _ = sorted(threads.values())
+    assert 0.2 <= spun < 0.3 and main == pytest.approx(threads[pid], abs=1e-3) and main < 0.2, threads
 
 
 def test_a_program_without_children_is_scaled_to_its_cpu_and_told() -> None:

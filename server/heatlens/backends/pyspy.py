@@ -268,9 +268,10 @@ def read_thread_cpu(out_dir: Path) -> Dict[int, float]:
 
 def cpu_groups(own_cpu: float, children_cpu: float, threads: Dict[int, float]) -> Dict[Group, float]:
     """The CPU each group of samples weighs at most (pyspy_parse.py `scaled_to_cpu`): each thread whose CPU was
-    read, the program's other threads together (too short-lived to be read), its children."""
+    read, the program's own process (its other threads: the ones sampled under an id read are taken out), its
+    children."""
     groups: Dict[Group, float] = {tid: cpu for tid, cpu in threads.items()}
-    groups.update({PROGRAM: max(0.0, own_cpu - children_cpu - sum(threads.values())), CHILDREN: children_cpu})
+    groups.update({PROGRAM: own_cpu - children_cpu, CHILDREN: children_cpu})
     return groups
 
 

@@ -23,8 +23,8 @@ def _thread_cpu():
     import time
     found, threading = [], sys.modules.get("threading")
     for t in threading.enumerate()[:256] if threading else []:
-        try:
-            found.append("%d:%.6f" % (t.native_id, time.clock_gettime(time.pthread_getcpuclockid(t.ident))))
+        try:  # py-spy names a thread by its system id, or (3.9, 3.10 read unpaused) by its pthread id
+            found += ["%d:%.6f" % (i, time.clock_gettime(time.pthread_getcpuclockid(t.ident))) for i in {t.native_id, t.ident}]
         except (AttributeError, OSError, TypeError, ValueError):
             pass  # ended meanwhile, no id yet, or no thread clocks here (macOS)
     return ",".join(found)

@@ -274,6 +274,9 @@ def scaled_to_cpu(counts: List[int], groups: List[Group], weights: List[float],
     seen: Dict[Group, float] = {}
     for count, group, weight in zip(counts, groups, weights):
         seen[group] = seen.get(group, 0.0) + count * weight
+    cpu = dict(cpu)
+    if PROGRAM in cpu:  # the process's CPU, less that of its threads sampled as groups of their own
+        cpu[PROGRAM] = max(0.0, cpu[PROGRAM] - sum(cpu[g] for g in seen if not isinstance(g, str)))
     scale = {g: cpu[g] / s for g, s in seen.items() if g in cpu and s > cpu[g] * OVERCOUNT + 1e-6}
     told: Dict[str, List[float]] = {}
     for g in scale:
