@@ -85,6 +85,19 @@ def test_steps_outside_the_program_are_counted_apart() -> None:
     assert found.unattributed_mb == pytest.approx(8) and list(found.lines) == [(FILE, 3)]
 
 
+def test_growth_on_no_line_is_freed_first_where_it_is_the_newest() -> None:
+    # a 96 MB block's last 20 MB was read late, once the program had gone on into the launcher's end (no line of
+    # its own), then the block was freed: the free took 20 MB off the 64 MB kept before (1 run in ~60 beside a
+    # busy machine, test_pyspy_wrapper's last-transient program)
+    events = [[0.1, mb(64), "t", at(3)], [0.4, mb(76), "t", at(8)],
+              [0.5, mb(20), "t", [["<module>", "<string>", 68], ["_status", "<string>", 12]]],
+              [0.52, -mb(96), "t", [["<module>", "<string>", 68]]]]
+    found = attribute(events, [[0.6, mb(64)]], locate)
+    assert found.lines[(FILE, 3)].live_mb == pytest.approx(64)
+    assert (found.lines[(FILE, 8)].peak_mb, found.lines[(FILE, 8)].live_mb) == (pytest.approx(76), 0)
+    assert found.unattributed_mb == pytest.approx(20)  # told as grown on no line, as before
+
+
 def test_the_live_series_runs_to_the_end_so_a_plateau_is_no_leak_and_steady_growth_is() -> None:
     plateau = [[0.05 * i, mb(5), "t", at(9)] for i in range(1, 10)]  # fills in 0.5 s, then 2.5 s flat
     steady = [[0.1 * i, mb(5), "t", at(8)] for i in range(1, 30)]  # keeps growing to the end

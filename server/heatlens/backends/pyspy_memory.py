@@ -141,8 +141,9 @@ def attribute(
             for k in range(pieces if shares else 0):
                 snap_until(start + k * (stop - start) / pieces)
                 for site, share in shares:
-                    if site is None:
+                    if site is None:  # still the program's: a free takes it first where it is the newest
                         unattributed += mb * share * weights[k]
+                        live.append([None, mb * share * weights[k]])
                     else:
                         _grow(mb * share * weights[k], site, live, lines)
             if took:  # made at the window's end, after the program's growth: a free right after takes it first
@@ -371,7 +372,7 @@ def _free(mb: float, live: List[List[object]], lines: Dict[LineKey, LineMemory])
     while mb > 1e-9 and live:
         key, amount = live[-1][0], float(live[-1][1])  # type: ignore[arg-type]
         take = min(mb, amount)
-        if key is not None:  # None: the allocation windows' own
+        if key is not None:  # None: the allocation windows' own, or growth on no line
             lines[key].live_mb -= take  # type: ignore[index]
         mb -= take
         if take >= amount:
