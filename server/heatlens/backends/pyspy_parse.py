@@ -8,10 +8,9 @@ launcher (pyspy_launcher.py, as `-c`), whose own frames are stripped here.
 
 from __future__ import annotations
 
-import linecache
 import re
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from heatlens.backends.code_index import anchor_function
 from heatlens.backends.base import resolve_path
@@ -154,7 +153,9 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         items[i] = (names[k:], count)
         pids.append(pid)
     groups = [_group(names, pid, main_tid, cpu or {}) for (names, _), pid in zip(items, pids)]
-    waits = [not idle and bool(names) and waiting(parse_frame(names[-1])) for names, _ in items]
+    leaves = [parse_frame(names[-1]) if names else None for names, _ in items]
+    source = {} if idle else source_lines({(f[1], f[2]) for f in leaves if f is not None and not f[3]})
+    waits = [not idle and f is not None and waiting(f, source.get((f[1], f[2]), "")) for f in leaves]
     weights, scaled = scaled_to_cpu([0 if w else count for (_, count), w in zip(items, waits)], groups, weights,
                                     cpu or {})
     # py-spy names a thread only in some samples (once it has read threading's table): name them all
@@ -237,19 +238,39 @@ C_WAIT = re.compile(r"(?:\bsleep|\.recv(?:_into|from|from_into|msg)?|\.accept|\.
                     r"|\bos\.wait(?:pid|3|4)?|\bsignal\.(?:pause|sigwait\w*))\s*\(")
 
 
-def waiting(leaf: PyFrame) -> bool:
+def source_lines(wanted: Set[Tuple[str, int]]) -> Dict[Tuple[str, int], str]:
+    """The text of each (file, line) wanted, read once per file and not kept (linecache would keep every file
+    profiled, in the daemon, for good: a 5 MB module's ~100 MB)."""
+    out: Dict[Tuple[str, int], str] = {}
+    by_file: Dict[str, Set[int]] = {}
+    for file, line in wanted:
+        by_file.setdefault(file, set()).add(line)
+    for file, lines in by_file.items():
+        try:
+            with open(file, encoding="utf-8", errors="replace") as f:
+                for n, text in enumerate(f, 1):
+                    if n in lines:
+                        out[(file, n)] = text
+                    if n >= max(lines):
+                        break
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def waiting(leaf: PyFrame, text: str = "") -> bool:
     """Whether a stack seen running is a thread in a wait. A paused read stops a waiting thread in its system
     call, and until it is back in it (later on a busy machine) /proc says it runs: each waiting thread of a 2.4 s
     run was seen running 40-240 ms, a pool's three (tests/fixtures/children/pool_workers.py) a fifth to a third of
     the time the pool ran. py-spy's own test compares bare names, which it reads qualified on 3.11+
     ("Condition.wait"), so there it never matched; a wait in C on a line (`time.sleep`, a socket's `recv`, a
-    lock's `acquire`) is the innermost frame's line, which calls it."""
-    name, file, line, native = leaf
+    lock's `acquire`) is the innermost frame's line, which calls it: `text`, that line's source."""
+    name, file, _, native = leaf
     name, path = name.rsplit(".", 1)[-1], file.replace("\\", "/")
     return not native and (any(name == n and path.endswith(f) for f, n in WAITS)
                            or (name == "poll" and (path.endswith("asyncore.py")
                                                    or any(k in path for k in ("zmq", "gevent", "tornado"))))
-                           or bool(C_WAIT.search(linecache.getline(file, line))))
+                           or bool(C_WAIT.search(text)))
 
 
 def _group(names: List[str], pid: Optional[int], main_tid: Optional[int], cpu: Mapping[Group, float]) -> Group:
