@@ -246,12 +246,13 @@ def source_lines(wanted: Set[Tuple[str, int]]) -> Dict[Tuple[str, int], str]:
     for file, line in wanted:
         by_file.setdefault(file, set()).add(line)
     for file, lines in by_file.items():
+        last = max(lines)
         try:
             with open(file, encoding="utf-8", errors="replace") as f:
                 for n, text in enumerate(f, 1):
                     if n in lines:
                         out[(file, n)] = text
-                    if n >= max(lines):
+                    if n >= last:
                         break
         except (OSError, ValueError):
             continue
@@ -274,8 +275,8 @@ def waiting(leaf: PyFrame, text: str = "") -> bool:
 
 
 def _group(names: List[str], pid: Optional[int], main_tid: Optional[int], cpu: Mapping[Group, float]) -> Group:
-    """Whose CPU a sample is judged by: a thread whose CPU the launcher read, the rest of the program's own
-    process, or its children."""
+    """Whose CPU a sample is judged by: a thread whose CPU was read, the rest of the program's own process, or
+    its children."""
     if pid is not None and main_tid is not None and pid != main_tid:
         return CHILDREN
     tm = _THREAD.match(names[0]) if names else None
