@@ -25,7 +25,6 @@ from typing import Dict, List, Optional, Tuple
 
 from heatlens.backends.callsite import program_dirs
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, SamplerRefused, Target
-from heatlens.backends.pyinstrument import functions_from_stacks
 from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_helper_memory import helper_memory
