@@ -7,7 +7,7 @@
 # allocations for a few milliseconds with tracemalloc and append, per window, the lines that allocated what was
 # still alive at its end, and at its middle (a temporary is alive at any moment, what a line keeps grows):
 #     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid, settled,
-#           helper_bytes))
+#           helper_bytes, share of the program's CPU after t_mid))
 # Its end waits (up to `settle`) for the calls that ran in it to return: ended inside a call, it saw that call's
 # temporaries alive, and where they outweigh what the calls keep, they took a slow leak's growth. `settled`: True
 # when they returned, False when they did not in time, None when it did not wait (a module's body runs to the end;
@@ -190,7 +190,7 @@ def _heatlens_memory_windows():
         if not box["on"]:
             return
         box["on"] = False
-        before = resident()
+        cpu_end, before = time.process_time(), resident()
         traces = _tracemalloc._get_traces()
         held = free_listed(traces)
         if held:  # they are this helper's now
@@ -213,7 +213,13 @@ def _heatlens_memory_windows():
         helper, mid_copies = None, box.pop("mid_copies", 0)
         if None not in (before, copies, rss, box["rss0"]):
             helper = max(0, min(rss - box["rss0"] - alive, tables + max(0, copies - before) + mid_copies))
-        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper)
+        # the share of the program's CPU in the window that ran after its middle: what a line that keeps memory
+        # at a steady pace made after it (on a busy machine the halves of a window's time are not of its work)
+        after, mid_cpu = None, box.pop("mid_cpu", None)
+        if t_mid is not None and mid_cpu is not None:
+            halves = (mid_cpu[0] - box["cpu0"], cpu_end - mid_cpu[1])
+            after = round(max(0.0, halves[1]) / sum(halves), 4) if sum(halves) > 0 and min(halves) >= 0 else None
+        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper, after)
         _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
         box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
         if finished.locked():
@@ -241,10 +247,13 @@ def _heatlens_memory_windows():
                 for _ in range(2000)]
 
     def mid_window():
-        if box["on"]:
-            before = resident()
+        # none where it ran right after the open (the main thread, back from C or given a core late, ran both
+        # queued calls at once): it saw nothing yet, and all alive at the end would read as newer than it
+        if box["on"] and time.monotonic() - box["t0"] >= window / 4:
+            before, cpu = resident(), time.process_time()
             box["mid"] = (time.monotonic(), _tracemalloc._get_traces())
             box["mid_copies"] = max(0, (resident() or 0) - (before or 0))
+            box["mid_cpu"] = (cpu, time.process_time())  # the copy's own time is neither half's
 
     def in_main(kind):
         box["queued"] -= 1

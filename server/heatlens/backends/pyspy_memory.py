@@ -49,7 +49,8 @@ EMPTY_MB = 1.0 / 32  # windows that kept less did not see enough to share a step
 SEEN_MB = 1.0 / 256  # ... and less than this: they saw nothing stay alive
 MIN_SHARE = 0.1
 ALIKE = 0.5  # overlap of two windows' shares of kept memory for them to count as the same pattern
-KEPT_NEWER = 0.2  # a line keeps memory when this much of what windows saw alive from it was newer than their middle
+KEPT_NEWER = 0.4  # a line keeps memory when what windows saw alive from it was this much as newer than their middle
+# as a steady keeper's (the share of their CPU after the middle; a half where a window did not say)
 JUDGE_MB = 1.0 / 64  # ... judged once windows saw this much alive from it
 SAY_MB = 1.0 / 16  # ... each window's say: its amount from the line (at its end or middle), up to this
 # growth this fast (MB/s, and at least FAST_MIN_MB) next to a read that stopped the program, or next to a read on
@@ -276,22 +277,26 @@ def read_windows(text: str, t0: float, locate: Locate) -> List[Window]:
     program ended while it was written) is skipped."""
     rows = _rows(text, t0, locate)
     temporary = _temporaries(rows)
-    return [(s, e, cpu, {k: v for k, v in sites.items() if k not in temporary}) for (s, e, cpu, sites), _ in rows]
+    return [(s, e, cpu, {k: v for k, v in sites.items() if k not in temporary}) for (s, e, cpu, sites), _, _ in rows]
 
 
 def window_lines(text: str, locate: Locate) -> Set[LineKey]:
     """The lines windows saw allocate what was alive at their ends, temporaries too: lines that allocate."""
-    return {k for (_, _, _, sites), _ in _rows(text, 0.0, locate) for k, mb in sites.items() if k and mb >= SEEN_MB}
+    return {k for (_, _, _, sites), _, _ in _rows(text, 0.0, locate) for k, mb in sites.items() if k and mb >= SEEN_MB}
 
 
-def _rows(text: str, t0: float, locate: Locate) -> List[Tuple[Window, Optional[Dict[Optional[LineKey], float]]]]:
-    rows: List[Tuple[Window, Optional[Dict[Optional[LineKey], float]]]] = []
+Row = Tuple[Window, Optional[Dict[Optional[LineKey], float]], float]  # a window, its middle, its CPU after it
+
+
+def _rows(text: str, t0: float, locate: Locate) -> List[Row]:
+    rows: List[Row] = []
     for row in text.splitlines():
         try:
             fields = ast.literal_eval(row)
             start, end, cpu, found = fields[:4]
             mid = _by_line(fields[5], locate) if len(fields) > 5 and fields[4] is not None else None
-            rows.append(((float(start) - t0, float(end) - t0, float(cpu), _by_line(found, locate)), mid))
+            after = float(fields[8]) if len(fields) > 8 and fields[8] is not None else 0.5
+            rows.append(((float(start) - t0, float(end) - t0, float(cpu), _by_line(found, locate)), mid, after))
         except (ValueError, SyntaxError, TypeError, IndexError):
             continue
     return rows
@@ -308,17 +313,18 @@ def _by_line(found: Sequence[Tuple[int, Sequence[Tuple[str, int]]]], locate: Loc
     return sites
 
 
-def _temporaries(rows: Sequence[Tuple[Window, Optional[Dict[Optional[LineKey], float]]]]) -> set:
+def _temporaries(rows: Sequence[Row]) -> set:
     """Lines whose memory alive at a window's end was mostly alive at its middle too: temporaries (a request's
-    rows, a compression buffer), not memory kept. What a line keeps grows through a window, so about half of
-    it is newer than the middle; a temporary's amount comes and goes (on a program that leaks slowly while it
+    rows, a compression buffer), not memory kept. What a line keeps grows through a window, so the share of it
+    newer than the middle is the share of the window's CPU after the middle (about half: under load, as little
+    as a tenth, and a steady leak read as a temporary, 1 run in 14); a temporary's amount comes and goes (on a program that leaks slowly while it
     churns, windows saw its churn lines keep more than the leak at their ends). A window's say is its amount, up to
     SAY_MB: a list that keeps growing is one buffer, moved by realloc, and made before the middle of one window it
     outweighed all the others (1.4 of 2.2 MB alive from the line: it was judged a temporary, 1 run in ~14)."""
     alive: Dict[Optional[LineKey], float] = {}
     newer: Dict[Optional[LineKey], float] = {}  # the windows' shares of it newer than their middle, weighed
-    says: Dict[Optional[LineKey], float] = {}
-    for (_, _, _, sites), mid in rows:
+    expected: Dict[Optional[LineKey], float] = {}  # ... and what a steady keeper's would have been
+    for (_, _, _, sites), mid, after in rows:
         if mid is None:
             continue
         for site in set(sites) | set(mid):
@@ -327,8 +333,8 @@ def _temporaries(rows: Sequence[Tuple[Window, Optional[Dict[Optional[LineKey], f
             say = min(max(end, middle), SAY_MB)
             if say > 0:
                 newer[site] = newer.get(site, 0.0) + say * (end - middle) / max(end, middle)
-                says[site] = says.get(site, 0.0) + say
-    return {site for site, mb in alive.items() if mb >= JUDGE_MB and newer[site] < KEPT_NEWER * says[site]}
+                expected[site] = expected.get(site, 0.0) + say * after
+    return {site for site, mb in alive.items() if mb >= JUDGE_MB and newer[site] < KEPT_NEWER * expected[site]}
 
 
 def _steps(
