@@ -54,3 +54,40 @@ def test_the_launcher_imports_for_itself_before_it_says_it_waits_and_runs_nothin
     # what grew between the wait and the program's first line: reading and compiling the file (the launcher's
     # lazy imports, before the change, came here: 1.5-3 MB)
     assert int(out.split()[-1]) - base < 512 << 10, (int(out.split()[-1]) - base) / 2**20
+
+
+STACK_AND_MAIN = """\
+import sys
+f, stack = sys._getframe(), []
+while f is not None:
+    stack.append((f.f_code.co_name, f.f_code.co_filename))
+    f = f.f_back
+print(stack)
+print(__name__, __file__, __spec__, repr(__package__), __loader__, sys.modules["__main__"].__dict__ is globals(), sys.argv)
+"""
+
+
+def _launch(tmp_path: Path, target: Path) -> str:
+    out = subprocess.run([sys.executable, "-c", LAUNCHER, str(tmp_path / "status"), "100", "script", str(target), "a"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    return out.stdout
+
+
+def test_a_script_runs_right_under_the_launcher_with_the_main_module_runpy_would_give_it(tmp_path: Path) -> None:
+    # py-spy reads every frame of the stack at each pause (~16 us a frame on the 2-core machine), and runpy's
+    # run_path put three frames between the launcher and the program (benchmarks/RESULTS.md, session 20)
+    prog = tmp_path / "prog.py"
+    prog.write_text(STACK_AND_MAIN)
+    stack, main = _launch(tmp_path, prog).splitlines()
+    assert eval(stack) == [("<module>", str(prog)), ("<module>", "<string>")]
+    assert main == f"__main__ {prog} None '' None True {[str(prog), 'a']}"
+
+
+def test_a_directory_with_a_main_module_still_runs_as_runpy_runs_it(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__main__.py").write_text(STACK_AND_MAIN)
+    stack, main = _launch(tmp_path, app).splitlines()
+    assert eval(stack)[0] == ("<module>", str(app / "__main__.py")) and ("_run_code", "<frozen runpy>") in eval(stack)
+    assert main.startswith("__main__ ") and main.endswith(f"True {[str(app), 'a']}")

@@ -33,8 +33,8 @@ def _setup():
     if tracer:  # Yama: the sampler heatlens started next to this process may read it
         import ctypes
         ctypes.CDLL(None).prctl(0x59616D61, int(tracer), 0, 0, 0)
-    if _kind == "script":  # run_path imports it (typing, re, enum: ~2 MB) before the program: not the program's growth
-        import pkgutil
+    if _kind == "script" and not _value.endswith(".py"):  # run_path imports it (typing, re, enum: ~2 MB) before
+        import pkgutil  # the program (a directory, a zip): not the program's growth
     waiting, go = os.environ.pop("HEATLENS_WAITING_FD", None), os.environ.pop("HEATLENS_GO_FD", None)
     if waiting:  # the sampler reads memory from here on: what the program grows is after this point
         os.write(int(waiting), b"w")
@@ -42,6 +42,20 @@ def _setup():
     if go:  # wait until the sampler reads this process, so that the program's first lines are sampled too
         os.read(int(go), 1)
         os.close(int(go))
+def _script(path):
+    """The program's code and a fresh __main__ for it, as runpy makes them for run_path, to run right under this module:
+    py-spy reads every frame at each pause (~16 us a frame here) and run_path adds three. (None, None) for what
+    only runpy runs (a directory or zip with __main__.py, compiled code) or cannot compile: runpy says why."""
+    import io
+    try:
+        with io.open_code(path) as f:
+            code = compile(f.read(), path, "exec", dont_inherit=True)
+    except (OSError, ValueError, SyntaxError):
+        return None, None
+    main = type(sys)("__main__")
+    main.__dict__.update(__file__=path, __cached__=None, __doc__=None, __loader__=None, __package__="", __spec__=None)
+    globals()["_launcher"], sys.modules["__main__"] = sys.modules.get("__main__"), main  # this one lives on
+    return code, main.__dict__
 _setup()
 del _setup
 _status(-1)
@@ -49,7 +63,11 @@ try:
     if _kind == "script":
         sys.argv = [_value] + sys.argv[5:]
         sys.path[0] = os.path.dirname(os.path.abspath(_value))
-        _g = runpy.run_path(_value, run_name="__main__")  # its globals live on to the end, as under `python prog.py`
+        _c, _g = _script(_value)  # its globals live on to the end, as under `python prog.py`
+        if _c is None:
+            _g = runpy.run_path(_value, run_name="__main__")
+        else:
+            exec(_c, _g)
     elif _kind == "module":
         sys.argv = [_value] + sys.argv[5:]
         sys.path[0] = os.getcwd()

@@ -37,8 +37,10 @@ _PROCESS = re.compile(r'^process (?P<pid>\d+):"(?P<cmd>.*)"$', re.S)
 _COUNT = re.compile(r" \d+$")
 
 # Lines of LAUNCHER that run the program: a sample elsewhere in the launcher is the launcher's own.
-_RUN_LINES = {n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_" in text or "exec(compile(" in text}
-SCRIPT_LINE = next(n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_path(" in text)
+_RUN_LINES = {n for n, text in enumerate(LAUNCHER.splitlines(), 1)
+              if "runpy.run_" in text or "exec(compile(" in text or "exec(_c, _g)" in text}
+SCRIPT_LINE = next(n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "exec(_c, _g)" in text)
+RUN_PATH_LINE = next(n for n, text in enumerate(LAUNCHER.splitlines(), 1) if "runpy.run_path(" in text)
 
 
 def parse_raw_line(line: str) -> Optional[Tuple[List[str], int]]:
@@ -101,7 +103,7 @@ def strip_launcher(frames: List[PyFrame]) -> List[PyFrame]:
     k = 1
     while k < len(frames) and (frames[k][1] == "<frozen runpy>" or frames[k][1].endswith("runpy.py")):
         k += 1
-    if frames[0][2] == SCRIPT_LINE and k < len(frames) and frames[k][1].startswith("<frozen importlib"):
+    if frames[0][2] == RUN_PATH_LINE and k < len(frames) and frames[k][1].startswith("<frozen importlib"):
         return []  # run_path importing pkgutil for itself, which `python script.py` does not do
     return frames[k:]
 
