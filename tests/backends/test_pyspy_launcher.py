@@ -1,7 +1,7 @@
 """The launcher the py-spy backend runs the program in (heatlens/backends/pyspy_launcher.py), driven as the wrapper
-drives it: it says when it waits for the go, and what it imports for itself (runpy's lazy imports: pkgutil, typing,
-re, enum, ~2 MB) comes before that, so the memory poller's base, read then, holds it and a burst in the program's
-first line is the program's own, not mixed with the launcher's imports."""
+drives it: it says when it waits for the go, and nothing grows between that and the program's first line (so the
+memory poller's base, read then, holds the launcher's own imports, and a burst in the program's first line is the
+program's own); a script runs right under the launcher, in the `__main__` runpy would give it."""
 
 from __future__ import annotations
 
