@@ -316,11 +316,12 @@ def _by_line(found: Sequence[Tuple[int, Sequence[Tuple[str, int]]]], locate: Loc
 def _temporaries(rows: Sequence[Row]) -> set:
     """Lines whose memory alive at a window's end was mostly alive at its middle too: temporaries (a request's
     rows, a compression buffer), not memory kept. What a line keeps grows through a window, so the share of it
-    newer than the middle is the share of the window's CPU after the middle (about half: under load, as little
-    as a tenth, and a steady leak read as a temporary, 1 run in 14); a temporary's amount comes and goes (on a program that leaks slowly while it
-    churns, windows saw its churn lines keep more than the leak at their ends). A window's say is its amount, up to
-    SAY_MB: a list that keeps growing is one buffer, moved by realloc, and made before the middle of one window it
-    outweighed all the others (1.4 of 2.2 MB alive from the line: it was judged a temporary, 1 run in ~14)."""
+    newer than the middle is the share of the window's CPU after the middle (about half; under load as little as
+    a tenth, and a steady leak read as a temporary, 1 run in 14); a temporary's amount comes and goes (on a
+    program that leaks slowly while it churns, windows saw its churn lines keep more than the leak at their ends).
+    A window's say is its amount, up to SAY_MB: a list that keeps growing is one buffer, moved by realloc, and made
+    before the middle of one window it outweighed all the others (1.4 of 2.2 MB alive from the line: it was judged
+    a temporary, 1 run in ~14)."""
     alive: Dict[Optional[LineKey], float] = {}
     newer: Dict[Optional[LineKey], float] = {}  # the windows' shares of it newer than their middle, weighed
     expected: Dict[Optional[LineKey], float] = {}  # ... and what a steady keeper's would have been
