@@ -91,3 +91,41 @@ def test_a_directory_with_a_main_module_still_runs_as_runpy_runs_it(tmp_path: Pa
     stack, main = _launch(tmp_path, app).splitlines()
     assert eval(stack)[0] == ("<module>", str(app / "__main__.py")) and ("_run_code", "<frozen runpy>") in eval(stack)
     assert main.startswith("__main__ ") and main.endswith(f"True {[str(app), 'a']}")
+
+
+SPAN = """\
+import sys, time
+t = time.thread_time()
+while time.thread_time() - t < 0.2:  # the program's own CPU
+    pass
+time.sleep(0.3)  # and its own wait
+if sys.argv[1:] == ["thread"]:  # a thread the interpreter waits for, still running as the program's code ends
+    import threading
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+"""
+
+
+def test_the_launcher_tells_the_program_s_own_span_from_its_start_up(tmp_path: Path) -> None:
+    from heatlens.backends import pyspy
+    prog = tmp_path / "prog.py"
+    prog.write_text(SPAN)
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", LAUNCHER, str(tmp_path / pyspy.STATUS), "100", "script", str(prog)],
+                   check=True, timeout=60)
+    whole = time.monotonic() - start
+    startup, wall, core_wait = pyspy.read_span(tmp_path)
+    _, code, _, cpu, _ = pyspy.read_status(tmp_path)
+    assert code == 0 and 0 < startup < cpu - 0.2, (startup, cpu)  # the interpreter's and the launcher's start
+    assert 0.5 <= wall < whole, (wall, whole)  # the sleep and the busy loop are inside, the interpreter's start not
+    assert core_wait is not None and 0 <= core_wait < wall - 0.3
+    main = pyspy.read_thread_cpu(tmp_path)[pyspy.read_status(tmp_path)[0]]
+    assert 0.2 <= main <= cpu - startup + 1e-3, (main, cpu, startup)  # the main thread's CPU since the first line
+
+
+def test_a_program_whose_threads_run_on_past_its_end_has_no_span(tmp_path: Path) -> None:
+    from heatlens.backends import pyspy
+    prog = tmp_path / "prog.py"
+    prog.write_text(SPAN)
+    subprocess.run([sys.executable, "-c", LAUNCHER, str(tmp_path / pyspy.STATUS), "100", "script", str(prog), "thread"],
+                   check=True, timeout=60)
+    assert pyspy.read_status(tmp_path)[1] == 0 and pyspy.read_span(tmp_path) == (0.0, None, None)

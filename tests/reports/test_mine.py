@@ -46,3 +46,13 @@ def test_nothing_of_yours_says_why_and_what_to_do() -> None:
     assert "No function of your code was measured. Your code is what lies under the project root /proj" in details
     assert "files outside the project 100.0% (e.g. /elsewhere/script.py)" in details
     assert "--project-root DIR" in render(prof, "summary", "text")
+
+
+def test_the_example_of_code_outside_the_project_is_named_beside_its_own_share() -> None:
+    # before: "libraries 84.4%, files outside the project 10.6%, the stdlib 5.0% (e.g. <string>)", as if <string>,
+    # code a library made with exec (dataclasses' methods), were the stdlib's
+    prof = _profile("app.py", "/venv/lib/python3.11/site-packages/lib/main.py")
+    prof.files.append(FileProfile("<string>", None, [LineStats(2, cpu_python=0.3, samples=30)]))
+    prof.files.append(FileProfile("/usr/lib/python3.11/json/decoder.py", None, [LineStats(5, cpu_python=0.1, samples=10)]))
+    hint = json.loads(render(prof, "summary", "json"))["why_nothing_mine"]
+    assert "libraries 69.2%, files outside the project 23.1% (e.g. <string>, code without a file), the stdlib 7.7%." in hint

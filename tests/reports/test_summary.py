@@ -137,3 +137,25 @@ def test_a_line_whose_time_is_in_library_code_it_calls_tops_your_lines(profile):
     assert (top["line"], top["seconds"], top["cpu_callees"]) == (14, pytest.approx(8.0), 7.0)
     assert data["total_seconds"] == pytest.approx(10.0)  # not counted twice in the run's total
     assert "in calls" in render(profile, "summary", "text")
+
+
+def test_an_import_line_is_not_told_as_inside_the_loop_of_the_line_beside_it(tmp_path):
+    # as a run of a markdown renderer showed: the import (8 %) and the render call in a loop (83 %), both in
+    # library code; they were told together as "lines 1, 7 ... are inside a loop"
+    app = tmp_path / "md.py"
+    app.write_text("from markdown_it import MarkdownIt\n"
+                   "md = MarkdownIt()\n"
+                   "for i in range(40):\n"
+                   "    html = md.render('# x')\n")
+    lines = [LineStats(1, cpu_python=0.05, cpu_callees=0.75, samples=80),
+             LineStats(4, cpu_python=0.3, cpu_callees=8.0, samples=830)]
+    library = str(tmp_path / "venv" / "lib" / "site-packages" / "markdown_it" / "main.py")
+    profile = Profile(meta=RunMeta(target=str(app), cwd=str(tmp_path), project_root=str(tmp_path), cpu_time=9.1,
+                                   wall_time=9.1),
+                      files=[FileProfile(str(app), None, lines),
+                             FileProfile(library, None, [LineStats(9, cpu_python=8.75, samples=875)])])
+    recs = json.loads(render(profile, "summary", "json"))["recommendations"]
+    loop = next(r for r in recs if "line 4 of md.py" in r)
+    assert " is inside a loop" in loop and "line 1" not in loop, recs
+    imports = next(r for r in recs if "line 1 of md.py" in r)
+    assert "inside a loop" not in imports and "python -X importtime" in imports

@@ -157,7 +157,9 @@ class PySpyBackend(Backend):
         return out.stdout.split()[-1] if out.returncode == 0 and out.stdout.split() else ""
 
     def read(self, out_dir: Path, meta: RunMeta) -> Profile:
-        pid, exit_code, recorded_rate, own_cpu, children_cpu = read_status(out_dir)
+        pid, exit_code, recorded_rate, whole_cpu, children_cpu = read_status(out_dir)
+        startup, meta.program_wall, meta.core_wait = read_span(out_dir)
+        own_cpu = None if whole_cpu is None else max(whole_cpu - startup, 0.0)  # the program's, from its first line
         try:
             text = (out_dir / OUTPUT).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
@@ -173,7 +175,8 @@ class PySpyBackend(Backend):
         text = with_children(text, str(out_dir), pid, " ".join(meta.argv) or meta.target)  # pyspy_children.py
         rate = float(recorded_rate or (1.0 / meta.sample_interval if meta.sample_interval else 100.0))
         later = _text(out_dir / LATER_OUTPUT)
-        cpu = {} if own_cpu is None or children_cpu is None else cpu_groups(own_cpu, children_cpu, read_thread_cpu(out_dir))
+        threads = read_thread_cpu(out_dir)
+        cpu = {} if own_cpu is None or children_cpu is None else cpu_groups(own_cpu, children_cpu, threads)
         profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta), later=(later, LATER_RATE),
                             cpu=cpu, idle=(out_dir / IDLE_MARK).exists())
         if later.strip():
@@ -186,6 +189,8 @@ class PySpyBackend(Backend):
             note = PAUSED_NOTE if pauses_for_reads(meta.interpreter) else TORN_NOTE
             meta.notes.extend([note] if note not in meta.notes else [])
         read, failed = read_counts(out_dir)
+        if meta.interpreter and pauses_for_reads(meta.interpreter):
+            meta.paused_reads = read + failed
         if failed > FAILED_READS_NOTED * (read + failed):
             meta.notes.append(
                 f"py-spy could not read {failed:,} of {read + failed:,} stacks ({failed / (read + failed):.0%}): a "
@@ -206,9 +211,10 @@ class PySpyBackend(Backend):
         note_scaled(profile)
         _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
         if own_cpu is not None and meta.cpu_time > own_cpu:
-            # the runner measured the whole tree, py-spy included: report the program's own CPU
-            meta.notes.append(f"The program used {own_cpu:.2f} s of CPU; the sampler beside it {meta.cpu_time - own_cpu:.2f} s "
-                              "(on another core where there is one).")
+            # the runner measured the whole tree, py-spy and the start-up included: report the program's own CPU
+            if meta.cpu_time > whole_cpu:
+                meta.notes.append(f"The program used {own_cpu:.2f} s of CPU; the sampler beside it "
+                                  f"{meta.cpu_time - whole_cpu:.2f} s (on another core where there is one).")
             meta.cpu_time = own_cpu
         return profile
 
@@ -247,6 +253,17 @@ def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[i
     except (OSError, ValueError, IndexError):
         return None, None, None, None, None
     return pid, (None if code < 0 else code), rate, cpu, children
+
+
+def read_span(out_dir: Path) -> Tuple[float, Optional[float], Optional[float]]:
+    """(CPU seconds before the program's first line: the interpreter's and heatlens's start-up; seconds from that
+    line to the program's end; its main thread's wait for a core in them) as the launcher wrote them; (0, None,
+    None) where it did not (killed, or threads the interpreter waits for ran on past the program's end)."""
+    try:
+        fields = (out_dir / STATUS).read_text().split()[7:10]
+        return float(fields[0]), float(fields[1]), None if fields[2] == "-" else float(fields[2])
+    except (OSError, ValueError, IndexError):
+        return 0.0, None, None
 
 
 def read_thread_cpu(out_dir: Path) -> Dict[int, float]:

@@ -15,19 +15,42 @@ def _status(code):
                 ended += " %d %.6f" % (int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"), children)
         except (OSError, ValueError, IndexError):
             ended += " - %.6f" % children
-        ended += " " + (_thread_cpu() or "-")
+        ended += " " + (_thread_cpu() or "-") + _span_since_go()
     with open(_st, "w") as f:
         f.write("%d %d %s%s\n" % (os.getpid(), code, _rate, ended))
 def _thread_cpu():
-    """Each live thread's CPU seconds, by its system id: py-spy sees threads in a wait run (pyspy_parse.py)."""
-    import time
-    found, threading = [], sys.modules.get("threading")
+    """Each live thread's CPU seconds, by its system id (this, the main thread's, since the program's first line):
+    py-spy sees threads in a wait run (pyspy_parse.py)."""
+    import time, _thread
+    main = _thread.get_ident()
+    found = ["%d:%.6f" % (i, time.thread_time() - (_go[0][3] if _go else 0.0)) for i in {os.getpid(), main}]
+    threading = sys.modules.get("threading")
     for t in threading.enumerate()[:256] if threading else []:
         try:  # py-spy names a thread by its system id, or (3.9, 3.10 read unpaused) by its pthread id
+            if t.ident == main:
+                continue
             found += ["%d:%.6f" % (i, time.clock_gettime(time.pthread_getcpuclockid(t.ident))) for i in {t.native_id, t.ident}]
         except (AttributeError, OSError, TypeError, ValueError):
             pass  # ended meanwhile, no id yet, or no thread clocks here (macOS)
     return ",".join(found)
+def _clocks():
+    """(monotonic s, this process's CPU s, the main thread's wait for a core in s or None: Linux schedstat, the
+    main thread's CPU s): called in the main thread."""
+    import time
+    try:
+        with open("/proc/self/schedstat") as f:
+            queued = int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        queued = None
+    return time.monotonic(), time.process_time(), queued, time.thread_time()
+def _span_since_go():
+    """The CPU before the go (start-up: heatlens's), the program's wall since it and its main thread's wait for a
+    core; "" while a thread the interpreter waits for still runs (the program goes on past this point)."""
+    threading = sys.modules.get("threading")
+    if not _go or threading and any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        return ""
+    (t0, c0, q0, _), (t, _, q, _) = _go[0], _clocks()
+    return " %.6f %.6f %s" % (c0, t - t0, "-" if q is None or q0 is None else "%.6f" % (q - q0))
 def _setup():
     tracer = os.environ.pop("HEATLENS_TRACER_PID", None)
     if tracer:  # Yama: the sampler heatlens started next to this process may read it
@@ -56,8 +79,10 @@ def _script(path):
     main.__dict__.update(__file__=path, __cached__=None, __doc__=None, __loader__=None, __package__="", __spec__=None)
     globals()["_launcher"], sys.modules["__main__"] = sys.modules.get("__main__"), main  # this one lives on
     return code, main.__dict__
+_go = []
 _setup()
 del _setup
+_go.append(_clocks())
 _status(-1)
 try:
     if _kind == "script":

@@ -27,7 +27,8 @@ PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
 PROGRAM, CHILDREN = "program", "children"  # the groups of processes whose CPU the launcher tells apart
 Group = Union[str, int]  # PROGRAM, CHILDREN or a thread's system id (`scaled_to_cpu`)
 SCALED = "pyspy_scaled_to_cpu"  # extras: the groups whose samples were scaled to their CPU (`scaled_to_cpu`)
-OVERCOUNT = 1.05  # sampled "active" time beyond a group's CPU time by more than this is rescaled
+OVERCOUNT = 1.05  # sampled "active" time beyond a group's CPU time by more than this is told (a paused read
+# itself makes it ~5 % over at 250 reads a second: seen as active, not on a CPU)
 
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>.*):(?P<line>\d+)\)$")
 _NATIVE = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*)\)$")
@@ -294,16 +295,16 @@ def scaled_to_cpu(counts: List[int], groups: List[Group], weights: List[float],
     pyspy.py `read_thread_cpu`; the rest of the program's own process; its children) weigh at most the CPU that
     group used: scaled together, a pool's parent lost 40-57 % of the time it ran alone (the pool test's fixture),
     and an executor's idle threads took half of its busy ones' (benchmarks/THREADS.md). (The new weights, and,
-    for the program and for its children, where scaled: [seconds seen, CPU seconds].)"""
+    for the program and for its children, where seen over OVERCOUNT times their CPU: [seconds seen, CPU seconds].)"""
     seen: Dict[Group, float] = {}
     for count, group, weight in zip(counts, groups, weights):
         seen[group] = seen.get(group, 0.0) + count * weight
     cpu = dict(cpu)
     if PROGRAM in cpu:  # the process's CPU, less that of its threads sampled as groups of their own
         cpu[PROGRAM] = max(0.0, cpu[PROGRAM] - sum(cpu[g] for g in seen if not isinstance(g, str)))
-    scale = {g: cpu[g] / s for g, s in seen.items() if g in cpu and s > cpu[g] * OVERCOUNT + 1e-6}
+    scale = {g: cpu[g] / s for g, s in seen.items() if g in cpu and s > cpu[g] + 1e-6}
     told: Dict[str, List[float]] = {}
-    for g in scale:
+    for g in (g for g in scale if seen[g] > cpu[g] * OVERCOUNT + 1e-6):
         said = told.setdefault(CHILDREN if g == CHILDREN else PROGRAM, [0.0, 0.0])
         said[0], said[1] = said[0] + seen[g], said[1] + cpu[g]
     return [w * scale.get(g, 1.0) for g, w in zip(groups, weights)], told

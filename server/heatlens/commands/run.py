@@ -282,8 +282,9 @@ def run_command(args: argparse.Namespace) -> int:
     if result.profile is not None:
         meta = result.profile.meta
         print(
-            f"heatlens: {meta.target} · {meta.backend} backend · {meta.wall_time:.2f} s wall · "
-            f"{meta.cpu_time:.2f} s CPU · {failure.kind.value}",
+            f"heatlens: {meta.target} · {meta.backend} backend · {meta.wall_time:.2f} s wall"
+            + (f" (the program {meta.program_wall:.2f} s)" if meta.program_wall else "")
+            + f" · {meta.cpu_time:.2f} s CPU · {failure.kind.value}",
             file=sys.stderr,
         )
     if not failure.ok:

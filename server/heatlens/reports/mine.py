@@ -25,9 +25,13 @@ def nothing_mine_hint(scope: at.Scope) -> Optional[str]:
     if total <= 0:
         return f"The run was too short for any sample (try a longer run or a smaller --interval). {yours}."
     elsewhere = sorted(((v, c) for c, v in split.items() if v > 0), reverse=True)
-    went = ", ".join(f"{_WORDS.get(c, c)} {doc.percent(v / total)}" for v, c in elsewhere[:3])
     files = at.file_seconds(scope, basis)
     outside = sorted(((v, p) for p, v in files.items() if scope.category(p) == classify.OTHER and v > 0), reverse=True)
-    example = f" (e.g. {scope.display(outside[0][1])})" if outside else ""
-    return (f"{yours}; this run's time went to {went}{example}. "
+    example = ""
+    if outside:  # named beside its own share; a file name in <...> is code without a file (exec, frozen modules)
+        path = outside[0][1]
+        example = f" (e.g. {scope.display(path)}" + (", code without a file" if path.startswith("<") else "") + ")"
+    went = ", ".join(f"{_WORDS.get(c, c)} {doc.percent(v / total)}" + (example if c == classify.OTHER else "")
+                     for v, c in elsewhere[:3])
+    return (f"{yours}; this run's time went to {went}. "
             "Use --project-root DIR (or the userCode setting in the editor) to say where your code is.")

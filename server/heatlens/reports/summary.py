@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 from heatlens import classify
@@ -55,6 +56,7 @@ def run_info(profile: Profile) -> Dict[str, Any]:
         "python_version": meta.python_version,
         "wall_time": meta.wall_time,
         "cpu_time": meta.cpu_time,
+        "program_wall": meta.program_wall,
         "exit_code": meta.exit_code,
         "failure": None
         if failure.ok
@@ -141,7 +143,8 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         "project_root": scope.project_root,
         "basis": basis,
         "total_seconds": total,
-        "time_account": time_account.account(profile.meta.wall_time, profile.meta.cpu_time, total, basis),
+        "time_account": time_account.account(profile.meta.wall_time, profile.meta.cpu_time, total, basis,
+                                             profile.meta.program_wall, profile.meta.core_wait, profile.meta.paused_reads),
         "samples": sum(s.samples for f in profile.files for s in f.lines),
         "split": {c: {"seconds": v, "share": _share(v, total)} for c, v in split.items()},
         "top_functions": [function_row(scope, f, fn_total) for f in mine[:TOP_N]],
@@ -207,7 +210,10 @@ _HINTS = {
     "native": "most of it is in native or library code it calls: make fewer, larger calls (vectorize)",
     "system": "most of it is system time or waiting (I/O, sleep): batch or overlap the waits",
     "plain": "start there",
+    "import": "importing modules: `python -X importtime` tells which import costs; import what only some runs "
+              "need where it is used",
 }
+_IMPORT = re.compile(r"(import|from)\s")
 
 
 def _in_calls(row: Dict[str, Any]) -> str:
@@ -229,13 +235,16 @@ def _line_advice(scope: at.Scope, data: Dict[str, Any], words: str) -> List[str]
         depth = row["loop_depth"] or 0
         if finding is not None:
             kind = "finding"
+        elif _IMPORT.match(row["source"] or ""):
+            kind = "import"
         elif secs > 0 and row["cpu_native"] + row.get("cpu_callees", 0.0) > 0.5 * secs:
             kind = "native"
         elif secs > 0 and row["cpu_system"] > 0.5 * secs:
             kind = "system"
         else:
             kind = "nested" if depth >= 2 else "loop" if depth == 1 else "plain"
-        key = (row["file"], row["function"], kind, id(finding))
+        # lines told together share their advice, and their loop unless one finding names them all
+        key = (row["file"], row["function"], kind, id(finding), None if finding else min(depth, 2))
         found_at[key] = finding
         groups.setdefault(key, []).append(row)
     out: List[str] = []

@@ -280,12 +280,16 @@ async def _read(
     )
 
 
+_ADAPTER_KNOWS = ("program_wall", "core_wait", "paused_reads")  # the runner sees only the whole command
+
+
 def _merge_meta(target: RunMeta, ours: RunMeta) -> None:
     """Put the runner's facts into the profile's meta, keeping what only the adapter knows."""
     keep_interval, keep_notes = target.sample_interval, list(target.notes)
     keep_rss = target.peak_rss_mb
     for field in attrs.fields(RunMeta):
-        setattr(target, field.name, getattr(ours, field.name))
+        if field.name not in _ADAPTER_KNOWS or getattr(target, field.name) is None:
+            setattr(target, field.name, getattr(ours, field.name))
     target.sample_interval = keep_interval if keep_interval is not None else ours.sample_interval
     target.notes = keep_notes + [n for n in ours.notes if n not in keep_notes]
     if keep_rss is not None:  # both are lower bounds: ours polls the tree, the backend's sees one process
