@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from heatlens.model import Failure, FailureKind, FileProfile, LineStats, Profile, RunMeta
+from heatlens.model import Failure, FailureKind, FileProfile, FunctionStats, LineStats, Profile, RunMeta
 from heatlens.reports import render
 
 
@@ -159,3 +159,21 @@ def test_an_import_line_is_not_told_as_inside_the_loop_of_the_line_beside_it(tmp
     assert " is inside a loop" in loop and "line 1" not in loop, recs
     imports = next(r for r in recs if "line 1 of md.py" in r)
     assert "inside a loop" not in imports and "python -X importtime" in imports
+
+
+def test_a_module_level_line_below_a_function_is_the_module_s(tmp_path):
+    # a run of a thread-pool script showed its `with` block's line under `crunch.<locals>.<genexpr>`, the
+    # function defined above it (the nearest function above was taken for a line in no function)
+    app = tmp_path / "tp.py"
+    app.write_text("def crunch(n):\n"
+                   "    return sum(i * i for i in range(n))\n"
+                   "\n"
+                   "total = crunch(10)\n")
+    profile = Profile(meta=RunMeta(target=str(app), cwd=str(tmp_path), project_root=str(tmp_path), cpu_time=1.0),
+                      files=[FileProfile(str(app), None, [LineStats(2, cpu_python=0.8, samples=80),
+                                                          LineStats(4, cpu_python=0.2, samples=20)])],
+                      functions=[FunctionStats("crunch", str(app), 1, self_time=0.3, total_time=0.8),
+                                 FunctionStats("crunch.<locals>.<genexpr>", str(app), 2, self_time=0.5, total_time=0.5),
+                                 FunctionStats("<module>", str(app), 1, self_time=0.2, total_time=1.0)])
+    rows = {r["line"]: r["function"] for r in json.loads(render(profile, "summary", "json"))["top_lines"]}
+    assert rows == {2: "crunch", 4: "<module>"}
