@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from heatlens.backends.callsite import program_dirs
 from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, BackendUnavailable, SamplerRefused, Target
@@ -29,6 +29,7 @@ from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_helper_memory import helper_memory
 from heatlens.backends.pyspy_memory import attribute, read_windows, window_lines
+from heatlens.backends.pyspy_native import add_native_threads, native_threads, sampled_threads
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
 from heatlens.backends.pyspy_threads import OUTPUT as THREADS
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
@@ -189,8 +190,10 @@ class PySpyBackend(Backend):
             note = PAUSED_NOTE if pauses_for_reads(meta.interpreter) else TORN_NOTE
             meta.notes.extend([note] if note not in meta.notes else [])
         read, failed = read_counts(out_dir)
-        if meta.interpreter and pauses_for_reads(meta.interpreter):
+        if meta.interpreter and pauses_for_reads(meta.interpreter):  # then py-spy names threads by system id
             meta.paused_reads = read + failed
+            sampled = sampled_threads((text, later), pid)
+            add_native_threads(profile, native_threads(threads, sampled, pid, heatlens_threads(out_dir)), rate)
         if failed > FAILED_READS_NOTED * (read + failed):
             meta.notes.append(
                 f"py-spy could not read {failed:,} of {read + failed:,} stacks ({failed / (read + failed):.0%}): a "
@@ -258,12 +261,19 @@ def read_status(out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[i
 def read_span(out_dir: Path) -> Tuple[float, Optional[float], Optional[float]]:
     """(CPU seconds before the program's first line: the interpreter's and heatlens's start-up; seconds from that
     line to the program's end; its main thread's wait for a core in them) as the launcher wrote them; (0, None,
-    None) where it did not (killed, or threads the interpreter waits for ran on past the program's end)."""
+    None) where it did not (killed), and no wall where threads the interpreter waits for ran on past the end."""
+    fields = (_text(out_dir / STATUS).split() + ["-"] * 10)[7:10]
     try:
-        fields = (out_dir / STATUS).read_text().split()[7:10]
-        return float(fields[0]), float(fields[1]), None if fields[2] == "-" else float(fields[2])
-    except (OSError, ValueError, IndexError):
+        startup, wall, wait = (None if f == "-" else float(f) for f in fields)
+    except ValueError:
         return 0.0, None, None
+    return startup or 0.0, wall, wait if wall is not None else None
+
+
+def heatlens_threads(out_dir: Path) -> Set[int]:
+    """The program's process's threads that were there before its first line: heatlens's own (the memory helper)."""
+    fields = _text(out_dir / STATUS).split()
+    return {int(t) for t in fields[10].split(",") if t.isdigit()} if len(fields) > 10 else set()
 
 
 def read_thread_cpu(out_dir: Path) -> Dict[int, float]:

@@ -35,22 +35,26 @@ def _thread_cpu():
     return ",".join(found)
 def _clocks():
     """(monotonic s, this process's CPU s, the main thread's wait for a core in s or None: Linux schedstat, the
-    main thread's CPU s): called in the main thread."""
+    main thread's CPU s, the ids of the process's other threads): called in the main thread."""
     import time
     try:
         with open("/proc/self/schedstat") as f:
             queued = int(f.read().split()[1]) / 1e9
+        others = ",".join(t for t in os.listdir("/proc/self/task") if int(t) != os.getpid()) or "-"
     except (OSError, ValueError, IndexError):
-        queued = None
-    return time.monotonic(), time.process_time(), queued, time.thread_time()
+        queued, others = None, "-"
+    return time.monotonic(), time.process_time(), queued, time.thread_time(), others
 def _span_since_go():
-    """The CPU before the go (start-up: heatlens's), the program's wall since it and its main thread's wait for a
-    core; "" while a thread the interpreter waits for still runs (the program goes on past this point)."""
-    threading = sys.modules.get("threading")
-    if not _go or threading and any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+    """The CPU before the go (start-up: heatlens's), the program's wall since it ("-" while a thread the interpreter
+    waits for still runs: the program goes on past this point), its main thread's wait for a core, and the threads
+    there before the go (heatlens's own)."""
+    if not _go:
         return ""
-    (t0, c0, q0, _), (t, _, q, _) = _go[0], _clocks()
-    return " %.6f %.6f %s" % (c0, t - t0, "-" if q is None or q0 is None else "%.6f" % (q - q0))
+    threading = sys.modules.get("threading")
+    (t0, c0, q0, _, own), (t, _, q, _, _) = _go[0], _clocks()
+    if threading and any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        return " %.6f - - %s" % (c0, own)
+    return " %.6f %.6f %s %s" % (c0, t - t0, "-" if q is None or q0 is None else "%.6f" % (q - q0), own)
 def _setup():
     tracer = os.environ.pop("HEATLENS_TRACER_PID", None)
     if tracer:  # Yama: the sampler heatlens started next to this process may read it
