@@ -73,10 +73,12 @@ class RunMeta:
     notes: List[str] = attrs.Factory(list)  # backend caveats worth telling the user
     # Where the backend knows them: seconds from the program's first line to its end (the rest of wall_time is
     # heatlens starting and ending it; cpu_time is then the program's CPU in that span), its main thread's wait
-    # for a core in that span, and how many times the sampler stopped the program to read it.
+    # for a core in that span, how many times the sampler stopped the program to read it, and the seconds
+    # heatlens stopped it to read the line its memory grew on.
     program_wall: Optional[float] = None
     core_wait: Optional[float] = None
     paused_reads: Optional[int] = None
+    memory_stops: Optional[float] = None
 
 
 @attrs.define

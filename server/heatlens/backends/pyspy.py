@@ -345,6 +345,7 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
         stats.mem_alloc_mb, stats.mem_peak_mb, stats.mem_net_mb = mem.alloc_mb, mem.peak_mb, mem.live_mb
     profile.memory_series = found.series
     profile.memory_snapshot_times = found.snapshot_times
+    profile.meta.memory_stops = float(data.get("paused") or 0.0)
     profile.line_memory_series = found.tracks
     if MEMORY_NOTE not in profile.meta.notes:
         profile.meta.notes.append(MEMORY_NOTE)

@@ -26,15 +26,17 @@ def _positive(seconds: Optional[float]) -> Optional[float]:
 
 def account(wall: Optional[float], cpu: Optional[float], measured: float, basis: str,
             program_wall: Optional[float] = None, core_wait: Optional[float] = None,
-            paused_reads: Optional[int] = None) -> Dict[str, Any]:
+            paused_reads: Optional[int] = None, memory_stops: Optional[float] = None) -> Dict[str, Any]:
     """The parts of the wall time (seconds, None where unknown). `program_wall`: the program's own span, the
-    CPU's too (the rest of `wall` is `outside`); `core_wait`: its main thread's wait for a core in it, taken
-    out of the off-CPU part; `paused_reads`: the sampler's stops, named in that part. `cpu_in_parallel`: the
-    CPU time exceeds the wall time (threads or processes ran at once), so the parts add up to the CPU time."""
+    CPU's too (the rest of `wall` is `outside`); `core_wait`: its main thread's wait for a core in it, and
+    `memory_stops`: heatlens stopping it to read memory, both taken out of the off-CPU part; `paused_reads`: the
+    sampler's stops, named in that part. `cpu_in_parallel`: the CPU time exceeds the wall time (threads or
+    processes ran at once), so the parts add up to the CPU time."""
     wall, cpu = _positive(wall), _positive(cpu)
     span = program_wall if program_wall and wall and program_wall <= wall + _SLACK else None
     out: Dict[str, Any] = {"wall": wall, "cpu": cpu, "measured": measured, "basis": basis, "program_wall": span,
                            "outside": None if span is None else max(wall - span, 0.0), "core_wait": None,
+                           "memory_stops": None,
                            "paused_reads": paused_reads or None, "waiting": None, "not_seen": None,
                            "cpu_in_parallel": False}
     inside = span if span is not None else wall
@@ -44,9 +46,10 @@ def account(wall: Optional[float], cpu: Optional[float], measured: float, basis:
             out["cpu_in_parallel"] = True
         elif inside is not None:
             off = max(inside - cpu, 0.0)
-            if core_wait is not None and span is not None:
-                out["core_wait"] = min(max(core_wait, 0.0), off)
-                off -= out["core_wait"]
+            for key, seconds in (("memory_stops", memory_stops), ("core_wait", core_wait)):
+                if seconds is not None and span is not None:
+                    out[key] = min(max(seconds, 0.0), off)
+                    off -= out[key]
             out["waiting"] = off
     elif basis != at.LINES_CPU and inside is not None and measured <= inside + _SLACK:
         out["not_seen"] = max(inside - measured, 0.0)  # these bases count wall time (waits included)
@@ -74,6 +77,8 @@ def sentence(acc: Dict[str, Any]) -> str:
     parts = [_part(measured, f"{what} (the shares below)")]
     if acc["core_wait"] is not None and acc["core_wait"] >= _SLACK:
         parts.append(_part(acc["core_wait"], "waiting for a core"))
+    if acc["memory_stops"] is not None and acc["memory_stops"] >= _SLACK:
+        parts.append(_part(acc["memory_stops"], "stopped by heatlens to read where memory grew"))
     if acc["waiting"] is not None and acc["waiting"] >= _SLACK:
         parts.append(_part(acc["waiting"], _waits(acc)))
     not_seen = acc["not_seen"]

@@ -280,7 +280,7 @@ async def _read(
     )
 
 
-_ADAPTER_KNOWS = ("program_wall", "core_wait", "paused_reads")  # the runner sees only the whole command
+_ADAPTER_KNOWS = ("program_wall", "core_wait", "paused_reads", "memory_stops")  # the runner sees only the whole command
 
 
 def _merge_meta(target: RunMeta, ours: RunMeta) -> None:
