@@ -1,7 +1,8 @@
 """`python -m benchmarks.stress [--runs N] [--backend B] [--record FILE]`: robustness of a backend, counted.
 
 Runs every program of tests/fixtures/stress (the same list as tests/backends/test_agent_stress.py) N times
-(default 50) through the real runner with backend B (`agent`, or `auto`: the default, py-spy from outside)
+(default 50) through the real runner with backend B (`agent`, or `auto`: the default, py-spy from outside;
+`none`: the program alone, with its process group killed at the timeout: its own rate of hangs, the baseline)
 on every CPython 3.9+ found (this one and pyenv's, see tests/fixtures/pythons.py), J at a time, and prints
 per Python and program how many runs crashed (died by a signal or failed), hung (reached the timeout) or
 changed the program's output (exit status, stdout or stderr unlike a run without heatlens).
@@ -18,8 +19,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -109,6 +112,26 @@ def profiled(stress, name: str, args: Tuple[str, ...], children: bool, python: s
     return result, "".join(stacks)
 
 
+def unprofiled(stress, name: str, args: Tuple[str, ...], python: str, want: subprocess.CompletedProcess) -> Tuple[str, str]:
+    """("ok" | "crash" | "hang" | "output", what) of the program run without heatlens (`--backend none`): its own
+    rate of hangs and crashes, the baseline the profiled runs' are read against. Its process group is killed at
+    the timeout, so that a hung pool's workers do not outlive it."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
+    proc = subprocess.Popen([python, str(stress.STRESS / name), *args], cwd=str(stress.STRESS), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=stress.TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return "hang", "ran past %g s without heatlens" % stress.TIMEOUT
+    if proc.returncode != 0:
+        return "crash", "exit status %d | %s" % (proc.returncode, err.decode(errors="replace")[-600:])
+    if out != want.stdout or err != want.stderr:
+        return "output", "stdout %r / stderr %r" % (out[-300:], err[-300:])
+    return "ok", ""
+
+
 def classify_run(r: RunResult, want: subprocess.CompletedProcess) -> Tuple[str, str]:
     """("ok" | "crash" | "hang" | "output", what went wrong) for one profiled run against the plain one."""
     if r.failure.kind is FailureKind.TIMEOUT:
@@ -171,7 +194,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--runs", type=int, default=50, help="runs per program per Python (default 50)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a run counts as hung")
-    ap.add_argument("--backend", default="agent", help="the runner's backend: agent (default), auto, pyspy")
+    ap.add_argument("--backend", default="agent",
+                    help="the runner's backend: agent (default), auto, pyspy; none: the program alone (its own rate)")
     ap.add_argument("--python", action="append", default=[], help="only these versions (e.g. 3.9); repeatable")
     ap.add_argument("--record", type=Path, help="append each run's outcome here (JSON lines) and resume from it")
     ap.add_argument("--program", action="append", default=[], help="only programs whose label holds this; repeatable")
@@ -209,9 +233,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 
                 def one(_: int) -> str:
                     t0 = time.monotonic()
-                    r, stacks = profiled(stress, name, pargs, children, python, args.backend)
-                    outcome, detail = classify_run(r, want)
-                    rec = {"backend": args.backend, "used": r.profile.meta.backend if r.profile else "",
+                    if args.backend == "none":
+                        (outcome, detail), stacks, used = unprofiled(stress, name, pargs, python, want), "", "none"
+                    else:
+                        r, stacks = profiled(stress, name, pargs, children, python, args.backend)
+                        (outcome, detail), used = classify_run(r, want), r.profile.meta.backend if r.profile else ""
+                    rec = {"backend": args.backend, "used": used,
                            "python": label, "program": prog, "outcome": outcome, "commit": commit, "loaded": loaded,
                            "seconds": round(time.monotonic() - t0, 2), "detail": detail[-900:]}
                     if stacks:  # a run that was slow or hung: where each of its processes was

@@ -43,6 +43,33 @@ def test_a_run_is_classified_against_the_plain_run() -> None:
     assert outcome == "crash" and "SIGSEGV" in detail and "Fatal Python error" in detail
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_the_program_alone_is_classified_and_a_hung_one_leaves_no_process(tmp_path: Path) -> None:
+    """`--backend none`: the program's own rate of hangs (a pool that hangs by itself is not heatlens's)."""
+    class Programs:  # the stress test module's attributes that the baseline uses
+        STRESS, TIMEOUT = tmp_path, 3.0
+    (tmp_path / "ok.py").write_text("print('out')\n")
+    mark = "baseline_child_" + tmp_path.name  # this test's child alone
+    (tmp_path / "hangs.py").write_text("import subprocess, sys, time\n"
+                                       f"child = subprocess.Popen([sys.executable, '-c', '{mark} = 1; import time; time.sleep(60)'], "
+                                       "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+                                       "time.sleep(60)\n")
+    want = subprocess.CompletedProcess([], 0, stdout=b"out\n", stderr=b"")
+    assert stress.unprofiled(Programs, "ok.py", (), sys.executable, want) == ("ok", "")
+    other = subprocess.CompletedProcess([], 0, stdout=b"other\n", stderr=b"")
+    assert stress.unprofiled(Programs, "ok.py", (), sys.executable, other)[0] == "output"
+    outcome, detail = stress.unprofiled(Programs, "hangs.py", (), sys.executable, want)
+    assert outcome == "hang" and "without heatlens" in detail
+    time.sleep(0.2)
+    children = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            children += [cmdline.parent.name] if mark.encode() in cmdline.read_bytes() else []
+        except OSError:
+            continue  # ended meanwhile
+    assert not children, children  # the hung program's child went with it
+
+
 @pytest.mark.skipif(find_pyspy() is None, reason="py-spy binary not installed")
 def test_a_slow_run_gets_the_stacks_of_its_processes(tmp_path: Path) -> None:
     # The watchdog's dump: every process carrying the run's marker (a parent and the child it waits on),
