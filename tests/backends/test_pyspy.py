@@ -73,7 +73,7 @@ def test_frame_parsing_edge_cases() -> None:
     assert {f.path for f in torn.files} == {"/w.py", "<unreadable>"}  # its time kept, on no path
     assert sum(s.weight for s in torn.stacks) == pytest.approx(0.06)
     text = (
-        "thread (5);<module> (<string>:115);_status (<string>:19) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
+        "thread (5);<module> (<string>:117);_status (<string>:21) 9\nthread (5) 3\nthread (6);run (/w.py:3) 2\n"
         "thread (5);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (<frozen site>:616) 4\n"
         "thread (7): Thread-1 (spin);spin (/w.py:5) 3\n"
     )

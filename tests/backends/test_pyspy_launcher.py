@@ -130,3 +130,16 @@ def test_a_program_whose_threads_run_on_past_its_end_has_no_span(tmp_path: Path)
                    check=True, timeout=60)
     startup, wall, core_wait = pyspy.read_span(tmp_path)
     assert pyspy.read_status(tmp_path)[1] == 0 and startup > 0 and wall is None and core_wait is None
+
+
+def test_a_forked_child_ending_its_copy_of_the_script_leaves_the_program_s_status(tmp_path: Path) -> None:
+    from heatlens.backends import pyspy
+    prog = tmp_path / "prog.py"
+    prog.write_text("import os, time\n"
+                    "if os.fork() == 0:\n"
+                    "    time.sleep(0.3)  # the child ends its copy of the script after the program\n")
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(tmp_path / pyspy.STATUS), "100", "script", str(prog)])
+    assert proc.wait(timeout=60) == 0
+    time.sleep(1.0)  # the child has ended too
+    pid, code, _, cpu, _ = pyspy.read_status(tmp_path)
+    assert (pid, code) == (proc.pid, 0) and cpu is not None and pyspy.read_span(tmp_path)[1] is not None

@@ -1,6 +1,8 @@
 import os, runpy, sys; _m = os.environ.pop("HEATLENS_MEMORY_HELPER", ""); exec(_m and compile(_m, "<heatlens-memory>", "exec"), {}); _s = os.environ.pop("HEATLENS_STDIO", ""); exec(_s and compile(_s, "<heatlens-stdio>", "exec"), {})
-_st, _rate, _kind, _value = sys.argv[1:5]
+_st, _rate, _kind, _value = sys.argv[1:5]; _pid = os.getpid()
 def _status(code):
+    if os.getpid() != _pid:
+        return  # a child the program forked, ending its copy of this script: the status is the program's
     ended = ""  # the program's CPU seconds, its resident bytes, its children's CPU seconds, its threads' (tid:s,...)
     if code >= 0:  # the program's own CPU, children included: the runner's total also holds the sampler's
         import time
@@ -52,7 +54,7 @@ def _span_since_go():
         return ""
     threading = sys.modules.get("threading")
     (t0, c0, q0, _, own), (t, _, q, _, _) = _go[0], _clocks()
-    if threading and any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+    if threading and any(not th.daemon for th in threading.enumerate() if th is not threading.main_thread()):
         return " %.6f - - %s" % (c0, own)
     return " %.6f %.6f %s %s" % (c0, t - t0, "-" if q is None or q0 is None else "%.6f" % (q - q0), own)
 def _setup():
