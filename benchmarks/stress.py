@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -143,6 +144,13 @@ def classify_run(r: RunResult, want: subprocess.CompletedProcess) -> Tuple[str, 
     return "ok", ""
 
 
+def scrubbed(text: str) -> str:
+    """A record's text without this machine's paths: the checkout, the home folder, the temporary folder."""
+    for path, name in ((str(REPO), "<repo>"), (str(Path.home()), "~"), (tempfile.gettempdir(), "<tmp>")):
+        text = text.replace(path, name)
+    return text
+
+
 def read_records(path: Optional[Path]) -> List[dict]:
     if path is None or not path.exists():
         return []
@@ -245,7 +253,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         rec["stacks"] = stacks[-20000:]
                     if args.record:
                         with lock, args.record.open("a") as f:
-                            f.write(json.dumps(rec) + "\n")
+                            f.write(scrubbed(json.dumps(rec)) + "\n")
                     return outcome
 
                 with ThreadPoolExecutor(args.jobs) as pool:

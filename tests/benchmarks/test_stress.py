@@ -30,6 +30,12 @@ def test_levels_reach_the_run_count_in_steps() -> None:
     assert stress.levels(3, 10) == [3]
 
 
+def test_records_hold_no_path_of_this_machine() -> None:
+    import tempfile
+    text = f"{stress.REPO}/server/x.py {Path.home()}/.pyenv/python {tempfile.gettempdir()}/heatlens-run-1"
+    assert stress.scrubbed(text) == "<repo>/server/x.py ~/.pyenv/python <tmp>/heatlens-run-1"
+
+
 def test_a_run_is_classified_against_the_plain_run() -> None:
     want = subprocess.CompletedProcess([], 0, stdout=b"out\n", stderr=b"")
     ok = RunResult(profile=None, failure=Failure(FailureKind.OK, ""), stdout="out\n", stderr="")
