@@ -213,7 +213,7 @@ class PySpyBackend(Backend):
             meta.notes.append(f"py-spy reported an error while sampling (some samples may be missing): {said}")
         note_scaled(profile)
         _add_memory(profile, out_dir / MEMORY, meta.cwd or None)
-        if own_cpu is not None and meta.cpu_time > own_cpu:
+        if own_cpu is not None and whole_cpu is not None and meta.cpu_time > own_cpu:
             # the runner measured the whole tree, py-spy and the start-up included: report the program's own CPU
             if meta.cpu_time > whole_cpu:
                 meta.notes.append(f"The program used {own_cpu:.2f} s of CPU; the sampler beside it "

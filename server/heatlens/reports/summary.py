@@ -94,7 +94,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
         source = sources.get(path, shas.get(path))
         ctx = line_context(source, s.line) if source else None
         # without the source, the nearest function above is a guess; with it, a line in no function is the module's
-        parsed = ctx is not None and source is not None and source.tree is not None
+        parsed = ctx if source is not None and source.tree is not None else None
         enclosing = None if parsed else at.enclosing_function(fns, path, s.line)
         top_lines.append({
             "file": path,
@@ -112,7 +112,7 @@ def build(scope: at.Scope, sources: Optional[SourceCache] = None) -> Dict[str, A
             "mem_alloc_mb": s.mem_alloc_mb,
             "mem_peak_mb": s.mem_peak_mb,
             "mem_net_mb": s.mem_net_mb,
-            "function": (ctx.function or "<module>" if parsed else (enclosing.qualname if enclosing else None)),
+            "function": (parsed.function or "<module>" if parsed else (enclosing.qualname if enclosing else None)),
             "loop_depth": ctx.loop_depth if ctx else None,
             "source": source.text(s.line).strip() if source else None,
         })

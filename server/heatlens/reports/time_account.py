@@ -34,8 +34,9 @@ def account(wall: Optional[float], cpu: Optional[float], measured: float, basis:
     processes ran at once), so the parts add up to the CPU time."""
     wall, cpu = _positive(wall), _positive(cpu)
     span = program_wall if program_wall and wall and program_wall <= wall + _SLACK else None
+    outside = None if span is None or wall is None else max(wall - span, 0.0)
     out: Dict[str, Any] = {"wall": wall, "cpu": cpu, "measured": measured, "basis": basis, "program_wall": span,
-                           "outside": None if span is None else max(wall - span, 0.0), "core_wait": None,
+                           "outside": outside, "core_wait": None,
                            "memory_stops": None,
                            "paused_reads": paused_reads or None, "waiting": None, "not_seen": None,
                            "cpu_in_parallel": False}
