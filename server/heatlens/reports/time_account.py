@@ -36,8 +36,7 @@ def account(wall: Optional[float], cpu: Optional[float], measured: float, basis:
     span = program_wall if program_wall and wall and program_wall <= wall + _SLACK else None
     outside = None if span is None or wall is None else max(wall - span, 0.0)
     out: Dict[str, Any] = {"wall": wall, "cpu": cpu, "measured": measured, "basis": basis, "program_wall": span,
-                           "outside": outside, "core_wait": None,
-                           "memory_stops": None,
+                           "outside": outside, "core_wait": None, "memory_stops": None,
                            "paused_reads": paused_reads or None, "waiting": None, "not_seen": None,
                            "cpu_in_parallel": False}
     inside = span if span is not None else wall
