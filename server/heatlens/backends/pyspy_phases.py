@@ -84,6 +84,7 @@ class SpyRelay:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._went = threading.Event()
+        self._sampling = False  # the next py-spy reads the program (and the first was told to stop)
         self._watch = None
         if stepped(record):  # started now, not as the program goes: a thread's start then moved the memory
             # poller's first reads against the program's first allocations (benchmarks/MEMORY.md, session 10)
@@ -111,8 +112,10 @@ class SpyRelay:
         with open(os.path.join(self.out_dir, LATER_LOG), "wb") as log:
             for line in iter(self.later.stdout.readline, b""):
                 log.write(line)
-                if b"Sampling process" in line and self.first.poll() is None:
-                    self.first.send_signal(signal.SIGINT)
+                with self._lock:  # once stopping, a py-spy still attaching is not waited for (`stop`)
+                    if b"Sampling process" in line and not self._stopping.is_set() and self.first.poll() is None:
+                        self._sampling = True
+                        self.first.send_signal(signal.SIGINT)
 
     def stop(self):
         """Once the program is gone: each py-spy ends, and none starts after."""
@@ -120,7 +123,11 @@ class SpyRelay:
             self._stopping.set()
         self._went.set()
         spy_stop(self.first)
-        if self.later is not None:
+        if self.later is not None and not self._sampling:
+            # still attaching as the program ended (it takes ~0.4 s to see that): the first read to the end
+            self.later.kill()
+            self.later.wait()
+        elif self.later is not None:
             spy_stop(self.later)
         if self._watch is not None and self._watch.is_alive():
             self._watch.join(5)
