@@ -11,7 +11,8 @@ import pytest
 
 from heatlens.backends import pyspy
 from heatlens.backends.base import BackendOptions, Target
-from heatlens.backends.pyspy_native import FILE, FRAME, add_native_threads, native_threads, sampled_threads
+from heatlens.backends.pyspy_native import FILE, FRAME, add_native_threads, native_threads
+from heatlens.backends.pyspy_parse import SAMPLED, parse_raw
 from heatlens.model import FailureKind, Profile, RunMeta
 from heatlens.reports import render
 
@@ -23,7 +24,8 @@ RAW = ('process 5:"python app.py";thread (5): MainThread;<module> (/p/app.py:3) 
 
 
 def test_the_threads_sampled_are_the_program_s_own_process_s() -> None:
-    assert sampled_threads([RAW, "thread (12);f (/p/app.py:20) 3\n"], 5) == {5, 9, 12}  # 11 is a child's thread
+    profile = parse_raw(RAW, 100.0, "/", 5, launcher=False, later=("thread (12);f (/p/app.py:20) 3\n", 100.0))
+    assert set(profile.extras[SAMPLED]) == {5, 9, 12}  # 11 is a child's thread
 
 
 def test_a_thread_never_sampled_that_used_cpu_is_native_but_not_the_main_one_heatlens_s_or_an_idle_one() -> None:

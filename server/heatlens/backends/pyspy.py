@@ -29,7 +29,7 @@ from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_helper_memory import helper_memory
 from heatlens.backends.pyspy_memory import attribute, read_windows, window_lines
-from heatlens.backends.pyspy_native import add_native_threads, native_threads, sampled_threads
+from heatlens.backends.pyspy_native import add_native_threads, native_threads
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
 from heatlens.backends.pyspy_threads import OUTPUT as THREADS
 from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_raw_line: the format's API)
@@ -37,6 +37,7 @@ from heatlens.backends.pyspy_parse import (  # noqa: F401  (parse_frame, parse_r
     LAUNCHER,
     Group,
     PROGRAM,
+    SAMPLED,
     SCALED,
     parse_frame,
     parse_raw,
@@ -180,6 +181,7 @@ class PySpyBackend(Backend):
         cpu = {} if own_cpu is None or children_cpu is None else cpu_groups(own_cpu, children_cpu, threads)
         profile = parse_raw(text, rate, meta.cwd or None, pid, own_dirs=program_dirs(meta), later=(later, LATER_RATE),
                             cpu=cpu, idle=(out_dir / IDLE_MARK).exists())
+        sampled = set(profile.extras.pop(SAMPLED, ()))
         if later.strip():
             meta.notes.append(f"py-spy read the program {rate:g} times a second for its first {FIRST_SECONDS} s, "
                               f"then {LATER_RATE} times (each read weighs its own interval): a long run pays fewer pauses.")
@@ -192,7 +194,6 @@ class PySpyBackend(Backend):
         read, failed = read_counts(out_dir)
         if meta.interpreter and pauses_for_reads(meta.interpreter):  # then py-spy names threads by system id
             meta.paused_reads = read + failed
-            sampled = sampled_threads((text, later), pid)
             add_native_threads(profile, native_threads(threads, sampled, pid, heatlens_threads(out_dir)), rate)
         if failed > FAILED_READS_NOTED * (read + failed):
             meta.notes.append(

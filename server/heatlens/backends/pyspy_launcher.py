@@ -35,14 +35,14 @@ def _thread_cpu():
         except (AttributeError, OSError, TypeError, ValueError):
             pass  # ended meanwhile, no id yet, or no thread clocks here (macOS)
     return ",".join(found)
-def _clocks():
+def _clocks(go=False):
     """(monotonic s, this process's CPU s, the main thread's wait for a core in s or None: Linux schedstat, the
-    main thread's CPU s, the ids of the process's other threads): called in the main thread."""
+    main thread's CPU s, at the go the ids of the process's other threads: heatlens's): in the main thread."""
     import time
     try:
         with open("/proc/self/schedstat") as f:
             queued = int(f.read().split()[1]) / 1e9
-        others = ",".join(t for t in os.listdir("/proc/self/task") if int(t) != os.getpid()) or "-"
+        others = go and ",".join(t for t in os.listdir("/proc/self/task") if int(t) != os.getpid()) or "-"
     except (OSError, ValueError, IndexError):
         queued, others = None, "-"
     return time.monotonic(), time.process_time(), queued, time.thread_time(), others
@@ -88,7 +88,7 @@ def _script(path):
 _go = []
 _setup()
 del _setup
-_go.append(_clocks())
+_go.append(_clocks(go=True))
 _status(-1)
 try:
     if _kind == "script":

@@ -7,34 +7,15 @@ native code in a stack of its own; which line's call started their work is not k
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional, Set
+from typing import Dict, Optional, Set
 
 from heatlens.backends.pyinstrument import functions_from_stacks
-from heatlens.backends.pyspy_parse import _PROCESS, _THREAD, parse_raw_line, records
 from heatlens.model import FileProfile, Frame, LineStats, Profile, StackSample
 
 FRAME = "<native thread: no Python frames>"
 FILE = "<native>"  # a native pseudo-file (classify.py): its time is native code's
 MIN_SECONDS = 0.005  # a thread's CPU below this is not worth a stack
 PID_MAX = 1 << 22  # the kernel's largest thread id: above it, an id is a pthread id the launcher also wrote
-
-
-def sampled_threads(texts: Iterable[str], pid: Optional[int]) -> Set[int]:
-    """The system ids of the program's own process's threads in which py-spy read Python frames."""
-    found: Set[int] = set()
-    for text in texts:
-        for item in map(parse_raw_line, records(text)):
-            names = item[0] if item else []
-            k = 0
-            while k < len(names) and names[k].startswith("process "):
-                m = _PROCESS.match(names[k])
-                k += 1
-                if m and pid is not None and int(m["pid"]) != pid:
-                    names = []  # a child's thread
-            m = _THREAD.match(names[k]) if k < len(names) else None
-            if m:
-                found.add(int(m["tid"], 0))
-    return found
 
 
 def native_threads(cpu: Dict[int, float], sampled: Set[int], main_tid: Optional[int],

@@ -27,6 +27,7 @@ PyFrame = Tuple[str, str, int, bool]  # (qualname, file, current line, native)
 PROGRAM, CHILDREN = "program", "children"  # the groups of processes whose CPU the launcher tells apart
 Group = Union[str, int]  # PROGRAM, CHILDREN or a thread's system id (`scaled_to_cpu`)
 SCALED = "pyspy_scaled_to_cpu"  # extras: the groups whose samples were scaled to their CPU (`scaled_to_cpu`)
+SAMPLED = "pyspy_sampled_threads"  # extras: the ids of the program's own threads py-spy read Python frames in
 OVERCOUNT = 1.05  # sampled "active" time beyond a group's CPU time by more than this is told (a paused read
 # itself makes it ~5 % over at 250 reads a second: seen as active, not on a CPU)
 
@@ -156,6 +157,8 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         items[i] = (names[k:], count)
         pids.append(pid)
     groups = [_group(names, pid, main_tid, cpu or {}) for (names, _), pid in zip(items, pids)]
+    heads = ((_THREAD.match(names[0]) if names else None, pid) for (names, _), pid in zip(items, pids))
+    sampled = {int(tm["tid"], 0) for tm, pid in heads if tm and pid in (None, main_tid)}  # not its children's
     leaves = [parse_frame(names[-1]) if names else None for names, _ in items]
     source = {} if idle else source_lines({(f[1], f[2]) for f in leaves if f is not None and not f[3]})
     waits = [not idle and f is not None and waiting(f, source.get((f[1], f[2]), "")) for f in leaves]
@@ -223,6 +226,8 @@ def parse_raw(text: str, rate: float, cwd: Optional[str], main_tid: Optional[int
         profile.extras["pyspy_processes"] = {str(pid): cmd for pid, cmd in processes.items()}
     if scaled:
         profile.extras[SCALED] = scaled
+    if sampled:
+        profile.extras[SAMPLED] = sorted(sampled)
     return profile
 
 
