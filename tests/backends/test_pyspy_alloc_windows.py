@@ -18,7 +18,7 @@ from heatlens_test_pythons import with_monitoring
 
 from heatlens.backends import pyspy_wrapper
 
-HELPER = Path(pyspy_wrapper.HELPER).read_text(encoding="utf-8")
+HELPER = pyspy_wrapper.helper_source()
 PRELUDE = 'import os; exec(compile(os.environ.pop("HEATLENS_MEMORY_HELPER"), "<heatlens-memory>", "exec"), {})\n'
 
 

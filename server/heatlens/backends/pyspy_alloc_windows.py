@@ -360,38 +360,5 @@ def _heatlens_memory_windows():
     _thread.start_new_thread(run, ())
 
 
-def quiet_fork(real):
-    """os.fork without the 3.12+ "multi-threaded" DeprecationWarning that this helper's own thread would
-    cause in a program that has no other (found by benchmarks/stress.py: every os.fork printed it); any
-    other warning, or that one when the program has threads of its own, is issued again at the caller."""
-    import sys
-    import warnings
-
-    def fork():
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pid = real()
-        if pid == 0 or not caught:
-            return pid
-        try:
-            others = len(_os.listdir("/proc/self/task")) - 1  # - this helper's thread
-        except OSError:
-            others = 2  # cannot tell: keep the warning
-        f = sys._getframe(1)
-        for w in caught:
-            if others <= 1 and issubclass(w.category, DeprecationWarning) and "multi-threaded" in str(w.message):
-                continue
-            try:  # the source line comes from the file, as for the interpreter's own warning
-                warnings.warn_explicit(w.message, w.category, f.f_code.co_filename, f.f_lineno,
-                                       module=f.f_globals.get("__name__"),
-                                       registry=f.f_globals.setdefault("__warningregistry__", {}))
-            except Exception:  # -W error included: the interpreter's own fork warning never raises either
-                pass
-        return pid
-
-    fork.__doc__, fork.__name__ = real.__doc__, real.__name__
-    return fork
-
-
 _heatlens_memory_windows()
 del _heatlens_memory_windows

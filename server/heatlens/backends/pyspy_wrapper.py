@@ -2,20 +2,20 @@
 
     python pyspy_wrapper.py OUT_DIR MEMORY PY_SPY record ... -- PYTHON -c LAUNCHER STATUS ...
 
-- The wrapper starts the program (under the launcher, which waits on a pipe, HEATLENS_GO_FD) and then
-  `py-spy record --pid` on it; once py-spy says it is sampling, the program goes. So the program's own
-  stdout/stderr are untouched (py-spy's banner, warnings and errors go to log files), and the
-  wrapper, its parent, sees how it ended: an exit code, os._exit, or a signal (which the wrapper then dies of).
-- Memory on exact lines (MEMORY=1): a thread polls the target's memory (/proc/PID/statm) every millisecond;
-  when resident memory rose by a step (MiB), `py-spy dump` reads the line executing then, from outside, and the
-  step is charged to it (frees, unread, go back to the newest allocations; the target is stopped for a read in a
-  fast rise or a new large block, within a budget). An in-process sampler cannot do this: a large allocation
-  holds the GIL until it is done, so whatever it sees afterwards is a later line.
+- The wrapper starts the program (under the launcher, which waits on a pipe, HEATLENS_GO_FD) and then `py-spy record
+  --pid` on it; once py-spy says it is sampling, the program goes. So the program's own stdout/stderr are untouched
+  (py-spy's banner, warnings and errors go to log files), and the wrapper, its parent, sees how it ended: an exit
+  code, os._exit, or a signal (which the wrapper then dies of).
+- Memory on exact lines (MEMORY=1): a thread polls the target's memory (/proc/PID/statm) every millisecond; when
+  resident memory rose by a step (MiB), `py-spy dump` reads the line executing then, from outside, and the step is
+  charged to it (frees, unread, go back to the newest allocations; the target is stopped for a read in a fast rise
+  or a new large block, within a budget). An in-process sampler cannot do this: a large allocation holds the GIL
+  until it is done, so whatever it sees afterwards is a later line.
 - Which line allocated (MEMORY=1): while resident memory rises, the poller asks the program's helper thread
-  (pyspy_alloc_windows.py, run by the launcher) to trace allocations for a few milliseconds; its windows say
-  which lines allocated what stayed alive (pyspy_memory.py weighs the steps with them).
-- Exits as the target did, so that failures are classified as with any backend; 0 when py-spy could not
-  attach (the program is not run; reading the output says why).
+  (pyspy_alloc_windows.py, run by the launcher) to trace allocations for a few milliseconds; its windows say which
+  lines allocated what stayed alive (pyspy_memory.py weighs the steps with them).
+- Exits as the target did, so that failures are classified as with any backend; 0 when py-spy could not attach
+  (the program is not run; reading the output says why).
 """
 
 import json
@@ -250,11 +250,6 @@ class MemoryPoller(threading.Thread):
                 self.reads.spent += time.monotonic() - start
 
 
-def ptrace_scope():
-    text = _source("/proc/sys/kernel/yama/ptrace_scope").strip()
-    return int(text) if text.isdigit() else 0
-
-
 def main(argv):
     out_dir, memory, command = argv[1], argv[2] == "1", argv[3:]
     dash = command.index("--")
@@ -270,16 +265,14 @@ def main(argv):
         record = [a for a in record if a != "--subprocesses"]
     (go_read, go_write), (waiting_read, waiting_write) = os.pipe(), os.pipe()
     env = dict(os.environ, HEATLENS_GO_FD=str(go_read), HEATLENS_WAITING_FD=str(waiting_write))
-    if ptrace_scope() == 1 and os.geteuid() != 0:
+    if _source("/proc/sys/kernel/yama/ptrace_scope").strip() == "1" and os.geteuid() != 0:
         env["HEATLENS_TRACER_PID"] = str(os.getpid())  # Yama: py-spy is our child, not the target's ancestor
     windows_read, windows_write = helper_env(env, out_dir) if memory else (None, None)
     env["HEATLENS_STDIO"] = _source(WHOLE_WRITES)  # whole writes of unbuffered output: py-spy pauses the program
     target = subprocess.Popen(target_argv, pass_fds=tuple(fd for fd in (go_read, waiting_write, windows_read)
                                                           if fd is not None), env=env)
-    os.close(go_read)
-    os.close(waiting_write)
-    if windows_read is not None:
-        os.close(windows_read)
+    for fd in filter(lambda fd: fd is not None, (go_read, waiting_write, windows_read)):
+        os.close(fd)
     # py-spy ignores SIGTERM (kept across exec): stopped, it writes what it has once the program is gone; its
     # stderr is not the program's either (a panic of its threads, a fork pool: benchmarks/RELIABILITY.md)
     spy_err = open(os.path.join(out_dir, ERR_FILE), "w+b")
@@ -359,10 +352,15 @@ def _source(path):
         return ""
 
 
+def helper_source():  # the allocation-window helper as the launcher runs it, after the quiet_fork it uses
+    parts = [_source(os.path.join(os.path.dirname(HELPER), "_agent", "heatlens_quiet_fork.py")), _source(HELPER)]
+    return "\n".join(parts) if all(parts) else ""
+
+
 def helper_env(env, out_dir):
     """The allocation-window helper for the launcher: its source, its request pipe and its output file, in
     `env`; (read end for the program, write end for the poller), or (None, None) without the helper."""
-    source = _source(HELPER)
+    source = helper_source()
     if not source:
         return None, None
     try:

@@ -23,6 +23,8 @@ import sys
 import threading
 from typing import Any, Dict
 
+from heatlens_quiet_fork import quiet_fork
+
 CHILD_DIR_VAR = "HEATLENS_AGENT_DIR"  # where children write their profiles; unset: children not profiled
 CHILD_OPTS_VAR = "HEATLENS_AGENT_CHILD_OPTIONS"  # "interval,memory" for the children's samplers
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "childsite")
@@ -51,7 +53,7 @@ def install(agent: Any, main: bool = True) -> None:
         os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent,
                             after_in_child=lambda: _after_fork(agent))
     if sys.version_info >= (3, 12) and hasattr(os, "fork") and not getattr(os.fork, "heatlens", False):
-        os.fork = _quiet_fork(os.fork)
+        os.fork = quiet_fork(os.fork)
     for name in ("execv", "execve"):  # os.execl*, execvp* and spawn* all go through these two
         real = getattr(os, name, None)
         if real is not None and not getattr(real, "heatlens", False):
@@ -72,36 +74,6 @@ def _timer_off_across(real: Any) -> Any:
 
     exec_.heatlens = True
     return exec_
-
-
-def _quiet_fork(real: Any) -> Any:
-    """os.fork without the 3.12+ "multi-threaded" DeprecationWarning that the agent's own thread would
-    cause in a program that has none; any other warning (or that one, when the program has threads of
-    its own) is issued again as at the caller, under the program's own filters."""
-    import warnings
-
-    def fork() -> int:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pid = real()
-        if pid == 0 or not caught:
-            return pid
-        try:
-            others = len(os.listdir("/proc/self/task")) - 1  # - the agent's thread
-        except OSError:
-            others = 2
-        f = sys._getframe(1)
-        for w in caught:
-            if others <= 1 and issubclass(w.category, DeprecationWarning) and "multi-threaded" in str(w.message):
-                continue
-            warnings.warn_explicit(w.message, w.category, f.f_code.co_filename, f.f_lineno,
-                                   module=f.f_globals.get("__name__"),
-                                   registry=f.f_globals.setdefault("__warningregistry__", {}), module_globals=f.f_globals)
-        return pid
-
-    fork.heatlens = True
-    fork.__doc__, fork.__name__ = real.__doc__, real.__name__
-    return fork
 
 
 # SIGTERM is blocked in the forking thread across fork(): a SIGTERM sent to the new child before its hook
