@@ -39,6 +39,7 @@ PROGRAMS: List[Tuple[str, Tuple[str, ...], bool]] = [
     ("gc_heavy.py", ("12",), True),
     ("thread_churn.py", (), True),
     ("futures_wait.py", (), True),
+    ("memory_rounds.py", (), True),
 ]
 RUNS = 3
 

@@ -65,7 +65,7 @@ def test_asked_while_memory_grows_it_names_the_line_that_keeps_memory(tmp_path: 
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, "no window written"
     kept, halfway = {}, {}
-    for start, end, cpu, sites, t_mid, mid_sites, _settled, helper, after in windows:
+    for start, end, cpu, sites, t_mid, mid_sites, _settled, helper, after, _at_rounds in windows:
         assert before <= start <= end <= time.monotonic() and cpu <= end - start + 0.01
         assert (after is None) if t_mid is None else (after is None or 0 <= after <= 1)
         assert helper is not None and 0 <= helper < 1 << 20  # its own memory left: a window traces a few KB here
@@ -94,7 +94,7 @@ def test_the_lines_whose_memory_was_temporary_are_left_out_of_the_windows(tmp_pa
     # a slow leak beside churn (benchmarks' slow_leak_memo): at their ends, windows saw the churn lines keep more
     # than the leak, so its growth went to them (and they got leak findings); what was alive at the middle too
     # is temporary
-    from heatlens.backends.pyspy_memory import read_windows
+    from heatlens.backends.pyspy_window_rows import read_windows
 
     result, windows = run_with_helper(CHURNER, tmp_path, asks=60)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
@@ -105,7 +105,7 @@ def test_the_lines_whose_memory_was_temporary_are_left_out_of_the_windows(tmp_pa
     assert ("p", 8) in kept and ("p", 6) not in kept, kept
 
 
-SLEEPER = """
+NAPPER = """
 import time
 KEPT = []
 for i in range(40):
@@ -119,10 +119,10 @@ def test_a_window_whose_middle_ran_right_after_its_open_has_no_middle(tmp_path: 
     # under load, the open and the middle ran back to back (0.1 ms apart): the middle saw nothing alive, so all
     # the window saw at its end read as newer than the middle, and churn lines were judged kept (the test above
     # failed 2 runs in 6 beside two busy loops)
-    result, windows = run_with_helper(SLEEPER, tmp_path, asks=60)
+    result, windows = run_with_helper(NAPPER, tmp_path, asks=60)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, "no window written"
-    for start, _end, _cpu, _sites, t_mid, mid_sites, _settled, _helper, _after in windows:
+    for start, _end, _cpu, _sites, t_mid, mid_sites, _settled, _helper, _after, _at_rounds in windows:
         assert t_mid is None or t_mid - start >= 0.001, (t_mid - start, mid_sites)
 
 
@@ -200,7 +200,8 @@ def test_a_window_opened_in_a_modules_body_does_not_wait_for_it_to_return(tmp_pa
     result, windows = run_with_helper(f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')", tmp_path,
                                       asks=90)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
-    assert windows and all(w[6] is None for w in windows), [(w[1] - w[0], w[6]) for w in windows]
+    # (a window in the loop ends at its rounds, none waits for the body to return)
+    assert windows and all(w[6] is None or w[9] for w in windows), [(w[1] - w[0], w[6], w[9]) for w in windows]
 
 
 def test_the_program_sees_no_extra_thread_and_its_output_is_unchanged(tmp_path: Path) -> None:

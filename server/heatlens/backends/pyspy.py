@@ -28,7 +28,8 @@ from heatlens.backends.base import Backend, BackendOptions, BackendOutputError, 
 from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_helper_memory import helper_memory
-from heatlens.backends.pyspy_memory import attribute, read_windows, window_lines
+from heatlens.backends.pyspy_memory import attribute
+from heatlens.backends.pyspy_window_rows import read_windows, window_lines
 from heatlens.backends.pyspy_native import add_native_threads, native_threads
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
 from heatlens.backends.pyspy_threads import OUTPUT as THREADS

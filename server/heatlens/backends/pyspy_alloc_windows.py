@@ -1,24 +1,23 @@
 # Allocation windows, inside the profiled program (stdlib only; the py-spy wrapper hands this source to the launcher,
 # which runs it before the program under the file name "<heatlens-memory>", whose frames the parser drops).
 #
-# Resident memory seen from outside says WHEN the program grew and by how much, not WHICH line allocated: memory
-# made in small pieces between heavy computation is read on the computing line. So, while memory grows (the
-# wrapper writes a byte to HEATLENS_MEMORY_FD at each rise), a helper thread has the main thread trace
-# allocations for a few milliseconds with tracemalloc and append, per window, the lines that allocated what was
-# still alive at its end, and at its middle (a temporary is alive at any moment, what a line keeps grows):
+# Resident memory seen from outside says WHEN the program grew and by how much, not WHICH line allocated: memory made
+# in small pieces between heavy computation is read on the computing line. So, while memory grows (the wrapper writes
+# a byte to HEATLENS_MEMORY_FD at each rise), a helper thread has the main thread trace allocations for a few ms with
+# tracemalloc and append, per window, the lines that allocated what was still alive at its end and at its middle (a
+# temporary is alive at both, what a line keeps grows) to HEATLENS_MEMORY_OUT (times: time.monotonic()):
 #     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid, settled,
-#           helper_bytes, share of the program's CPU after t_mid))
-# Its end waits (up to `settle`) for the calls that ran in it to return: ended inside a call, it saw that call's
-# temporaries alive, and where they outweigh what the calls keep, they took a slow leak's growth. `settled`: True
-# when they returned, False when they did not in time, None when it did not wait (a module's body runs to the end;
-# a program that traces itself). `helper_bytes`: how much more resident the process was at the window's end than at
-# its start, beyond what the program still held from it: this helper's own memory (None without /proc).
-# (time.monotonic()) to HEATLENS_MEMORY_OUT. Tracing slows allocation several times over, so all the CPU the program
-# used during a window counts as its cost, with the helper's own, and windows are spaced to keep that under
-# `share` of the program's CPU (flat memory: no windows, no cost). A window's CPU also says how much it saw (on a busy
-# machine the program may hardly run during one).
-# The program's own use of tracemalloc wins: no window once it traces or has imported tracemalloc. No window
-# either while it runs other threads (see open_window).
+#           helper_bytes, share of the program's CPU after t_mid, at_rounds))
+# Where a loop runs in the main thread with rounds of up to `long_round`, the window begins, has its middle and ends
+# as it starts a round (`at_rounds`: the same point of the program, rounds apart: pyspy_alloc_rounds.py). Else it is
+# timed, and its end waits (up to `settle`) for the calls that ran in it to return: ended inside a call, it saw that
+# call's temporaries alive, and they took a slow leak's growth. `settled`: True when they returned (or at a round),
+# False when not in time, None when it did not wait (a module's body runs to the end; a program that traces itself).
+# `helper_bytes`: how much more resident the process was at the window's end than at its start, beyond what the
+# program still held from it: this helper's own memory (None without /proc). Tracing slows allocation several times
+# over, so all the program's CPU during a window counts as its cost, with the helper's own, and windows are spaced to
+# keep it under `share` of the program's CPU (flat memory: no windows, no cost). The program's own use of tracemalloc
+# wins: no window once it traces or has imported tracemalloc; none while it runs other threads (see open_window).
 import os as _os
 
 
@@ -38,6 +37,9 @@ def _heatlens_memory_windows():
     burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     settle = 0.03  # seconds a window waits, after its time, for the calls made in it to return
+    rounds = 0.25  # seconds a window begun at a round waits for its middle and end there
+    wait = 0.02  # seconds a window waits for the outermost loop's round, then any loop's (then a timed window)
+    long_round = 0.03  # seconds: a round longer than this (untraced) is not waited for twice (traced, 7 times slower)
     try:
         _os.set_inheritable(fd, False)  # a program this one execs must not hold the wrapper's pipe
         sink = _os.open(out, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT | getattr(_os, "O_CLOEXEC", 0), 0o600)
@@ -78,21 +80,82 @@ def _heatlens_memory_windows():
     # painted heat on a loop's cheap last line). So the helper takes the GIL as seldom as it can, a few times a
     # window: it only queues the calls (open, middle, close) and waits for the window's end on a lock; the main
     # thread does the window's work in them (their samples are heatlens's own: the parser drops them).
-    box = {"on": False, "queued": 0, "spent": 0.0, "dead": False}
+    box = {"on": False, "spent": 0.0, "dead": False, "round": None}
     tracing = []  # non-empty while a window is open
     finished = _thread.allocate_lock()  # held by the helper from a window's close until it is written
+    begun = _thread.allocate_lock()  # held by the helper from a window's open until it begins
+
+    watch, unwatch, outer_loop = _heatlens_frame_watch(box)  # a loop's rounds: pyspy_alloc_rounds.py
 
     def open_window():
-        if box["on"]:
+        if box["on"] or box["round"] is not None:
             return
+        frames, f = [], sys._getframe()
+        while f is not None:
+            if f.f_code.co_filename != "<heatlens-memory>" and outer_loop(f):
+                frames.append(f)
+            f = f.f_back
+        # the rounds of each frame's outermost loop running (or next), the frames' outermost first
+        box["loops"] = {id(f): (depth,) + outer_loop(f) for depth, f in enumerate(reversed(frames))}
+        box["asked"], box["hits"] = time.monotonic(), {}
+        if frames and watch(frames, on_round):
+            box["round"] = 0
+        else:
+            begin(False)
+
+    def begin(rounds):
         if len(sys._current_frames()) > 2 or user_traces():
             box["spent"] += 0.001  # asking costs too: other threads may run for long
             return
         tracing.append(1)
         box["stack"] = [(id(f), f.f_code, f.f_lineno) for f in program_stack()]  # no frame kept alive
-        box["t0"], box["cpu0"], box["rss0"] = time.monotonic(), time.process_time(), resident()
+        box["t0"], box["cpu0"], box["rss0"], box["rounds"] = time.monotonic(), time.process_time(), resident(), rounds
         _tracemalloc.start(1)
         box["on"] = True
+        if begun.locked():
+            begun.release()
+
+    def on_round(frame, line):
+        """A watched frame starts a line: where that is a round of its outermost loop no longer than `long_round`,
+        the window begins there (at the outermost frame's, or any after `wait`); as that frame starts a round again
+        at least half a window later, its middle; as long after that, its end (in a frame called from another's,
+        once it has returned, as a timed window's)."""
+        if line is None:  # a frame returns: where it began the window, its rounds are over (after its middle, the
+            if box["round"] and id(frame) == box["first"]:  # end is once its locals are gone, as a timed window's)
+                middle = box["round"] == 2
+                unround()
+                close_window() if middle else finish_window(None)
+            return
+        depth, first, header = box["loops"].get(id(frame), (None, None, None))
+        if line != header or frame.f_lasti != first or box["round"] and id(frame) != box["first"]:
+            return
+        if not box["round"]:
+            now, last = time.monotonic(), box["hits"].get(id(frame))
+            box["hits"][id(frame)] = now
+            if last is None or now - last > long_round or depth and now - box["asked"] < wait:
+                return
+            box["first"], box["round"] = id(frame), 1
+            begin(True)
+            if not box["on"]:  # the program has other threads now
+                unround()
+            return
+        if not box["round"] or time.monotonic() - (box["t0"] if box["round"] == 1 else box["mid"][0]) < window / 2:
+            return
+        if box["round"] == 1:
+            mid_window()
+            box["round"] = 2 if "mid" in box else 1
+        else:  # in a call's loop, what its rounds keep may be its locals', gone as it returns: wait for that
+            unround()
+            close_window() if depth else finish_window(True)
+
+    def unround():
+        unwatch()
+        box["round"] = None
+
+    def begin_now():  # no frame came back to its line in time: a timed window from now
+        if box["round"] == 0:
+            unround()
+            begin(False)
 
     inline = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}  # what they make is their caller's
 
@@ -108,11 +171,15 @@ def _heatlens_memory_windows():
     def close_window(forced=False):
         """Once the calls made during the window have returned (their locals are gone: what is still alive from
         it is held beyond them), or now if they have not within `settle` seconds: `settled` says which."""
+        if box["round"] is not None:  # rounds watched: none came in time, the end is at no round
+            unround()
+            box.pop("mid", None)
         if not box["on"]:
             return
-        if box.get("settling"):
-            unsettle()
-            return finish_window(False)
+        if box.get("settling") or forced and box["rounds"]:
+            settling = box.pop("settling", None)
+            unwatch()
+            return finish_window(False if settling else None)
         stack, opened = program_stack(), box.pop("stack", [])
         common = 0  # the frames running since before the window opened
         while common < min(len(stack), len(opened)) and opened[common][:2] == (id(stack[common]), stack[common].f_code):
@@ -127,61 +194,16 @@ def _heatlens_memory_windows():
         if forced or at < 0 or endless or not settle_on(stack[at]):
             finish_window(None)
 
-    def on_settled():
-        try:
-            unsettle()
-            finish_window(True)
-        except BaseException:  # never in the program's own code: no more windows
-            box["dead"] = True
+    def on_settled(frame, line):
+        box.pop("settling", None)
+        unwatch()
+        finish_window(True)
 
     def settle_on(frame):
         """Finish the window at the first line `frame` runs again, or as it returns (the calls above it, made in
         the window, have returned); False where this cannot be watched (the program traces or monitors)."""
-        mon = getattr(sys, "monitoring", None)
-        if mon is None:  # 3.9-3.11: line events reach frame.f_trace while the thread traces; new calls are not
-            if sys.gettrace() is not None:
-                return False
-
-            def on_line(f, event, arg):
-                if event in ("line", "return") and box.get("settling") is f:
-                    on_settled()
-                    return None
-                return on_line
-
-            frame.f_trace, box["settling"] = on_line, frame
-            sys.settrace(no_trace)
-            return True
-        tool = next((i for i in (4, 3) if mon.get_tool(i) is None), None)  # 3.12+: this code's events only
-        if tool is None:
-            return False
-        mon.use_tool_id(tool, "heatlens-memory")
-
-        def on_event(*_):
-            if box.get("settling") is sys._getframe(1):
-                on_settled()
-
-        E = mon.events
-        for event in (E.LINE, E.PY_RETURN):
-            mon.register_callback(tool, event, on_event)
-        box["settling"], box["tool"] = frame, (tool, frame.f_code)
-        mon.set_local_events(tool, frame.f_code, E.LINE | E.PY_RETURN)
-        return True
-
-    def no_trace(frame, event, arg):
-        return None
-
-    def unsettle():
-        frame, (tool, code) = box.pop("settling", None), box.pop("tool", (None, None))
-        if tool is not None:
-            mon, E = sys.monitoring, sys.monitoring.events
-            mon.set_local_events(tool, code, 0)
-            for event in (E.LINE, E.PY_RETURN):
-                mon.register_callback(tool, event, None)
-            mon.free_tool_id(tool)
-        elif frame is not None:
-            frame.f_trace = None
-            if sys.gettrace() is no_trace:
-                sys.settrace(None)
+        box["settling"] = watch([frame], on_settled)
+        return box["settling"]
 
     def finish_window(settled):
         """Stop tracing; write the lines that allocated what is still alive; count the cost: the program's CPU
@@ -219,7 +241,7 @@ def _heatlens_memory_windows():
         if t_mid is not None and mid_cpu is not None:
             halves = (mid_cpu[0] - box["cpu0"], cpu_end - mid_cpu[1])
             after = round(max(0.0, halves[1]) / sum(halves), 4) if sum(halves) > 0 and min(halves) >= 0 else None
-        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper, after)
+        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper, after, box["rounds"])
         _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
         box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
         if finished.locked():
@@ -256,40 +278,51 @@ def _heatlens_memory_windows():
             box["mid_cpu"] = (cpu, time.process_time())  # the copy's own time is neither half's
 
     def in_main(kind):
-        box["queued"] -= 1
         try:
-            (close_window, open_window, mid_window, lambda: close_window(True))[kind]()
+            (close_window, open_window, mid_window, lambda: close_window(True), begin_now)[kind]()
         except BaseException:  # never a traceback in the program's stderr; no more windows
             box["dead"] = True
+        finally:
+            idle.release()
         return 0
 
     calls = []
+    idle = _thread.allocate_lock()  # held from a call's queueing to its end: one call at a time
 
     def in_main_thread(kind):
-        """Have the main thread run in_main(kind) between two bytecodes (a main thread blocked in C runs it
-        when it comes back)."""
+        """Have the main thread run in_main(kind) between two bytecodes (blocked in C, as it comes back), once the
+        last call has ended: on 3.11 a call run while the program was traced (a window watching its frames), with
+        another queued meanwhile, looped for ever (tracing re-ran its first instruction, to let the next one in)."""
+        idle.acquire()
         if not calls:
             import ctypes
 
             thunk = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-            calls.extend([thunk(lambda _, k=k: in_main(k)) for k in range(4)] + [ctypes.pythonapi.Py_AddPendingCall])
-            calls[4].argtypes, calls[4].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
-        box["queued"] += 1
-        while calls[4](calls[kind], None) != 0:  # the queue is full: wait
+            calls.extend([ctypes.pythonapi.Py_AddPendingCall] + [thunk(lambda _, k=k: in_main(k)) for k in range(5)])
+            calls[0].argtypes, calls[0].restype = [ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int
+        while calls[0](calls[1 + kind], None) != 0:  # the queue is full: wait
             time.sleep(0.001)
 
     def one_window():
-        """A window of about `window` seconds in the main thread, which opens it, then closes and writes it
-        (none while the last one's calls wait for a main thread blocked in C)."""
-        if box["queued"]:
+        """A window in the main thread, which begins it (at a round, or timed: about `window` seconds), then ends
+        and writes it (none while the last one's calls wait for a main thread blocked in C)."""
+        if idle.locked():
             return
+        finished.acquire(False)  # released as the window is written (waiting on a lock takes no GIL)
+        begun.acquire(False)  # ... as it begins
         in_main_thread(1)
         written = False
         try:
+            if not begun.acquire(True, wait + 2 * long_round):  # no loop started a round: a timed window
+                in_main_thread(4)
+                if not begun.acquire(True, settle):
+                    return
+            if box["rounds"]:
+                written = finished.acquire(True, rounds)
+                return
             time.sleep(window / 2)
             in_main_thread(2)
             time.sleep(window / 2)
-            finished.acquire(False)  # released as the window is written (waiting on it takes no GIL)
             in_main_thread(0)
             written = finished.acquire(True, settle)
         finally:  # tracing never stays on
@@ -349,9 +382,10 @@ def _heatlens_memory_windows():
             last = time.monotonic()
 
     def after_fork_in_child():  # the window's thread is not in the child: neither must its tracing be
-        if tracing:
-            unsettle()
-            _tracemalloc.stop()
+        if tracing or box["round"] is not None:
+            unround()
+            if tracing:
+                _tracemalloc.stop()
 
     if hasattr(_os, "register_at_fork"):
         _os.register_at_fork(after_in_child=after_fork_in_child)

@@ -9,25 +9,24 @@ so brief that they were over before the line could be read (they land on a later
 
 The line read is when memory grew, not always who allocated it: memory made in small pieces between heavy
 computation is read on the computing line. Allocation windows (pyspy_alloc_windows.py: a few milliseconds of
-tracemalloc inside the program while memory rises) say which lines allocated what stayed alive; a step whose
+tracemalloc inside the program while memory rises; pyspy_window_rows.py reads them) say which lines allocated what
+stayed alive; a step whose
 line is not seen allocating in them is shared out by the windows of its time span, or the nearest ones, unless
 it grew fast next to a read that is sure of its line (a buffer filled by one C call, which no window sees).
 """
 
 from __future__ import annotations
 
-import ast
 import bisect
 import math
-from typing import Callable, Collection, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
+from typing import Callable, Collection, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 import attrs
 
-from heatlens.backends.pyspy_dump import HELPER_FILE  # the window helper's own allocations
 from heatlens.backends.pyspy_helper_memory import HelperMemory
+from heatlens.backends.pyspy_window_rows import MB, SEEN_MB, LineKey, Locate, Window
 from heatlens.model import LineMemoryTrack, MemorySample
 
-MB = float(1 << 20)
 STREAK_GAP = 0.06  # seconds: a read this soon after the previous one continues its growth
 QUIET_MB = 0.25  # changed less than this while a line was read: the growth had stopped
 SNAPSHOT_GAP = 0.1  # seconds between two points of the per-line live series (the leak detector's input)
@@ -35,24 +34,15 @@ SNAPSHOT_GAP = 0.1  # seconds between two points of the per-line live series (th
 # of a leak; the live series (not "kept at end") keeps the amounts from before them
 TEARDOWN = 0.25
 
-LineKey = Tuple[str, int]
-# (start, end, the program's CPU seconds during it, MB kept per line), on the wrapper's clock
-Window = Tuple[float, float, float, Dict[Optional[LineKey], float]]
-Locate = Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
 
 KNOWN_MB = 1.0  # a line that kept this much over all windows (and KNOWN_SHARE of the top line's) allocates:
 KNOWN_SHARE = 0.1  # a step read on it is its own
 MIN_CPU = 0.001  # seconds of the program's CPU in a window below which it saw too little to speak
 HORIZON = 1.0  # seconds: windows on both sides of a step, this close, that saw the same lines speak for it
 NEAR = 0.05  # seconds: a single window this close speaks for it
-EMPTY_MB = 1.0 / 32  # windows that kept less did not see enough to share a step out by themselves ...
-SEEN_MB = 1.0 / 256  # ... and less than this: they saw nothing stay alive
+EMPTY_MB = 1.0 / 32  # windows that kept less did not see enough to share a step out by themselves (SEEN_MB: nothing)
 MIN_SHARE = 0.1
 ALIKE = 0.5  # overlap of two windows' shares of kept memory for them to count as the same pattern
-KEPT_NEWER = 0.4  # a line keeps memory when what windows saw alive from it was this much as newer than their middle
-# as a steady keeper's (the share of their CPU after the middle; a half where a window did not say)
-JUDGE_MB = 1.0 / 64  # ... judged once windows saw this much alive from it
-SAY_MB = 1.0 / 16  # ... each window's say: its amount from the line (at its end or middle), up to this
 # growth this fast (MB/s, and at least FAST_MIN_MB) next to a read that stopped the program, or next to a read on
 # the same line as the read before or after it: one large block being filled by the line read (a C call: no
 # window sees it, they open between two bytecodes), not small pieces between computation (a single unstopped
@@ -207,6 +197,9 @@ class Owners:
         top = max(totals.values(), default=0.0)
         self.known = {k for k, mb in totals.items() if k is not None and mb >= max(KNOWN_MB, KNOWN_SHARE * top)}
         self.allocating = allocating
+        # seen allocating, never keeping: what it makes is let go (a sorted copy remade each round), so growth
+        # read on it is another line's, made just before (the reads come late, on the line that runs longest)
+        self.temporary = {k for k in allocating if totals.get(k, 0.0) < SEEN_MB}
 
     def allocates(self, line: Optional[LineKey]) -> bool:
         """Windows saw the line allocate, or there were none to see."""
@@ -237,6 +230,9 @@ class Owners:
         near = [w for w in before + after if max(since - w[1], w[0] - t) <= NEAR]
         if near and all(_shares([w]) for w in near):
             return _shares(near)
+        if line in self.temporary:  # the keepers of the nearest window that saw any
+            by_distance = sorted(self.windows, key=lambda w: max(since - w[1], w[0] - t))
+            return next((found for found in map(lambda w: _shares([w]), by_distance) if found), [(line, 1.0)])
         return [(line, 1.0)]
 
 
@@ -268,74 +264,6 @@ def _alike(a: Dict[Optional[LineKey], float], b: Dict[Optional[LineKey], float])
     if ta < SEEN_MB or tb < SEEN_MB or ta + tb < EMPTY_MB:
         return False
     return sum(min(a[k] / ta, b.get(k, 0.0) / tb) for k in a) >= ALIKE
-
-
-def read_windows(text: str, t0: float, locate: Locate) -> List[Window]:
-    """The helper's windows (one `repr((start, end, cpu, [(bytes, ((file, line), ...)), ...], t_mid, [...]))` a
-    line, absolute time.monotonic()) on the wrapper's clock (which started at `t0`), per program line, without
-    the lines whose memory alive at the windows' ends was temporary (`_temporaries`); a torn last line (the
-    program ended while it was written) is skipped."""
-    rows = _rows(text, t0, locate)
-    temporary = _temporaries(rows)
-    return [(s, e, cpu, {k: v for k, v in sites.items() if k not in temporary}) for (s, e, cpu, sites), _, _ in rows]
-
-
-def window_lines(text: str, locate: Locate) -> Set[LineKey]:
-    """The lines windows saw allocate what was alive at their ends, temporaries too: lines that allocate."""
-    return {k for (_, _, _, sites), _, _ in _rows(text, 0.0, locate) for k, mb in sites.items() if k and mb >= SEEN_MB}
-
-
-Row = Tuple[Window, Optional[Dict[Optional[LineKey], float]], float]  # a window, its middle, its CPU after it
-
-
-def _rows(text: str, t0: float, locate: Locate) -> List[Row]:
-    rows: List[Row] = []
-    for row in text.splitlines():
-        try:
-            fields = ast.literal_eval(row)
-            start, end, cpu, found = fields[:4]
-            mid = _by_line(fields[5], locate) if len(fields) > 5 and fields[4] is not None else None
-            after = float(fields[8]) if len(fields) > 8 and fields[8] is not None else 0.5
-            rows.append(((float(start) - t0, float(end) - t0, float(cpu), _by_line(found, locate)), mid, after))
-        except (ValueError, SyntaxError, TypeError, IndexError):
-            continue
-    return rows
-
-
-def _by_line(found: Sequence[Tuple[int, Sequence[Tuple[str, int]]]], locate: Locate) -> Dict[Optional[LineKey], float]:
-    sites: Dict[Optional[LineKey], float] = {}
-    for size, traceback in found:
-        file, line = traceback[0]
-        if file == HELPER_FILE:
-            continue
-        site = locate([("", str(file), int(line))])
-        sites[site] = sites.get(site, 0.0) + int(size) / MB
-    return sites
-
-
-def _temporaries(rows: Sequence[Row]) -> set:
-    """Lines whose memory alive at a window's end was mostly alive at its middle too: temporaries (a request's
-    rows, a compression buffer), not memory kept. What a line keeps grows through a window, so the share of it
-    newer than the middle is the share of the window's CPU after the middle (about half; under load as little as
-    a tenth, and a steady leak read as a temporary, 1 run in 14); a temporary's amount comes and goes (on a
-    program that leaks slowly while it churns, windows saw its churn lines keep more than the leak at their ends).
-    A window's say is its amount, up to SAY_MB: a list that keeps growing is one buffer, moved by realloc, and made
-    before the middle of one window it outweighed all the others (1.4 of 2.2 MB alive from the line: it was judged
-    a temporary, 1 run in ~14)."""
-    alive: Dict[Optional[LineKey], float] = {}
-    newer: Dict[Optional[LineKey], float] = {}  # the windows' shares of it newer than their middle, weighed
-    expected: Dict[Optional[LineKey], float] = {}  # ... and what a steady keeper's would have been
-    for (_, _, _, sites), mid, after in rows:
-        if mid is None:
-            continue
-        for site in set(sites) | set(mid):
-            end, middle = sites.get(site, 0.0), mid.get(site, 0.0)
-            alive[site] = alive.get(site, 0.0) + end
-            say = min(max(end, middle), SAY_MB)
-            if say > 0:
-                newer[site] = newer.get(site, 0.0) + say * (end - middle) / max(end, middle)
-                expected[site] = expected.get(site, 0.0) + say * after
-    return {site for site, mb in alive.items() if mb >= JUDGE_MB and newer[site] < KEPT_NEWER * expected[site]}
 
 
 def _steps(

@@ -352,8 +352,10 @@ def _source(path):
         return ""
 
 
-def helper_source():  # the allocation-window helper as the launcher runs it, after the quiet_fork it uses
-    parts = [_source(os.path.join(os.path.dirname(HELPER), "_agent", "heatlens_quiet_fork.py")), _source(HELPER)]
+def helper_source():  # the allocation-window helper as the launcher runs it, after the parts it uses
+    here = os.path.dirname(HELPER)
+    parts = [_source(os.path.join(here, "_agent", "heatlens_quiet_fork.py")),
+             _source(os.path.join(here, "pyspy_alloc_rounds.py")), _source(HELPER)]
     return "\n".join(parts) if all(parts) else ""
 
 

@@ -1,0 +1,91 @@
+# The main thread's frames watched for a loop's rounds, for the allocation windows (stdlib only; the py-spy wrapper
+# puts this source before pyspy_alloc_windows.py's, which calls _heatlens_frame_watch once).
+#
+# A window compares what is alive at its middle and at its end: a loop's temporaries (a sorted copy remade each
+# round) come and go, what a line keeps grows. Timed, the two points fall anywhere in a round: where a round takes
+# longer than a window (a sort of 26 k items, 50 ms under tracing), a copy made between them read as kept, and its
+# line took a leak's memory (benchmarks/MEMORY.md, session 21). At a loop's rounds, they are the same point of the
+# program, rounds apart.
+
+
+def _heatlens_frame_watch(box):
+    """(watch, unwatch, outer_loop) for the main thread's frames; `box`: the helper's state ("watch": what is
+    watched, "dead": an error ended the windows)."""
+    import sys
+
+    loops = {}  # code -> [(first offset, backward jump's offset, first line)] of its loops
+
+    def outer_loop(f):
+        """(offset, line) where the outermost loop running in frame `f` starts a round (where its backward jump
+        lands), or else the next loop in its code (a function's loop about to run); None where no loop is left."""
+        if f.f_code not in loops:
+            import dis
+
+            starts = [(off, line) for off, line in dis.findlinestarts(f.f_code) if line is not None]
+            jumps = set(dis.hasjrel + dis.hasjabs)
+            loops[f.f_code] = [(ins.argval, ins.offset, max((s for s in starts if s[0] <= ins.argval), default=(0, 0))[1])
+                               for ins in dis.get_instructions(f.f_code)
+                               if ins.opcode in jumps and isinstance(ins.argval, int) and ins.argval < ins.offset]
+        inside = [(first, line) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
+        return min(inside or [(first, line) for first, _, line in loops[f.f_code] if first > f.f_lasti] or [None])
+
+    def watch(frames, on_event):
+        """Have the main thread call on_event(frame, line; None as it returns) as one of `frames` starts a line
+        or returns (an error ends the windows); False where this cannot be watched (the program traces or
+        monitors). No frame is kept: one that has returned would keep its locals alive."""
+        want = {id(f): f.f_code for f in frames}
+
+        def seen(f, line):
+            try:
+                if want.get(id(f)) is f.f_code:
+                    on_event(f, line)
+            except BaseException:  # never in the program's own code: no more windows
+                box["dead"] = True
+                unwatch()
+
+        mon = getattr(sys, "monitoring", None)
+        if mon is None:  # 3.9-3.11: line events reach frame.f_trace while the thread traces; new calls are not
+            if sys.gettrace() is not None:
+                return False
+
+            def on_line(f, event, arg):
+                if box.get("watch") is not on_line:  # left on the frame by a watch that is over
+                    f.f_trace = None
+                    return None
+                if event in ("line", "return"):
+                    seen(f, f.f_lineno if event == "line" else None)
+                return on_line
+
+            for f in frames:
+                f.f_trace = on_line
+            box["watch"] = on_line
+            sys.settrace(no_trace)
+            return True
+        tool = next((i for i in (4, 3) if mon.get_tool(i) is None), None)  # 3.12+: these codes' events only
+        if tool is None:
+            return False
+        mon.use_tool_id(tool, "heatlens-memory")
+        E, codes = mon.events, set(want.values())
+        mon.register_callback(tool, E.LINE, lambda code, line: seen(sys._getframe(1), line))
+        mon.register_callback(tool, E.PY_RETURN, lambda *_: seen(sys._getframe(1), None))
+        box["watch"] = (tool, codes)
+        for code in codes:
+            mon.set_local_events(tool, code, E.LINE | E.PY_RETURN)
+        return True
+
+    def no_trace(frame, event, arg):  # new calls are not watched
+        return None
+
+    def unwatch():
+        watched = box.pop("watch", None)
+        if isinstance(watched, tuple):
+            mon, (tool, codes) = sys.monitoring, watched
+            for code in codes:
+                mon.set_local_events(tool, code, 0)
+            for event in (mon.events.LINE, mon.events.PY_RETURN):
+                mon.register_callback(tool, event, None)
+            mon.free_tool_id(tool)
+        elif watched is not None and sys.gettrace() is no_trace:
+            sys.settrace(None)
+
+    return watch, unwatch, outer_loop

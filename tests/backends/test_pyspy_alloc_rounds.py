@@ -1,0 +1,67 @@
+"""The loop rounds the allocation windows begin, have their middle and end at (pyspy_alloc_rounds.py), run in each
+CPython 3.9+ on this machine as the helper runs it: the outermost loop's header is found from the bytecode, each
+round after the first is seen once (not the inner loop's), and nothing is left watching."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from heatlens_test_pythons import other_interpreters
+
+from heatlens.backends import pyspy_alloc_rounds
+
+SOURCE = Path(pyspy_alloc_rounds.__file__).read_text(encoding="utf-8")
+
+PROBE = """
+import sys
+box = {}
+watch, unwatch, outer_loop = _heatlens_frame_watch(box)
+hits = []
+
+def probe():
+    f = sys._getframe(1)
+    first, line = outer_loop(f)
+    print("header", line)
+    watch([f], lambda frame, at: hits.append(at) if at == line and frame.f_lasti == first else None)
+
+def work(early):
+    t = 0
+    if early:
+        probe()  # before the loops: the next loop's rounds
+    while t < 40:  # OUTER
+        for j in range(3):
+            t += j
+            if (t, j) == (3, 2) and not early:
+                probe()  # inside the inner loop: the outer loop's rounds
+    unwatch()
+    return t
+
+for early in (False, True):
+    hits.clear()
+    work(early)
+    monitoring = getattr(sys, "monitoring", None)
+    print("rounds", len(hits), sys.gettrace(), monitoring and monitoring.get_tool(4))
+"""
+
+
+def outer_line() -> int:
+    return next(n for n, text in enumerate(PROBE.splitlines(), 1) if text.rstrip().endswith("# OUTER"))
+
+
+@pytest.mark.parametrize("python", [sys.executable] + [p for p, _ in other_interpreters()])
+def test_the_outer_loops_rounds_are_seen_once_each_and_nothing_is_left_watching(python: str) -> None:
+    # the window's two points are the same point of the program, rounds apart: the inner loop's backward jumps
+    # land on a line of their own, and the outer loop's on the `while` (3.9) or its body's first line (3.10+)
+    result = subprocess.run([python, "-c", SOURCE + "\n" + PROBE], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    headers = [int(line.split()[1]) for line in result.stdout.splitlines() if line.startswith("header")]
+    rounds = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("rounds")]
+    body = outer_line() + len(SOURCE.splitlines()) + 1  # line numbers of the program as run
+    assert len(headers) == 2 and all(h in (body, body + 1) for h in headers), (headers, body)
+    # 14 rounds (t grows by 3 a round): the probe inside the first round sees the 13 others begin, the one before
+    # the loops all 14; where the round starts at the `while` test (3.9), the test that ends the loop is one more
+    extra = int(headers[0] == body)
+    assert rounds == [[str(13 + extra), "None", "None"], [str(14 + extra), "None", "None"]], result.stdout
