@@ -23,7 +23,7 @@ hits = []
 
 def probe():
     f = sys._getframe(1)
-    first, line = outer_loop(f)
+    first, line, _running = outer_loop(f)
     print("header", line)
     watch([f], lambda frame, at: hits.append(at) if at == line and frame.f_lasti == first else None)
 

@@ -16,8 +16,8 @@ def _heatlens_frame_watch(box):
     loops = {}  # code -> [(first offset, backward jump's offset, first line)] of its loops
 
     def outer_loop(f):
-        """(offset, line) where the outermost loop running in frame `f` starts a round (where its backward jump
-        lands), or else the next loop in its code (a function's loop about to run); None where no loop is left."""
+        """(offset, line, running) where the outermost loop running in frame `f` starts a round (where its backward
+        jump lands), or else the next loop in its code (a loop about to run: not running); None where none is left."""
         if f.f_code not in loops:
             import dis
 
@@ -26,8 +26,8 @@ def _heatlens_frame_watch(box):
             loops[f.f_code] = [(ins.argval, ins.offset, max((s for s in starts if s[0] <= ins.argval), default=(0, 0))[1])
                                for ins in dis.get_instructions(f.f_code)
                                if ins.opcode in jumps and isinstance(ins.argval, int) and ins.argval < ins.offset]
-        inside = [(first, line) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
-        return min(inside or [(first, line) for first, _, line in loops[f.f_code] if first > f.f_lasti] or [None])
+        inside = [(first, line, True) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
+        return min(inside or [(first, line, False) for first, _, line in loops[f.f_code] if first > f.f_lasti] or [None])
 
     def watch(frames, on_event):
         """Have the main thread call on_event(frame, line; None as it returns) as one of `frames` starts a line

@@ -97,6 +97,7 @@ def _heatlens_memory_windows():
             f = f.f_back
         # the rounds of each frame's outermost loop running (or next), the frames' outermost first
         box["loops"] = {id(f): (depth,) + outer_loop(f) for depth, f in enumerate(reversed(frames))}
+        box["top"] = min([d for d, _, _, running in box["loops"].values() if running] or [0])  # waited for first
         box["asked"], box["hits"] = time.monotonic(), {}
         if frames and watch(frames, on_round):
             box["round"] = 0
@@ -117,22 +118,22 @@ def _heatlens_memory_windows():
 
     def on_round(frame, line):
         """A watched frame starts a line: where that is a round of its outermost loop no longer than `long_round`,
-        the window begins there (at the outermost frame's, or any after `wait`); as that frame starts a round again
-        at least half a window later, its middle; as long after that, its end (in a frame called from another's,
-        once it has returned, as a timed window's)."""
+        the window begins there (at the outermost running loop's, or any after `wait`); as that frame starts a
+        round again at least half a window later, its middle; as long after that, its end (in a call made in another
+        loop's rounds, once it has returned, as a timed window's)."""
         if line is None:  # a frame returns: where it began the window, its rounds are over (after its middle, the
             if box["round"] and id(frame) == box["first"]:  # end is once its locals are gone, as a timed window's)
                 middle = box["round"] == 2
                 unround()
                 close_window() if middle else finish_window(None)
             return
-        depth, first, header = box["loops"].get(id(frame), (None, None, None))
+        depth, first, header, _ = box["loops"].get(id(frame), (None, None, None, None))
         if line != header or frame.f_lasti != first or box["round"] and id(frame) != box["first"]:
             return
         if not box["round"]:
             now, last = time.monotonic(), box["hits"].get(id(frame))
             box["hits"][id(frame)] = now
-            if last is None or now - last > long_round or depth and now - box["asked"] < wait:
+            if last is None or now - last > long_round or depth != box["top"] and now - box["asked"] < wait:
                 return
             box["first"], box["round"] = id(frame), 1
             begin(True)
@@ -144,9 +145,10 @@ def _heatlens_memory_windows():
         if box["round"] == 1:
             mid_window()
             box["round"] = 2 if "mid" in box else 1
-        else:  # in a call's loop, what its rounds keep may be its locals', gone as it returns: wait for that
+        else:  # in a call made in another loop's rounds, what its own keep may be its locals': wait for its return
+            called = any(running and d < depth for d, _, _, running in box["loops"].values())
             unround()
-            close_window() if depth else finish_window(True)
+            close_window() if called else finish_window(True)
 
     def unround():
         unwatch()
