@@ -31,9 +31,9 @@ def _heatlens_memory_windows():
     if fd is None or out is None:
         return
     fd = int(fd)
-    # cost budget: `burst` seconds at any time (a phase that starts growing gets its windows at once) plus
-    # `share` of the CPU the program has used and `wall_share` of the time elapsed (a program that waits for a
-    # core on a busy machine still gets its samples); traced seconds per window; lines kept per window
+    # cost budget: `burst` seconds at any time (a phase that starts growing gets its windows at once) plus `share` of
+    # the CPU the program has used and `wall_share` of the time elapsed (a program that waits for a core on a busy
+    # machine still gets its samples); traced seconds per window; lines kept per window
     burst, share, wall_share, window, top = 0.03, 0.03, 0.01, 0.005, 40
     spacing = 0.05  # seconds at least between two windows: spread over the growth, not all at its start
     settle = 0.03  # seconds a window waits, after its time, for the calls made in it to return
@@ -72,14 +72,13 @@ def _heatlens_memory_windows():
     def user_traces():
         return _tracemalloc.is_tracing() or "tracemalloc" in sys.modules
 
-    # tracemalloc is switched on and off in the MAIN thread, between two of its bytecodes (a pending call):
-    # CPython 3.11 crashes when tracing stops while another thread is inside an allocation without the GIL
-    # (the main thread importing, hashing, reading), so no window opens while the program has other threads.
-    # Each time this helper takes the GIL, the main thread hands it over at its loop's back edge and, on a busy
-    # machine, then waits there for a core: the loop's last line collected those waits as time (an e2e run
-    # painted heat on a loop's cheap last line). So the helper takes the GIL as seldom as it can, a few times a
-    # window: it only queues the calls (open, middle, close) and waits for the window's end on a lock; the main
-    # thread does the window's work in them (their samples are heatlens's own: the parser drops them).
+    # tracemalloc is switched on and off in the MAIN thread, between two of its bytecodes (a pending call): 3.11
+    # crashes when tracing stops while another thread is inside an allocation without the GIL (the main thread
+    # importing, hashing, reading), so no window opens while the program has other threads. Each time this helper
+    # takes the GIL, the main thread hands it over at its loop's back edge and, on a busy machine, waits there for a
+    # core: the loop's last line collected those waits as time (an e2e run painted heat on it). So the helper takes
+    # the GIL seldom: it only queues the calls (open, middle, close) and waits for the window's end on a lock; the
+    # main thread does the window's work in them (their samples are heatlens's own: the parser drops them).
     box = {"on": False, "spent": 0.0, "dead": False, "round": None}
     tracing = []  # non-empty while a window is open
     finished = _thread.allocate_lock()  # held by the helper from a window's close until it is written
@@ -154,7 +153,7 @@ def _heatlens_memory_windows():
         unwatch()
         box["round"] = None
 
-    def begin_now():  # no frame came back to its line in time: a timed window from now
+    def begin_now():  # no loop started a round in time: a timed window from now
         if box["round"] == 0:
             unround()
             begin(False)
@@ -280,7 +279,9 @@ def _heatlens_memory_windows():
             box["mid_cpu"] = (cpu, time.process_time())  # the copy's own time is neither half's
 
     def in_main(kind):
-        try:
+        try:  # a middle this late: the main thread was in a long C call, traced whole: the window ends now
+            if kind == 2 and box["on"] and time.monotonic() - box["t0"] > window / 2 + long_round:
+                kind = 3
             (close_window, open_window, mid_window, lambda: close_window(True), begin_now)[kind]()
         except BaseException:  # never a traceback in the program's stderr; no more windows
             box["dead"] = True
@@ -384,10 +385,9 @@ def _heatlens_memory_windows():
             last = time.monotonic()
 
     def after_fork_in_child():  # the window's thread is not in the child: neither must its tracing be
-        if tracing or box["round"] is not None:
-            unround()
-            if tracing:
-                _tracemalloc.stop()
+        unround()  # (nothing where no frame is watched)
+        if tracing:
+            _tracemalloc.stop()
 
     if hasattr(_os, "register_at_fork"):
         _os.register_at_fork(after_in_child=after_fork_in_child)
