@@ -79,8 +79,9 @@ PAUSED_NOTE = (
 )
 MEMORY_NOTE = (
     "Memory per line: resident-memory steps (2 MiB) read from outside, each charged to the line running when "
-    "it was seen, or, where short allocation samples (tracemalloc for a few ms while memory grows, in the "
-    "program's main thread, none while it runs other threads) saw other lines keep memory, to those lines; frees "
+    "it was seen, or, where short allocation samples (tracemalloc for a few ms while memory grows, from a loop's "
+    "round to a later one where the program runs a loop, in its main thread, none while it runs other threads) saw "
+    "other lines keep memory, to those lines; frees "
     "go back to the most recent allocations. Untouched zero pages are not resident, and an allocation over "
     "before its line could be read lands on a later line: --memory full traces each one."
 )
