@@ -89,16 +89,16 @@ def _heatlens_memory_windows():
     def open_window():
         if box["on"] or box["round"] is not None:
             return
-        frames, f = [], sys._getframe()
+        frames, f = [], sys._getframe()  # (frame, its outermost loop running, or next), innermost first
         while f is not None:
-            if f.f_code.co_filename != "<heatlens-memory>" and outer_loop(f):
-                frames.append(f)
+            loop = outer_loop(f) if f.f_code.co_filename != "<heatlens-memory>" else None
+            if loop:
+                frames.append((f, loop))
             f = f.f_back
-        # the rounds of each frame's outermost loop running (or next), the frames' outermost first
-        box["loops"] = {id(f): (depth,) + outer_loop(f) for depth, f in enumerate(reversed(frames))}
+        box["loops"] = {id(f): (depth,) + loop for depth, (f, loop) in enumerate(reversed(frames))}
         box["top"] = min([d for d, _, _, running in box["loops"].values() if running] or [0])  # waited for first
         box["asked"], box["hits"] = time.monotonic(), {}
-        if frames and watch(frames, on_round):
+        if frames and watch([f for f, _ in frames], on_round):
             box["round"] = 0
         else:
             begin(False)
@@ -139,7 +139,7 @@ def _heatlens_memory_windows():
             if not box["on"]:  # the program has other threads now
                 unround()
             return
-        if not box["round"] or time.monotonic() - (box["t0"] if box["round"] == 1 else box["mid"][0]) < window / 2:
+        if time.monotonic() - (box["t0"] if box["round"] == 1 else box["mid"][0]) < window / 2:
             return
         if box["round"] == 1:
             mid_window()
