@@ -232,7 +232,7 @@ class Owners:
             return _shares(near)
         if line in self.temporary:  # the keepers of the nearest window that saw any
             by_distance = sorted(self.windows, key=lambda w: max(since - w[1], w[0] - t))
-            return next((found for found in map(lambda w: _shares([w]), by_distance) if found), [(line, 1.0)])
+            return next((found for found in (_shares([w]) for w in by_distance) if found), [(line, 1.0)])
         return [(line, 1.0)]
 
 
