@@ -18,7 +18,7 @@ SOURCE = Path(pyspy_alloc_rounds.__file__).read_text(encoding="utf-8")
 PROBE = """
 import sys
 box = {}
-watch, unwatch, outer_loop = _heatlens_frame_watch(box)
+watch, unwatch, outer_loop, _stack = _heatlens_frame_watch(box)
 hits = []
 
 def probe():
@@ -27,21 +27,34 @@ def probe():
     print("header", line)
     watch([f], lambda frame, at: hits.append(at) if at == line and frame.f_lasti == first else None)
 
-def work(early):
+def work(mode):
     t = 0
-    if early:
+    if mode == "before":
         probe()  # before the loops: the next loop's rounds
     while t < 40:  # OUTER
         for j in range(3):
             t += j
-            if (t, j) == (3, 2) and not early:
+            if (t, j) == (3, 2) and mode == "inside":
                 probe()  # inside the inner loop: the outer loop's rounds
+    if mode != "called":
+        unwatch()
+    return t
+
+def seen_in_call(frame, at):
+    _depth, first, line, _running = box["loops"][id(frame)]
+    if at == line and frame.f_lasti == first:
+        hits.append(at)
+
+def caller():  # no loop here: the frames called from now on are watched, the loop in work()'s for its rounds
+    box["loops"] = {}
+    watch([], seen_in_call, calls=True)
+    t = work("called")
     unwatch()
     return t
 
-for early in (False, True):
+for mode in ("inside", "before", "called"):
     hits.clear()
-    work(early)
+    work(mode) if mode != "called" else caller()
     monitoring = getattr(sys, "monitoring", None)
     print("rounds", len(hits), sys.gettrace(), monitoring and monitoring.get_tool(4))
 """
@@ -55,13 +68,16 @@ def outer_line() -> int:
 def test_the_outer_loops_rounds_are_seen_once_each_and_nothing_is_left_watching(python: str) -> None:
     # the window's two points are the same point of the program, rounds apart: the inner loop's backward jumps
     # land on a line of their own, and the outer loop's on the `while` (3.9) or its body's first line (3.10+)
-    result = subprocess.run([python, "-c", SOURCE + "\n" + PROBE], capture_output=True, text=True, timeout=60)
+    # the helper's source under its own file name, as the launcher runs it (its own frames are never watched)
+    prelude = "exec(compile(%r, '<heatlens-memory>', 'exec'))" % SOURCE
+    result = subprocess.run([python, "-c", prelude + PROBE], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     headers = [int(line.split()[1]) for line in result.stdout.splitlines() if line.startswith("header")]
     rounds = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("rounds")]
-    body = outer_line() + len(SOURCE.splitlines()) + 1  # line numbers of the program as run
+    body = outer_line()  # line numbers of the program as run (the prelude on its first line)
     assert len(headers) == 2 and all(h in (body, body + 1) for h in headers), (headers, body)
     # 14 rounds (t grows by 3 a round): the probe inside the first round sees the 13 others begin, the one before
-    # the loops all 14; where the round starts at the `while` test (3.9), the test that ends the loop is one more
+    # the loops all 14, as does a watch of the calls made from a frame without a loop; where the round starts at
+    # the `while` test (3.9), the test that ends the loop is one more
     extra = int(headers[0] == body)
-    assert rounds == [[str(13 + extra), "None", "None"], [str(14 + extra), "None", "None"]], result.stdout
+    assert rounds == [[str(n + extra), "None", "None"] for n in (13, 14, 14)], result.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from heatlens_test_pythons import with_monitoring
+from heatlens_test_pythons import other_interpreters, with_monitoring
 
 from heatlens.backends import pyspy_wrapper
 
@@ -188,6 +188,36 @@ def test_a_window_is_written_once_when_its_calls_return_as_its_wait_ends(tmp_pat
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     starts = [w[0] for w in windows]
     assert len(windows) >= 3 and len(set(starts)) == len(starts), [(w[0], w[1], w[6]) for w in windows]
+
+
+PHASES = """
+import time
+KEPT = []
+def prepare():
+    time.sleep(0.3)  # the first ask is answered as this returns: no loop runs in any frame then
+    return [bytes(100) for _ in range(1000)]
+def work(table):
+    t = time.monotonic()
+    while time.monotonic() - t < 0.6:  # ROUNDS
+        ranked = sorted(range(3000), key=lambda v: -v)  # a temporary each round
+        KEPT.append(bytes(3000))  # KEPT
+    return len(table)
+print(work(prepare()))
+"""
+
+
+@pytest.mark.parametrize("python", [sys.executable] + [p for p, _ in other_interpreters()])
+def test_a_window_asked_between_two_phases_begins_at_the_next_phases_rounds(tmp_path: Path, python: str) -> None:
+    # asked as a phase with no loop ends (a blind CSV program's maker's last C call), a window was timed: it
+    # traced on into the next phase's first rounds, from any point of a round, and once the budget was spent on
+    # it, decided that phase's lines (the sort's copy read as a leak's, 2 runs in 18): a function called from then
+    # on is watched for its loop's rounds
+    result, windows = run_with_helper(PHASES, tmp_path, asks=60, python=python)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    assert windows, result
+    start, _end, _cpu, sites, _t_mid, _mid, _settled, _helper, _after, at_rounds = windows[0]
+    lines = {traceback[0][1] for _size, traceback in sites}
+    assert at_rounds is True and line_of(PHASES, "# KEPT") in lines, (at_rounds, sites)
 
 
 def test_a_window_opened_in_a_modules_body_does_not_wait_for_it_to_return(tmp_path: Path) -> None:

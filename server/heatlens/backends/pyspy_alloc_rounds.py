@@ -9,9 +9,11 @@
 
 
 def _heatlens_frame_watch(box):
-    """(watch, unwatch, outer_loop) for the main thread's frames; `box`: the helper's state ("watch": what is
-    watched, "dead": an error ended the windows)."""
+    """(watch, unwatch, outer_loop, program_stack) for the main thread's frames; `box`: the helper's state
+    ("watch": what is watched, "dead": an error ended the windows, "loops": the frames watched for rounds, by id:
+    (depth, first offset, header line, running), "spent": the windows' cost in CPU seconds)."""
     import sys
+    import time
 
     loops = {}  # code -> [(first offset, backward jump's offset, first line)] of its loops
 
@@ -29,11 +31,38 @@ def _heatlens_frame_watch(box):
         inside = [(first, line, True) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
         return min(inside or [(first, line, False) for first, _, line in loops[f.f_code] if first > f.f_lasti] or [None])
 
-    def watch(frames, on_event):
+    inline_names = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}  # what they make is their caller's
+
+    def program_stack(inline=False):
+        """The main thread's frames, outermost first, without the helper's own (or comprehensions')."""
+        frames, f = [], sys._getframe()
+        while f is not None:
+            if f.f_code.co_filename != "<heatlens-memory>" and (inline or f.f_code.co_name not in inline_names):
+                frames.append(f)
+            f = f.f_back
+        return frames[::-1]
+
+    def watch(frames, on_event, calls=False):
         """Have the main thread call on_event(frame, line; None as it returns) as one of `frames` starts a line
         or returns (an error ends the windows); False where this cannot be watched (the program traces or
-        monitors). No frame is kept: one that has returned would keep its locals alive."""
+        monitors). With `calls`, each frame with a loop the main thread calls from now on (until
+        unwatch(calls=True); not comprehensions') is watched too, deeper than all. No frame is kept: one that has
+        returned would keep its locals alive."""
         want = {id(f): f.f_code for f in frames}
+        if calls:  # a hook on each call costs the program: all its CPU meanwhile counts as the windows'
+            box["calls_since"] = time.process_time()
+
+        def offered(f):
+            try:
+                loop = outer_loop(f) if f.f_code.co_name not in inline_names else None
+                if loop and f.f_code.co_filename != "<heatlens-memory>":
+                    want[id(f)] = f.f_code
+                    box["loops"][id(f)] = (len(box["loops"]),) + loop
+                    return True
+            except BaseException:
+                box["dead"] = True
+                unwatch()
+            return False
 
         def seen(f, line):
             try:
@@ -56,10 +85,14 @@ def _heatlens_frame_watch(box):
                     seen(f, f.f_lineno if event == "line" else None)
                 return on_line
 
+            def on_call(f, event, arg):  # a new frame's "call": its own trace function, or none
+                return on_line if offered(f) else None
+
             for f in frames:
                 f.f_trace = on_line
             box["watch"] = on_line
-            sys.settrace(no_trace)
+            box["tracer"] = on_call if calls else no_trace
+            sys.settrace(box["tracer"])
             return True
         tool = next((i for i in (4, 3) if mon.get_tool(i) is None), None)  # 3.12+: these codes' events only
         if tool is None:
@@ -71,21 +104,38 @@ def _heatlens_frame_watch(box):
         box["watch"] = (tool, codes)
         for code in codes:
             mon.set_local_events(tool, code, E.LINE | E.PY_RETURN)
+        if calls:  # every thread's calls: a window opens only while the main thread runs alone
+
+            def started(code, offset):
+                if offered(sys._getframe(1)) and code not in codes:
+                    codes.add(code)
+                    mon.set_local_events(tool, code, E.LINE | E.PY_RETURN)
+
+            mon.register_callback(tool, E.PY_START, started)
+            mon.set_events(tool, E.PY_START)
         return True
 
     def no_trace(frame, event, arg):  # new calls are not watched
         return None
 
-    def unwatch():
-        watched = box.pop("watch", None)
+    def unwatch(calls=False):
+        """Watch nothing more; with `calls`, only no more new frames (those watched stay watched)."""
+        watched = box.get("watch") if calls else box.pop("watch", None)
+        since = box.pop("calls_since", None)
+        if since is not None:
+            box["spent"] = box.get("spent", 0.0) + time.process_time() - since
         if isinstance(watched, tuple):
             mon, (tool, codes) = sys.monitoring, watched
+            mon.set_events(tool, 0)
+            mon.register_callback(tool, mon.events.PY_START, None)
+            if calls:
+                return
             for code in codes:
                 mon.set_local_events(tool, code, 0)
             for event in (mon.events.LINE, mon.events.PY_RETURN):
                 mon.register_callback(tool, event, None)
             mon.free_tool_id(tool)
-        elif watched is not None and sys.gettrace() is no_trace:
-            sys.settrace(None)
+        elif watched is not None and sys.gettrace() in (no_trace, box.get("tracer")):
+            sys.settrace(no_trace if calls else None)
 
-    return watch, unwatch, outer_loop
+    return watch, unwatch, outer_loop, program_stack

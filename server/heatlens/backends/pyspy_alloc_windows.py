@@ -84,21 +84,19 @@ def _heatlens_memory_windows():
     finished = _thread.allocate_lock()  # held by the helper from a window's close until it is written
     begun = _thread.allocate_lock()  # held by the helper from a window's open until it begins
 
-    watch, unwatch, outer_loop = _heatlens_frame_watch(box)  # a loop's rounds: pyspy_alloc_rounds.py
+    watch, unwatch, outer_loop, program_stack = _heatlens_frame_watch(box)  # a loop's rounds: pyspy_alloc_rounds.py
 
     def open_window():
         if box["on"] or box["round"] is not None:
             return
-        frames, f = [], sys._getframe()  # (frame, its outermost loop running, or next), innermost first
-        while f is not None:
-            loop = outer_loop(f) if f.f_code.co_filename != "<heatlens-memory>" else None
-            if loop:
-                frames.append((f, loop))
-            f = f.f_back
-        box["loops"] = {id(f): (depth,) + loop for depth, (f, loop) in enumerate(reversed(frames))}
-        box["top"] = min([d for d, _, _, running in box["loops"].values() if running] or [0])  # waited for first
+        frames = [(f, loop) for f in program_stack(inline=True) for loop in [outer_loop(f)] if loop]
+        # (outermost first: the frame's depth) + its outermost loop running, or its next
+        box["loops"] = {id(f): (depth,) + loop for depth, (f, loop) in enumerate(frames)}
+        running = [d for d, _, _, running in box["loops"].values() if running]
+        box["top"] = min(running or [0])  # waited for first
         box["asked"], box["hits"] = time.monotonic(), {}
-        if frames and watch([f for f, _ in frames], on_round):
+        # with no loop running (a phase ending), the next phase's loop may be in a function called from now on
+        if watch([f for f, _ in frames], on_round, calls=not running):
             box["round"] = 0
         else:
             begin(False)
@@ -135,6 +133,7 @@ def _heatlens_memory_windows():
             if last is None or now - last > long_round or depth != box["top"] and now - box["asked"] < wait:
                 return
             box["first"], box["round"] = id(frame), 1
+            unwatch(calls=True)
             begin(True)
             if not box["on"]:  # the program has other threads now
                 unround()
@@ -157,17 +156,6 @@ def _heatlens_memory_windows():
         if box["round"] == 0:
             unround()
             begin(False)
-
-    inline = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}  # what they make is their caller's
-
-    def program_stack():
-        """The main thread's frames, outermost first, without this helper's own or comprehensions'."""
-        frames, f = [], sys._getframe()
-        while f is not None:
-            if f.f_code.co_filename != "<heatlens-memory>" and f.f_code.co_name not in inline:
-                frames.append(f)
-            f = f.f_back
-        return frames[::-1]
 
     def close_window(forced=False):
         """Once the calls made during the window have returned (their locals are gone: what is still alive from
@@ -306,6 +294,12 @@ def _heatlens_memory_windows():
         while calls[0](calls[1 + kind], None) != 0:  # the queue is full: wait
             time.sleep(0.001)
 
+    def late_open():
+        """Seconds left to wait for a round where the open ran late (the main thread was in C till then)."""
+        idle.acquire()  # released as the open has run
+        idle.release()
+        return max(0.0, box["asked"] + wait + 2 * long_round - time.monotonic())
+
     def one_window():
         """A window in the main thread, which begins it (at a round, or timed: about `window` seconds), then ends
         and writes it (none while the last one's calls wait for a main thread blocked in C)."""
@@ -316,8 +310,8 @@ def _heatlens_memory_windows():
         in_main_thread(1)
         written = False
         try:
-            if not begun.acquire(True, wait + 2 * long_round):  # no loop started a round: a timed window
-                in_main_thread(4)
+            if not begun.acquire(True, wait + 2 * long_round) and not begun.acquire(True, late_open()):
+                in_main_thread(4)  # no loop started a round in time: a timed window
                 if not begun.acquire(True, settle):
                     return
             if box["rounds"]:
