@@ -23,7 +23,7 @@ hits = []
 
 def probe():
     f = sys._getframe(1)
-    first, line, _running = outer_loop(f)
+    first, line, _running, _last = outer_loop(f)
     print("header", line)
     watch([f], lambda frame, at: hits.append(at) if at == line and frame.f_lasti == first else None)
 
@@ -41,7 +41,7 @@ def work(mode):
     return t
 
 def seen_in_call(frame, at):
-    _depth, first, line, _running = box["loops"][id(frame)]
+    _depth, first, line, _running, _last = box["loops"][id(frame)]
     if at == line and frame.f_lasti == first:
         hits.append(at)
 

@@ -220,6 +220,32 @@ def test_a_window_asked_between_two_phases_begins_at_the_next_phases_rounds(tmp_
     assert at_rounds is True and line_of(PHASES, "# KEPT") in lines, (at_rounds, sites)
 
 
+CALLED = """
+import time
+KEPT = []
+def work():
+    rows, t = [], time.perf_counter()
+    while time.perf_counter() - t < 0.06:  # short rounds: a window begins, has its middle and ends at them
+        rows.append(str(len(rows)))
+    t = time.perf_counter()
+    while time.perf_counter() - t < 0.5:  # then its end waits for this call's return (rows: its locals)
+        rows.append(str(len(rows)))
+    KEPT.append(bytes(3000))
+for _ in range(6):  # a loop whose rounds are calls
+    work()
+"""
+
+
+def test_a_window_at_rounds_waits_for_its_calls_return_no_longer_than_a_timed_window(tmp_path: Path) -> None:
+    # it waited as long as its rounds could take (0.25 s), tracing every block made meanwhile: pyperformance's
+    # float had 10-90 MB more at its peak (the traced blocks' tables and copies); a timed window waits 30 ms
+    result, windows = run_with_helper(CALLED, tmp_path, asks=300)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    # (nor, begun in the first loop, for the second: its rounds are over as it leaves the loop)
+    at_rounds = [round(w[1] - w[0], 3) for w in windows if w[9]]
+    assert at_rounds and max(at_rounds) < 0.2, [(round(w[1] - w[0], 3), w[6], w[9]) for w in windows]
+
+
 def test_a_window_opened_in_a_modules_body_does_not_wait_for_it_to_return(tmp_path: Path) -> None:
     # the program's own loop at module level, run as the launcher runs it (runpy): its body returns only as the
     # program ends, so a window that waited for it traced 30 ms more in vain, and the budget then allowed a third

@@ -11,15 +11,15 @@
 def _heatlens_frame_watch(box):
     """(watch, unwatch, outer_loop, program_stack) for the main thread's frames; `box`: the helper's state
     ("watch": what is watched, "dead": an error ended the windows, "loops": the frames watched for rounds, by id:
-    (depth, first offset, header line, running), "spent": the windows' cost in CPU seconds)."""
+    (depth, first offset, header line, running, last offset), "spent": the windows' cost in CPU seconds)."""
     import sys
     import time
 
     loops = {}  # code -> [(first offset, backward jump's offset, first line)] of its loops
 
     def outer_loop(f):
-        """(offset, line, running) where the outermost loop running in frame `f` starts a round (where its backward
-        jump lands), or else the next loop in its code (a loop about to run: not running); None where none is left."""
+        """(offset, line, running, last offset) where the outermost loop running in frame `f` starts a round (where
+        its backward jump lands), or else the next loop in its code (about to run: not running); None if none is left."""
         if f.f_code not in loops:
             import dis
 
@@ -28,8 +28,9 @@ def _heatlens_frame_watch(box):
             loops[f.f_code] = [(ins.argval, ins.offset, max((s for s in starts if s[0] <= ins.argval), default=(0, 0))[1])
                                for ins in dis.get_instructions(f.f_code)
                                if ins.opcode in jumps and isinstance(ins.argval, int) and ins.argval < ins.offset]
-        inside = [(first, line, True) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
-        return min(inside or [(first, line, False) for first, _, line in loops[f.f_code] if first > f.f_lasti] or [None])
+        inside = [(first, line, True, last) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
+        return min(inside or [(first, line, False, last) for first, last, line in loops[f.f_code] if first > f.f_lasti]
+                   or [None])
 
     inline_names = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}  # what they make is their caller's
 

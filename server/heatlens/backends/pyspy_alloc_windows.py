@@ -83,6 +83,7 @@ def _heatlens_memory_windows():
     tracing = []  # non-empty while a window is open
     finished = _thread.allocate_lock()  # held by the helper from a window's close until it is written
     begun = _thread.allocate_lock()  # held by the helper from a window's open until it begins
+    ending = _thread.allocate_lock()  # ... until it is written, or (at rounds) waits for its calls' return
 
     watch, unwatch, outer_loop, program_stack = _heatlens_frame_watch(box)  # a loop's rounds: pyspy_alloc_rounds.py
 
@@ -92,7 +93,7 @@ def _heatlens_memory_windows():
         frames = [(f, loop) for f in program_stack(inline=True) for loop in [outer_loop(f)] if loop]
         # (outermost first: the frame's depth) + its outermost loop running, or its next
         box["loops"] = {id(f): (depth,) + loop for depth, (f, loop) in enumerate(frames)}
-        running = [d for d, _, _, running in box["loops"].values() if running]
+        running = [d for d, _, _, running, _ in box["loops"].values() if running]
         box["top"] = min(running or [0])  # waited for first
         box["asked"], box["hits"] = time.monotonic(), {}
         # with no loop running (a phase ending), the next phase's loop may be in a function called from now on
@@ -118,13 +119,14 @@ def _heatlens_memory_windows():
         the window begins there (at the outermost running loop's, or any after `wait`); as that frame starts a
         round again at least half a window later, its middle; as long after that, its end (in a call made in another
         loop's rounds, once it has returned, as a timed window's)."""
-        if line is None:  # a frame returns: where it began the window, its rounds are over (after its middle, the
-            if box["round"] and id(frame) == box["first"]:  # end is once its locals are gone, as a timed window's)
+        depth, first, header, _, last = box["loops"].get(id(frame), (None,) * 5)
+        began = box["round"] and id(frame) == box["first"]  # returned or out of its loop: its rounds are over
+        if line is None or began and not first <= frame.f_lasti <= last:  # (the end, after a middle: as a timed one's)
+            if began:
                 middle = box["round"] == 2
                 unround()
                 close_window() if middle else finish_window(None)
             return
-        depth, first, header, _ = box["loops"].get(id(frame), (None, None, None, None))
         if line != header or frame.f_lasti != first or box["round"] and id(frame) != box["first"]:
             return
         if not box["round"]:
@@ -144,7 +146,7 @@ def _heatlens_memory_windows():
             mid_window()
             box["round"] = 2 if "mid" in box else 1
         else:  # in a call made in another loop's rounds, what its own keep may be its locals': wait for its return
-            called = any(running and d < depth for d, _, _, running in box["loops"].values())
+            called = any(running and d < depth for d, _, _, running, _ in box["loops"].values())
             unround()
             close_window() if called else finish_window(True)
 
@@ -192,6 +194,8 @@ def _heatlens_memory_windows():
         """Finish the window at the first line `frame` runs again, or as it returns (the calls above it, made in
         the window, have returned); False where this cannot be watched (the program traces or monitors)."""
         box["settling"] = watch([frame], on_settled)
+        if box["settling"] and ending.locked():  # the helper: the wait for a return begins (at most `settle`)
+            ending.release()
         return box["settling"]
 
     def finish_window(settled):
@@ -213,7 +217,7 @@ def _heatlens_memory_windows():
         tracing.clear()
         own = time.thread_time()
         t_mid, mid = box.pop("mid", (None, ()))
-        mid = by_line(mid)
+        mid = mid if box["rounds"] else by_line(mid)
         sites, alive = by_line(traces), sum(t[1] for t in traces if t[2] and t[2][0][0] != "<heatlens-memory>")
         copies = resident()
         del traces
@@ -233,8 +237,9 @@ def _heatlens_memory_windows():
         row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper, after, box["rounds"])
         _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
         box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
-        if finished.locked():
-            finished.release()
+        for lock in (finished, ending):
+            if lock.locked():
+                lock.release()
 
     def by_line(traces):
         sites = {}
@@ -264,6 +269,8 @@ def _heatlens_memory_windows():
             before, cpu = resident(), time.process_time()
             box["mid"] = (time.monotonic(), _tracemalloc._get_traces())
             box["mid_copies"] = max(0, (resident() or 0) - (before or 0))
+            if box["rounds"]:  # its lines now: its copy's memory is reused by the end's (a timed window's end is
+                box["mid"] = (box["mid"][0], by_line(box["mid"][1]))  # queued 2.5 ms on: this work would be its half)
             box["mid_cpu"] = (cpu, time.process_time())  # the copy's own time is neither half's
 
     def in_main(kind):
@@ -294,11 +301,9 @@ def _heatlens_memory_windows():
         while calls[0](calls[1 + kind], None) != 0:  # the queue is full: wait
             time.sleep(0.001)
 
-    def late_open():
-        """Seconds left to wait for a round where the open ran late (the main thread was in C till then)."""
-        idle.acquire()  # released as the open has run
-        idle.release()
-        return max(0.0, box["asked"] + wait + 2 * long_round - time.monotonic())
+    def late_open():  # seconds left to wait for a round where the open ran late (the main thread was in C)
+        with idle:  # released as the open has run
+            return max(0.0, box.get("asked", 0.0) + wait + 2 * long_round - time.monotonic())
 
     def one_window():
         """A window in the main thread, which begins it (at a round, or timed: about `window` seconds), then ends
@@ -307,6 +312,7 @@ def _heatlens_memory_windows():
             return
         finished.acquire(False)  # released as the window is written (waiting on a lock takes no GIL)
         begun.acquire(False)  # ... as it begins
+        ending.acquire(False)
         in_main_thread(1)
         written = False
         try:
@@ -314,8 +320,8 @@ def _heatlens_memory_windows():
                 in_main_thread(4)  # no loop started a round in time: a timed window
                 if not begun.acquire(True, settle):
                     return
-            if box["rounds"]:
-                written = finished.acquire(True, rounds)
+            if box["rounds"]:  # until it ends at a round, or begins to wait for its calls' return (as a timed one)
+                written = ending.acquire(True, rounds) and finished.acquire(True, settle)
                 return
             time.sleep(window / 2)
             in_main_thread(2)
