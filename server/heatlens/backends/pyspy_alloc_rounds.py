@@ -84,7 +84,7 @@ def _heatlens_frame_watch(box):
                     return None
                 if event in ("line", "return"):
                     seen(f, f.f_lineno if event == "line" else None)
-                return on_line
+                return f.f_trace  # itself, or a watch's begun in seen() (what this returns replaces it)
 
             def on_call(f, event, arg):  # a new frame's "call": its own trace function, or none
                 return on_line if offered(f) else None
