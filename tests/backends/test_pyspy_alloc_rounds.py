@@ -81,3 +81,39 @@ def test_the_outer_loops_rounds_are_seen_once_each_and_nothing_is_left_watching(
     # the `while` test (3.9), the test that ends the loop is one more
     extra = int(headers[0] == body)
     assert rounds == [[str(n + extra), "None", "None"] for n in (13, 14, 14)], result.stdout
+
+
+CONTINUES = """
+import sys
+box = {}
+watch, unwatch, outer_loop, _stack = _heatlens_frame_watch(box)
+outside = []
+
+def work():
+    n = 0
+    while True:
+        n += 1
+        if n == 1:
+            f = sys._getframe()
+            _at, _line, running, (low, last) = outer_loop(f)
+            watch([f], lambda g, at: outside.append(at) if at and n < 9 and not low <= g.f_lasti <= last else None)
+        if n % 2:
+            continue  # a backward jump to the loop's test (3.11), its end's to its body: one loop
+        n += 2
+        if n > 8:
+            break
+    unwatch()
+    return running
+
+print("running", work(), "outside", outside)
+"""
+
+
+@pytest.mark.parametrize("python", [sys.executable] + [p for p, _ in other_interpreters()])
+def test_a_loop_with_continue_is_one_loop_whose_lines_are_all_inside_it(python: str) -> None:
+    # pyperformance's pyflate: each backward jump was a loop of its own, the `continue`'s the outermost, and the
+    # lines after it looked out of the loop: a window begun there ended at once, as if its loop were over
+    prelude = "exec(compile(%r, '<heatlens-memory>', 'exec'))" % SOURCE
+    result = subprocess.run([python, "-c", prelude + CONTINUES], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.stdout.split() == ["running", "True", "outside", "[]"], result.stdout

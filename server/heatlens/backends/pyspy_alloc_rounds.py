@@ -11,26 +11,37 @@
 def _heatlens_frame_watch(box):
     """(watch, unwatch, outer_loop, program_stack) for the main thread's frames; `box`: the helper's state
     ("watch": what is watched, "dead": an error ended the windows, "loops": the frames watched for rounds, by id:
-    (depth, first offset, header line, running, last offset), "spent": the windows' cost in CPU seconds)."""
+    (depth, round's offset, its line, running, (lowest, last offset)), "spent": the windows' cost in CPU seconds)."""
     import sys
     import time
 
-    loops = {}  # code -> [(first offset, backward jump's offset, first line)] of its loops
+    loops = {}  # code -> [(lowest offset, last backward jump's offset, where a round starts, its line)] of its loops
+
+    def spans(code):
+        """Its loops, from the backward jumps: those to one target, or whose spans cross (a `while` loop's `continue`
+        may jump to its test, its end to its body), are one loop, whose last jump lands where a round starts."""
+        import dis
+
+        starts = [(off, line) for off, line in dis.findlinestarts(code) if line is not None]
+        jumps, found = set(dis.hasjrel + dis.hasjabs), []  # [lowest, last, round's start]
+        for target, jump in sorted((ins.argval, ins.offset) for ins in dis.get_instructions(code)
+                                   if ins.opcode in jumps and isinstance(ins.argval, int) and ins.argval < ins.offset):
+            loop = next((lp for lp in found if lp[0] <= target <= lp[1] and (target == lp[0] or jump > lp[1])), None)
+            if loop is None:
+                found.append([target, jump, target])
+            elif jump > loop[1]:
+                loop[1], loop[2] = jump, target
+        return [(low, last, at, max((s for s in starts if s[0] <= at), default=(0, 0))[1]) for low, last, at in found]
 
     def outer_loop(f):
-        """(offset, line, running, last offset) where the outermost loop running in frame `f` starts a round (where
-        its backward jump lands), or else the next loop in its code (about to run: not running); None if none is left."""
+        """(offset, line, running, (lowest, last offset)) where the outermost loop running in frame `f` starts a round
+        (where its last backward jump lands), or else the next loop in its code (about to run: not running); None
+        where none is left."""
         if f.f_code not in loops:
-            import dis
-
-            starts = [(off, line) for off, line in dis.findlinestarts(f.f_code) if line is not None]
-            jumps = set(dis.hasjrel + dis.hasjabs)
-            loops[f.f_code] = [(ins.argval, ins.offset, max((s for s in starts if s[0] <= ins.argval), default=(0, 0))[1])
-                               for ins in dis.get_instructions(f.f_code)
-                               if ins.opcode in jumps and isinstance(ins.argval, int) and ins.argval < ins.offset]
-        inside = [(first, line, True, last) for first, last, line in loops[f.f_code] if first <= f.f_lasti <= last]
-        return min(inside or [(first, line, False, last) for first, last, line in loops[f.f_code] if first > f.f_lasti]
-                   or [None])
+            loops[f.f_code] = spans(f.f_code)
+        inside = [(at, line, True, (low, last)) for low, last, at, line in loops[f.f_code] if low <= f.f_lasti <= last]
+        ahead = [(at, line, False, (low, last)) for low, last, at, line in loops[f.f_code] if low > f.f_lasti]
+        return min(inside or ahead or [None], key=lambda loop: loop and loop[3][0])
 
     inline_names = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"}  # what they make is their caller's
 

@@ -119,9 +119,9 @@ def _heatlens_memory_windows():
         the window begins there (at the outermost running loop's, or any after `wait`); as that frame starts a
         round again at least half a window later, its middle; as long after that, its end (in a call made in another
         loop's rounds, once it has returned, as a timed window's)."""
-        depth, first, header, _, back = box["loops"].get(id(frame), (None,) * 5)
+        depth, first, header, _, span = box["loops"].get(id(frame), (None,) * 5)
         began = box["round"] and id(frame) == box["first"]  # returned or out of its loop: its rounds are over
-        if line is None or began and not first <= frame.f_lasti <= back:  # (the end, after a middle: as a timed one's)
+        if line is None or began and not span[0] <= frame.f_lasti <= span[1]:  # (the end, after a middle: as timed)
             if began:
                 middle = box["round"] == 2
                 unround()
