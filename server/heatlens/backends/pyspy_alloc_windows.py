@@ -90,6 +90,8 @@ def _heatlens_memory_windows():
     def open_window():
         if box["on"] or box["round"] is not None:
             return
+        if len(sys._current_frames()) > 2:  # other threads: no window (see begin), nor a watch for a round
+            return begin(False)
         frames = [(f, loop) for f in program_stack(inline=True) for loop in [outer_loop(f)] if loop]
         # (outermost first: the frame's depth) + its outermost loop running, or its next
         box["loops"] = {id(f): (depth,) + loop for depth, (f, loop) in enumerate(frames)}
@@ -251,10 +253,8 @@ def _heatlens_memory_windows():
     tuple_lengths = {sys.getsizeof(tuple(range(n))): n for n in range(1, 20)}  # block size -> length
 
     def free_listed(traces):
-        """The traced tuples that the interpreter only keeps for reuse, taken out: freed by the program, they
-        wait in its free lists (up to 2000 of each length below 20), and tracemalloc counted them on the line
-        that made them, in every window; taken, they are counted as this helper's (tracemalloc moves a reused
-        block to its new owner). All of a list taken (some then come fresh); only lengths seen for 4 KB or more."""
+        """Tuples freed by the program, kept in free lists (2000 of each length < 20), taken: tracemalloc counted them
+        on the line that made them in every window (now this helper's); all of each length seen for 4 KB or more."""
         amounts = {}
         for trace in traces:
             if trace[1] in tuple_lengths and trace[2] and trace[2][0][0] != "<heatlens-memory>":
