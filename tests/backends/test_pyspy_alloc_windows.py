@@ -238,7 +238,7 @@ for _ in range(6):  # a loop whose rounds are calls
 
 def test_a_window_at_rounds_waits_for_its_calls_return_no_longer_than_a_timed_window(tmp_path: Path) -> None:
     # it waited as long as its rounds could take (0.25 s), tracing every block made meanwhile: pyperformance's
-    # float had 10-90 MB more at its peak (the traced blocks' tables and copies); a timed window waits 30 ms
+    # float peaked up to 80 MB above its own (the traced blocks' tables and copies); a timed window waits 30 ms
     result, windows = run_with_helper(CALLED, tmp_path, asks=300)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     # (nor, begun in the first loop, for the second: its rounds are over as it leaves the loop)
