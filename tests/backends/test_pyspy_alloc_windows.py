@@ -215,7 +215,7 @@ def test_a_window_asked_between_two_phases_begins_at_the_next_phases_rounds(tmp_
     result, windows = run_with_helper(PHASES, tmp_path, asks=60, python=python)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, result
-    start, _end, _cpu, sites, _t_mid, _mid, _settled, _helper, _after, at_rounds = windows[0]
+    _start, _end, _cpu, sites, _t_mid, _mid, _settled, _helper, _after, at_rounds = windows[0]
     lines = {traceback[0][1] for _size, traceback in sites}
     assert at_rounds is True and line_of(PHASES, "# KEPT") in lines, (at_rounds, sites)
 

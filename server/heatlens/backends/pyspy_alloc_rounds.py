@@ -66,8 +66,9 @@ def _heatlens_frame_watch(box):
 
         def offered(f):
             try:
-                loop = outer_loop(f) if f.f_code.co_name not in inline_names else None
-                if loop and f.f_code.co_filename != "<heatlens-memory>":
+                own = f.f_code.co_name in inline_names or f.f_code.co_filename == "<heatlens-memory>"
+                loop = None if own else outer_loop(f)  # (every call meets this while calls are watched)
+                if loop:
                     want[id(f)] = f.f_code
                     box["loops"][id(f)] = (len(box["loops"]),) + loop
                     return True
