@@ -12,7 +12,7 @@ rising steps.
 from __future__ import annotations
 
 import bisect
-from typing import List, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
@@ -34,6 +34,10 @@ MIN_END_RISE = 0.25
 # built in one burst late in the run climbs steadily too, in the py-spy mode's pieces, but briefly)
 MIN_CLIMB_SPAN = 0.4
 _FLAT_MB = 1e-3  # steps smaller than this count as "not down" (allocator noise)
+# a line whose live memory at the end of its series is below this share of its peak gave back most of what it
+# made: a transient's line. What it still holds is what a free charged to the newest allocations left there
+# (the default mode reads frees from outside), not a leak (benchmarks/MEMORY.md, session 24)
+MIN_KEPT_OF_PEAK = 0.5
 
 
 @attrs.define
@@ -119,12 +123,15 @@ def _spread(steps: Sequence[float]) -> bool:
 
 
 def detect(times: Sequence[float], tracks: Sequence[LineMemoryTrack],
-           min_growth_mb: float = MIN_GROWTH_MB) -> List[Leak]:
-    """Leaking sites, most confident and fastest first."""
+           min_growth_mb: float = MIN_GROWTH_MB, peaks: Optional[Mapping[Tuple[str, int], float]] = None) -> List[Leak]:
+    """Leaking sites, most confident and fastest first. `peaks`: each line's peak live memory (MB), where known."""
     if len(times) < MIN_SNAPSHOTS:
         return []
     found = []
     for track in tracks:
+        peak = (peaks or {}).get((track.file, track.line), 0.0)
+        if track.live_mb and track.live_mb[-1] < MIN_KEPT_OF_PEAK * peak:
+            continue
         ok, leak = assess(track.file, track.line, times, track.live_mb, min_growth_mb)
         if ok:
             found.append(leak)
@@ -132,7 +139,8 @@ def detect(times: Sequence[float], tracks: Sequence[LineMemoryTrack],
 
 
 def detect_in_profile(profile: Profile, min_growth_mb: float = MIN_GROWTH_MB) -> List[Leak]:
-    return detect(profile.memory_snapshot_times, profile.line_memory_series, min_growth_mb)
+    peaks = {(f.path, s.line): s.mem_peak_mb for f in profile.files for s in f.lines}
+    return detect(profile.memory_snapshot_times, profile.line_memory_series, min_growth_mb, peaks)
 
 
 def leak_findings(profile: Profile, min_growth_mb: float = MIN_GROWTH_MB) -> List[Finding]:
