@@ -65,8 +65,10 @@ def test_asked_while_memory_grows_it_names_the_line_that_keeps_memory(tmp_path: 
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, "no window written"
     kept, halfway = {}, {}
-    for start, end, cpu, sites, t_mid, mid_sites, _settled, helper, after, _at_rounds in windows:
+    for start, end, cpu, sites, t_mid, mid_sites, _settled, helper, after, _at_rounds, began in windows:
         assert before <= start <= end <= time.monotonic() and cpu <= end - start + 0.01
+        # where it began (the phase it speaks for: window_phase.py): the program's frame in its loop, line 6-9
+        assert began[-1][0] == "<string>" and 6 <= began[-1][1] <= 9, began
         assert (after is None) if t_mid is None else (after is None or 0 <= after <= 1)
         assert helper is not None and 0 <= helper < 1 << 20  # its own memory left: a window traces a few KB here
         assert t_mid is None or start <= t_mid <= end
@@ -122,7 +124,7 @@ def test_a_window_whose_middle_ran_right_after_its_open_has_no_middle(tmp_path: 
     result, windows = run_with_helper(NAPPER, tmp_path, asks=60)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, "no window written"
-    for start, _end, _cpu, _sites, t_mid, mid_sites, _settled, _helper, _after, _at_rounds in windows:
+    for start, _end, _cpu, _sites, t_mid, mid_sites, _settled, _helper, _after, _at_rounds, _began in windows:
         assert t_mid is None or t_mid - start >= 0.001, (t_mid - start, mid_sites)
 
 
@@ -215,9 +217,13 @@ def test_a_window_asked_between_two_phases_begins_at_the_next_phases_rounds(tmp_
     result, windows = run_with_helper(PHASES, tmp_path, asks=60, python=python)
     assert result.returncode == 0 and result.stderr == b"", result.stderr
     assert windows, result
-    _start, _end, _cpu, sites, _t_mid, _mid, _settled, _helper, _after, at_rounds = windows[0]
+    _start, _end, _cpu, sites, _t_mid, _mid, _settled, _helper, _after, at_rounds, began = windows[0]
     lines = {traceback[0][1] for _size, traceback in sites}
     assert at_rounds is True and line_of(PHASES, "# KEPT") in lines, (at_rounds, sites)
+    # it began in the next phase's loop, as a round started (where it speaks: window_phase.py)
+    (_, outer), (_, inner) = began
+    assert outer == line_of(PHASES, "print(work(prepare()))") and line_of(PHASES, "# ROUNDS") <= inner <= line_of(
+        PHASES, "# KEPT"), began
 
 
 CALLED = """

@@ -206,6 +206,49 @@ def test_a_fast_rise_read_on_its_line_stays_there_though_the_next_window_sees_an
     assert attribute(once, [[1.0, mb(62)]], locate, during).lines[(FILE, 16)].peak_mb >= 60
 
 
+PHASED = """\
+import hashlib
+def load(n):
+    return {i: (str(i) * 3, i % 7) for i in range(n)}
+def run(n):
+    table = load(n)
+    out = []
+    for i in range(n):
+        digest = hashlib.sha256(table[i][0].encode()).hexdigest()
+        out.append(digest * 40)
+    return out
+run(60000)
+"""
+
+
+def test_a_window_of_the_next_phase_does_not_speak_for_a_step_read_before_it(tmp_path: Path) -> None:
+    # a blind ETL program: its dict of 60 000 customers, built by one comprehension (line 3) and read there with
+    # the program stopped, went to the batch loop's export line (9), which the first window saw keep, 37 ms later
+    # (1 run in 4): the window began in the loop, after the comprehension's phase
+    src = tmp_path / "etl.py"
+    src.write_text(PHASED)
+    f = str(src)
+    def place(*lines: int) -> List[List[object]]:
+        return [["<module>", "<string>", 101], ["<module>", f, 11]] + [["run", f, n] for n in lines]
+    def where(frames: List[Tuple[str, str, int]]) -> Optional[Tuple[str, int]]:
+        return next(((f, line) for _, file, line in reversed(frames) if file == f), None)
+    events = [[0.0485, mb(2), "t", place(5, 3), mb(16), 1.05, True, 0.111],  # stopped: the comprehension runs
+              [0.119, mb(2), "t", place(8), mb(1.5), 0.01, False, 0.18]]  # then the loop
+    windows = [(0.148, 0.239, 0.084, {(f, 9): 0.09})]
+    began = {0.148: [(f, 11), (f, 8)]}
+    found = attribute(events, [[0.05, mb(12)], [0.2, mb(33.5)]], where, windows, began=began)
+    assert found.lines[(f, 3)].peak_mb == pytest.approx(18), found.lines
+    # without where the window began, it spoke for the comprehension's step (as before)
+    assert attribute(events, [[0.05, mb(12)], [0.2, mb(33.5)]], where, windows).lines[(f, 3)].peak_mb < 3
+    # a read comes late, never early: a window that ended just before a step read in the next phase may have seen
+    # the growth of its own phase's end (pyperformance-like kept_large.py: a list comprehension's last 8 MB, read
+    # in the function called next); it still speaks
+    late = [[0.12, mb(2), "t", place(8), mb(6), 1.0, False, 0.16]]
+    before = [(0.08, 0.09, 0.005, {(f, 3): 0.5})]
+    found = attribute(late, [[0.2, mb(8)]], where, before, began={0.08: [(f, 11), (f, 5), (f, 3)]})
+    assert found.lines[(f, 3)].peak_mb == pytest.approx(8) and (f, 8) not in found.lines
+
+
 # --- real py-spy runs, ground truth printed or known by construction ---------------------------------------
 
 EXACT = Path(__file__).parents[1] / "fixtures" / "exact"

@@ -8,7 +8,7 @@ from typing import Optional, Tuple
 
 import pytest
 
-from heatlens.backends.pyspy_window_rows import MB, read_windows, window_lines
+from heatlens.backends.pyspy_window_rows import MB, read_windows, window_lines, window_stacks
 
 FILE = "/p/app.py"
 
@@ -71,3 +71,12 @@ def test_a_window_at_a_loops_rounds_speaks_for_the_lines_it_saw() -> None:
     assert window_lines(timed + at_rounds, locate) == {(FILE, 30), (FILE, 32)}  # both allocate
     # without it the timed window's say stands: the sort's line is kept
     assert (FILE, 30) in read_windows(timed, 0.0, locate)[0][3]
+
+
+def test_where_each_window_began_is_read_by_its_start_without_the_launchers_frames() -> None:
+    began = [("<string>", 101), (FILE, 12), (FILE, 40)]
+    text = repr((5.25, 5.3, 0.01, [], None, [], True, 0, None, False, began)) + "\n"
+    text += repr((6.0, 6.1, 0.01, [], None, [], True, 0, None, False)) + "\n"  # a helper before session 24: none
+    assert window_stacks(text, 5.0) == {0.25: [(FILE, 12), (FILE, 40)]}
+    assert [w[0] for w in read_windows(text, 5.0, locate)] == [0.25, 1.0]  # the same starts
+

@@ -29,7 +29,7 @@ from heatlens.backends.pyspy_budget import REPEATS
 from heatlens.backends.pyspy_children import with_children
 from heatlens.backends.pyspy_helper_memory import helper_memory
 from heatlens.backends.pyspy_memory import attribute
-from heatlens.backends.pyspy_window_rows import read_windows, window_lines
+from heatlens.backends.pyspy_window_rows import read_windows, window_lines, window_stacks
 from heatlens.backends.pyspy_native import add_native_threads, native_threads
 from heatlens.backends.pyspy_phases import FIRST_SECONDS, LATER_ERR, LATER_LOG, LATER_OUTPUT, LATER_RATE
 from heatlens.backends.pyspy_threads import OUTPUT as THREADS
@@ -329,7 +329,7 @@ def _add_memory(profile: Profile, path: Path, cwd: Optional[str]) -> None:
     t0 = float(data.get("t0", 0))
     windows = read_windows(rows, t0, locate)
     found = attribute(data.get("events", []), data.get("series", []), locate, windows, helper_memory(rows, t0),
-                      window_lines(rows, locate))
+                      window_lines(rows, locate), window_stacks(rows, t0))
     if found.helper_mb >= 0.5:
         profile.meta.notes.append(f"{found.helper_mb:.1f} MB of the program's resident memory was heatlens's own "
                                   "(its allocation samples' tables): it is on no line.")

@@ -7,7 +7,7 @@
 # tracemalloc and append, per window, the lines that allocated what was still alive at its end and at its middle (a
 # temporary is alive at both, what a line keeps grows) to HEATLENS_MEMORY_OUT (times: time.monotonic()):
 #     repr((t_start, t_end, program_cpu_seconds, [(bytes, ((file, line),)), ...], t_mid, [...] at t_mid, settled,
-#           helper_bytes, share of the program's CPU after t_mid, at_rounds))
+#           helper_bytes, share of the program's CPU after t_mid, at_rounds, [(file, line) of each frame as it began]))
 # Where a loop runs in the main thread with rounds of up to `long_round`, the window begins, has its middle and ends
 # as it starts a round (`at_rounds`: the same point of the program, rounds apart: pyspy_alloc_rounds.py). Else it is
 # timed, and its end waits (up to `settle`) for the calls that ran in it to return: ended inside a call, it saw that
@@ -60,8 +60,7 @@ def _heatlens_memory_windows():
             return None
 
     def importing():
-        """The main thread is importing: module set-up, not the program's memory (windows would spend the
-        budget on it)."""
+        """The main thread is importing: module set-up, not the program's memory (no budget spent on it)."""
         frame = sys._current_frames().get(main)
         while frame is not None:
             if frame.f_code.co_filename.startswith("<frozen importlib"):
@@ -173,7 +172,7 @@ def _heatlens_memory_windows():
             settling = box.pop("settling", None)
             unwatch()
             return finish_window(False if settling else None)
-        stack, opened = program_stack(), box.pop("stack", [])
+        stack, opened = program_stack(), box.get("stack", [])
         common = 0  # the frames running since before the window opened
         while common < min(len(stack), len(opened)) and opened[common][:2] == (id(stack[common]), stack[common].f_code):
             common += 1
@@ -236,7 +235,8 @@ def _heatlens_memory_windows():
         if t_mid is not None and mid_cpu is not None:
             halves = (mid_cpu[0] - box["cpu0"], cpu_end - mid_cpu[1])
             after = round(max(0.0, halves[1]) / sum(halves), 4) if sum(halves) > 0 and min(halves) >= 0 else None
-        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper, after, box["rounds"])
+        row = (box["t0"], t1, round(cpu1 - box["cpu0"], 6), sites, t_mid, mid, settled, helper, after, box["rounds"],
+               [(code.co_filename, line) for _, code, line in box.pop("stack", ())])  # where it began: its phase
         _os.write(sink, (repr(row) + "\n").encode("utf-8", "backslashreplace"))
         box["spent"] += cpu1 - box["cpu0"] + time.thread_time() - own
         for lock in (finished, ending):

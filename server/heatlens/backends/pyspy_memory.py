@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Callable, Collection, Dict, Iterator, List, Optional, Sequence, Tuple, cast
+from typing import Callable, Collection, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, cast
 
 import attrs
 
 from heatlens.backends.pyspy_helper_memory import HelperMemory
 from heatlens.backends.pyspy_window_rows import MB, SEEN_MB, LineKey, Locate, Window
+from heatlens.backends.window_phase import Frame, same_phase
 from heatlens.model import LineMemoryTrack, MemorySample
 
 STREAK_GAP = 0.06  # seconds: a read this soon after the previous one continues its growth
@@ -75,11 +76,12 @@ def attribute(
     windows: Sequence[Window] = (),
     helper: Sequence[Tuple[float, float, float]] = (),
     allocating: Collection[LineKey] = (),
+    began: Mapping[float, Sequence[Frame]] = {},
 ) -> MemoryAttribution:
     """Per-line memory from the wrapper's events; `locate` maps a stack to the program's (file, line);
     `windows`: allocation windows (read_windows); `helper`: their own memory (helper_memory); `allocating`: the lines
-    they saw allocate (window_lines)."""
-    owners, own = Owners(windows, allocating), HelperMemory(helper)
+    they saw allocate (window_lines); `began`: where each window began, by its start (window_stacks)."""
+    owners, own = Owners(windows, allocating, began), HelperMemory(helper)
     rss = Resident(series)
     lines: Dict[LineKey, LineMemory] = {}
     live: List[List[object]] = []  # [key, mb] in allocation order: frees pop from the end
@@ -102,7 +104,7 @@ def attribute(
     steps = list(_steps(events, locate))
     reads = sorted({(step[0], step[2]) for step in steps if step[2] is not None and (step[3] > 0 or (step[4] or 0) > 0)})
     at_read = {t: i for i, (t, _) in enumerate(reads)}
-    for t, read_end, key, before, during, stopped, blocks in steps:
+    for t, read_end, key, before, during, stopped, blocks, stack in steps:
         # read on the same line as the read before or after it: the program stayed on that line through a rise
         i = at_read.get(t)
         again = i is not None and any(0 <= j < len(reads) and reads[j][1] == key for j in (i - 1, i + 1))
@@ -124,7 +126,8 @@ def attribute(
             # reads on the call line, which no window saw allocate, took 290 MB of its leak: a test flaked)
             fast = mb >= FAST_MIN_MB and mb >= FAST_MB_S * (stop - start) and (blocks or owners.allocates(who))
             sure = fast and (stopped or again) and who == key
-            shares = [] if mb <= 0 else [(who, 1.0)] if sure else owners.of(start, stop, who, fast)
+            shares = [] if mb <= 0 else [(who, 1.0)] if sure else owners.of(start, stop, who, fast,
+                                                                             stack if who == key else None)
             # growth accrued over the span: in pieces, so that the live series rises through it (a leak's
             # climb is steady, not a jump at each read), each piece as much as resident memory rose in it
             pieces = max(1, min(50, math.ceil((stop - start) / SNAPSHOT_GAP)))
@@ -187,8 +190,10 @@ class Resident:
 class Owners:
     """Who made a step's memory: the line read, unless allocation windows say otherwise."""
 
-    def __init__(self, windows: Sequence[Window], allocating: Collection[LineKey] = ()) -> None:
+    def __init__(self, windows: Sequence[Window], allocating: Collection[LineKey] = (),
+                 began: Mapping[float, Sequence[Frame]] = {}) -> None:
         self.windows = sorted((w for w in windows if w[2] >= MIN_CPU), key=lambda w: w[0])
+        self.began = began
         self.starts = [w[0] for w in self.windows]
         totals: Dict[Optional[LineKey], float] = {}
         for _, _, _, sites in self.windows:
@@ -205,12 +210,14 @@ class Owners:
         """Windows saw the line allocate, or there were none to see."""
         return line in self.allocating or not self.windows
 
-    def of(self, since: float, t: float, line: Optional[LineKey], fast: bool = False) -> List[Tuple[Optional[LineKey], float]]:
-        """[(line, share)] of memory grown between `since` and `t`, read on `line`: the line itself where it
-        is seen allocating; else the lines that kept memory in the windows of that span, or (unless it grew
-        `fast`: a large block made quickly, which windows outside its span did not see) in the windows within
+    def of(self, since: float, t: float, line: Optional[LineKey], fast: bool = False,
+           stack: Optional[Sequence[Frame]] = None) -> List[Tuple[Optional[LineKey], float]]:
+        """[(line, share)] of memory grown between `since` and `t`, read on `line` (in `stack`): the line itself
+        where it is seen allocating; else the lines that kept memory in the windows of that span, or (unless it
+        grew `fast`: a large block made quickly, which windows outside its span did not see) in the windows within
         HORIZON before and after it where both sides saw the same lines keep memory (a steady pattern), or in
-        one very close by; else (windows saw nothing kept: memory reserved earlier being touched) the line read."""
+        one very close by (of those begun after the read, the ones in the phase it was read in: window_phase.py); else
+        (windows saw nothing kept: memory reserved earlier being touched) the line read."""
         if line in self.known or not self.windows:
             return [(line, 1.0)]
         i = bisect.bisect_right(self.starts, t)  # windows [0, i) started by t
@@ -218,9 +225,13 @@ class Owners:
         shares = _shares(inside) if inside else []
         if shares or fast or (inside and sum(_merged(inside).values()) < SEEN_MB):
             return shares or [(line, 1.0)]  # (windows of its own time that saw nothing kept: the line read)
-        # the windows within HORIZON on either side, together (a slow leak keeps a little in each window)
+        # the windows within HORIZON on either side, together (a slow leak keeps a little in each window); one that
+        # began after the read, in another phase, came after the growth (a read comes late, never early: one that
+        # ended before it, in the phase before, may have seen that phase's last growth, read in the next)
+        def here(w: Window) -> bool:
+            return w[0] <= t or stack is None or w[0] not in self.began or same_phase(stack, self.began[w[0]])
         befores = [w for w in self.windows[max(0, i - 64):i] if since - w[1] <= HORIZON]
-        afters = [w for w in self.windows[i:i + 64] if w[0] - t <= HORIZON]
+        afters = [w for w in self.windows[i:i + 64] if w[0] - t <= HORIZON and here(w)]
         if befores and afters and _alike(_merged(befores), _merged(afters)):
             return _shares(befores + afters) or [(line, 1.0)]
         half = len(befores) // 2  # after the last window (the run's end): the windows before it, if steady
@@ -231,7 +242,7 @@ class Owners:
         if near and all(_shares([w]) for w in near):
             return _shares(near)
         if line in self.temporary:  # the keepers of the nearest window that saw any
-            by_distance = sorted(self.windows, key=lambda w: max(since - w[1], w[0] - t))
+            by_distance = sorted(filter(here, self.windows), key=lambda w: max(since - w[1], w[0] - t))
             return next((found for found in (_shares([w]) for w in by_distance) if found), [(line, 1.0)])
         return [(line, 1.0)]
 
@@ -268,28 +279,29 @@ def _alike(a: Dict[Optional[LineKey], float], b: Dict[Optional[LineKey], float])
 
 def _steps(
     events: Sequence[Sequence[object]], locate: Callable[[List[Tuple[str, str, int]]], Optional[LineKey]]
-) -> Iterator[Tuple[float, float, Optional[LineKey], float, Optional[float], bool, bool]]:
+) -> Iterator[Tuple[float, float, Optional[LineKey], float, Optional[float], bool, bool, List[Frame]]]:
     """(t, end of the read, line read, MB changed up to the trigger, MB changed until the line was read, whether
     the program was stopped for the read, whether a large block was mapped or filled in that growth: True where the
-    wrapper did not say) for each event; the fifth is None when the read may come after the growth's end and must not
+    wrapper did not say, the stack read as (file, line) frames without the launcher's) for each event; the fifth is None when the read may come after the growth's end and must not
     decide whose it was (the target was stopped for the read, or the read did not continue a streak)."""
     for event in events:
         t = float(event[0])  # type: ignore[arg-type]
         frames = event[3]
         key = locate([(str(f[0]), str(f[1]), int(f[2])) for f in frames])  # type: ignore[attr-defined]
+        stack = [(str(f[1]), int(f[2])) for f in frames if not str(f[1]).startswith("<")]  # type: ignore[attr-defined]
         if len(event) < 6:
-            yield t, t, key, float(event[1]) / MB, None, False, True  # type: ignore[arg-type]
+            yield t, t, key, float(event[1]) / MB, None, False, True, stack  # type: ignore[arg-type]
             continue
         blocks = bool(event[8]) if len(event) > 8 else True
         read_end = float(cast(float, event[7])) if len(event) > 7 else t
         before, during, gap = float(event[1]) / MB, float(event[4]) / MB, float(event[5])  # type: ignore[arg-type]
         stopped = len(event) > 6 and bool(event[6])
         if stopped or gap >= STREAK_GAP:
-            yield t, t, key, before, None, stopped, blocks
+            yield t, t, key, before, None, stopped, blocks, stack
             if during:
-                yield t, read_end, key, 0.0, during, stopped, blocks
+                yield t, read_end, key, 0.0, during, stopped, blocks, stack
         else:
-            yield t, read_end, key, before, during, stopped, blocks
+            yield t, read_end, key, before, during, stopped, blocks, stack
 
 
 def _grow(mb: float, key: LineKey, live: List[List[object]], lines: Dict[LineKey, LineMemory]) -> None:

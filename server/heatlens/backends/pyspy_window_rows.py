@@ -8,6 +8,7 @@ import ast
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from heatlens.backends.pyspy_dump import HELPER_FILE  # the window helper's own allocations
+from heatlens.backends.window_phase import Frame
 
 MB = float(1 << 20)
 LineKey = Tuple[str, int]
@@ -29,6 +30,20 @@ def read_windows(text: str, t0: float, locate: Locate) -> List[Window]:
     rows = _rows(text, t0, locate)
     temporary = _temporaries(rows)
     return [(s, e, cpu, {k: v for k, v in sites.items() if k not in temporary}) for (s, e, cpu, sites), *_ in rows]
+
+
+def window_stacks(text: str, t0: float) -> Dict[float, List[Frame]]:
+    """Where each window began (its start on the wrapper's clock, as read_windows has it): the main thread's frames,
+    outermost first, (file, line) each, without the launcher's (window_phase.py)."""
+    stacks: Dict[float, List[Frame]] = {}
+    for row in text.splitlines():
+        try:
+            fields = ast.literal_eval(row)
+            if len(fields) > 10 and fields[10] is not None:
+                stacks[float(fields[0]) - t0] = [(str(f), int(n)) for f, n in fields[10] if not str(f).startswith("<")]
+        except (ValueError, SyntaxError, TypeError, IndexError):
+            continue
+    return stacks
 
 
 def window_lines(text: str, locate: Locate) -> Set[LineKey]:
