@@ -76,7 +76,7 @@ def attribute(
     windows: Sequence[Window] = (),
     helper: Sequence[Tuple[float, float, float]] = (),
     allocating: Collection[LineKey] = (),
-    began: Mapping[float, Sequence[Frame]] = {},
+    began: Optional[Mapping[float, Sequence[Frame]]] = None,
 ) -> MemoryAttribution:
     """Per-line memory from the wrapper's events; `locate` maps a stack to the program's (file, line);
     `windows`: allocation windows (read_windows); `helper`: their own memory (helper_memory); `allocating`: the lines
@@ -191,9 +191,9 @@ class Owners:
     """Who made a step's memory: the line read, unless allocation windows say otherwise."""
 
     def __init__(self, windows: Sequence[Window], allocating: Collection[LineKey] = (),
-                 began: Mapping[float, Sequence[Frame]] = {}) -> None:
+                 began: Optional[Mapping[float, Sequence[Frame]]] = None) -> None:
         self.windows = sorted((w for w in windows if w[2] >= MIN_CPU), key=lambda w: w[0])
-        self.began = began
+        self.began = began or {}
         self.starts = [w[0] for w in self.windows]
         totals: Dict[Optional[LineKey], float] = {}
         for _, _, _, sites in self.windows:
@@ -216,8 +216,8 @@ class Owners:
         where it is seen allocating; else the lines that kept memory in the windows of that span, or (unless it
         grew `fast`: a large block made quickly, which windows outside its span did not see) in the windows within
         HORIZON before and after it where both sides saw the same lines keep memory (a steady pattern), or in
-        one very close by (of those begun after the read, the ones in the phase it was read in: window_phase.py); else
-        (windows saw nothing kept: memory reserved earlier being touched) the line read."""
+        one very close by (of those begun after the read, the ones in the phase it was read in: window_phase.py);
+        else (windows saw nothing kept: memory reserved earlier being touched) the line read."""
         if line in self.known or not self.windows:
             return [(line, 1.0)]
         i = bisect.bisect_right(self.starts, t)  # windows [0, i) started by t
@@ -282,8 +282,9 @@ def _steps(
 ) -> Iterator[Tuple[float, float, Optional[LineKey], float, Optional[float], bool, bool, List[Frame]]]:
     """(t, end of the read, line read, MB changed up to the trigger, MB changed until the line was read, whether
     the program was stopped for the read, whether a large block was mapped or filled in that growth: True where the
-    wrapper did not say, the stack read as (file, line) frames without the launcher's) for each event; the fifth is None when the read may come after the growth's end and must not
-    decide whose it was (the target was stopped for the read, or the read did not continue a streak)."""
+    wrapper did not say, the stack read as (file, line) frames without the launcher's) for each event; the fifth is
+    None when the read may come after the growth's end and must not decide whose it was (the target was stopped for
+    the read, or the read did not continue a streak)."""
     for event in events:
         t = float(event[0])  # type: ignore[arg-type]
         frames = event[3]
