@@ -241,7 +241,7 @@ def test_a_window_of_the_next_phase_does_not_speak_for_a_step_read_before_it(tmp
     # without where the window began, it spoke for the comprehension's step (as before)
     assert attribute(events, [[0.05, mb(12)], [0.2, mb(33.5)]], where, windows).lines[(f, 3)].peak_mb < 3
     # a read comes late, never early: a window that ended just before a step read in the next phase may have seen
-    # the growth of its own phase's end (pyperformance-like kept_large.py: a list comprehension's last 8 MB, read
+    # the growth of its own phase's end (the memory benchmark's kept_large.py: a list comprehension's last 8 MB, read
     # in the function called next); it still speaks
     late = [[0.12, mb(2), "t", place(8), mb(6), 1.0, False, 0.16]]
     before = [(0.08, 0.09, 0.005, {(f, 3): 0.5})]
