@@ -5,7 +5,7 @@ alike), and which lines allocate at all. pyspy_memory.py shares the resident-mem
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from heatlens.backends.pyspy_dump import HELPER_FILE  # the window helper's own allocations
 from heatlens.backends.window_phase import Frame
@@ -36,12 +36,11 @@ def window_stacks(text: str, t0: float) -> Dict[float, List[Frame]]:
     """Where each window began (its start on the wrapper's clock, as read_windows has it): the main thread's frames,
     outermost first, (file, line) each, without the launcher's (window_phase.py)."""
     stacks: Dict[float, List[Frame]] = {}
-    for row in text.splitlines():
+    for fields in _parsed(text):
         try:
-            fields = ast.literal_eval(row)
             if len(fields) > 10 and fields[10] is not None:
                 stacks[float(fields[0]) - t0] = [(str(f), int(n)) for f, n in fields[10] if not str(f).startswith("<")]
-        except (ValueError, SyntaxError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError):
             continue
     return stacks
 
@@ -55,17 +54,25 @@ def window_lines(text: str, locate: Locate) -> Set[LineKey]:
 Row = Tuple[Window, Optional[Dict[Optional[LineKey], float]], float, bool]
 
 
-def _rows(text: str, t0: float, locate: Locate) -> List[Row]:
-    rows: List[Row] = []
+def _parsed(text: str) -> Iterator[Any]:
+    """Each row as the helper wrote it; a torn last line (the program ended while it was written) is skipped."""
     for row in text.splitlines():
         try:
-            fields = ast.literal_eval(row)
+            yield ast.literal_eval(row)
+        except (ValueError, SyntaxError):
+            continue
+
+
+def _rows(text: str, t0: float, locate: Locate) -> List[Row]:
+    rows: List[Row] = []
+    for fields in _parsed(text):
+        try:
             start, end, cpu, found = fields[:4]
             mid = _by_line(fields[5], locate) if len(fields) > 5 and fields[4] is not None else None
             after = float(fields[8]) if len(fields) > 8 and fields[8] is not None else 0.5
             at_rounds = len(fields) > 9 and fields[9] is True
             rows.append(((float(start) - t0, float(end) - t0, float(cpu), _by_line(found, locate)), mid, after, at_rounds))
-        except (ValueError, SyntaxError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError):
             continue
     return rows
 
